@@ -1,0 +1,53 @@
+# CPO Portal — the two quick-start commands are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m pip install --user --quiet uv
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+venv: $(VENV)/.synced  ## create the virtual environment from uv.lock
+
+messages: venv  ## compile the translation catalogues (.po → .mo)
+	@if command -v msgfmt >/dev/null; then $(MANAGE) compilemessages --ignore=.venv -v0; \
+	else echo "msgfmt not found (apt install gettext); using the committed .mo files"; fi
+
+setup: venv  ## migrate and load the demo data
+	DEBUG=true $(MANAGE) migrate --no-input -v0
+	DEBUG=true $(MANAGE) seed_demo
+
+run: setup  ## serve the portal on http://127.0.0.1:8000 (SQLite, in-process tasks)
+	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	DEBUG=true $(MANAGE) runserver $(HOST):$(PORT)
+
+test: venv  ## run the whole test suite
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: venv  ## ruff (format check + lint) and mypy
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+fmt: venv  ## format the code
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+ci:  ## what CI runs: system packages, PostgreSQL and Redis on loopback, the suite with CI=true
+	bash .ci/services.sh install
+	bash .ci/services.sh run -- $(MAKE) --no-print-directory lint test CI=true
+
+.PHONY: help venv messages setup run test lint fmt ci

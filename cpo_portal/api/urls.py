@@ -1,0 +1,17 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
+
+v1 = [
+    path("me/", views.MeView.as_view(), name="me"),
+    path("organizations/", views.OrganizationListView.as_view(), name="organizations"),
+    path("organizations/<slug:org_slug>/members/", views.MemberListView.as_view(),
+         name="organization-members"),
+]
+
+urlpatterns = [
+    path("api/v1/", include((v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

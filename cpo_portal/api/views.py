@@ -1,0 +1,76 @@
+"""The floor's API: who am I, my organizations and their members."""
+
+from typing import Any
+
+from django_scopes import scope
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cpo_portal.accounts.roles import is_auditor, is_office
+from cpo_portal.tenancy.models import Membership, Organization
+from cpo_portal.tenancy.selectors import (
+    members_of,
+    organization_for_member_or_404,
+    organizations_for_user,
+)
+
+
+class OrganizationOutput(serializers.ModelSerializer):
+    country = serializers.CharField(source="country.code")
+
+    class Meta:
+        model = Organization
+        fields = ["slug", "display_name", "legal_name", "legal_form", "country", "website"]
+
+
+class MemberOutput(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email")
+    name = serializers.CharField(source="user.full_name")
+
+    class Meta:
+        model = Membership
+        fields = ["id", "email", "name", "role", "created_at"]
+
+
+class MeOutput(serializers.Serializer):
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    is_office = serializers.BooleanField()
+    is_auditor = serializers.BooleanField()
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=MeOutput)
+    def get(self, request: Request) -> Response:
+        user: Any = request.user
+        return Response(MeOutput({
+            "email": user.email, "name": user.full_name,
+            "is_office": is_office(user), "is_auditor": is_auditor(user),
+        }).data)
+
+
+class OrganizationListView(generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = OrganizationOutput
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return organizations_for_user(self.request.user)
+
+
+class MemberListView(generics.ListAPIView):
+    """Members of one of the caller's organizations; anyone else gets 404."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = MemberOutput
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        org, _membership = organization_for_member_or_404(self.kwargs["org_slug"],
+                                                          self.request.user)
+        with scope(organization=org):
+            return members_of(org)

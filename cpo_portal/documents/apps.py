@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DocumentsConfig(AppConfig):
+    name = "cpo_portal.documents"
+    label = "documents"
+    verbose_name = _("Documents")
+
+    def ready(self) -> None:
+        from . import builtin  # noqa: F401  registers the floor's own document kinds

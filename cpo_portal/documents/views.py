@@ -1,0 +1,77 @@
+"""Documents are downloaded only through these checked views, never from a media URL."""
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cpo_portal.accounts.decorators import office_required
+from cpo_portal.pagination import paginate
+from cpo_portal.tenancy.decorators import org_admin_required
+
+from .access import can_download
+from .models import Document
+from .selectors import document_for_office, document_of_organization, documents_of_organization
+from .services import document_request
+
+
+def _file_response(document: Document) -> HttpResponse:
+    if not document.is_ready:
+        raise Http404
+    response = FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=document.filename,
+        content_type=document.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _visible(request: HttpRequest, pk: int) -> Document:
+    document = document_of_organization(request.organization, pk)  # type: ignore[attr-defined]
+    if document is None or not can_download(request.user, document):
+        raise Http404
+    return document
+
+
+def document_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    page = paginate(request, documents_of_organization(org), per_page=25)
+    page.object_list = [d for d in page.object_list if can_download(request.user, d)]
+    return render(request, "documents/document_list.html", {"organization": org, "page": page})
+
+
+def document_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    document = _visible(request, pk)
+    template = (
+        "documents/_status.html" if request.htmx else "documents/document_detail.html"  # type: ignore[attr-defined]
+    )
+    return render(request, template, {"organization": request.organization,  # type: ignore[attr-defined]
+                                      "document": document})
+
+
+def document_download(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    return _file_response(_visible(request, pk))
+
+
+@office_required
+def office_document_download(request: HttpRequest, pk: int) -> HttpResponse:
+    document = document_for_office(pk)
+    if document is None:
+        raise Http404
+    return _file_response(document)
+
+
+@require_POST
+@org_admin_required
+def activity_pdf_request(request: HttpRequest, org_slug: str) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    document = document_request(
+        kind="organization_activity", owner=org, organization=org, by=request.user,
+        title=_("Activity log of %(org)s") % {"org": org.display_name},
+        language=get_language() or "en",
+    )
+    messages.info(request, _("The PDF is being prepared."))
+    return redirect("documents:detail", org_slug=org.slug, pk=document.pk)

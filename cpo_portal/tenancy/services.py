@@ -1,0 +1,298 @@
+"""State changes of organizations, memberships and invitations.
+
+Rules: owners change roles, remove members and transfer ownership; owners and admins
+invite; an organization always keeps at least one owner.
+"""
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django_scopes import scope, scopes_disabled
+
+from cpo_portal.activity.services import activity_record
+from cpo_portal.errors import DomainError
+
+from .models import Invitation, Membership, Organization, Role, hash_token, new_token
+
+INVITATION_VALID_FOR = timedelta(days=7)
+RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "media", "o", "office", "audit"})
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50].strip("-") or "organization"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-org"
+    slug, n = base, 1
+    while Organization.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def organization_create(
+    *,
+    by: Any,
+    legal_name: str,
+    display_name: str = "",
+    legal_form: str = "",
+    country: str,
+    address: str = "",
+    website: str = "",
+) -> Organization:
+    """Create an organization with `by` as its first owner."""
+    org = Organization(
+        legal_name=legal_name.strip(),
+        display_name=(display_name or legal_name).strip()[:120],
+        legal_form=legal_form.strip(),
+        country=country,
+        address=address.strip(),
+        website=website.strip(),
+    )
+    org.slug = _unique_slug(org.display_name)
+    org.full_clean()
+    org.save()
+    with scope(organization=org):
+        Membership.objects.create(organization=org, user=by, role=Role.OWNER)
+    activity_record(actor=by, organization=org, verb="organization.created", target=org)
+    return org
+
+
+_PROFILE_FIELDS = ("legal_name", "display_name", "legal_form", "country", "address", "website")
+
+
+@transaction.atomic
+def organization_update(*, organization: Organization, by: Any, **changes: Any) -> Organization:
+    """Change the profile fields; the log keeps before and after of what changed."""
+    unknown = set(changes) - set(_PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"not a profile field: {', '.join(sorted(unknown))}")
+    before = {f: str(getattr(organization, f)) for f in changes}
+    for field, value in changes.items():
+        setattr(organization, field, value.strip() if isinstance(value, str) else value)
+    organization.full_clean()
+    changed = [f for f in changes if str(getattr(organization, f)) != before[f]]
+    if not changed:
+        return organization
+    organization.save(update_fields=[*changed, "updated_at"])
+    activity_record(
+        actor=by, organization=organization, verb="organization.updated", target=organization,
+        data={"before": {f: before[f] for f in changed},
+              "after": {f: str(getattr(organization, f)) for f in changed}},
+    )
+    return organization
+
+
+def _require_owner(organization: Organization, user: Any) -> Membership:
+    with scope(organization=organization):
+        m = Membership.objects.filter(organization=organization, user=user).first()
+    if m is None or not m.is_owner:
+        raise DomainError(_("Only an owner of the organization can do this."))
+    return m
+
+
+def _require_admin(organization: Organization, user: Any) -> Membership:
+    with scope(organization=organization):
+        m = Membership.objects.filter(organization=organization, user=user).first()
+    if m is None or not m.is_admin:
+        raise DomainError(_("Only an owner or admin of the organization can do this."))
+    return m
+
+
+def _owner_count(organization: Organization) -> int:
+    with scope(organization=organization):
+        return Membership.objects.filter(organization=organization, role=Role.OWNER).count()
+
+
+def _lock(membership: Membership) -> Membership:
+    # Role changes race with each other (two owners demoting each other at once): lock the
+    # organization's memberships so the last-owner rule holds.
+    with scope(organization=membership.organization):
+        list(
+            Membership.objects.select_for_update()
+            .filter(organization=membership.organization)
+            .values_list("pk", flat=True)
+        )
+        return Membership.objects.select_related("user", "organization").get(pk=membership.pk)
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str, by: Any) -> Membership:
+    """Change a member's role (owners only); the last owner cannot be demoted."""
+    if role not in Role.values:
+        raise DomainError(_("Unknown role."))
+    org = membership.organization
+    _require_owner(org, by)
+    membership = _lock(membership)
+    before = membership.role
+    if before == role:
+        return membership
+    if before == Role.OWNER and _owner_count(org) <= 1:
+        raise DomainError(_("The organization must keep at least one owner."))
+    membership.role = role
+    membership.save(update_fields=["role"])
+    activity_record(
+        actor=by, organization=org, verb="membership.role_changed", target=membership,
+        data={"user": membership.user.email, "before": before, "after": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, by: Any) -> None:
+    """Remove someone else from the organization (owners only)."""
+    org = membership.organization
+    _require_owner(org, by)
+    membership = _lock(membership)
+    if membership.user_id == by.pk:
+        raise DomainError(_("Use “Leave organization” to remove yourself."))
+    if membership.is_owner and _owner_count(org) <= 1:
+        raise DomainError(_("The organization must keep at least one owner."))
+    email = membership.user.email
+    with scope(organization=org):
+        membership.delete()
+    activity_record(actor=by, organization=org, verb="membership.removed", data={"user": email})
+
+
+@transaction.atomic
+def membership_leave(*, membership: Membership) -> None:
+    """Leave an organization; the last owner has to transfer ownership first."""
+    org = membership.organization
+    membership = _lock(membership)
+    if membership.is_owner and _owner_count(org) <= 1:
+        raise DomainError(
+            _("You are the last owner. Transfer ownership to another member before leaving.")
+        )
+    user = membership.user
+    with scope(organization=org):
+        membership.delete()
+    activity_record(actor=user, organization=org, verb="membership.left", data={"user": user.email})
+
+
+@transaction.atomic
+def organization_transfer_ownership(
+    *, organization: Organization, to: Membership, by: Any
+) -> Membership:
+    """Make `to` an owner and step `by` down to admin."""
+    mine = _require_owner(organization, by)
+    if to.organization_id != organization.pk:
+        raise DomainError(_("That person is not a member of this organization."))
+    if to.pk == mine.pk:
+        raise DomainError(_("You already own this organization."))
+    to = _lock(to)
+    mine = _lock(mine)
+    to.role = Role.OWNER
+    to.save(update_fields=["role"])
+    mine.role = Role.ADMIN
+    mine.save(update_fields=["role"])
+    activity_record(
+        actor=by, organization=organization, verb="organization.ownership_transferred",
+        target=organization, data={"from": by.email, "to": to.user.email},
+    )
+    return to
+
+
+@transaction.atomic
+def invitation_create(
+    *, organization: Organization, by: Any, email: str, role: str = Role.MEMBER
+) -> tuple[Invitation, str]:
+    """Invite an e-mail address; returns the invitation and the one-time token it mails."""
+    inviter = _require_admin(organization, by)
+    if role not in Role.values:
+        raise DomainError(_("Unknown role."))
+    if role == Role.OWNER and not inviter.is_owner:
+        raise DomainError(_("Only an owner can invite another owner."))
+    email = email.strip().lower()
+    with scope(organization=organization):
+        if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+            raise DomainError(_("This person is already a member."))
+        # A new invitation replaces any open one for the same address.
+        Invitation.objects.filter(
+            organization=organization, email__iexact=email,
+            accepted_at__isnull=True, revoked_at__isnull=True,
+        ).update(revoked_at=timezone.now())
+    token = new_token()
+    invitation = Invitation(
+        organization=organization, email=email, role=role, token_hash=hash_token(token),
+        invited_by=by, expires_at=timezone.now() + INVITATION_VALID_FOR,
+    )
+    invitation.full_clean()
+    invitation.save()
+    activity_record(
+        actor=by, organization=organization, verb="invitation.sent", target=invitation,
+        data={"email": email, "role": role},
+    )
+    link = settings.SITE_URL + reverse("tenancy:invitation_accept", args=[token])
+    transaction.on_commit(lambda: _send_invitation(invitation, link))
+    return invitation, token
+
+
+def _send_invitation(invitation: Invitation, link: str) -> None:
+    context = {"invitation": invitation, "link": link, "site_url": settings.SITE_URL}
+    send_mail(
+        subject=_("You are invited to %(org)s on the CPO Portal")
+        % {"org": invitation.organization.display_name},
+        message=render_to_string("tenancy/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, by: Any) -> None:
+    _require_admin(invitation.organization, by)
+    if not invitation.is_open:
+        raise DomainError(_("This invitation is no longer open."))
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    activity_record(
+        actor=by, organization=invitation.organization, verb="invitation.revoked",
+        target=invitation, data={"email": invitation.email},
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user: Any) -> Membership:
+    """Turn a valid token into a membership for `user`, whose e-mail must match."""
+    with scopes_disabled():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("organization")
+            .filter(token_hash=hash_token(token))
+            .first()
+        )
+    if invitation is None or invitation.revoked_at is not None:
+        raise DomainError(_("This invitation link is not valid."))
+    if invitation.accepted_at is not None:
+        raise DomainError(_("This invitation has already been used."))
+    if invitation.expires_at <= timezone.now():
+        raise DomainError(_("This invitation has expired. Ask for a new one."))
+    if invitation.email.lower() != user.email.lower():
+        raise DomainError(
+            _("This invitation was sent to another e-mail address. Sign in with that address.")
+        )
+    org = invitation.organization
+    with scope(organization=org):
+        try:
+            with transaction.atomic():
+                membership = Membership.objects.create(
+                    organization=org, user=user, role=invitation.role
+                )
+        except IntegrityError:
+            raise DomainError(_("You are already a member of this organization.")) from None
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+    activity_record(
+        actor=user, organization=org, verb="invitation.accepted", target=membership,
+        data={"email": user.email, "role": invitation.role},
+    )
+    return membership

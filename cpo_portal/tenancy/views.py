@@ -1,0 +1,182 @@
+"""Organization workspace: create, profile, members, invitations."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cpo_portal.errors import DomainError
+
+from . import services
+from .decorators import org_admin_required, org_owner_required
+from .forms import InvitationForm, OrganizationForm, RoleForm
+from .models import Invitation, Membership
+from .selectors import members_of, open_invitations_of, organizations_for_user
+
+
+def _error(request: HttpRequest, exc: DomainError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@login_required
+def organization_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "tenancy/organization_list.html", {
+        "organizations": organizations_for_user(request.user),
+    })
+
+
+@login_required
+def organization_create(request: HttpRequest) -> HttpResponse:
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.organization_create(by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Organization created. You are its owner."))
+            return redirect("tenancy:home", org_slug=org.slug)
+    return render(request, "tenancy/organization_form.html", {"form": form, "creating": True})
+
+
+def organization_home(request: HttpRequest, org_slug: str) -> HttpResponse:
+    return render(request, "tenancy/organization_home.html", {
+        "organization": request.organization,  # type: ignore[attr-defined]
+    })
+
+
+@org_admin_required
+def organization_edit(request: HttpRequest, org_slug: str) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    form = OrganizationForm(request.POST or None, instance=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_update(organization=org, by=request.user, **{
+                f: form.cleaned_data[f] for f in form.changed_data
+            })
+        except DomainError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Organization details saved."))
+            return redirect("tenancy:home", org_slug=org.slug)
+    return render(request, "tenancy/organization_form.html", {"form": form, "creating": False})
+
+
+def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    membership = request.membership  # type: ignore[attr-defined]
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST":
+        if not membership.is_admin:
+            messages.error(request, _("Only an owner or admin of the organization can do this."))
+            return redirect("tenancy:members", org_slug=org.slug)
+        if form.is_valid():
+            try:
+                services.invitation_create(
+                    organization=org, by=request.user,
+                    email=form.cleaned_data["email"], role=form.cleaned_data["role"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Invitation sent to %(email)s.")
+                                 % {"email": form.cleaned_data["email"]})
+                return redirect("tenancy:members", org_slug=org.slug)
+    return render(request, "tenancy/member_list.html", {
+        "organization": org,
+        "members": members_of(org),
+        "invitations": open_invitations_of(org) if membership.is_admin else [],
+        "form": form,
+        "role_form": RoleForm(),
+    })
+
+
+@require_POST
+@org_owner_required
+def member_role(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    target = get_object_or_404(Membership.objects.filter(organization=org), pk=pk)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid role."))
+    else:
+        try:
+            services.membership_change_role(
+                membership=target, role=form.cleaned_data["role"], by=request.user
+            )
+            messages.success(request, _("Role changed."))
+        except DomainError as exc:
+            _error(request, exc)
+    return redirect("tenancy:members", org_slug=org.slug)
+
+
+@require_POST
+@org_owner_required
+def member_remove(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    target = get_object_or_404(Membership.objects.filter(organization=org), pk=pk)
+    try:
+        services.membership_remove(membership=target, by=request.user)
+        messages.success(request, _("Member removed."))
+    except DomainError as exc:
+        _error(request, exc)
+    return redirect("tenancy:members", org_slug=org.slug)
+
+
+@require_POST
+@org_owner_required
+def ownership_transfer(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    target = get_object_or_404(Membership.objects.filter(organization=org), pk=pk)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Confirm the transfer of ownership."))
+        return redirect("tenancy:members", org_slug=org.slug)
+    try:
+        services.organization_transfer_ownership(organization=org, to=target, by=request.user)
+        messages.success(request, _("Ownership transferred to %(user)s.") % {"user": target.user})
+    except DomainError as exc:
+        _error(request, exc)
+    return redirect("tenancy:members", org_slug=org.slug)
+
+
+@require_POST
+def organization_leave(request: HttpRequest, org_slug: str) -> HttpResponse:
+    try:
+        services.membership_leave(membership=request.membership)  # type: ignore[attr-defined]
+    except DomainError as exc:
+        _error(request, exc)
+        return redirect("tenancy:members", org_slug=org_slug)
+    messages.success(request, _("You have left the organization."))
+    return redirect("dashboard")
+
+
+@require_POST
+@org_admin_required
+def invitation_revoke(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    org = request.organization  # type: ignore[attr-defined]
+    invitation = get_object_or_404(Invitation.objects.filter(organization=org), pk=pk)
+    try:
+        services.invitation_revoke(invitation=invitation, by=request.user)
+        messages.success(request, _("Invitation revoked."))
+    except DomainError as exc:
+        _error(request, exc)
+    return redirect("tenancy:members", org_slug=org.slug)
+
+
+@login_required
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    if len(token) > 100:
+        return render(request, "tenancy/invitation_invalid.html",
+                      {"reason": _("This invitation link is not valid.")}, status=404)
+    if request.method == "POST":
+        try:
+            membership = services.invitation_accept(token=token, user=request.user)
+        except DomainError as exc:
+            return render(request, "tenancy/invitation_invalid.html",
+                          {"reason": exc.messages[0]}, status=400)
+        messages.success(request, _("Welcome to %(org)s.") % {"org": membership.organization})
+        return redirect("tenancy:home", org_slug=membership.organization.slug)
+    return render(request, "tenancy/invitation_accept.html", {"token": token})

@@ -1,0 +1,34 @@
+"""Root URLconf: the only place where the floor and the feature apps meet."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from . import health, views
+
+admin.site.site_header = "CPO Portal"
+admin.site.site_title = "CPO Portal"
+# The admin signs in through allauth, so MFA and rate limits hold there too.
+admin.site.login = RedirectView.as_view(  # type: ignore[method-assign]
+    pattern_name="account_login", query_string=True
+)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("office/", views.office_home, name="office_home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("cpo_portal.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("cpo_portal.tenancy.urls")),
+    path("", include("cpo_portal.activity.urls")),
+    path("", include("cpo_portal.documents.urls")),
+    path("", include("cpo_portal.api.urls")),
+    # Feature apps
+    path("criteria/", include("criteria.urls")),
+    path("community/", include("community.urls")),
+    path("", include("signees.urls")),
+    path("", include("certification.urls")),
+]

@@ -1,0 +1,32 @@
+"""Portal-wide pages: the home page, a signed-in user's dashboard, the office start page."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from cpo_portal.accounts.decorators import office_required
+from cpo_portal.accounts.roles import is_auditor, is_office
+from cpo_portal.activity.selectors import activity_for_office
+from cpo_portal.tenancy.models import Organization
+from cpo_portal.tenancy.selectors import memberships_for_user
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html")
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "dashboard.html", {
+        "memberships": memberships_for_user(request.user),
+        "is_office": is_office(request.user),
+        "is_auditor": is_auditor(request.user),
+    })
+
+
+@office_required
+def office_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "office/home.html", {
+        "organization_count": Organization.objects.count(),
+        "recent": activity_for_office()[:20],
+    })
