@@ -27,12 +27,33 @@ DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 DEMO_ORGANIZATIONS = [
     # (slug hint, legal name, legal form, country, website, group, owner e-mail)
-    ("Nordwerk Automotive", "Nordwerk Automotive AG", "AG", "DE",
-     "https://nordwerk.example", "it_customer", "owner@nordwerk.example"),
-    ("Plexa Software", "Plexa Software GmbH", "GmbH", "DE",
-     "https://plexa.example", "it_vendor", "owner@plexa.example"),
-    ("Integra Consulting", "Integra Consulting B.V.", "B.V.", "NL",
-     "https://integra.example", "it_service_provider", "owner@integra.example"),
+    (
+        "Nordwerk Automotive",
+        "Nordwerk Automotive AG",
+        "AG",
+        "DE",
+        "https://nordwerk.example",
+        "it_customer",
+        "owner@nordwerk.example",
+    ),
+    (
+        "Plexa Software",
+        "Plexa Software GmbH",
+        "GmbH",
+        "DE",
+        "https://plexa.example",
+        "it_vendor",
+        "owner@plexa.example",
+    ),
+    (
+        "Integra Consulting",
+        "Integra Consulting B.V.",
+        "B.V.",
+        "NL",
+        "https://integra.example",
+        "it_service_provider",
+        "owner@integra.example",
+    ),
 ]
 
 
@@ -47,8 +68,9 @@ class DemoContext:
 def _user(email: str, name: str, **extra: Any) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=name,
-                                        **extra)
+        user = User.objects.create_user(
+            email=email, password=DEMO_PASSWORD, full_name=name, **extra
+        )
     EmailAddress.objects.update_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
@@ -79,10 +101,15 @@ def seed() -> DemoContext:
         org = Organization.objects.filter(legal_name=legal).first()
         if org is None:
             org = organization_create(
-                by=owner, legal_name=legal, display_name=name, legal_form=form,
-                country=country, website=web,
+                by=owner,
+                legal_name=legal,
+                display_name=name,
+                legal_form=form,
+                country=country,
+                website=web,
             )
         ctx.organizations[group] = (org, owner_email)
-        ctx.logins.append((owner_email, f"owner of {name} ({group.replace('_', ' ')})",
-                           DEMO_PASSWORD))
+        ctx.logins.append(
+            (owner_email, f"owner of {name} ({group.replace('_', ' ')})", DEMO_PASSWORD)
+        )
     return ctx

@@ -35,8 +35,11 @@ def _probe(check: Callable[[], None]) -> dict[str, Any]:
     try:
         check()
     except Exception as exc:
-        return {"ok": False, "error": type(exc).__name__,
-                "ms": round((time.perf_counter() - started) * 1000, 1)}
+        return {
+            "ok": False,
+            "error": type(exc).__name__,
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+        }
     return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
 
 

@@ -9,7 +9,7 @@ from . import health, views
 admin.site.site_header = "CPO Portal"
 admin.site.site_title = "CPO Portal"
 # The admin signs in through allauth, so MFA and rate limits hold there too.
-admin.site.login = RedirectView.as_view(  # type: ignore[method-assign]
+admin.site.login = RedirectView.as_view(  # type: ignore[method-assign,assignment]
     pattern_name="account_login", query_string=True
 )
 

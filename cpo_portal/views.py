@@ -17,16 +17,24 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard.html", {
-        "memberships": memberships_for_user(request.user),
-        "is_office": is_office(request.user),
-        "is_auditor": is_auditor(request.user),
-    })
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "memberships": memberships_for_user(request.user),
+            "is_office": is_office(request.user),
+            "is_auditor": is_auditor(request.user),
+        },
+    )
 
 
 @office_required
 def office_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "office/home.html", {
-        "organization_count": Organization.objects.count(),
-        "recent": activity_for_office()[:20],
-    })
+    return render(
+        request,
+        "office/home.html",
+        {
+            "organization_count": Organization.objects.count(),
+            "recent": activity_for_office()[:20],
+        },
+    )

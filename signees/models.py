@@ -15,7 +15,9 @@ class Signee(models.Model):
     """An organization's signature of the CPO and the group it signed in."""
 
     organization = models.OneToOneField(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="signee",
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="signee",
         verbose_name=_("organization"),
     )
     group = models.CharField(_("group"), max_length=30, choices=SigneeGroup.choices)

@@ -40,9 +40,9 @@ class User(AbstractUser):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[misc,assignment]
 
     class Meta:
         verbose_name = _("user")
@@ -66,7 +66,9 @@ class Auditor(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="auditor")
     is_active = models.BooleanField(_("active"), default=True)
     organisation_name = models.CharField(
-        _("auditing body"), max_length=200, blank=True,
+        _("auditing body"),
+        max_length=200,
+        blank=True,
         help_text=_("The certification or auditing body the auditor works for, if any."),
     )
     phone = models.CharField(_("phone"), max_length=50, blank=True)

@@ -37,16 +37,17 @@ def office_permissions() -> frozenset[str]:
 
 
 def is_office(user: User | AnonymousUser | Any) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.has_perm("accounts.office_access"))
+    return bool(
+        user.is_authenticated and user.is_active and user.has_perm("accounts.office_access")
+    )
 
 
 def is_auditor(user: User | AnonymousUser | Any) -> bool:
     if not user.is_authenticated:
         return False
-    try:
-        return bool(user.auditor.is_active)
-    except Auditor.DoesNotExist:
-        return False
+    # The reverse one-to-one is cached on the user, absence included: one query a request.
+    auditor: Auditor | None = getattr(user, "auditor", None)
+    return bool(auditor and auditor.is_active)
 
 
 def requires_mfa(user: User | AnonymousUser | Any) -> bool:

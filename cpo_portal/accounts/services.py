@@ -34,6 +34,5 @@ def auditor_create(*, user: User, by: Any, organisation_name: str = "") -> Audit
         user=user, defaults={"organisation_name": organisation_name}
     )
     if created:
-        activity_record(actor=by, verb="auditor.created", target=auditor,
-                        data={"user": user.email})
+        activity_record(actor=by, verb="auditor.created", target=auditor, data={"user": user.email})
     return auditor

@@ -18,5 +18,5 @@ def api_token(request: HttpRequest) -> HttpResponse:
             return redirect("api_token")
         new_key = api_token_create(user=request.user).key  # type: ignore[arg-type]
         messages.success(request, _("A new API token was created. Copy it now: it is shown once."))
-    has_token = Token.objects.filter(user=request.user).exists()
+    has_token = Token.objects.filter(user=request.user).exists()  # type: ignore[misc]
     return render(request, "account/api_token.html", {"new_key": new_key, "has_token": has_token})

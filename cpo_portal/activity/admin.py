@@ -14,7 +14,7 @@ class ActivityEntryAdmin(admin.ModelAdmin):
     list_filter = ["verb"]
     search_fields = ["verb", "target_repr", "actor__email"]
 
-    def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest):
         with scopes_disabled():
             return super().get_queryset(request)
 

@@ -10,17 +10,29 @@ from django_scopes import ScopedManager
 
 class ActivityEntry(models.Model):
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("actor"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     # Null for actions that concern no organization (e.g. the office publishing a catalogue).
     organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, null=True, blank=True,
-        related_name="activity", verbose_name=_("organization"),
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="activity",
+        verbose_name=_("organization"),
     )
     verb = models.CharField(_("action"), max_length=80, db_index=True)
     target_type = models.ForeignKey(
-        ContentType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        ContentType,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     target_id = models.CharField(max_length=64, blank=True)
     # Kept so the log still reads after the target is deleted.

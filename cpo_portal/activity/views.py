@@ -11,14 +11,22 @@ from .selectors import activity_for_office, activity_for_organization
 @org_admin_required
 def organization_activity(request: HttpRequest, org_slug: str) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    return render(request, "activity/organization_activity.html", {
-        "organization": org,
-        "page": paginate(request, activity_for_organization(org)),
-    })
+    return render(
+        request,
+        "activity/organization_activity.html",
+        {
+            "organization": org,
+            "page": paginate(request, activity_for_organization(org)),
+        },
+    )
 
 
 @office_required
 def office_activity(request: HttpRequest) -> HttpResponse:
-    return render(request, "activity/office_activity.html", {
-        "page": paginate(request, activity_for_office()),
-    })
+    return render(
+        request,
+        "activity/office_activity.html",
+        {
+            "page": paginate(request, activity_for_office()),
+        },
+    )

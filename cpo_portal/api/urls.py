@@ -6,8 +6,11 @@ from . import views
 v1 = [
     path("me/", views.MeView.as_view(), name="me"),
     path("organizations/", views.OrganizationListView.as_view(), name="organizations"),
-    path("organizations/<slug:org_slug>/members/", views.MemberListView.as_view(),
-         name="organization-members"),
+    path(
+        "organizations/<slug:org_slug>/members/",
+        views.MemberListView.as_view(),
+        name="organization-members",
+    ),
 ]
 
 urlpatterns = [

@@ -49,17 +49,23 @@ class MeView(APIView):
     @extend_schema(responses=MeOutput)
     def get(self, request: Request) -> Response:
         user: Any = request.user
-        return Response(MeOutput({
-            "email": user.email, "name": user.full_name,
-            "is_office": is_office(user), "is_auditor": is_auditor(user),
-        }).data)
+        return Response(
+            MeOutput(
+                {
+                    "email": user.email,
+                    "name": user.full_name,
+                    "is_office": is_office(user),
+                    "is_auditor": is_auditor(user),
+                }
+            ).data
+        )
 
 
 class OrganizationListView(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = OrganizationOutput
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return organizations_for_user(self.request.user)
 
 
@@ -69,8 +75,9 @@ class MemberListView(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = MemberOutput
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        org, _membership = organization_for_member_or_404(self.kwargs["org_slug"],
-                                                          self.request.user)
+    def get_queryset(self):
+        org, _membership = organization_for_member_or_404(
+            self.kwargs["org_slug"], self.request.user
+        )
         with scope(organization=org):
             return members_of(org)

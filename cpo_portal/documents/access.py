@@ -19,7 +19,7 @@ def can_download(user: Any, document: Document) -> bool:
         return True
     if kind.extra_access is not None and kind.extra_access(user, document):
         return True
-    if document.organization_id is None:
+    if document.organization is None:
         return False
     membership = membership_for(organization=document.organization, user=user)
     if membership is None:

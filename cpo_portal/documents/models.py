@@ -24,8 +24,12 @@ class Document(models.Model):
     kind = models.CharField(_("kind"), max_length=60, db_index=True)
     # The tenant the file belongs to; null for portal-wide documents (e.g. the annual report).
     organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, null=True, blank=True,
-        related_name="documents", verbose_name=_("organization"),
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("organization"),
     )
     owner_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     owner_id = models.CharField(max_length=64)
@@ -33,8 +37,11 @@ class Document(models.Model):
     language = models.CharField(_("language"), max_length=10, default="en")
     title = models.CharField(_("title"), max_length=200)
     status = models.CharField(
-        _("status"), max_length=10, choices=DocumentStatus.choices,
-        default=DocumentStatus.PENDING, db_index=True,
+        _("status"),
+        max_length=10,
+        choices=DocumentStatus.choices,
+        default=DocumentStatus.PENDING,
+        db_index=True,
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
@@ -43,7 +50,10 @@ class Document(models.Model):
     size = models.PositiveIntegerField(_("size in bytes"), null=True, blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -70,4 +80,4 @@ class Document(models.Model):
 
     @property
     def filename(self) -> str:
-        return self.file.name.rsplit("/", 1)[-1] if self.file else ""
+        return (self.file.name or "").rsplit("/", 1)[-1]

@@ -18,7 +18,7 @@ def _url_fetcher(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[s
     if url.startswith("data:"):
         return default_url_fetcher(url, timeout=timeout)
     if url.startswith("file://"):
-        path = Path(url[len("file://"):]).resolve()
+        path = Path(url[len("file://") :]).resolve()
         if any(path.is_relative_to(root.resolve()) for root in _ALLOWED_ROOTS):
             return default_url_fetcher(url, timeout=timeout)
     raise ValueError(f"refused to fetch {url!r} while rendering a document")

@@ -56,13 +56,21 @@ def document_request(
     get_kind(kind)  # an unknown kind fails here, in the request, not later in a worker
     now = timezone.now()
     document = Document(
-        kind=kind, owner=owner, organization=organization, title=title[:200],
-        language=language, created_by=by if getattr(by, "is_authenticated", False) else None,
-        status=DocumentStatus.PENDING, status_changed_at=now,
+        kind=kind,
+        owner=owner,
+        organization=organization,
+        title=title[:200],
+        language=language,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+        status=DocumentStatus.PENDING,
+        status_changed_at=now,
     )
     document.save()
     activity_record(
-        actor=by, organization=organization, verb="document.requested", target=document,
+        actor=by,
+        organization=organization,
+        verb="document.requested",
+        target=document,
         data={"kind": kind},
     )
     _queue(document)
@@ -81,7 +89,9 @@ def document_rerender(*, document: Document, by: Any = None) -> Document:
     document.status_changed_at = timezone.now()
     document.save(update_fields=["status", "attempts", "status_changed_at"])
     activity_record(
-        actor=by, organization=document.organization, verb="document.rerender_requested",
+        actor=by,
+        organization=document.organization,
+        verb="document.rerender_requested",
         target=document,
     )
     _queue(document)
@@ -92,8 +102,10 @@ def _claim(document_id: int) -> Document | None:
     """Mark the document as rendering; None when there is nothing (left) to do."""
     with transaction.atomic(), scopes_disabled():
         document = (
-            Document.objects.select_for_update().select_related("organization")
-            .filter(pk=document_id).first()
+            Document.objects.select_for_update()
+            .select_related("organization")
+            .filter(pk=document_id)
+            .first()
         )
         # Only pending documents are claimed: a second message for a document another
         # worker is rendering, or has finished, does nothing.
@@ -120,15 +132,25 @@ def _store(document: Document, pdf: bytes) -> None:
             locked.status = DocumentStatus.READY
             locked.last_error = ""
             locked.rendered_at = locked.status_changed_at = timezone.now()
-            locked.save(update_fields=[
-                "file", "sha256", "size", "status", "last_error", "rendered_at",
-                "status_changed_at",
-            ])
+            locked.save(
+                update_fields=[
+                    "file",
+                    "sha256",
+                    "size",
+                    "status",
+                    "last_error",
+                    "rendered_at",
+                    "status_changed_at",
+                ]
+            )
             if old_name and old_name != new_name:
                 transaction.on_commit(lambda: default_storage.delete(old_name))
             activity_record(
-                actor=None, organization=locked.organization, verb="document.rendered",
-                target=locked, data={"sha256": digest, "attempt": locked.attempts},
+                actor=None,
+                organization=locked.organization,
+                verb="document.rendered",
+                target=locked,
+                data={"sha256": digest, "attempt": locked.attempts},
             )
     except BaseException:
         default_storage.delete(new_name)  # never leave an orphan behind a failed commit
@@ -136,7 +158,7 @@ def _store(document: Document, pdf: bytes) -> None:
 
 
 def document_upload_name(document: Document, filename: str) -> str:
-    return Document._meta.get_field("file").generate_filename(document, filename)  # type: ignore[attr-defined]
+    return Document._meta.get_field("file").generate_filename(document, filename)
 
 
 def _fail(document_id: int, error: str, *, final: bool) -> None:
@@ -148,8 +170,11 @@ def _fail(document_id: int, error: str, *, final: bool) -> None:
         document.save(update_fields=["last_error", "status", "status_changed_at"])
         if final:
             activity_record(
-                actor=None, organization=document.organization, verb="document.failed",
-                target=document, data={"error": error[:500], "attempts": document.attempts},
+                actor=None,
+                organization=document.organization,
+                verb="document.failed",
+                target=document,
+                data={"error": error[:500], "attempts": document.attempts},
             )
 
 
@@ -166,8 +191,9 @@ def document_render(*, document_id: int) -> Document | None:
     try:
         with scope(organization=document.organization):
             context = kind.build_context(document)
-        html = render_html(kind.template, {"document": document, **context},
-                           language=document.language)
+        html = render_html(
+            kind.template, {"document": document, **context}, language=document.language
+        )
         pdf = html_to_pdf(html)
         _store(document, pdf)
     except TRANSIENT_ERRORS as exc:
@@ -198,10 +224,15 @@ def document_sweep_stuck() -> int:
         )
     for pk in stuck:
         with transaction.atomic(), scopes_disabled():
-            document = Document.objects.select_for_update().filter(
-                pk=pk, status__in=[DocumentStatus.PENDING, DocumentStatus.RENDERING],
-                status_changed_at__lt=cutoff,
-            ).first()
+            document = (
+                Document.objects.select_for_update()
+                .filter(
+                    pk=pk,
+                    status__in=[DocumentStatus.PENDING, DocumentStatus.RENDERING],
+                    status_changed_at__lt=cutoff,
+                )
+                .first()
+            )
             if document is None:
                 continue
             if document.attempts >= settings.DOCUMENT_MAX_ATTEMPTS:

@@ -6,7 +6,7 @@ from .services import TransientRenderError, document_render, document_sweep_stuc
 
 
 @shared_task(bind=True, max_retries=4, acks_late=True)
-def render_document(self, document_id: int) -> str:  # type: ignore[no-untyped-def]
+def render_document(self, document_id: int) -> str:
     try:
         document = document_render(document_id=document_id)
     except TransientRenderError as exc:

@@ -1,7 +1,7 @@
 """Documents are downloaded only through these checked views, never from a media URL."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -17,11 +17,13 @@ from .selectors import document_for_office, document_of_organization, documents_
 from .services import document_request
 
 
-def _file_response(document: Document) -> HttpResponse:
+def _file_response(document: Document) -> HttpResponseBase:
     if not document.is_ready:
         raise Http404
     response = FileResponse(
-        document.file.open("rb"), as_attachment=True, filename=document.filename,
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.filename,
         content_type=document.content_type,
     )
     response["Cache-Control"] = "private, no-store"
@@ -48,16 +50,22 @@ def document_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespons
     template = (
         "documents/_status.html" if request.htmx else "documents/document_detail.html"  # type: ignore[attr-defined]
     )
-    return render(request, template, {"organization": request.organization,  # type: ignore[attr-defined]
-                                      "document": document})
+    return render(
+        request,
+        template,
+        {
+            "organization": request.organization,  # type: ignore[attr-defined]
+            "document": document,
+        },
+    )
 
 
-def document_download(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+def document_download(request: HttpRequest, org_slug: str, pk: int) -> HttpResponseBase:
     return _file_response(_visible(request, pk))
 
 
 @office_required
-def office_document_download(request: HttpRequest, pk: int) -> HttpResponse:
+def office_document_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     document = document_for_office(pk)
     if document is None:
         raise Http404
@@ -69,7 +77,10 @@ def office_document_download(request: HttpRequest, pk: int) -> HttpResponse:
 def activity_pdf_request(request: HttpRequest, org_slug: str) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
     document = document_request(
-        kind="organization_activity", owner=org, organization=org, by=request.user,
+        kind="organization_activity",
+        owner=org,
+        organization=org,
+        by=request.user,
         title=_("Activity log of %(org)s") % {"org": org.display_name},
         language=get_language() or "en",
     )

@@ -5,16 +5,16 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def org_admin_required(view: View) -> View:
     """Owners and admins only; a plain member of the same organization gets 403."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         membership = getattr(request, "membership", None)
         if membership is None or not membership.is_admin:
             raise PermissionDenied
@@ -25,7 +25,7 @@ def org_admin_required(view: View) -> View:
 
 def org_owner_required(view: View) -> View:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         membership = getattr(request, "membership", None)
         if membership is None or not membership.is_owner:
             raise PermissionDenied

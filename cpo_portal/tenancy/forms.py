@@ -14,7 +14,7 @@ class OrganizationForm(forms.ModelForm):
             "website": _("The company's main website, e.g. https://www.example.com"),
         }
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["display_name"].required = False
 

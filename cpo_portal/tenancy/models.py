@@ -17,8 +17,12 @@ class Organization(models.Model):
     legal_name = models.CharField(_("legal name"), max_length=200)
     display_name = models.CharField(_("display name"), max_length=120)
     slug = models.SlugField(_("address in the portal"), max_length=60, unique=True)
-    legal_form = models.CharField(_("legal form"), max_length=60, blank=True,
-                                  help_text=_("For example GmbH, AG, SE, Inc., Ltd."))
+    legal_form = models.CharField(
+        _("legal form"),
+        max_length=60,
+        blank=True,
+        help_text=_("For example GmbH, AG, SE, Inc., Ltd."),
+    )
     country = CountryField(_("country"))
     address = models.TextField(_("postal address"), max_length=500, blank=True)
     website = models.URLField(_("website"), max_length=300, blank=True)
@@ -42,11 +46,15 @@ class Role(models.TextChoices):
 
 class Membership(models.Model):
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="memberships",
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="memberships",
         verbose_name=_("organization"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
         verbose_name=_("user"),
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
@@ -87,20 +95,28 @@ class Invitation(models.Model):
     """An e-mailed, expiring, single-use invitation. Only the token's hash is stored."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="invitations",
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="invitations",
         verbose_name=_("organization"),
     )
     email = models.EmailField(_("e-mail address"))
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("sent"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)

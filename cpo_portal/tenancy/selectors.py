@@ -21,11 +21,14 @@ def memberships_for_user(user: Any) -> list[tuple[Organization, str]]:
     """(organization, role) pairs for the user's navigation, in one query."""
     if not user.is_authenticated:
         return []
-    rows = Organization.objects.filter(memberships__user=user).values_list(
-        "pk", "slug", "display_name", "memberships__role"
-    ).order_by("display_name")
-    return [(Organization(pk=pk, slug=slug, display_name=name), role)
-            for pk, slug, name, role in rows]
+    rows = (
+        Organization.objects.filter(memberships__user=user)
+        .values_list("pk", "slug", "display_name", "memberships__role")
+        .order_by("display_name")
+    )
+    return [
+        (Organization(pk=pk, slug=slug, display_name=name), role) for pk, slug, name, role in rows
+    ]
 
 
 def membership_for(*, organization: Organization, user: Any) -> Membership | None:
@@ -47,7 +50,9 @@ def members_of(organization: Organization) -> QuerySet[Membership]:
 def open_invitations_of(organization: Organization) -> QuerySet[Invitation]:
     with scope(organization=organization):
         return Invitation.objects.filter(
-            organization=organization, accepted_at__isnull=True, revoked_at__isnull=True,
+            organization=organization,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
             expires_at__gt=timezone.now(),
         ).select_related("invited_by")
 

@@ -84,9 +84,14 @@ def organization_update(*, organization: Organization, by: Any, **changes: Any) 
         return organization
     organization.save(update_fields=[*changed, "updated_at"])
     activity_record(
-        actor=by, organization=organization, verb="organization.updated", target=organization,
-        data={"before": {f: before[f] for f in changed},
-              "after": {f: str(getattr(organization, f)) for f in changed}},
+        actor=by,
+        organization=organization,
+        verb="organization.updated",
+        target=organization,
+        data={
+            "before": {f: before[f] for f in changed},
+            "after": {f: str(getattr(organization, f)) for f in changed},
+        },
     )
     return organization
 
@@ -140,7 +145,10 @@ def membership_change_role(*, membership: Membership, role: str, by: Any) -> Mem
     membership.role = role
     membership.save(update_fields=["role"])
     activity_record(
-        actor=by, organization=org, verb="membership.role_changed", target=membership,
+        actor=by,
+        organization=org,
+        verb="membership.role_changed",
+        target=membership,
         data={"user": membership.user.email, "before": before, "after": role},
     )
     return membership
@@ -194,8 +202,11 @@ def organization_transfer_ownership(
     mine.role = Role.ADMIN
     mine.save(update_fields=["role"])
     activity_record(
-        actor=by, organization=organization, verb="organization.ownership_transferred",
-        target=organization, data={"from": by.email, "to": to.user.email},
+        actor=by,
+        organization=organization,
+        verb="organization.ownership_transferred",
+        target=organization,
+        data={"from": by.email, "to": to.user.email},
     )
     return to
 
@@ -216,18 +227,27 @@ def invitation_create(
             raise DomainError(_("This person is already a member."))
         # A new invitation replaces any open one for the same address.
         Invitation.objects.filter(
-            organization=organization, email__iexact=email,
-            accepted_at__isnull=True, revoked_at__isnull=True,
+            organization=organization,
+            email__iexact=email,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
         ).update(revoked_at=timezone.now())
     token = new_token()
     invitation = Invitation(
-        organization=organization, email=email, role=role, token_hash=hash_token(token),
-        invited_by=by, expires_at=timezone.now() + INVITATION_VALID_FOR,
+        organization=organization,
+        email=email,
+        role=role,
+        token_hash=hash_token(token),
+        invited_by=by,
+        expires_at=timezone.now() + INVITATION_VALID_FOR,
     )
     invitation.full_clean()
     invitation.save()
     activity_record(
-        actor=by, organization=organization, verb="invitation.sent", target=invitation,
+        actor=by,
+        organization=organization,
+        verb="invitation.sent",
+        target=invitation,
         data={"email": email, "role": role},
     )
     link = settings.SITE_URL + reverse("tenancy:invitation_accept", args=[token])
@@ -254,8 +274,11 @@ def invitation_revoke(*, invitation: Invitation, by: Any) -> None:
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     activity_record(
-        actor=by, organization=invitation.organization, verb="invitation.revoked",
-        target=invitation, data={"email": invitation.email},
+        actor=by,
+        organization=invitation.organization,
+        verb="invitation.revoked",
+        target=invitation,
+        data={"email": invitation.email},
     )
 
 
@@ -292,7 +315,10 @@ def invitation_accept(*, token: str, user: Any) -> Membership:
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
     activity_record(
-        actor=user, organization=org, verb="invitation.accepted", target=membership,
+        actor=user,
+        organization=org,
+        verb="invitation.accepted",
+        target=membership,
         data={"email": user.email, "role": invitation.role},
     )
     return membership

@@ -12,10 +12,16 @@ urlpatterns = [
     path("o/<slug:org_slug>/members/", views.member_list, name="members"),
     path("o/<slug:org_slug>/members/<int:pk>/role/", views.member_role, name="member_role"),
     path("o/<slug:org_slug>/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
-    path("o/<slug:org_slug>/members/<int:pk>/transfer/", views.ownership_transfer,
-         name="ownership_transfer"),
+    path(
+        "o/<slug:org_slug>/members/<int:pk>/transfer/",
+        views.ownership_transfer,
+        name="ownership_transfer",
+    ),
     path("o/<slug:org_slug>/leave/", views.organization_leave, name="leave"),
-    path("o/<slug:org_slug>/invitations/<int:pk>/revoke/", views.invitation_revoke,
-         name="invitation_revoke"),
+    path(
+        "o/<slug:org_slug>/invitations/<int:pk>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -23,9 +23,13 @@ def _error(request: HttpRequest, exc: DomainError) -> None:
 
 @login_required
 def organization_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "tenancy/organization_list.html", {
-        "organizations": organizations_for_user(request.user),
-    })
+    return render(
+        request,
+        "tenancy/organization_list.html",
+        {
+            "organizations": organizations_for_user(request.user),
+        },
+    )
 
 
 @login_required
@@ -43,9 +47,13 @@ def organization_create(request: HttpRequest) -> HttpResponse:
 
 
 def organization_home(request: HttpRequest, org_slug: str) -> HttpResponse:
-    return render(request, "tenancy/organization_home.html", {
-        "organization": request.organization,  # type: ignore[attr-defined]
-    })
+    return render(
+        request,
+        "tenancy/organization_home.html",
+        {
+            "organization": request.organization,  # type: ignore[attr-defined]
+        },
+    )
 
 
 @org_admin_required
@@ -54,9 +62,11 @@ def organization_edit(request: HttpRequest, org_slug: str) -> HttpResponse:
     form = OrganizationForm(request.POST or None, instance=org)
     if request.method == "POST" and form.is_valid():
         try:
-            services.organization_update(organization=org, by=request.user, **{
-                f: form.cleaned_data[f] for f in form.changed_data
-            })
+            services.organization_update(
+                organization=org,
+                by=request.user,
+                **{f: form.cleaned_data[f] for f in form.changed_data},
+            )
         except DomainError as exc:
             form.add_error(None, exc)
         else:
@@ -76,29 +86,37 @@ def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         if form.is_valid():
             try:
                 services.invitation_create(
-                    organization=org, by=request.user,
-                    email=form.cleaned_data["email"], role=form.cleaned_data["role"],
+                    organization=org,
+                    by=request.user,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
                 )
             except DomainError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(request, _("Invitation sent to %(email)s.")
-                                 % {"email": form.cleaned_data["email"]})
+                messages.success(
+                    request,
+                    _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+                )
                 return redirect("tenancy:members", org_slug=org.slug)
-    return render(request, "tenancy/member_list.html", {
-        "organization": org,
-        "members": members_of(org),
-        "invitations": open_invitations_of(org) if membership.is_admin else [],
-        "form": form,
-        "role_form": RoleForm(),
-    })
+    return render(
+        request,
+        "tenancy/member_list.html",
+        {
+            "organization": org,
+            "members": members_of(org),
+            "invitations": open_invitations_of(org) if membership.is_admin else [],
+            "form": form,
+            "role_form": RoleForm(),
+        },
+    )
 
 
 @require_POST
 @org_owner_required
 def member_role(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    target = get_object_or_404(Membership.objects.filter(organization=org), pk=pk)
+    target: Membership = get_object_or_404(Membership.objects.filter(organization=org), pk=pk)
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a valid role."))
@@ -117,7 +135,7 @@ def member_role(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
 @org_owner_required
 def member_remove(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    target = get_object_or_404(Membership.objects.filter(organization=org), pk=pk)
+    target: Membership = get_object_or_404(Membership.objects.filter(organization=org), pk=pk)
     try:
         services.membership_remove(membership=target, by=request.user)
         messages.success(request, _("Member removed."))
@@ -130,7 +148,7 @@ def member_remove(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
 @org_owner_required
 def ownership_transfer(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    target = get_object_or_404(Membership.objects.filter(organization=org), pk=pk)
+    target: Membership = get_object_or_404(Membership.objects.filter(organization=org), pk=pk)
     if request.POST.get("confirm") != "yes":
         messages.error(request, _("Confirm the transfer of ownership."))
         return redirect("tenancy:members", org_slug=org.slug)
@@ -157,7 +175,7 @@ def organization_leave(request: HttpRequest, org_slug: str) -> HttpResponse:
 @org_admin_required
 def invitation_revoke(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    invitation = get_object_or_404(Invitation.objects.filter(organization=org), pk=pk)
+    invitation: Invitation = get_object_or_404(Invitation.objects.filter(organization=org), pk=pk)
     try:
         services.invitation_revoke(invitation=invitation, by=request.user)
         messages.success(request, _("Invitation revoked."))
@@ -169,14 +187,19 @@ def invitation_revoke(request: HttpRequest, org_slug: str, pk: int) -> HttpRespo
 @login_required
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if len(token) > 100:
-        return render(request, "tenancy/invitation_invalid.html",
-                      {"reason": _("This invitation link is not valid.")}, status=404)
+        return render(
+            request,
+            "tenancy/invitation_invalid.html",
+            {"reason": _("This invitation link is not valid.")},
+            status=404,
+        )
     if request.method == "POST":
         try:
             membership = services.invitation_accept(token=token, user=request.user)
         except DomainError as exc:
-            return render(request, "tenancy/invitation_invalid.html",
-                          {"reason": exc.messages[0]}, status=400)
+            return render(
+                request, "tenancy/invitation_invalid.html", {"reason": exc.messages[0]}, status=400
+            )
         messages.success(request, _("Welcome to %(org)s.") % {"org": membership.organization})
         return redirect("tenancy:home", org_slug=membership.organization.slug)
     return render(request, "tenancy/invitation_accept.html", {"token": token})
