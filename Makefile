@@ -13,20 +13,23 @@ PORT ?= 8000
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
+# uv goes into the user's environment (~/.local/bin) when it is missing; on distributions
+# that mark the system Python as externally managed, uv (a standalone binary) is still safe there.
 $(UV):
-	$(PYTHON) -m pip install --user --quiet uv
+	$(PYTHON) -m pip install --user --quiet uv 2>/dev/null \
+	  || $(PYTHON) -m pip install --user --quiet --break-system-packages uv
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
 venv: $(VENV)/.synced  ## create the virtual environment from uv.lock
 
 messages: venv  ## compile the translation catalogues (.po → .mo)
-	@if command -v msgfmt >/dev/null; then $(MANAGE) compilemessages --ignore=.venv -v0; \
+	@if command -v msgfmt >/dev/null; then DEBUG=true $(MANAGE) compilemessages --ignore=.venv -v0; \
 	else echo "msgfmt not found (apt install gettext); using the committed .mo files"; fi
 
-setup: venv  ## migrate and load the demo data
+setup: venv messages  ## migrate and load the demo data
 	DEBUG=true $(MANAGE) migrate --no-input -v0
 	DEBUG=true $(MANAGE) seed_demo
 
@@ -34,7 +37,7 @@ run: setup  ## serve the portal on http://127.0.0.1:8000 (SQLite, in-process tas
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	DEBUG=true $(MANAGE) runserver $(HOST):$(PORT)
 
-test: venv  ## run the whole test suite
+test: venv messages  ## run the whole test suite
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: venv  ## ruff (format check + lint) and mypy

@@ -75,7 +75,9 @@ def organization_update(*, organization: Organization, by: Any, **changes: Any) 
     unknown = set(changes) - set(_PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"not a profile field: {', '.join(sorted(unknown))}")
-    before = {f: str(getattr(organization, f)) for f in changes}
+    # Compare with the stored row: a ModelForm has already copied its data onto the instance.
+    stored = Organization.objects.get(pk=organization.pk)
+    before = {f: str(getattr(stored, f)) for f in changes}
     for field, value in changes.items():
         setattr(organization, field, value.strip() if isinstance(value, str) else value)
     organization.full_clean()
@@ -241,7 +243,8 @@ def invitation_create(
         invited_by=by,
         expires_at=timezone.now() + INVITATION_VALID_FOR,
     )
-    invitation.full_clean()
+    with scope(organization=organization):  # full_clean's unique check queries the manager
+        invitation.full_clean()
     invitation.save()
     activity_record(
         actor=by,
