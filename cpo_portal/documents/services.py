@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
 from cpo_portal.activity.services import activity_record
@@ -83,7 +84,7 @@ def document_rerender(*, document: Document, by: Any = None) -> Document:
     with scopes_disabled():
         document = Document.objects.select_for_update().get(pk=document.pk)
     if document.status in (DocumentStatus.PENDING, DocumentStatus.RENDERING):
-        raise DomainError("This document is already being rendered.")
+        raise DomainError(_("This document is already being rendered."))
     document.status = DocumentStatus.PENDING
     document.attempts = 0
     document.status_changed_at = timezone.now()

@@ -10,6 +10,11 @@ urlpatterns = [
     path(
         "o/<slug:org_slug>/documents/<int:pk>/download/", views.document_download, name="download"
     ),
+    path(
+        "o/<slug:org_slug>/documents/<int:pk>/rerender/",
+        views.document_rerender_view,
+        name="rerender",
+    ),
     path("o/<slug:org_slug>/activity/pdf/", views.activity_pdf_request, name="activity_pdf"),
     path(
         "office/documents/<int:pk>/download/",

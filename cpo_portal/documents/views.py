@@ -8,13 +8,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cpo_portal.accounts.decorators import office_required
+from cpo_portal.errors import DomainError
 from cpo_portal.pagination import paginate
 from cpo_portal.tenancy.decorators import org_admin_required
 
 from .access import can_download
 from .models import Document
-from .selectors import document_for_office, document_of_organization, documents_of_organization
-from .services import document_request
+from .selectors import document_for_office, document_of_organization, documents_for_member
+from .services import document_request, document_rerender
 
 
 def _file_response(document: Document) -> HttpResponseBase:
@@ -40,8 +41,7 @@ def _visible(request: HttpRequest, pk: int) -> Document:
 
 def document_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    page = paginate(request, documents_of_organization(org), per_page=25)
-    page.object_list = [d for d in page.object_list if can_download(request.user, d)]
+    page = paginate(request, documents_for_member(request.membership), per_page=25)  # type: ignore[attr-defined]
     return render(request, "documents/document_list.html", {"organization": org, "page": page})
 
 
@@ -86,3 +86,15 @@ def activity_pdf_request(request: HttpRequest, org_slug: str) -> HttpResponse:
     )
     messages.info(request, _("The PDF is being prepared."))
     return redirect("documents:detail", org_slug=org.slug, pk=document.pk)
+
+
+@require_POST
+@org_admin_required
+def document_rerender_view(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    document = _visible(request, pk)
+    try:
+        document_rerender(document=document, by=request.user)
+        messages.info(request, _("The document is being produced again."))
+    except DomainError as exc:
+        messages.error(request, exc.messages[0])
+    return redirect("documents:detail", org_slug=org_slug, pk=document.pk)

@@ -72,7 +72,11 @@ def organization_edit(request: HttpRequest, org_slug: str) -> HttpResponse:
         else:
             messages.success(request, _("Organization details saved."))
             return redirect("tenancy:home", org_slug=org.slug)
-    return render(request, "tenancy/organization_form.html", {"form": form, "creating": False})
+    return render(
+        request,
+        "tenancy/organization_form.html",
+        {"form": form, "creating": False, "organization": org},
+    )
 
 
 def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
