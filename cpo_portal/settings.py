@@ -264,8 +264,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- REST API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: a bad token then answers 401 with WWW-Authenticate, not 403.
+        "cpo_portal.api.authentication.MFATokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "cpo_portal.api.pagination.StandardPagination",

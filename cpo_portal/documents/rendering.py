@@ -12,16 +12,24 @@ from django.utils import translation
 _ALLOWED_ROOTS = [Path(settings.BASE_DIR) / "static", Path(settings.BASE_DIR) / "templates"]
 
 
-def _url_fetcher(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
-    from weasyprint.urls import default_url_fetcher
+def _local_fetcher() -> Any:
+    """A WeasyPrint fetcher limited to data: URLs and files below the allowed folders."""
+    from urllib.parse import unquote, urlsplit
 
-    if url.startswith("data:"):
-        return default_url_fetcher(url, timeout=timeout)
-    if url.startswith("file://"):
-        path = Path(url[len("file://") :]).resolve()
-        if any(path.is_relative_to(root.resolve()) for root in _ALLOWED_ROOTS):
-            return default_url_fetcher(url, timeout=timeout)
-    raise ValueError(f"refused to fetch {url!r} while rendering a document")
+    from weasyprint.urls import URLFetcher
+
+    class LocalFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("file:"):
+                path = Path(unquote(urlsplit(url).path)).resolve()
+                if not any(path.is_relative_to(root.resolve()) for root in _ALLOWED_ROOTS):
+                    raise ValueError(f"refused to fetch {url!r} while rendering a document")
+            elif not url.startswith("data:"):
+                raise ValueError(f"refused to fetch {url!r} while rendering a document")
+            return super().fetch(url, headers)
+
+    # One fetcher per render: URLFetcher keeps per-request state.
+    return LocalFetcher(allowed_protocols={"file", "data"}, allow_redirects=False)
 
 
 def render_html(template: str, context: dict[str, Any], *, language: str) -> str:
@@ -33,6 +41,6 @@ def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML  # imported lazily: pango loads slowly and web needs it rarely
 
     base = (Path(settings.BASE_DIR) / "templates").as_uri() + "/"
-    pdf = HTML(string=html, base_url=base, url_fetcher=_url_fetcher).write_pdf()
+    pdf = HTML(string=html, base_url=base, url_fetcher=_local_fetcher()).write_pdf()
     assert pdf is not None
     return pdf

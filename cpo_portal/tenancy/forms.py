@@ -5,10 +5,19 @@ from .models import Organization, Role
 
 
 class OrganizationForm(forms.ModelForm):
+    website = forms.URLField(
+        label=_("Website"),
+        max_length=300,
+        required=False,
+        assume_scheme="https",
+        help_text=_("The company's main website, e.g. https://www.example.com"),
+    )
+
     class Meta:
         model = Organization
         fields = ["legal_name", "display_name", "legal_form", "country", "address", "website"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
         help_texts = {
             "display_name": _("Short name shown in lists. Defaults to the legal name."),
             "website": _("The company's main website, e.g. https://www.example.com"),

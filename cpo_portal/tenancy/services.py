@@ -72,6 +72,7 @@ _PROFILE_FIELDS = ("legal_name", "display_name", "legal_form", "country", "addre
 @transaction.atomic
 def organization_update(*, organization: Organization, by: Any, **changes: Any) -> Organization:
     """Change the profile fields; the log keeps before and after of what changed."""
+    _require_admin(organization, by)
     unknown = set(changes) - set(_PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"not a profile field: {', '.join(sorted(unknown))}")

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -85,8 +86,7 @@ def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     form = InvitationForm(request.POST or None)
     if request.method == "POST":
         if not membership.is_admin:
-            messages.error(request, _("Only an owner or admin of the organization can do this."))
-            return redirect("tenancy:members", org_slug=org.slug)
+            raise PermissionDenied
         if form.is_valid():
             try:
                 services.invitation_create(

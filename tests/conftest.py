@@ -1,0 +1,148 @@
+"""Shared fixtures: the alice / bob / charlie scenario, the CPO office and an auditor.
+
+alice owns "Alpha", bob is a plain member of Alpha, charlie owns "Beta" and is an outsider
+to Alpha. office_user and auditor_user have a TOTP authenticator, so the MFA requirement of
+their roles does not get in the way of the tests that are about something else.
+"""
+
+import os
+
+# The test run is an embedded setup (no SECRET_KEY, no ALLOWED_HOSTS, eager tasks). This
+# has to be in the environment before the settings module is imported.
+os.environ.setdefault("CPO_TESTING", "true")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cpo_portal.settings")
+
+import django
+import pytest
+
+# pytest-django sets Django up before any conftest is imported only when the pytest
+# configuration names the settings module; otherwise it is done here, so that conftests
+# and test modules below may import models at the top.
+django.setup()
+
+# ci_plugin: under CI=true a skipped test fails the run (see its docstring).
+pytest_plugins = ["pytester", "tests.ci_plugin"]
+
+# --- Settings ----------------------------------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # WhiteNoise warns on every request when collectstatic has not run; tests don't need it.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(settings, tmp_path):
+    """Files go to a temporary folder; no test sees another test's rate limits."""
+    from django.core.cache import cache
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+    # The production hasher is slow on purpose; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+# --- People ------------------------------------------------------------------------
+# Models are imported inside the fixtures: this module is imported before the app
+# registry is ready when the settings module is not named in the pytest configuration.
+
+
+def _activate_totp(user):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+@pytest.fixture
+def make_user(db):
+    from tests.factories import UserFactory
+
+    return UserFactory
+
+
+@pytest.fixture
+def alice(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(email="alice@example.org", full_name="Alice Owner")
+
+
+@pytest.fixture
+def bob(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(email="bob@example.org", full_name="Bob Member")
+
+
+@pytest.fixture
+def charlie(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(email="charlie@example.org", full_name="Charlie Outsider")
+
+
+@pytest.fixture
+def alpha(alice, bob):
+    """Organization "Alpha": alice is its owner, bob a plain member."""
+    from cpo_portal.tenancy.models import Role
+    from cpo_portal.tenancy.services import organization_create
+    from tests.factories import MembershipFactory
+
+    org = organization_create(by=alice, legal_name="Alpha", country="DE")
+    MembershipFactory(organization=org, user=bob, role=Role.MEMBER)
+    return org
+
+
+@pytest.fixture
+def beta(charlie):
+    """Organization "Beta", owned by charlie, who has nothing to do with Alpha."""
+    from cpo_portal.tenancy.services import organization_create
+
+    return organization_create(by=charlie, legal_name="Beta", country="FR")
+
+
+@pytest.fixture
+def office_user_without_mfa(db):
+    from django.contrib.auth.models import Group
+
+    from cpo_portal.accounts.models import OFFICE_GROUP
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="office@example.org", full_name="Olga Office")
+    user.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    return user
+
+
+@pytest.fixture
+def office_user(office_user_without_mfa):
+    return _activate_totp(office_user_without_mfa)
+
+
+@pytest.fixture
+def auditor_user_without_mfa(db):
+    from cpo_portal.accounts.models import Auditor
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="auditor@example.org", full_name="Arne Auditor")
+    Auditor.objects.create(user=user, organisation_name="Audit Body")
+    return user
+
+
+@pytest.fixture
+def auditor_user(auditor_user_without_mfa):
+    return _activate_totp(auditor_user_without_mfa)
+
+
+@pytest.fixture
+def activate_totp():
+    return _activate_totp

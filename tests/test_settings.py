@@ -1,0 +1,121 @@
+"""The settings module, imported in a fresh process with a controlled environment."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+PRINT_SETTINGS = """
+import json
+from django.conf import settings
+print(json.dumps({
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "cache_location": settings.CACHES["default"].get("LOCATION"),
+    "session_engine": settings.SESSION_ENGINE,
+    "broker": settings.CELERY_BROKER_URL,
+    "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+    "db_engine": settings.DATABASES["default"]["ENGINE"],
+    "db_name": str(settings.DATABASES["default"]["NAME"]),
+    "debug": settings.DEBUG,
+    "embedded": settings.EMBEDDED,
+}))
+"""
+
+
+def _run(args, **env):
+    clean = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_SETTINGS_MODULE": "cpo_portal.settings",
+    }
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _settings(**env):
+    result = _run(["-c", "import django; django.setup()\n" + PRINT_SETTINGS], **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _secret():
+    return secrets.token_urlsafe(60)
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = _run(["manage.py", "check"])
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = _run(["manage.py", "check"], SECRET_KEY=_secret())
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS is not set" in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = _run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        SECRET_KEY=_secret(),
+        ALLOWED_HOSTS="cpo.example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("flag", ["DEBUG", "CPO_TESTING"])
+def test_embedded_mode_starts_without_secrets(flag):
+    values = _settings(**{flag: "true"})
+    assert values["embedded"] is True
+
+
+def test_embedded_default_is_sqlite_locmem_and_eager():
+    values = _settings(CPO_TESTING="true")
+    assert values["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert values["session_engine"] == "django.contrib.sessions.backends.db"
+    assert values["broker"] == ""
+    assert values["eager"] is True
+    assert values["db_engine"] == "django.db.backends.sqlite3"
+    assert Path(values["db_name"]) == BASE_DIR / "var" / "db.sqlite3"
+
+
+def test_redis_url_switches_cache_sessions_and_broker_to_redis():
+    url = "redis://redis.internal:6379/0"
+    values = _settings(CPO_TESTING="true", REDIS_URL=url)
+    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache_location"] == url
+    assert values["session_engine"] == "django.contrib.sessions.backends.cache"
+    assert values["broker"] == url
+    assert values["eager"] is False
+
+
+def test_database_url_is_honoured():
+    values = _settings(
+        CPO_TESTING="true", DATABASE_URL="postgres://cpo:secret@db.internal:5432/cpo"
+    )
+    assert values["db_engine"] == "django.db.backends.postgresql"
+    assert values["db_name"] == "cpo"
+
+
+def test_production_has_secure_cookies_and_hsts():
+    code = (
+        "import django; django.setup()\n"
+        "from django.conf import settings as s\n"
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT,"
+        " s.SECURE_HSTS_SECONDS > 0, s.DEBUG, s.ACCOUNT_DEFAULT_HTTP_PROTOCOL)"
+    )
+    result = _run(["-c", code], SECRET_KEY=_secret(), ALLOWED_HOSTS="cpo.example.org")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "True", "True", "False", "https"]
