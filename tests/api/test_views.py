@@ -90,6 +90,23 @@ def test_token_authentication(api, bob):
     assert api.get("/api/v1/me/").json()["email"] == bob.email
 
 
+def test_a_bad_token_gets_401_with_a_challenge(api):
+    api.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    response = api.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_office_token_without_mfa_is_refused(api, office_user_without_mfa, activate_totp):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=office_user_without_mfa)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert api.get("/api/v1/me/").status_code == 401
+    activate_totp(office_user_without_mfa)
+    assert api.get("/api/v1/me/").json()["is_office"] is True
+
+
 def test_write_methods_are_not_allowed(api, alpha, alice):
     api.force_authenticate(alice)
     assert api.post("/api/v1/organizations/", {"legal_name": "X"}).status_code == 405
