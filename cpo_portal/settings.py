@@ -128,11 +128,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 
+
+def _redis_database(url: str, number: int) -> str:
+    """The same Redis server, another database number."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            # The cache lives in its own database: clearing it must never drop the queue.
+            "LOCATION": env.str(
+                "REDIS_CACHE_URL",
+                default=_redis_database(REDIS_URL, env.int("REDIS_CACHE_DB", default=1)),
+            ),
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="cpo"),
         }
     }

@@ -46,6 +46,9 @@ def _isolated_settings(settings, tmp_path):
     }
     # The production hasher is slow on purpose; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run in-process unless a test asks for the real worker (tests/integration), even
+    # when REDIS_URL configures a broker.
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     cache.clear()
     yield
     cache.clear()

@@ -103,7 +103,8 @@ def _claim(document_id: int) -> Document | None:
     """Mark the document as rendering; None when there is nothing (left) to do."""
     with transaction.atomic(), scopes_disabled():
         document = (
-            Document.objects.select_for_update()
+            # of=self: PostgreSQL cannot lock the nullable side of the outer join.
+            Document.objects.select_for_update(of=("self",))
             .select_related("organization")
             .filter(pk=document_id)
             .first()

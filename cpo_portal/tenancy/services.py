@@ -129,7 +129,14 @@ def _lock(membership: Membership) -> Membership:
             .filter(organization=membership.organization)
             .values_list("pk", flat=True)
         )
-        return Membership.objects.select_related("user", "organization").get(pk=membership.pk)
+        locked = (
+            Membership.objects.select_related("user", "organization")
+            .filter(pk=membership.pk)
+            .first()
+        )
+    if locked is None:
+        raise DomainError(_("That person is no longer a member of this organization."))
+    return locked
 
 
 @transaction.atomic
@@ -138,8 +145,8 @@ def membership_change_role(*, membership: Membership, role: str, by: Any) -> Mem
     if role not in Role.values:
         raise DomainError(_("Unknown role."))
     org = membership.organization
-    _require_owner(org, by)
     membership = _lock(membership)
+    _require_owner(org, by)  # after the lock: a concurrent demotion of `by` has landed
     before = membership.role
     if before == role:
         return membership
@@ -161,8 +168,8 @@ def membership_change_role(*, membership: Membership, role: str, by: Any) -> Mem
 def membership_remove(*, membership: Membership, by: Any) -> None:
     """Remove someone else from the organization (owners only)."""
     org = membership.organization
-    _require_owner(org, by)
     membership = _lock(membership)
+    _require_owner(org, by)  # after the lock: a concurrent demotion of `by` has landed
     if membership.user_id == by.pk:
         raise DomainError(_("Use “Leave organization” to remove yourself."))
     if membership.is_owner and _owner_count(org) <= 1:
@@ -193,13 +200,12 @@ def organization_transfer_ownership(
     *, organization: Organization, to: Membership, by: Any
 ) -> Membership:
     """Make `to` an owner and step `by` down to admin."""
-    mine = _require_owner(organization, by)
     if to.organization_id != organization.pk:
         raise DomainError(_("That person is not a member of this organization."))
+    to = _lock(to)
+    mine = _lock(_require_owner(organization, by))
     if to.pk == mine.pk:
         raise DomainError(_("You already own this organization."))
-    to = _lock(to)
-    mine = _lock(mine)
     to.role = Role.OWNER
     to.save(update_fields=["role"])
     mine.role = Role.ADMIN
@@ -291,7 +297,7 @@ def invitation_accept(*, token: str, user: Any) -> Membership:
     """Turn a valid token into a membership for `user`, whose e-mail must match."""
     with scopes_disabled():
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("organization")
             .filter(token_hash=hash_token(token))
             .first()
