@@ -130,3 +130,22 @@ def test_beat_schedule_sweep_runs_in_the_worker(worker, org):
     document = worker.wait_for_document(document.pk)
     assert document.attempts == 2
     assert_file_matches(document)
+
+
+def test_healthz_checks_the_real_broker(worker, client, settings):
+    checks = client.get("/healthz").json()["checks"]
+    assert checks["broker"]["ok"] is True
+    assert "ms" in checks["broker"]
+
+
+def test_healthz_is_503_when_the_broker_is_down(worker, client, settings):
+    from cpo_portal.celery import app
+
+    # A closed port on loopback: the broker check fails fast and says so.
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf.broker_url = settings.CELERY_BROKER_URL
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"]["ok"] is False
