@@ -21,6 +21,7 @@ from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError
 
 from .models import Invitation, Membership, Organization, Role, hash_token, new_token
+from .selectors import membership_for
 
 INVITATION_VALID_FOR = timedelta(days=7)
 RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "media", "o", "office", "audit"})
@@ -100,16 +101,14 @@ def organization_update(*, organization: Organization, by: Any, **changes: Any) 
 
 
 def _require_owner(organization: Organization, user: Any) -> Membership:
-    with scope(organization=organization):
-        m = Membership.objects.filter(organization=organization, user=user).first()
+    m = membership_for(organization=organization, user=user)
     if m is None or not m.is_owner:
         raise DomainError(_("Only an owner of the organization can do this."))
     return m
 
 
 def _require_admin(organization: Organization, user: Any) -> Membership:
-    with scope(organization=organization):
-        m = Membership.objects.filter(organization=organization, user=user).first()
+    m = membership_for(organization=organization, user=user)
     if m is None or not m.is_admin:
         raise DomainError(_("Only an owner or admin of the organization can do this."))
     return m

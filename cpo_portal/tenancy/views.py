@@ -1,5 +1,7 @@
 """Organization workspace: create, profile, members, invitations."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,6 +22,21 @@ from .selectors import members_of, open_invitations_of, organizations_for_user
 def _error(request: HttpRequest, exc: DomainError) -> None:
     for message in exc.messages:
         messages.error(request, message)
+
+
+def _act_on_members(request: HttpRequest, action: Callable[[], object], done: str) -> HttpResponse:
+    """Run a members-page action: its refusal becomes a message, never an error page."""
+    try:
+        action()
+        messages.success(request, done)
+    except DomainError as exc:
+        _error(request, exc)
+    return redirect("tenancy:members", org_slug=request.organization.slug)  # type: ignore[attr-defined]
+
+
+def _member(request: HttpRequest, pk: int) -> Membership:
+    org = request.organization  # type: ignore[attr-defined]
+    return get_object_or_404(Membership.objects.filter(organization=org), pk=pk)
 
 
 @login_required
@@ -119,49 +136,46 @@ def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
 @require_POST
 @org_owner_required
 def member_role(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
-    target: Membership = get_object_or_404(Membership.objects.filter(organization=org), pk=pk)
+    target = _member(request, pk)
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a valid role."))
-    else:
-        try:
-            services.membership_change_role(
-                membership=target, role=form.cleaned_data["role"], by=request.user
-            )
-            messages.success(request, _("Role changed."))
-        except DomainError as exc:
-            _error(request, exc)
-    return redirect("tenancy:members", org_slug=org.slug)
+        return redirect("tenancy:members", org_slug=org_slug)
+    return _act_on_members(
+        request,
+        lambda: services.membership_change_role(
+            membership=target, role=form.cleaned_data["role"], by=request.user
+        ),
+        _("Role changed."),
+    )
 
 
 @require_POST
 @org_owner_required
 def member_remove(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
-    target: Membership = get_object_or_404(Membership.objects.filter(organization=org), pk=pk)
-    try:
-        services.membership_remove(membership=target, by=request.user)
-        messages.success(request, _("Member removed."))
-    except DomainError as exc:
-        _error(request, exc)
-    return redirect("tenancy:members", org_slug=org.slug)
+    target = _member(request, pk)
+    return _act_on_members(
+        request,
+        lambda: services.membership_remove(membership=target, by=request.user),
+        _("Member removed."),
+    )
 
 
 @require_POST
 @org_owner_required
 def ownership_transfer(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
-    target: Membership = get_object_or_404(Membership.objects.filter(organization=org), pk=pk)
+    target = _member(request, pk)
     if request.POST.get("confirm") != "yes":
         messages.error(request, _("Confirm the transfer of ownership."))
         return redirect("tenancy:members", org_slug=org.slug)
-    try:
-        services.organization_transfer_ownership(organization=org, to=target, by=request.user)
-        messages.success(request, _("Ownership transferred to %(user)s.") % {"user": target.user})
-    except DomainError as exc:
-        _error(request, exc)
-    return redirect("tenancy:members", org_slug=org.slug)
+    return _act_on_members(
+        request,
+        lambda: services.organization_transfer_ownership(
+            organization=org, to=target, by=request.user
+        ),
+        _("Ownership transferred to %(user)s.") % {"user": target.user},
+    )
 
 
 @require_POST
@@ -180,12 +194,11 @@ def organization_leave(request: HttpRequest, org_slug: str) -> HttpResponse:
 def invitation_revoke(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     org = request.organization  # type: ignore[attr-defined]
     invitation: Invitation = get_object_or_404(Invitation.objects.filter(organization=org), pk=pk)
-    try:
-        services.invitation_revoke(invitation=invitation, by=request.user)
-        messages.success(request, _("Invitation revoked."))
-    except DomainError as exc:
-        _error(request, exc)
-    return redirect("tenancy:members", org_slug=org.slug)
+    return _act_on_members(
+        request,
+        lambda: services.invitation_revoke(invitation=invitation, by=request.user),
+        _("Invitation revoked."),
+    )
 
 
 @login_required
