@@ -4,11 +4,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from criteria.groups import SigneeGroup
 
-class SigneeGroup(models.TextChoices):
-    IT_CUSTOMER = "it_customer", _("IT customer")
-    IT_VENDOR = "it_vendor", _("IT vendor")
-    IT_SERVICE_PROVIDER = "it_service_provider", _("IT service provider")
+
+__all__ = ["Signee", "SigneeGroup"]
 
 
 class Signee(models.Model):
