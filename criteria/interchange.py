@@ -21,6 +21,9 @@ GROUPS = [g.value for g in SigneeGroup]
 OBLIGATIONS = [o.value for o in Obligation]
 DEFAULT_PASS_RULE = {"should_share": 0.75, "validity_months": 36, "surveillance_months": 12}
 MAX_BYTES = 5 * 1024 * 1024
+_FLAGS = ("justification_required", "evidence_required", "not_applicable_allowed")
+_CRITERION_FIELDS = ("code", "title", "text", "obligation", "applies_to", *_FLAGS)
+_ASSESSMENT_FIELDS = ("code", "title", "text", "obligation", "verifies", *_FLAGS)
 
 
 @dataclass(frozen=True)
@@ -82,9 +85,16 @@ class _Validator:
             return []
         return value
 
+    def fields(self, value: dict[str, Any], path: str, allowed: set[str]) -> None:
+        """Unknown fields are errors: a typo must not fall back to a default silently."""
+        for name in sorted(set(value) - allowed, key=str):
+            self.error(f"{path}.{name}" if path else str(name), "unknown field")
+
     def code(self, value: Any, path: str) -> str:
         if isinstance(value, int | float) and not isinstance(value, bool):
-            value = str(value)
+            # YAML reads 2.10 as the number 2.1: refuse instead of guessing.
+            self.error(path, f'must be a string; write "{value}" in quotes')
+            return ""
         if not isinstance(value, str) or not value.strip() or len(value) > 20:
             self.error(path, "must be a text of 1 to 20 characters")
             return ""
@@ -135,6 +145,11 @@ class _Validator:
 def normalize(data: dict[str, Any]) -> dict[str, Any]:
     """Validate a parsed payload and return its canonical form, or raise CatalogueInvalid."""
     v = _Validator()
+    v.fields(
+        data,
+        "",
+        {"format", "version", "title", "languages", "demo", "notes", "categories", "schemes"},
+    )
     if data.get("format") != FORMAT:
         v.error("format", f"must be {FORMAT!r}")
     version = data.get("version")
@@ -178,6 +193,7 @@ def normalize(data: dict[str, Any]) -> dict[str, Any]:
     for i, raw in enumerate(v.items(data.get("categories"), "categories")):
         path = f"categories[{i}]"
         raw = v.mapping(raw, path)
+        v.fields(raw, path, {"number", "key", "title", "description", "criteria"})
         number = v.code(raw.get("number"), f"{path}.number")
         if number in numbers:
             v.error(f"{path}.number", f"duplicate category number {number!r}")
@@ -210,21 +226,11 @@ def normalize(data: dict[str, Any]) -> dict[str, Any]:
                 not isinstance(applies, list)
                 or not applies
                 or any(g not in GROUPS for g in applies)
+                or len(set(applies)) != len(applies)
             ):
                 v.error(f"{cpath}.applies_to", f"must list one or more of {', '.join(GROUPS)}")
                 applies = GROUPS
-            unknown = set(rc) - {
-                "code",
-                "title",
-                "text",
-                "obligation",
-                "applies_to",
-                "justification_required",
-                "evidence_required",
-                "not_applicable_allowed",
-            }
-            for field in sorted(unknown):
-                v.error(f"{cpath}.{field}", "unknown field")
+            v.fields(rc, cpath, {*_CRITERION_FIELDS})
             category["criteria"].append(
                 {
                     "code": code,
@@ -253,13 +259,16 @@ def normalize(data: dict[str, Any]) -> dict[str, Any]:
     for i, raw in enumerate(v.items(data.get("schemes"), "schemes", required=False)):
         path = f"schemes[{i}]"
         raw = v.mapping(raw, path)
+        v.fields(raw, path, {"kind", "title", "pass_rule", "subject_areas"})
         kind = raw.get("kind")
         if kind not in SchemeKind.values:
             v.error(f"{path}.kind", "must be organizational or product")
         elif kind in kinds:
             v.error(f"{path}.kind", f"a second {kind} scheme")
         kinds.add(str(kind))
-        rule = {**DEFAULT_PASS_RULE, **v.mapping(raw.get("pass_rule") or {}, f"{path}.pass_rule")}
+        given_rule = v.mapping(raw.get("pass_rule") or {}, f"{path}.pass_rule")
+        v.fields(given_rule, f"{path}.pass_rule", set(DEFAULT_PASS_RULE))
+        rule = {**DEFAULT_PASS_RULE, **given_rule}
         try:
             share = Decimal(str(rule["should_share"]))
             if not Decimal(0) <= share <= Decimal(1):
@@ -274,6 +283,8 @@ def normalize(data: dict[str, Any]) -> dict[str, Any]:
                 v.error(f"{path}.pass_rule.{field}", "must be a whole number of months (1–120)")
                 value = DEFAULT_PASS_RULE[field]
             months[field] = value
+        if months["surveillance_months"] > months["validity_months"]:
+            v.error(f"{path}.pass_rule.surveillance_months", "must not exceed validity_months")
         scheme: dict[str, Any] = {
             "kind": kind,
             "title": v.text(raw.get("title"), f"{path}.title", languages, required=True, limit=200),
@@ -284,6 +295,8 @@ def normalize(data: dict[str, Any]) -> dict[str, Any]:
         for j, ra in enumerate(v.items(raw.get("subject_areas"), f"{path}.subject_areas")):
             apath = f"{path}.subject_areas[{j}]"
             ra = v.mapping(ra, apath)
+            area_fields = {"category"} if kind == SchemeKind.PRODUCT else {"number", "title"}
+            v.fields(ra, apath, {*area_fields, "criteria"})
             area: dict[str, Any] = {}
             if kind == SchemeKind.PRODUCT:
                 category_number = v.code(ra.get("category"), f"{apath}.category")
@@ -306,16 +319,19 @@ def normalize(data: dict[str, Any]) -> dict[str, Any]:
             for k, rac in enumerate(v.items(ra.get("criteria"), f"{apath}.criteria")):
                 acpath = f"{apath}.criteria[{k}]"
                 rac = v.mapping(rac, acpath)
+                v.fields(rac, acpath, {*_ASSESSMENT_FIELDS})
                 code = v.code(rac.get("code"), f"{acpath}.code")
-                if code and code in assessment_codes:
+                if code and code in codes:
+                    v.error(f"{acpath}.code", f"duplicate code {code!r} (also at {codes[code]})")
+                elif code and code in assessment_codes:
                     v.error(
                         f"{acpath}.code",
                         f"duplicate code {code!r} (also at {assessment_codes[code]})",
                     )
                 assessment_codes.setdefault(code, acpath)
-                verifies = rac.get("verifies") or []
-                if not isinstance(verifies, list):
-                    v.error(f"{acpath}.verifies", "must be a list of CPO criterion codes")
+                verifies = rac.get("verifies")
+                if not isinstance(verifies, list) or not verifies:
+                    v.error(f"{acpath}.verifies", "must list one or more CPO criterion codes")
                     verifies = []
                 mapped = []
                 for n, target in enumerate(verifies):
