@@ -7,6 +7,7 @@ exporting an imported version gives the same canonical form back (round trip).
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -90,13 +91,13 @@ class _Validator:
         for name in sorted(set(value) - allowed, key=str):
             self.error(f"{path}.{name}" if path else str(name), "unknown field")
 
-    def code(self, value: Any, path: str) -> str:
+    def code(self, value: Any, path: str, *, limit: int = 20) -> str:
         if isinstance(value, int | float) and not isinstance(value, bool):
             # YAML reads 2.10 as the number 2.1: refuse instead of guessing.
             self.error(path, f'must be a string; write "{value}" in quotes')
             return ""
-        if not isinstance(value, str) or not value.strip() or len(value) > 20:
-            self.error(path, "must be a text of 1 to 20 characters")
+        if not isinstance(value, str) or not value.strip() or len(value.strip()) > limit:
+            self.error(path, f"must be a text of 1 to {limit} characters")
             return ""
         return value.strip()
 
@@ -154,8 +155,9 @@ def normalize(data: dict[str, Any]) -> dict[str, Any]:
         v.error("format", f"must be {FORMAT!r}")
     version = data.get("version")
     if isinstance(version, int | float) and not isinstance(version, bool):
-        version = str(version)
-    if not isinstance(version, str):
+        v.error("version", f'must be a string; write "{version}" in quotes')
+        version = ""
+    elif not isinstance(version, str):
         v.error("version", "is required")
         version = ""
     else:
@@ -194,13 +196,13 @@ def normalize(data: dict[str, Any]) -> dict[str, Any]:
         path = f"categories[{i}]"
         raw = v.mapping(raw, path)
         v.fields(raw, path, {"number", "key", "title", "description", "criteria"})
-        number = v.code(raw.get("number"), f"{path}.number")
-        if number in numbers:
+        number = v.code(raw.get("number"), f"{path}.number", limit=10)
+        if number and number in numbers:
             v.error(f"{path}.number", f"duplicate category number {number!r}")
         numbers.add(number)
         key = raw.get("key")
-        if not isinstance(key, str) or not key.replace("-", "").replace("_", "").isalnum():
-            v.error(f"{path}.key", "must be a short identifier, e.g. interoperability")
+        if not isinstance(key, str) or not re.fullmatch(r"[a-z0-9_]{1,40}", key):
+            v.error(f"{path}.key", "must be 1 to 40 of a-z, 0-9 and _, e.g. interoperability")
             key = ""
         elif key in keys:
             v.error(f"{path}.key", f"duplicate category key {key!r}")
@@ -270,6 +272,10 @@ def normalize(data: dict[str, Any]) -> dict[str, Any]:
         v.fields(given_rule, f"{path}.pass_rule", set(DEFAULT_PASS_RULE))
         rule = {**DEFAULT_PASS_RULE, **given_rule}
         try:
+            if not isinstance(rule["should_share"], int | float) or isinstance(
+                rule["should_share"], bool
+            ):
+                raise InvalidOperation
             share = Decimal(str(rule["should_share"]))
             if not Decimal(0) <= share <= Decimal(1):
                 raise InvalidOperation
@@ -299,16 +305,16 @@ def normalize(data: dict[str, Any]) -> dict[str, Any]:
             v.fields(ra, apath, {*area_fields, "criteria"})
             area: dict[str, Any] = {}
             if kind == SchemeKind.PRODUCT:
-                category_number = v.code(ra.get("category"), f"{apath}.category")
+                category_number = v.code(ra.get("category"), f"{apath}.category", limit=10)
                 if category_number and category_number not in numbers:
                     v.error(f"{apath}.category", f"unknown category {category_number!r}")
-                if category_number in area_numbers:
+                if category_number and category_number in area_numbers:
                     v.error(f"{apath}.category", f"category {category_number!r} appears twice")
                 area_numbers.add(category_number)
                 area["category"] = category_number
             else:
-                number = v.code(ra.get("number"), f"{apath}.number")
-                if number in area_numbers:
+                number = v.code(ra.get("number"), f"{apath}.number", limit=10)
+                if number and number in area_numbers:
                     v.error(f"{apath}.number", f"duplicate subject area {number!r}")
                 area_numbers.add(number)
                 area["number"] = number
@@ -338,7 +344,9 @@ def normalize(data: dict[str, Any]) -> dict[str, Any]:
                     target = str(target)
                     if target not in codes:
                         v.error(f"{acpath}.verifies[{n}]", f"maps to missing criterion {target!r}")
-                    elif target not in mapped:
+                    elif target in mapped:
+                        v.error(f"{acpath}.verifies[{n}]", f"{target!r} is listed twice")
+                    else:
                         mapped.append(target)
                 mapped.sort(key=code_index.__getitem__)  # catalogue order: stable round trip
                 area["criteria"].append(

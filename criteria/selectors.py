@@ -79,7 +79,7 @@ def criteria_of_version(
     qs = qs.order_by("category__position", "position")
     if filters.group:
         # applies_to is a short JSON list; filtered in Python for SQLite/PostgreSQL parity.
-        wanted = {c.pk for c in qs.only("pk", "applies_to") if filters.group in c.applies_to}
+        wanted = {pk for pk, gs in qs.values_list("pk", "applies_to") if filters.group in gs}
         qs = qs.filter(pk__in=wanted)
     return qs.prefetch_related(
         Prefetch(

@@ -303,7 +303,17 @@ def criterion_save(
         setattr(criterion, field, value)
     if criterion.category.version_id != version.pk:
         raise DomainError(_("That category belongs to another version."))
-    if not any(getattr(criterion, f"text_{lang}") for lang in CONTENT_LANGUAGES):
+    foreign = [
+        lang
+        for lang in CONTENT_LANGUAGES
+        if lang not in version.languages
+        and (getattr(criterion, f"title_{lang}") or getattr(criterion, f"text_{lang}"))
+    ]
+    if foreign:
+        raise DomainError(
+            _("This catalogue has no texts in %(languages)s.") % {"languages": ", ".join(foreign)}
+        )
+    if not any(getattr(criterion, f"text_{lang}") for lang in version.languages):
         raise DomainError(_("A criterion needs a text in at least one language."))
     criterion.full_clean()
     criterion.save()

@@ -1,0 +1,122 @@
+"""Template helpers for the public catalogue pages: texts in a fallback language, obligation
+badges, the language note and word diffs."""
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, get_language_info, pgettext
+from django.utils.translation import gettext as _
+
+from criteria.diff import WordDiff
+from criteria.models import CatalogueVersion, Obligation
+
+register = template.Library()
+
+
+def _badge_text(obligation: str) -> str:
+    # Upper case in the text itself, not through CSS: "SHALL" / "MUSS" is what the
+    # standard prints, and screen readers then say the word rather than spell it.
+    labels = {
+        Obligation.SHALL: pgettext("obligation badge", "SHALL"),
+        Obligation.SHOULD: pgettext("obligation badge", "SHOULD"),
+        Obligation.MAY: pgettext("obligation badge", "MAY"),
+    }
+    return labels.get(obligation, obligation)  # type: ignore[call-overload]
+
+
+def _meaning(obligation: str) -> str:
+    meanings = {
+        Obligation.SHALL: _("mandatory"),
+        Obligation.SHOULD: _("desired"),
+        Obligation.MAY: _("optional"),
+    }
+    return meanings.get(obligation, "")  # type: ignore[call-overload]
+
+
+@register.filter
+def langattr(value: Any) -> SafeString:
+    """` lang="xx"` for a text shown in another language than the page's, else nothing."""
+    if getattr(value, "is_fallback", False):
+        return format_html(' lang="{}"', value.language)
+    return mark_safe("")
+
+
+@register.simple_tag
+def localized(obj: Any, name: str) -> SafeString:
+    """`{% localized criterion "title" %}`: the text, marked with its language if a fallback."""
+    text = obj.localized(name)
+    if text.is_fallback:
+        return format_html('<span lang="{}">{}</span>', text.language, text)
+    return conditional_escape(text)
+
+
+@register.simple_tag
+def obligation_badge(obligation: str, *, meaning: bool = False) -> SafeString:
+    """A badge that differs in colour *and* wording; the meaning is always there for readers."""
+    explained = _meaning(obligation)
+    if meaning:
+        return format_html(
+            '<span class="badge badge-obligation badge-{}">{}</span> <span class="small">{}</span>',
+            obligation,
+            _badge_text(obligation),
+            explained,
+        )
+    return format_html(
+        '<span class="badge badge-obligation badge-{}" title="{}">{}'
+        '<span class="visually-hidden"> ({})</span></span>',
+        obligation,
+        explained,
+        _badge_text(obligation),
+        explained,
+    )
+
+
+@register.simple_tag
+def language_note(version: CatalogueVersion) -> str:
+    """ "This catalogue is available in English only." when the page language is missing."""
+    active = (get_language() or "en")[:2]
+    available = [code for code in version.languages if code]
+    if not available or active in available:
+        return ""
+    names = [_(get_language_info(code)["name"]) for code in available]
+    return _("This catalogue is available in %(languages)s only.") % {
+        "languages": _(" and ").join(names)
+    }
+
+
+@register.filter
+def word_diff(diff: WordDiff) -> SafeString:
+    """Runs as text, <del> and <ins>; each change also announced in words for screen readers."""
+    removed, added = _("removed:"), _("added:")
+    parts = []
+    for op, text in diff.runs:
+        if op == "insert":
+            parts.append(
+                format_html('<ins><span class="visually-hidden">{} </span>{}</ins>', added, text)
+            )
+        elif op == "delete":
+            parts.append(
+                format_html('<del><span class="visually-hidden">{} </span>{}</del>', removed, text)
+            )
+        else:
+            parts.append(conditional_escape(text))
+    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
+
+
+@register.filter
+def anchor(code: str) -> str:
+    """An id for a code: codes may hold spaces, ids may not."""
+    return "-".join(str(code).split())
+
+
+@register.filter
+def percent(share: Decimal | float | None) -> str:
+    """0.75 → "75%" (or "75 %" where the language writes it so)."""
+    if share is None:
+        return ""
+    value = number_format(Decimal(str(share)) * 100, decimal_pos=0)
+    return _("%(percent)s%%") % {"percent": value}
