@@ -7,6 +7,7 @@ from typing import Any
 
 from .models import CONTENT_LANGUAGES, CatalogueVersion, Criterion
 
+FLAGS = ("justification_required", "evidence_required", "na_allowed")
 _TOKEN = re.compile(r"\s+|[^\s\w]|\w+")
 
 
@@ -40,6 +41,8 @@ class CriterionChange:
     obligation_changed: bool
     category_changed: bool
     applies_to_changed: bool
+    # Names of the flags that changed: justification_required, evidence_required, na_allowed.
+    flags_changed: list[str] = field(default_factory=list)
     texts: dict[str, dict[str, WordDiff]] = field(default_factory=dict)  # field → lang → diff
 
     @property
@@ -93,6 +96,9 @@ def catalogue_diff(old: CatalogueVersion, new: CatalogueVersion) -> CatalogueDif
             category_changed=old_c.category.number != new_c.category.number,
             applies_to_changed=sorted(old_c.applies_to) != sorted(new_c.applies_to),
         )
+        change.flags_changed = [
+            flag for flag in FLAGS if getattr(old_c, flag) != getattr(new_c, flag)
+        ]
         for name in ("title", "text"):
             for lang in CONTENT_LANGUAGES:
                 a, b = getattr(old_c, f"{name}_{lang}"), getattr(new_c, f"{name}_{lang}")
@@ -102,6 +108,7 @@ def catalogue_diff(old: CatalogueVersion, new: CatalogueVersion) -> CatalogueDif
             change.obligation_changed
             or change.category_changed
             or change.applies_to_changed
+            or change.flags_changed
             or change.texts
         ):
             changed.append(change)

@@ -18,6 +18,8 @@ from .groups import SigneeGroup
 from .models import CONTENT_LANGUAGES, Obligation, SchemeKind, version_code_validator
 
 FORMAT = "cpo-catalogue/1"
+# Path segments of /criteria/ that a version code would hide.
+RESERVED_VERSION_CODES = frozenset({"versions", "diff"})
 GROUPS = [g.value for g in SigneeGroup]
 OBLIGATIONS = [o.value for o in Obligation]
 DEFAULT_PASS_RULE = {"should_share": 0.75, "validity_months": 36, "surveillance_months": 12}
@@ -165,6 +167,8 @@ def normalize(data: dict[str, Any]) -> dict[str, Any]:
             version_code_validator(version)
         except Exception:
             v.error("version", "use letters, digits, dots, dashes and underscores (at most 40)")
+        if version in RESERVED_VERSION_CODES:
+            v.error("version", f"{version!r} is reserved for a page of the portal")
     languages = data.get("languages")
     if (
         not isinstance(languages, list)

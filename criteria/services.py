@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError, TransitionNotAllowed
 
-from .interchange import CatalogueInvalid, ImportError_, content_hash, normalize
+from .interchange import (
+    RESERVED_VERSION_CODES,
+    CatalogueInvalid,
+    ImportError_,
+    content_hash,
+    normalize,
+)
 from .models import (
     CONTENT_LANGUAGES,
     AssessmentCriterion,
@@ -249,6 +255,10 @@ def catalogue_create_draft(*, source: CatalogueVersion, code: str, by: Any) -> C
     """Clone a version (any status) into a new draft under a new version code."""
     if CatalogueVersion.objects.filter(code=code).exists():
         raise DomainError(_("Version %(version)s already exists.") % {"version": code})
+    if code in RESERVED_VERSION_CODES:
+        raise DomainError(
+            _("“%(version)s” is reserved; choose another version.") % {"version": code}
+        )
     canonical = catalogue_as_canonical(source)
     canonical["version"] = code
     draft = CatalogueVersion(code=code, cloned_from=source)

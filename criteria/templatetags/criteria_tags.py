@@ -8,7 +8,7 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, get_language_info, pgettext
+from django.utils.translation import get_language, get_language_info, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
 from criteria.diff import WordDiff
@@ -20,21 +20,21 @@ register = template.Library()
 def _badge_text(obligation: str) -> str:
     # Upper case in the text itself, not through CSS: "SHALL" / "MUSS" is what the
     # standard prints, and screen readers then say the word rather than spell it.
-    labels = {
-        Obligation.SHALL: pgettext("obligation badge", "SHALL"),
-        Obligation.SHOULD: pgettext("obligation badge", "SHOULD"),
-        Obligation.MAY: pgettext("obligation badge", "MAY"),
+    labels: dict[str, str] = {
+        Obligation.SHALL.value: pgettext("obligation badge", "SHALL"),
+        Obligation.SHOULD.value: pgettext("obligation badge", "SHOULD"),
+        Obligation.MAY.value: pgettext("obligation badge", "MAY"),
     }
-    return labels.get(obligation, obligation)  # type: ignore[call-overload]
+    return labels.get(obligation, obligation)
 
 
 def _meaning(obligation: str) -> str:
-    meanings = {
-        Obligation.SHALL: _("mandatory"),
-        Obligation.SHOULD: _("desired"),
-        Obligation.MAY: _("optional"),
+    meanings: dict[str, str] = {
+        Obligation.SHALL.value: _("mandatory"),
+        Obligation.SHOULD.value: _("desired"),
+        Obligation.MAY.value: _("optional"),
     }
-    return meanings.get(obligation, "")  # type: ignore[call-overload]
+    return meanings.get(obligation, "")
 
 
 @register.filter
@@ -88,22 +88,30 @@ def language_note(version: CatalogueVersion) -> str:
     }
 
 
+_MARKS = {
+    "insert": '{}<ins><span class="visually-hidden">{} </span>{}</ins>{}',
+    "delete": '{}<del><span class="visually-hidden">{} </span>{}</del>{}',
+}
+
+
+def _marked(op: str, announce: str, text: str) -> SafeString:
+    # Surrounding spaces stay outside the mark, so only the changed words are highlighted.
+    core = text.strip()
+    if not core:
+        return conditional_escape(text)
+    start = text[: len(text) - len(text.lstrip())]
+    end = text[len(text.rstrip()) :]
+    return format_html(_MARKS[op], start, announce, core, end)
+
+
 @register.filter
 def word_diff(diff: WordDiff) -> SafeString:
     """Runs as text, <del> and <ins>; each change also announced in words for screen readers."""
-    removed, added = _("removed:"), _("added:")
-    parts = []
-    for op, text in diff.runs:
-        if op == "insert":
-            parts.append(
-                format_html('<ins><span class="visually-hidden">{} </span>{}</ins>', added, text)
-            )
-        elif op == "delete":
-            parts.append(
-                format_html('<del><span class="visually-hidden">{} </span>{}</del>', removed, text)
-            )
-        else:
-            parts.append(conditional_escape(text))
+    announce = {"insert": _("added:"), "delete": _("removed:")}
+    parts = [
+        _marked(op, announce[op], text) if op in _MARKS else conditional_escape(text)
+        for op, text in diff.runs
+    ]
     return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
 
 
@@ -120,3 +128,22 @@ def percent(share: Decimal | float | None) -> str:
         return ""
     value = number_format(Decimal(str(share)) * 100, decimal_pos=0)
     return _("%(percent)s%%") % {"percent": value}
+
+
+_FLAG_LABELS = {
+    "justification_required": gettext_lazy("Justification required"),
+    "evidence_required": gettext_lazy("Evidence required"),
+    "na_allowed": gettext_lazy("“Not applicable” allowed"),
+}
+
+
+@register.simple_tag
+def flag_change(change: Any, flag: str) -> SafeString:
+    """'Evidence required: no → yes' for one changed flag of a diff entry."""
+    before, after = getattr(change.old, flag), getattr(change.new, flag)
+    return format_html(
+        "{}: <del>{}</del> → <ins>{}</ins>",
+        _FLAG_LABELS[flag],
+        _("yes") if before else _("no"),
+        _("yes") if after else _("no"),
+    )

@@ -265,3 +265,24 @@ def test_diff_reads_each_version_in_one_query(django_assert_num_queries):
         [(c.old.category.number, c.new.category.number) for c in diff.changed]
 
     assert summary["unchanged"] == 300
+
+
+def test_a_flag_change_alone_is_a_change(db):
+    from criteria.diff import catalogue_diff
+    from criteria.services import catalogue_create_draft, criterion_save
+
+    from .factories import build_version
+
+    old = build_version("flags-1", 7)
+    new = catalogue_create_draft(source=old, code="flags-2", by=None)
+    criterion = new.criteria.order_by("position").first()
+    criterion_save(
+        version=new,
+        by=None,
+        criterion=criterion,
+        evidence_required=not criterion.evidence_required,
+    )
+    diff = catalogue_diff(old, new)
+    assert [c.code for c in diff.changed] == [criterion.code]
+    assert diff.changed[0].flags_changed == ["evidence_required"]
+    assert not diff.changed[0].reworded

@@ -562,3 +562,16 @@ def test_one_language_catalogue_round_trips(office):
 
     assert canonical == normalize(catalogue_payload("de-only", languages=("de",)))
     assert all(set(c["text"]) == {"de"} for cat in canonical["categories"] for c in cat["criteria"])
+
+
+@pytest.mark.parametrize("code", ["versions", "diff"])
+def test_version_codes_that_would_hide_a_page_are_refused(code):
+    from criteria.interchange import CatalogueInvalid, normalize
+
+    from .factories import catalogue_payload
+
+    payload = catalogue_payload()
+    payload["version"] = code
+    with pytest.raises(CatalogueInvalid) as refused:
+        normalize(payload)
+    assert [e.path for e in refused.value.errors] == ["version"]
