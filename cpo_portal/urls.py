@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("cpo_portal.api.urls")),
     # Feature apps
     path("criteria/", include("criteria.urls")),
+    path("", include("criteria.office_urls")),
     path("community/", include("community.urls")),
     path("", include("signees.urls")),
     path("", include("certification.urls")),

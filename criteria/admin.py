@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -133,7 +134,7 @@ VERSION_FIELDS: tuple[str, ...] = (
 
 @admin.register(CatalogueVersion)
 class CatalogueVersionAdmin(admin.ModelAdmin):
-    list_display = ["code", "title_en", "status", "is_demo", "published_at", "created_at"]
+    list_display = ["code", "status", "is_demo", "published_at", "created_at"]
     list_filter = ["status", "is_demo"]
     search_fields = ["code", "title_en", "title_de"]
     list_select_related = ["published_by"]
@@ -258,7 +259,9 @@ CRITERION_FIELDS: tuple[str, ...] = (
 
 class CriterionAdminForm(forms.ModelForm):
     applies_to = forms.MultipleChoiceField(
-        label=_("applies to"), choices=SigneeGroup.choices, widget=forms.CheckboxSelectMultiple
+        label=capfirst(Criterion._meta.get_field("applies_to").verbose_name),
+        choices=SigneeGroup.choices,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:

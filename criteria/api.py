@@ -91,6 +91,7 @@ class CountsOutput(serializers.Serializer):
 
 class VersionOutput(serializers.ModelSerializer):
     title = LocalizedField(name="title")
+    languages = serializers.ListField(child=serializers.ChoiceField(choices=CONTENT_LANGUAGES))
     criteria_count = serializers.IntegerField()
     url = serializers.SerializerMethodField()
 

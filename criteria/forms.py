@@ -52,6 +52,14 @@ def _at_least_one(form: forms.Form, name: str, languages: list[str], message: An
         form.add_error(fields[0], message)
 
 
+class OfficeForm(forms.Form):
+    """Labels without the trailing colon, like every other form of the portal."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 class VersionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.code} ({obj.get_status_display()})"
@@ -67,7 +75,7 @@ class CriteriaChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.code} {obj.title} ({obj.get_obligation_display()})"
 
 
-class ImportForm(forms.Form):
+class ImportForm(OfficeForm):
     file = forms.FileField(
         label=_("Catalogue file"),
         help_text=_(
@@ -92,7 +100,7 @@ class ImportForm(forms.Form):
         return upload
 
 
-class NewDraftForm(forms.Form):
+class NewDraftForm(OfficeForm):
     source = VersionChoiceField(
         label=_("Copy from version"),
         queryset=CatalogueVersion.objects.none(),
@@ -121,11 +129,16 @@ class NewDraftForm(forms.Form):
         return code
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(OfficeForm):
     confirm = forms.BooleanField(label=_("I have checked the summary above."))
 
+    def __init__(self, *args: Any, label: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["confirm"].label = label
 
-class CategoryForm(forms.Form):
+
+class CategoryForm(OfficeForm):
     def __init__(self, *args: Any, category: Category, **kwargs: Any) -> None:
         self.languages = version_languages(category.version)
         initial = {
@@ -150,7 +163,7 @@ class CategoryForm(forms.Form):
         return cleaned
 
 
-class CriterionForm(forms.Form):
+class CriterionForm(OfficeForm):
     code = forms.CharField(
         label=_("Code"),
         max_length=20,
@@ -238,7 +251,7 @@ class CriterionForm(forms.Form):
         return {name: self.cleaned_data[name] for name in names}
 
 
-class SchemeForm(forms.Form):
+class SchemeForm(OfficeForm):
     should_share_percent = forms.DecimalField(
         label=_("“Should” criteria to meet (percent)"),
         min_value=Decimal(0),
@@ -294,7 +307,7 @@ class SchemeForm(forms.Form):
         return out
 
 
-class MappingForm(forms.Form):
+class MappingForm(OfficeForm):
     verifies = CriteriaChoiceField(
         label=_("Verifies these CPO criteria"),
         queryset=Criterion.objects.none(),

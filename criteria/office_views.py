@@ -263,6 +263,7 @@ def _lifecycle(
     action: str,
     allowed_from: str,
     service: Any,
+    confirm: str,
     done: str,
 ) -> HttpResponse:
     """The confirmation page of publish and retire: GET summarises, POST with confirm acts."""
@@ -274,7 +275,7 @@ def _lifecycle(
             % {"version": version.code, "status": version.get_status_display().lower()},
         )
         return redirect(_version_url(version))
-    form = ConfirmForm(_posted(request))
+    form = ConfirmForm(_posted(request), label=confirm % {"version": version.code})
     if request.method == "POST" and form.is_valid():
         try:
             service(version=version, by=request.user)
@@ -304,6 +305,7 @@ def version_publish(request: HttpRequest, code: str) -> HttpResponse:
         action="publish",
         allowed_from=VersionStatus.DRAFT,
         service=catalogue_publish,
+        confirm=_("I understand that version %(version)s becomes public and can never be changed."),
         done=_("Version %(version)s is published. It can no longer be changed."),
     )
 
@@ -316,6 +318,7 @@ def version_retire(request: HttpRequest, code: str) -> HttpResponse:
         action="retire",
         allowed_from=VersionStatus.PUBLISHED,
         service=catalogue_retire,
+        confirm=_("I understand that version %(version)s will no longer be in force."),
         done=_("Version %(version)s is retired."),
     )
 
@@ -512,7 +515,11 @@ def criterion_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     criterion = _criterion(version, pk)
     if request.method != "POST" and not version.is_draft:
         return _read_only(request, version)
-    form = ConfirmForm(_posted(request))
+    form = ConfirmForm(
+        _posted(request),
+        label=_("Delete criterion %(code)s from draft %(version)s.")
+        % {"code": criterion.code, "version": version.code},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             criterion_delete(criterion=criterion, by=request.user)
@@ -528,7 +535,14 @@ def criterion_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             "version": version,
             "criterion": criterion,
             "form": form,
-            "verified_by": criterion.verified_by.select_related("scheme").order_by("code"),
+            # links == 1: the assessment criterion verifies nothing once this one is gone.
+            "verified_by": criterion.verified_by.select_related("scheme")
+            .annotate(
+                links=_count(
+                    AssessmentCriterion.verifies.through, assessmentcriterion=OuterRef("pk")
+                )
+            )
+            .order_by("code"),
         },
     )
 

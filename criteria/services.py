@@ -94,6 +94,12 @@ def catalogue_publish(*, version: CatalogueVersion, by: Any) -> CatalogueVersion
         problems.append(_("it has no criteria"))
     if version.criteria.filter(**{f"text_{lang}": "" for lang in CONTENT_LANGUAGES}).exists():
         problems.append(_("a criterion has no text in any language"))
+    # What the import would refuse, publishing refuses too: a published version always
+    # exports to a file that imports again.
+    if version.categories.filter(criteria__isnull=True).exists():
+        problems.append(_("a category has no criteria"))
+    if AssessmentCriterion.objects.filter(scheme__version=version, verifies__isnull=True).exists():
+        problems.append(_("an assessment criterion verifies no CPO criterion"))
     if problems:
         raise DomainError(
             _("Version %(version)s cannot be published: %(problems)s.")

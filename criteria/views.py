@@ -23,10 +23,23 @@ from cpo_portal.pagination import paginate
 from . import selectors
 from .diff import CriterionChange, WordDiff, catalogue_diff
 from .groups import SigneeGroup
-from .models import AssessmentCriterion, CatalogueVersion, Obligation, SchemeKind
+from .models import (
+    AssessmentCriterion,
+    AssessmentScheme,
+    CatalogueVersion,
+    Criterion,
+    Obligation,
+    SchemeKind,
+    VersionStatus,
+)
 
 PUBLIC_MAX_AGE = 300
-OBLIGATION_RANK = {Obligation.MAY: 1, Obligation.SHOULD: 2, Obligation.SHALL: 3}
+# How binding an obligation is: a change upwards is what readers of a diff must not miss.
+OBLIGATION_RANK: dict[str, int] = {
+    Obligation.MAY.value: 1,
+    Obligation.SHOULD.value: 2,
+    Obligation.SHALL.value: 3,
+}
 
 View = Callable[..., HttpResponse]
 
@@ -100,6 +113,10 @@ class CatalogueFilterForm(forms.Form):
         choices=[("", gettext_lazy("All groups")), *SigneeGroup.choices],
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     def filters(self) -> selectors.CatalogueFilter:
         """The valid part of the query: a hand-edited bad value is shown as an error and
         ignored, so the page still lists the catalogue."""
@@ -118,6 +135,7 @@ class VersionPairForm(forms.Form):
     """Two public versions to compare; the fields are named `from` and `to` as in the URL."""
 
     def __init__(self, *args: Any, versions: list[CatalogueVersion], **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.versions = {v.code: v for v in versions}
         choices = [(v.code, self._label(v)) for v in versions]
@@ -134,7 +152,7 @@ class VersionPairForm(forms.Form):
 
     @staticmethod
     def _label(version: CatalogueVersion) -> str:
-        if version.status == "retired":
+        if version.status == VersionStatus.RETIRED:
             return _("%(version)s (retired)") % {"version": version.code}
         return version.code
 
@@ -197,12 +215,14 @@ def catalogue(request: HttpRequest, version: str) -> HttpResponse:
 def versions(request: HttpRequest) -> HttpResponse:
     listed = selectors.public_versions().annotate(criteria_count=Count("criteria"))
     choices = list(selectors.public_versions().only("code", "status"))
-    current = next((v for v in choices if v.status == "published"), None)
+    current = next((v for v in choices if v.status == VersionStatus.PUBLISHED), None)
+    page = paginate(request, listed)
     return render(
         request,
         "criteria/versions.html",
         {
-            "page": paginate(request, listed),
+            "page": page,
+            "has_demo": any(v.is_demo for v in page.object_list),
             "current": current,
             "diff_form": VersionPairForm(versions=choices, initial=_default_pair(choices)),
         },
@@ -215,11 +235,11 @@ def versions(request: HttpRequest) -> HttpResponse:
 @dataclass
 class SchemeMapping:
     kind: str
-    scheme: Any
+    scheme: AssessmentScheme
     criteria: list[AssessmentCriterion]
 
 
-def _verified_by(criterion: Any) -> list[SchemeMapping]:
+def _verified_by(criterion: Criterion) -> list[SchemeMapping]:
     """The assessment criteria that verify `criterion`, grouped by scheme in scheme order."""
     groups: dict[str, SchemeMapping] = {}
     for ac in sorted(
@@ -237,13 +257,8 @@ def criterion(request: HttpRequest, version: str, code: str) -> HttpResponse:
     found = _version_or_404(version)
     item = selectors.criterion_of_version(found, code)
     if item is None:
-        raise Http404(
-            _("Version %(version)s has no criterion %(code)s.")
-            % {
-                "version": found.code,
-                "code": code,
-            }
-        )
+        message = _("Version %(version)s has no criterion %(code)s.")
+        raise Http404(message % {"version": found.code, "code": code})
     return render(
         request,
         "criteria/criterion.html",
@@ -299,8 +314,8 @@ def _change_row(change: CriterionChange, active: str) -> ChangeRow:
         mine, others = others, []
     return ChangeRow(
         change=change,
-        raised=OBLIGATION_RANK.get(change.new.obligation, 0)  # type: ignore[call-overload]
-        > OBLIGATION_RANK.get(change.old.obligation, 0),  # type: ignore[call-overload]
+        raised=OBLIGATION_RANK.get(change.new.obligation, 0)
+        > OBLIGATION_RANK.get(change.old.obligation, 0),
         texts=mine,
         other_texts=others,
     )

@@ -6,7 +6,6 @@ from django_scopes import ScopedManager
 
 from criteria.groups import SigneeGroup
 
-
 __all__ = ["Signee", "SigneeGroup"]
 
 

@@ -1,9 +1,9 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
 
-v1 = [
+v1: list[URLPattern | URLResolver] = [
     path("me/", views.MeView.as_view(), name="me"),
     path("organizations/", views.OrganizationListView.as_view(), name="organizations"),
     path(
@@ -11,6 +11,7 @@ v1 = [
         views.MemberListView.as_view(),
         name="organization-members",
     ),
+    path("catalogue/", include("criteria.api_urls")),
 ]
 
 urlpatterns = [

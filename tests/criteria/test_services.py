@@ -728,3 +728,23 @@ def test_mapping_to_a_criterion_of_another_version_is_refused(published, office)
 
     assert _snapshot(other) == before
     assert list(assessment.verifies.values_list("code", flat=True)) == ["2.4.1"]
+
+
+def test_publishing_refuses_what_the_import_would_refuse(db):
+    """An emptied category or an unmapped assessment criterion would not round-trip."""
+    from cpo_portal.errors import DomainError
+    from criteria.models import AssessmentCriterion
+    from criteria.services import catalogue_publish, criterion_delete
+
+    from .factories import build_version
+
+    version = build_version("hollow-1", 7)
+    only = version.criteria.order_by("position").first()
+    criterion_delete(criterion=only, by=None)
+    with pytest.raises(DomainError) as refused:
+        catalogue_publish(version=version, by=None)
+    assert "a category has no criteria" in str(refused.value)
+    assert "verifies no CPO criterion" in str(refused.value)
+    assert AssessmentCriterion.objects.filter(scheme__version=version).exists()
+    version.refresh_from_db()
+    assert version.is_draft
