@@ -24,6 +24,29 @@ GROUPS = [g.value for g in SigneeGroup]
 OBLIGATIONS = [o.value for o in Obligation]
 DEFAULT_PASS_RULE = {"should_share": 0.75, "validity_months": 36, "surveillance_months": 12}
 MAX_BYTES = 5 * 1024 * 1024
+_CODE_CHARS = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+
+
+def _show(value: Any) -> str:
+    """A value for an error message: short, and never the expansion of a hostile structure."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        text = repr(value)
+        return text if len(text) <= 40 else text[:37] + "…"
+    return f"a {type(value).__name__}"
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """The format has no use for anchors and aliases; refusing them stops alias bombs."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
 _FLAGS = ("justification_required", "evidence_required", "not_applicable_allowed")
 _CRITERION_FIELDS = ("code", "title", "text", "obligation", "applies_to", *_FLAGS)
 _ASSESSMENT_FIELDS = ("code", "title", "text", "obligation", "verifies", *_FLAGS)
@@ -56,8 +79,12 @@ def parse(text: str | bytes, *, filename: str = "") -> dict[str, Any]:
         except UnicodeDecodeError:
             raise CatalogueInvalid([ImportError_("", "The file is not UTF-8 text.")]) from None
     try:
-        data = json.loads(text) if filename.endswith(".json") else yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        data = (
+            json.loads(text)
+            if filename.endswith(".json")
+            else yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 (a SafeLoader subclass)
+        )
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
@@ -96,12 +123,15 @@ class _Validator:
     def code(self, value: Any, path: str, *, limit: int = 20) -> str:
         if isinstance(value, int | float) and not isinstance(value, bool):
             # YAML reads 2.10 as the number 2.1: refuse instead of guessing.
-            self.error(path, f'must be a string; write "{value}" in quotes')
+            self.error(path, f'must be a string; write "{_show(value)}" in quotes')
             return ""
-        if not isinstance(value, str) or not value.strip() or len(value.strip()) > limit:
-            self.error(path, f"must be a text of 1 to {limit} characters")
+        if not isinstance(value, str) or not re.fullmatch(_CODE_CHARS, value) or len(value) > limit:
+            self.error(
+                path,
+                f"must be 1 to {limit} letters, digits, dots, dashes or underscores",
+            )
             return ""
-        return value.strip()
+        return value
 
     def text(
         self, value: Any, path: str, languages: list[str], *, required: bool, limit: int = 20000
@@ -140,7 +170,7 @@ class _Validator:
 
     def obligation(self, value: Any, path: str) -> str:
         if value not in OBLIGATIONS:
-            self.error(path, f"invalid obligation {value!r} (use shall, should or may)")
+            self.error(path, f"invalid obligation {_show(value)} (use shall, should or may)")
             return ""
         return str(value)
 
@@ -159,8 +189,11 @@ def normalize(data: dict[str, Any]) -> dict[str, Any]:
     if isinstance(version, int | float) and not isinstance(version, bool):
         v.error("version", f'must be a string; write "{version}" in quotes')
         version = ""
-    elif not isinstance(version, str):
+    elif version is None:
         v.error("version", "is required")
+        version = ""
+    elif not isinstance(version, str):
+        v.error("version", f"must be a text in quotes, not {_show(version)}")
         version = ""
     else:
         try:
@@ -271,7 +304,7 @@ def normalize(data: dict[str, Any]) -> dict[str, Any]:
             v.error(f"{path}.kind", "must be organizational or product")
         elif kind in kinds:
             v.error(f"{path}.kind", f"a second {kind} scheme")
-        kinds.add(str(kind))
+        kinds.add(kind if isinstance(kind, str) else "")
         given_rule = v.mapping(raw.get("pass_rule") or {}, f"{path}.pass_rule")
         v.fields(given_rule, f"{path}.pass_rule", set(DEFAULT_PASS_RULE))
         rule = {**DEFAULT_PASS_RULE, **given_rule}
@@ -345,11 +378,14 @@ def normalize(data: dict[str, Any]) -> dict[str, Any]:
                     verifies = []
                 mapped = []
                 for n, target in enumerate(verifies):
-                    target = str(target)
-                    if target not in codes:
-                        v.error(f"{acpath}.verifies[{n}]", f"maps to missing criterion {target!r}")
+                    if not isinstance(target, str):
+                        v.error(f"{acpath}.verifies[{n}]", "must be a criterion code in quotes")
+                    elif target not in codes:
+                        v.error(
+                            f"{acpath}.verifies[{n}]", f"maps to missing criterion {_show(target)}"
+                        )
                     elif target in mapped:
-                        v.error(f"{acpath}.verifies[{n}]", f"{target!r} is listed twice")
+                        v.error(f"{acpath}.verifies[{n}]", f"{_show(target)} is listed twice")
                     else:
                         mapped.append(target)
                 mapped.sort(key=code_index.__getitem__)  # catalogue order: stable round trip

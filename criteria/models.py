@@ -10,16 +10,22 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .groups import SigneeGroup
 
 CONTENT_LANGUAGES = ("en", "de")
 
+# \A…\Z, not ^…$: "$" also matches before a trailing newline.
 version_code_validator = RegexValidator(
-    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
+    r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,39}\Z",
     _("Use letters, digits, dots, dashes and underscores (at most 40)."),
+)
+# Codes and numbers appear in URLs (permalinks): no slashes, spaces or control characters.
+CODE_PATTERN = r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,19}\Z"
+code_validator = RegexValidator(
+    CODE_PATTERN, _("Use letters, digits, dots, dashes and underscores (at most 20).")
 )
 
 
@@ -33,6 +39,19 @@ class VersionStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PUBLISHED = "published", _("Published")
     RETIRED = "retired", _("Retired")
+
+
+# The status as it reads inside a sentence ("Version 2.0 is published and …"); own msgids,
+# because a capitalised label lower-cased is wrong in German ("entwurf").
+_STATUS_IN_SENTENCE = {
+    VersionStatus.DRAFT: pgettext_lazy("version status in a sentence", "a draft"),
+    VersionStatus.PUBLISHED: pgettext_lazy("version status in a sentence", "published"),
+    VersionStatus.RETIRED: pgettext_lazy("version status in a sentence", "retired"),
+}
+
+
+def status_in_sentence(status: str) -> str:
+    return str(_STATUS_IN_SENTENCE[VersionStatus(status)])
 
 
 class SchemeKind(models.TextChoices):
@@ -155,7 +174,7 @@ class Category(Localized):
 class Criterion(Localized):
     version = models.ForeignKey(CatalogueVersion, on_delete=models.CASCADE, related_name="criteria")
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="criteria")
-    code = models.CharField(_("code"), max_length=20)
+    code = models.CharField(_("code"), max_length=20, validators=[code_validator])
     title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
     title_de = models.CharField(_("title (German)"), max_length=300, blank=True)
     text_en = models.TextField(_("text (English)"), blank=True)
@@ -251,7 +270,7 @@ class AssessmentCriterion(Localized):
         AssessmentScheme, on_delete=models.CASCADE, related_name="assessment_criteria"
     )
     area = models.ForeignKey(SubjectArea, on_delete=models.CASCADE, related_name="criteria")
-    code = models.CharField(_("code"), max_length=20)
+    code = models.CharField(_("code"), max_length=20, validators=[code_validator])
     title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
     title_de = models.CharField(_("title (German)"), max_length=300, blank=True)
     text_en = models.TextField(_("text (English)"), blank=True)

@@ -43,6 +43,7 @@ from .models import (
     Obligation,
     SchemeKind,
     VersionStatus,
+    status_in_sentence,
 )
 from .selectors import (
     all_versions_for_office,
@@ -191,7 +192,7 @@ def _read_only(request: HttpRequest, version: CatalogueVersion) -> HttpResponse:
             "Version %(version)s is %(status)s and cannot be changed. "
             "Create a new draft from it instead."
         )
-        % {"version": version.code, "status": version.get_status_display().lower()},
+        % {"version": version.code, "status": status_in_sentence(version.status)},
     )
     return redirect(_version_url(version))
 
@@ -272,7 +273,7 @@ def _lifecycle(
         messages.error(
             request,
             _("Version %(version)s is %(status)s; this step is not possible.")
-            % {"version": version.code, "status": version.get_status_display().lower()},
+            % {"version": version.code, "status": status_in_sentence(version.status)},
         )
         return redirect(_version_url(version))
     form = ConfirmForm(_posted(request), label=confirm % {"version": version.code})
@@ -344,7 +345,7 @@ def _import_message(version: CatalogueVersion, outcome: str, summary: Summary) -
             "Version %(version)s is unchanged: the file matches the stored content (%(status)s)."
         ),
     }
-    status = version.get_status_display().lower()
+    status = status_in_sentence(version.status)
     return f"{outcomes[outcome] % {'version': version.code, 'status': status}} {counts}"
 
 

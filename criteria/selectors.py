@@ -1,5 +1,6 @@
 """Reads of the catalogue. Public readers only ever see published or retired versions."""
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +39,15 @@ def current_published_version() -> CatalogueVersion | None:
     )
 
 
+def _plausible(code: str, limit: int) -> bool:
+    # Codes are plain tokens; anything else (NUL, slashes, huge strings) names nothing, and
+    # answering before the database also keeps PostgreSQL from refusing a NUL byte.
+    return bool(re.fullmatch(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{limit - 1}}}", code))
+
+
 def public_version(code: str) -> CatalogueVersion | None:
+    if not _plausible(code, 40):
+        return None
     return public_versions().filter(code=code).first()
 
 
@@ -127,6 +136,8 @@ def catalogue_page(version: CatalogueVersion, filters: CatalogueFilter) -> dict[
 
 
 def criterion_of_version(version: CatalogueVersion, code: str) -> Criterion | None:
+    if not _plausible(code, 20):
+        return None
     return (
         Criterion.objects.filter(version=version, code=code)
         .select_related("category")

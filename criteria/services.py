@@ -29,6 +29,7 @@ from .models import (
     Criterion,
     SubjectArea,
     VersionStatus,
+    status_in_sentence,
 )
 from .selectors import catalogue_as_canonical
 
@@ -53,7 +54,7 @@ def _ensure_draft(version: CatalogueVersion) -> None:
                 "Version %(version)s is %(status)s and cannot be changed. "
                 "Create a new draft from it instead."
             )
-            % {"version": version.code, "status": version.get_status_display().lower()}
+            % {"version": version.code, "status": status_in_sentence(version.status)}
         )
 
 
@@ -61,10 +62,11 @@ def _transition(version: CatalogueVersion, to: str, *, by: Any) -> CatalogueVers
     version = CatalogueVersion.objects.select_for_update().get(pk=version.pk)
     if (version.status, to) not in _EDGES:
         raise TransitionNotAllowed(
-            _("A %(status)s version cannot become %(to)s.")
+            _("Version %(version)s is %(status)s and cannot become %(to)s.")
             % {
-                "status": version.get_status_display().lower(),
-                "to": VersionStatus(to).label.lower(),
+                "version": version.code,
+                "status": status_in_sentence(version.status),
+                "to": status_in_sentence(to),
             }
         )
     before = version.status
@@ -226,7 +228,7 @@ def catalogue_import(
             message = _(
                 "Version %(version)s is %(status)s and cannot be changed; "
                 "import the new text under a new version."
-            ) % {"version": version.code, "status": version.get_status_display().lower()}
+            ) % {"version": version.code, "status": status_in_sentence(version.status)}
             raise CatalogueInvalid([ImportError_("version", message)])
         _clear_content(version)
         _apply_header(version, canonical)

@@ -546,7 +546,7 @@ def test_diff_in_german_shows_the_german_wording_first(client, catalogue_v2):
     )
     change = page.split('id="change-2.1.2"')[1].split("</article>")[0]
     assert change.index('lang="de"') < change.index("<details>")
-    assert '<ins><span class="visually-hidden">added: </span>Beziehungen</ins>' in change
+    assert '<ins><span class="visually-hidden">hinzugefügt: </span>Beziehungen</ins>' in change
 
 
 def test_diff_form_without_parameters(client, catalogue_v2):
