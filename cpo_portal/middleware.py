@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http import Http404, HttpRequest, HttpResponse
 
 
 class RejectNulMiddleware:
@@ -13,5 +13,5 @@ class RejectNulMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if "\x00" in request.path_info:
-            return HttpResponseNotFound("Not found.")
+            raise Http404("Not found.")  # the portal's 404 page
         return self.get_response(request)
