@@ -33,6 +33,7 @@ from .models import (
     VersionStatus,
 )
 from .services import (
+    CRITERION_EDITABLE_FIELDS,
     assessment_criterion_map,
     catalogue_publish,
     catalogue_retire,
@@ -240,21 +241,7 @@ class CategoryAdmin(DraftOnlyAdmin):
         )
 
 
-CRITERION_FIELDS: tuple[str, ...] = (
-    "version",
-    "category",
-    "code",
-    "title_en",
-    "title_de",
-    "text_en",
-    "text_de",
-    "obligation",
-    "applies_to",
-    "justification_required",
-    "evidence_required",
-    "na_allowed",
-    "position",
-)
+CRITERION_FIELDS: tuple[str, ...] = ("version", *CRITERION_EDITABLE_FIELDS)
 
 
 class CriterionAdminForm(forms.ModelForm):

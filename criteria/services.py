@@ -287,7 +287,8 @@ def _touch(version: CatalogueVersion) -> None:
     CatalogueVersion.objects.filter(pk=version.pk).update(content_hash="")
 
 
-_CRITERION_FIELDS = {
+# What criterion_save accepts, in form order (the admin and the office forms use it too).
+CRITERION_EDITABLE_FIELDS: tuple[str, ...] = (
     "category",
     "code",
     "title_en",
@@ -300,7 +301,7 @@ _CRITERION_FIELDS = {
     "evidence_required",
     "na_allowed",
     "position",
-}
+)
 
 
 @transaction.atomic
@@ -309,7 +310,7 @@ def criterion_save(
 ) -> Criterion:
     """Create or change a criterion of a draft; the log keeps before and after."""
     _ensure_draft(version)
-    unknown = set(fields) - _CRITERION_FIELDS
+    unknown = set(fields) - set(CRITERION_EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"not a criterion field: {', '.join(sorted(unknown))}")
     creating = criterion is None
