@@ -22,6 +22,7 @@ from cpo_portal.errors import DomainError
 
 from .models import Invitation, Membership, Organization, Role, hash_token, new_token
 from .selectors import membership_for
+from .signals import organization_updated
 
 INVITATION_VALID_FOR = timedelta(days=7)
 RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "media", "o", "office", "audit"})
@@ -96,6 +97,9 @@ def organization_update(*, organization: Organization, by: Any, **changes: Any) 
             "before": {f: before[f] for f in changed},
             "after": {f: str(getattr(organization, f)) for f in changed},
         },
+    )
+    organization_updated.send(
+        sender=Organization, organization=organization, by=by, changed=changed
     )
     return organization
 
