@@ -22,7 +22,7 @@ categories:
     criteria:
       - code: "2.1.1"
         title: {en: Neutral formats, de: Neutrale Formate}
-        text: {en: "Data can be exported in a neutral format.", de: "Daten sind neutral exportierbar."}
+        text: {en: "Data can be exported neutrally.", de: "Daten sind neutral exportierbar."}
         obligation: shall
       - code: "2.1.2"
         title: {en: Documented APIs, de: Dokumentierte APIs}
