@@ -9,6 +9,7 @@ Setting ``REDIS_URL`` switches cache, sessions and the Celery broker to Redis. W
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -175,6 +176,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cpo_portal.documents.tasks.sweep_stuck_documents",
         "schedule": 300.0,
     },
+    "signees-statement-reminders": {
+        "task": "signees.tasks.send_statement_reminders",
+        # Once a day, in the European morning; the task is idempotent, so a rerun is harmless.
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
 
 # --- Authentication (django-allauth) -------------------------------------------------
@@ -309,6 +315,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # One schema name per choice set used by several serializers (dotted paths: the
+    # settings import no feature app).
+    "ENUM_NAME_OVERRIDES": {
+        "SigneeGroupEnum": "criteria.groups.SigneeGroup",
+        "SigneeStatusEnum": "signees.models.SigneeStatus",
+        "VersionStatusEnum": "criteria.models.VersionStatus",
+        "SchemeKindEnum": "criteria.models.SchemeKind",
+        "StatementKindEnum": "signees.models.StatementKind",
+    },
 }
 
 # --- Documents -----------------------------------------------------------------------

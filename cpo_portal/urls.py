@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from signees.views.public import home
+
 from . import health, views
 
 admin.site.site_header = "CPO Portal"
@@ -14,7 +16,7 @@ admin.site.login = RedirectView.as_view(  # type: ignore[method-assign,assignmen
 )
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("office/", views.office_home, name="office_home"),

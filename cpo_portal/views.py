@@ -1,4 +1,7 @@
-"""Portal-wide pages: the home page, a signed-in user's dashboard, the office start page."""
+"""Portal-wide pages: a signed-in user's dashboard and the office start page.
+
+The home page shows signees, so it lives in the signees app (the floor imports no feature app).
+"""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -9,10 +12,6 @@ from cpo_portal.accounts.roles import is_auditor, is_office
 from cpo_portal.activity.selectors import activity_for_office
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import memberships_for_user
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
 
 
 @login_required

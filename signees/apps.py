@@ -16,7 +16,10 @@ class SigneesConfig(AppConfig):
 
         organization_updated.connect(_organization_updated, dispatch_uid="signees-org-updated")
         register_office_permissions(
-            "signees.view_signee", "signees.view_signature", "signees.view_statement"
+            "signees.view_signee",
+            "signees.view_signature",
+            "signees.view_signeereview",
+            "signees.view_statement",
         )
 
 

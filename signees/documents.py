@@ -1,4 +1,4 @@
-"""Document kinds of the signees app: the signed declaration (and later the statement PDF)."""
+"""Document kinds of the signees app: the signed declaration and the CPO Statement PDF."""
 
 from typing import Any
 
@@ -7,7 +7,8 @@ from django_scopes import scope
 from cpo_portal.documents.models import Document
 from cpo_portal.documents.registry import DocumentKind, register
 
-from .models import Signature
+from .models import Signature, Statement
+from .statement_selectors import statement_view
 
 
 def _declaration_context(document: Document) -> dict[str, Any]:
@@ -28,5 +29,32 @@ register(
         name="signed_declaration",
         template="signees/pdf/declaration.html",
         build_context=_declaration_context,
+    )
+)
+
+
+def _statement_context(document: Document) -> dict[str, Any]:
+    with scope(organization=document.organization):
+        statement = Statement.objects.select_related(
+            "signee__organization", "catalogue_version"
+        ).get(pk=document.owner_id)
+    view = statement_view(statement)
+    return {
+        "statement": statement,
+        "signee": statement.signee,
+        "organization": statement.signee.organization,
+        "version": statement.catalogue_version,
+        "blocks": view.blocks,
+        "progress": view.progress,
+    }
+
+
+register(
+    DocumentKind(
+        name="cpo_statement",
+        template="signees/pdf/statement.html",
+        build_context=_statement_context,
+        # A CPO Statement is published for everyone to read; so is its PDF.
+        public=True,
     )
 )

@@ -20,6 +20,7 @@ __all__ = [
     "SigneeStatus",
     "Statement",
     "StatementAnswer",
+    "StatementReminder",
 ]
 
 # IT vendors publish their CPO Statement within three months of signing.
@@ -224,3 +225,33 @@ class StatementAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement} {self.criterion_id}: {self.fulfilment}"
+
+
+class ReminderKind(models.TextChoices):
+    DUE_IN_30 = "30", _("30 days before the deadline")
+    DUE_IN_7 = "7", _("7 days before the deadline")
+    OVERDUE = "overdue", _("Deadline passed")
+
+
+class StatementReminder(models.Model):
+    """A deadline reminder that was sent; the unique constraint makes sending idempotent."""
+
+    signee = models.ForeignKey(Signee, on_delete=models.CASCADE, related_name="statement_reminders")
+    kind = models.CharField(_("reminder"), max_length=10, choices=ReminderKind.choices)
+    # The deadline the reminder was about: a new deadline (signed again) gets its own reminders.
+    due = models.DateField(_("CPO Statement due"))
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    objects = ScopedManager(organization="signee__organization")
+
+    class Meta:
+        verbose_name = _("CPO Statement reminder")
+        verbose_name_plural = _("CPO Statement reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["signee", "kind", "due"], name="statement_reminder_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signee_id} {self.kind} {self.due}"

@@ -168,6 +168,17 @@ MATRIX = {
     "documents:list": (302, 404, 200, 200),
     "documents:detail": (302, 404, 404, 200),  # the activity log PDF is for admins only
     "documents:download": (302, 404, 404, 404),  # not rendered yet
+    # Alpha has not signed: signing is for admins, the rest shows nothing to show.
+    "signees:sign": (302, 404, 403, 200),
+    "signees:status": (302, 404, 200, 200),
+    "signees:change_group": (302, 404, 403, 404),
+    "signees:withdraw": (302, 404, 403, 404),
+    "signees:logo_pack": (302, 404, 404, 404),
+    "signees:statement": (302, 404, 200, 200),
+    "signees:statement_draft": (302, 404, 404, 404),
+    "signees:statement_publish": (302, 404, 403, 404),
+    "signees:statement_version": (302, 404, 404, 404),
+    "signees:statement_file": (302, 404, 404, 404),
 }
 
 
@@ -193,6 +204,14 @@ def test_every_get_page_of_the_workspace_is_in_the_matrix(alpha, alpha_objects):
         "tenancy:invitation_revoke",
         "documents:activity_pdf",
         "documents:rerender",
+        "signees:resubmit",
+        "signees:statement_start",
+        "signees:statement_answer",
+        "signees:statement_summary",
+        "signees:statement_kind",
+        "signees:statement_link",
+        "signees:statement_upload",
+        "signees:statement_discard",
     }
     names = {name for name, _url in _workspace_urls(alpha, alpha_objects)}
     assert names - post_only - set(MATRIX) == set()

@@ -12,6 +12,7 @@ v1: list[URLPattern | URLResolver] = [
         name="organization-members",
     ),
     path("catalogue/", include("criteria.api_urls")),
+    path("", include("signees.api_urls")),
 ]
 
 urlpatterns = [

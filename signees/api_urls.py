@@ -1,0 +1,24 @@
+"""The signees API under /api/v1/ (names live in the "api" namespace).
+
+Public: /signees/ and /signees/<slug>/. For members of an organization:
+/organizations/<org_slug>/signing/ and /organizations/<org_slug>/statement/.
+"""
+
+from django.urls import path
+
+from . import api, statement_api
+
+urlpatterns = [
+    path("signees/", api.SigneeListView.as_view(), name="signees"),
+    path("signees/<slug:slug>/", api.SigneeDetailView.as_view(), name="signee"),
+    path(
+        "organizations/<slug:org_slug>/signing/",
+        api.OrganizationSigningView.as_view(),
+        name="organization-signing",
+    ),
+    path(
+        "organizations/<slug:org_slug>/statement/",
+        statement_api.OrganizationStatementView.as_view(),
+        name="organization-statement",
+    ),
+]

@@ -1,0 +1,897 @@
+"""CPO Statements: drafting, answering, publishing and versions; link and upload; the PDF;
+deadline reminders; the workspace pages, the public pages and the API, with outsiders."""
+
+import hashlib
+import shutil
+import subprocess
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from cpo_portal.activity.models import ActivityEntry
+from cpo_portal.documents.models import Document, DocumentStatus
+from cpo_portal.documents.rendering import html_to_pdf
+from cpo_portal.errors import DomainError
+from criteria.interchange import parse
+from criteria.models import Criterion
+from criteria.services import catalogue_import
+from signees.models import (
+    Signee,
+    Statement,
+    StatementAnswer,
+    StatementKind,
+    StatementReminder,
+    StatementStatus,
+)
+from signees.statement_selectors import overdue_statement_signees, statement_progress
+from signees.statements import (
+    MAX_UPLOAD_BYTES,
+    statement_answer_save,
+    statement_discard,
+    statement_publish,
+    statement_reminders_send,
+    statement_set_kind,
+    statement_set_link,
+    statement_start_draft,
+    statement_summary_save,
+    statement_upload,
+)
+from signees.tasks import send_statement_reminders
+from tests.signees.conftest import MINI_CATALOGUE, sign
+
+pytestmark = pytest.mark.django_db
+
+ANSWERS = {
+    "2.1.1": ("fulfilled", "STEP AP242 export for every model.", "https://example.org/step"),
+    "2.1.2": ("partially", "The REST API is documented; the SOAP API is not.", ""),
+    "2.1.3": ("not_fulfilled", "Proprietary formats only for now.", ""),
+}
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def criterion(version, code):
+    return Criterion.objects.get(version=version, code=code)
+
+
+def answer_all(statement, user, answers=ANSWERS):
+    for code, (fulfilment, explanation, link) in answers.items():
+        statement_answer_save(
+            statement=statement,
+            criterion=criterion(statement.catalogue_version, code),
+            fulfilment=fulfilment,
+            explanation=explanation,
+            link=link,
+            by=user,
+        )
+
+
+def reload(statement):
+    with scopes_disabled():
+        return Statement.objects.select_related("signee__organization").get(pk=statement.pk)
+
+
+def answer_count(organization):
+    with scope(organization=organization):
+        return StatementAnswer.objects.count()
+
+
+def statement_documents(organization):
+    with scope(organization=organization):
+        return list(Document.objects.filter(kind="cpo_statement").order_by("pk"))
+
+
+def verbs(organization):
+    with scope(organization=organization):
+        return list(
+            ActivityEntry.objects.filter(verb__startswith="statement.")
+            .order_by("pk")
+            .values_list("verb", flat=True)
+        )
+
+
+def real_pdf():
+    return html_to_pdf("<!DOCTYPE html><html><body><p>Our CPO Statement</p></body></html>")
+
+
+def stored_files():
+    try:
+        return default_storage.listdir("statements")[1]
+    except FileNotFoundError:
+        return []
+
+
+@pytest.fixture
+def publish(django_capture_on_commit_callbacks):
+    """Publish the way a view does: the PDF is rendered (eager task) after the commit."""
+
+    def run(statement, user):
+        with django_capture_on_commit_callbacks(execute=True):
+            return statement_publish(statement=statement, by=user)
+
+    return run
+
+
+@pytest.fixture
+def draft(approved, alice):
+    return statement_start_draft(signee=approved, by=alice)
+
+
+@pytest.fixture
+def published(draft, alice, publish):
+    answer_all(draft, alice)
+    return publish(draft, alice)
+
+
+@pytest.fixture
+def other_version(published_catalogue):
+    version, _ = catalogue_import(
+        data=parse(MINI_CATALOGUE.replace('version: "t-1"', 'version: "t-2"')),
+        by=None,
+        publish=True,
+    )
+    return version
+
+
+# --- drafting and publishing --------------------------------------------------------------
+
+
+def test_draft_answers_publish_shows_the_public_page_and_renders_the_pdf(
+    client, draft, alice, alpha, publish
+):
+    assert draft.number == 1
+    assert draft.status == StatementStatus.DRAFT
+    assert draft.catalogue_version.code == "t-1"
+    answer_all(draft, alice)
+    assert statement_progress(reload(draft)).complete
+
+    statement = publish(draft, alice)
+
+    assert statement.status == StatementStatus.PUBLISHED
+    assert statement.published_at is not None
+    [document] = statement_documents(alpha)
+    assert document.status == DocumentStatus.READY, document.last_error
+    with document.file.open("rb") as fh:
+        pdf = fh.read()
+    assert pdf.startswith(b"%PDF")
+    assert document.sha256 == hashlib.sha256(pdf).hexdigest()
+    assert verbs(alpha)[0] == "statement.draft_started"
+    assert verbs(alpha)[-1] == "statement.published"
+
+    page = client.get(f"/signees/{alpha.slug}/statement/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for code in ANSWERS:
+        assert code in html
+    assert "Partially fulfilled" in html
+    assert "The REST API is documented" in html
+    assert 'href="https://example.org/step"' in html
+    download = client.get(reverse("signees:public_statement_pdf", args=[alpha.slug, 1]))
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/pdf"
+    assert b"".join(download.streaming_content) == pdf
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler's pdftotext")
+def test_statement_pdf_names_company_version_and_every_answer(published, alpha):
+    [document] = statement_documents(alpha)
+    with document.file.open("rb") as fh:
+        pdf = fh.read()
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    text = " ".join(text.split())
+    assert "Alpha" in text
+    assert "t-1" in text
+    for code, (_fulfilment, explanation, _link) in ANSWERS.items():
+        assert code in text
+        assert explanation in text
+    assert "Partially fulfilled" in text
+    assert "Not fulfilled" in text
+
+
+def test_second_version_supersedes_the_first_which_stays_readable(
+    client, published, alice, alpha, publish
+):
+    second = statement_start_draft(signee=published.signee, by=alice)
+    assert second.number == 2
+    # The answers of version 1 are carried over.
+    assert statement_progress(reload(second)).complete
+    statement_answer_save(
+        statement=second,
+        criterion=criterion(second.catalogue_version, "2.1.3"),
+        fulfilment="fulfilled",
+        explanation="",
+        link="",
+        by=alice,
+    )
+    publish(second, alice)
+
+    assert reload(published).status == StatementStatus.SUPERSEDED
+    assert reload(second).status == StatementStatus.PUBLISHED
+    current = client.get(f"/signees/{alpha.slug}/statement/").content.decode()
+    assert "version 2" in current
+    assert "Proprietary formats only for now." not in current
+    old = client.get(f"/signees/{alpha.slug}/statement/v1/")
+    assert old.status_code == 200
+    assert "This version has been superseded." in old.content.decode()
+    assert "Proprietary formats only for now." in old.content.decode()
+    assert client.get(f"/signees/{alpha.slug}/statement/v2/").status_code == 200
+    assert client.get(f"/signees/{alpha.slug}/statement/v3/").status_code == 404
+    assert len(statement_documents(alpha)) == 2
+
+
+def test_only_one_draft_at_a_time(draft, approved, alice):
+    with pytest.raises(DomainError, match="exists already"):
+        statement_start_draft(signee=approved, by=alice)
+
+
+def test_plain_member_cannot_start_or_answer(approved, draft, bob, published_catalogue):
+    with pytest.raises(DomainError, match="owner or admin"):
+        statement_start_draft(signee=approved, by=bob)
+    with pytest.raises(DomainError, match="owner or admin"):
+        statement_answer_save(
+            statement=draft,
+            criterion=criterion(published_catalogue, "2.1.1"),
+            fulfilment="fulfilled",
+            by=bob,
+        )
+    assert answer_count(approved.organization) == 0
+
+
+def test_a_signee_that_has_not_signed_cannot_start(beta, charlie, published_catalogue):
+    signee = sign(beta, charlie, group="it_customer").signee
+    with scopes_disabled():
+        Signee.objects.filter(pk=signee.pk).update(status="rejected")
+        signee.refresh_from_db()
+    with pytest.raises(DomainError, match="once the company has signed"):
+        statement_start_draft(signee=signee, by=charlie)
+
+
+def test_answer_for_a_criterion_of_another_version_is_refused(draft, alice, alpha, other_version):
+    foreign = criterion(other_version, "2.1.1")
+    with pytest.raises(DomainError, match="not part of catalogue version t-1"):
+        statement_answer_save(
+            statement=draft, criterion=foreign, fulfilment="fulfilled", explanation="", by=alice
+        )
+    assert answer_count(alpha) == 0
+    assert "statement.answer_saved" not in verbs(alpha)
+
+
+def test_answer_for_a_criterion_of_another_group_is_refused(beta, charlie, published_catalogue):
+    signee = sign(beta, charlie, group="it_customer").signee
+    statement = statement_start_draft(signee=signee, by=charlie)
+    with pytest.raises(DomainError, match="does not apply"):
+        statement_answer_save(
+            statement=statement,
+            criterion=criterion(published_catalogue, "2.1.2"),  # IT vendors only
+            fulfilment="fulfilled",
+            by=charlie,
+        )
+    assert answer_count(beta) == 0
+    # The customer's statement has two criteria, not three.
+    assert statement_progress(reload(statement)).total == 2
+
+
+def test_not_applicable_is_refused_where_the_criterion_does_not_allow_it(
+    draft, alice, alpha, published_catalogue
+):
+    with pytest.raises(DomainError) as refused:
+        statement_answer_save(
+            statement=draft,
+            criterion=criterion(published_catalogue, "2.1.3"),
+            fulfilment="not_applicable",
+            explanation="We do not do that.",
+            by=alice,
+        )
+    assert "“Not applicable” is not allowed for criterion 2.1.3." in refused.value.messages
+    assert answer_count(alpha) == 0
+
+    Criterion.objects.filter(version=published_catalogue, code="2.1.3").update(na_allowed=True)
+    statement_answer_save(
+        statement=draft,
+        criterion=criterion(published_catalogue, "2.1.3"),
+        fulfilment="not_applicable",
+        explanation="We do not do that.",
+        by=alice,
+    )
+    assert answer_count(alpha) == 1
+
+
+@pytest.mark.parametrize("fulfilment", ["partially", "not_fulfilled"])
+def test_anything_but_fulfilled_needs_an_explanation(
+    draft, alice, alpha, published_catalogue, fulfilment
+):
+    with pytest.raises(DomainError, match="Explain this answer"):
+        statement_answer_save(
+            statement=draft,
+            criterion=criterion(published_catalogue, "2.1.1"),
+            fulfilment=fulfilment,
+            explanation="   ",
+            by=alice,
+        )
+    assert answer_count(alpha) == 0
+
+
+def test_answer_link_must_be_a_web_address(draft, alice, alpha, published_catalogue):
+    with pytest.raises(DomainError, match="complete web address"):
+        statement_answer_save(
+            statement=draft,
+            criterion=criterion(published_catalogue, "2.1.1"),
+            fulfilment="fulfilled",
+            link="javascript:alert(1)",
+            by=alice,
+        )
+    assert answer_count(alpha) == 0
+
+
+def test_saving_the_same_answer_twice_logs_once(draft, alice, alpha, published_catalogue):
+    for _ in range(2):
+        statement_answer_save(
+            statement=draft,
+            criterion=criterion(published_catalogue, "2.1.1"),
+            fulfilment="fulfilled",
+            by=alice,
+        )
+    assert verbs(alpha).count("statement.answer_saved") == 1
+
+
+def test_publish_with_missing_answers_is_refused(draft, alice, alpha, publish):
+    answer_all(draft, alice, {k: v for k, v in ANSWERS.items() if k != "2.1.2"})
+    with pytest.raises(DomainError, match=r"Still open: 2\.1\.2"):
+        publish(draft, alice)
+    assert reload(draft).status == StatementStatus.DRAFT
+    assert reload(draft).published_at is None
+    assert statement_documents(alpha) == []
+
+
+def test_published_versions_cannot_be_changed(published, alice, published_catalogue):
+    with pytest.raises(DomainError, match="can no longer be changed"):
+        statement_answer_save(
+            statement=published,
+            criterion=criterion(published_catalogue, "2.1.1"),
+            fulfilment="not_fulfilled",
+            explanation="Changed my mind",
+            by=alice,
+        )
+    with pytest.raises(DomainError, match="can no longer be changed"):
+        statement_discard(statement=published, by=alice)
+
+
+def test_discarding_a_draft_deletes_it_and_its_answers(draft, alice, alpha):
+    answer_all(draft, alice)
+    statement_discard(statement=draft, by=alice)
+    with scopes_disabled():
+        assert not Statement.objects.exists()
+    assert answer_count(alpha) == 0
+    assert verbs(alpha)[-1] == "statement.draft_discarded"
+
+
+def test_summary_is_saved_and_carried_into_the_next_version(draft, alice, publish):
+    statement_summary_save(statement=draft, summary="  Covers ACME PLM 12.  ", by=alice)
+    answer_all(draft, alice)
+    publish(draft, alice)
+    second = statement_start_draft(signee=draft.signee, by=alice)
+    assert second.summary == "Covers ACME PLM 12."
+
+
+# --- link and upload ----------------------------------------------------------------------
+
+
+def test_link_kind_with_an_invalid_url_is_refused(draft, alice):
+    for bad in ["not a url", "javascript:alert(1)", "ftp://example.org/statement.pdf", ""]:
+        with pytest.raises(DomainError):
+            statement_set_link(statement=draft, url=bad, by=alice)
+    draft = reload(draft)
+    assert draft.external_url == ""
+    assert draft.kind == StatementKind.ONLINE
+
+
+def test_link_kind_publishes_without_answers_and_the_public_page_links_out(
+    client, draft, alice, alpha, publish
+):
+    statement_set_link(statement=draft, url="https://acme.example/cpo-statement", by=alice)
+    publish(draft, alice)
+    assert statement_documents(alpha) == []  # nothing to render: the statement is elsewhere
+    html = client.get(f"/signees/{alpha.slug}/statement/").content.decode()
+    assert 'href="https://acme.example/cpo-statement"' in html
+
+
+def test_upload_of_a_non_pdf_renamed_pdf_is_refused(draft, alice):
+    forged = SimpleUploadedFile(
+        "statement.pdf", b"MZ\x90\x00 not a pdf at all", content_type="application/pdf"
+    )
+    with pytest.raises(DomainError, match="not a PDF"):
+        statement_upload(statement=draft, upload=forged, by=alice)
+    draft = reload(draft)
+    assert not draft.file
+    assert draft.file_sha256 == ""
+    assert draft.kind == StatementKind.ONLINE
+    assert stored_files() == []
+
+
+def test_upload_larger_than_10_mb_is_refused(draft, alice):
+    big = b"%PDF-1.7\n" + b"0" * MAX_UPLOAD_BYTES + b"\n%%EOF\n"
+    with pytest.raises(DomainError, match="larger than 10 MB"):
+        statement_upload(
+            statement=draft,
+            upload=SimpleUploadedFile("big.pdf", big, content_type="application/pdf"),
+            by=alice,
+        )
+    assert not reload(draft).file
+    assert stored_files() == []
+
+
+def test_upload_of_a_real_pdf_is_stored_with_its_sha256(client, draft, alice, alpha, publish):
+    pdf = real_pdf()
+    statement_upload(
+        statement=draft,
+        upload=SimpleUploadedFile("anything.txt", pdf, content_type="text/plain"),
+        by=alice,
+    )
+    draft = reload(draft)
+    assert draft.kind == StatementKind.UPLOAD
+    assert draft.file_sha256 == hashlib.sha256(pdf).hexdigest()
+    with draft.file.open("rb") as fh:
+        assert fh.read() == pdf
+
+    publish(draft, alice)
+    page = client.get(f"/signees/{alpha.slug}/statement/").content.decode()
+    assert draft.file_sha256 in page
+    download = client.get(f"/signees/{alpha.slug}/statement/v1/pdf/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == pdf
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert "attachment" in download["Content-Disposition"]
+
+
+def test_replacing_an_upload_keeps_only_the_new_file(
+    draft, alice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        statement_upload(statement=draft, upload=SimpleUploadedFile("a.pdf", real_pdf()), by=alice)
+        statement_upload(statement=draft, upload=SimpleUploadedFile("b.pdf", real_pdf()), by=alice)
+    assert len(stored_files()) == 1
+
+
+def test_switching_kinds_keeps_the_answers(draft, alice, alpha):
+    answer_all(draft, alice)
+    statement_set_kind(statement=draft, kind=StatementKind.UPLOAD, by=alice)
+    statement_set_kind(statement=draft, kind=StatementKind.ONLINE, by=alice)
+    assert answer_count(alpha) == 3
+    with pytest.raises(DomainError):
+        statement_set_kind(statement=draft, kind="fax", by=alice)
+
+
+def test_upload_kind_without_a_file_cannot_be_published(draft, alice, publish):
+    statement_set_kind(statement=draft, kind=StatementKind.UPLOAD, by=alice)
+    with pytest.raises(DomainError, match="Upload the PDF"):
+        publish(draft, alice)
+
+
+# --- the deadline ---------------------------------------------------------------------------
+
+
+def set_due(signee, due):
+    with scopes_disabled():
+        Signee.objects.filter(pk=signee.pk).update(statement_due=due)
+
+
+@pytest.fixture
+def send(django_capture_on_commit_callbacks):
+    def run(today):
+        with django_capture_on_commit_callbacks(execute=True):
+            return statement_reminders_send(today=today)
+
+    return run
+
+
+def test_vendor_gets_reminders_30_and_7_days_ahead_and_when_overdue_once_each(
+    approved, alpha, send
+):
+    today = timezone.now().date()
+    due = today + timedelta(days=30)
+    set_due(approved, due)
+
+    assert send(due - timedelta(days=31)) == 0
+    assert send(due - timedelta(days=30)) == 1
+    assert send(due - timedelta(days=30)) == 0  # run twice: no second mail
+    assert send(due - timedelta(days=20)) == 0
+    assert send(due - timedelta(days=7)) == 1
+    assert send(due - timedelta(days=7)) == 0
+    assert send(due) == 0
+    assert send(due + timedelta(days=1)) == 1
+    assert send(due + timedelta(days=1)) == 0
+    assert send(due + timedelta(days=9)) == 0
+
+    assert len(mail.outbox) == 3
+    assert all(m.to == ["alice@example.org"] for m in mail.outbox)  # admins, not bob
+    assert "is due on" in mail.outbox[0].subject
+    assert "in 30 days" in mail.outbox[0].body
+    assert "in 7 days" in mail.outbox[1].body
+    assert "overdue" in mail.outbox[2].subject
+    assert f"/o/{alpha.slug}/statement/" in mail.outbox[2].body
+    with scope(organization=alpha):
+        assert sorted(StatementReminder.objects.values_list("kind", flat=True)) == [
+            "30",
+            "7",
+            "overdue",
+        ]
+
+
+def test_a_missed_day_still_gets_its_reminder_later(approved, send):
+    due = timezone.now().date() + timedelta(days=30)
+    set_due(approved, due)
+    assert send(due - timedelta(days=25)) == 1  # the beat did not run on the 30th day
+    assert "in 25 days" in mail.outbox[0].body
+
+
+def test_no_reminder_once_a_statement_is_published(published, send):
+    set_due(published.signee, timezone.now().date() + timedelta(days=7))
+    assert send(timezone.now().date()) == 0
+    assert send(timezone.now().date() + timedelta(days=8)) == 0
+    assert mail.outbox == []
+
+
+def test_no_reminders_for_other_groups(beta, charlie, published_catalogue, send):
+    signee = sign(beta, charlie, group="it_customer").signee
+    assert signee.statement_due is None
+    set_due(signee, timezone.now().date())  # even with a date, customers are not chased
+    assert send(timezone.now().date() + timedelta(days=1)) == 0
+    assert mail.outbox == []
+
+
+def test_the_daily_task_sends_the_reminders(approved, django_capture_on_commit_callbacks):
+    set_due(approved, timezone.now().date() - timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_statement_reminders() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_overdue_signees_are_flagged_for_the_office(approved, alice, publish, send):
+    set_due(approved, timezone.now().date() - timedelta(days=1))
+    assert list(overdue_statement_signees()) == [approved]
+
+    draft = statement_start_draft(signee=approved, by=alice)
+    assert list(overdue_statement_signees()) == [approved]  # a draft is not a statement
+    answer_all(draft, alice)
+    publish(draft, alice)
+    assert list(overdue_statement_signees()) == []
+
+
+def test_the_office_flag_query_is_bounded(
+    approved, django_assert_num_queries, beta, charlie, published_catalogue
+):
+    sign(beta, charlie)
+    with scopes_disabled():
+        Signee.objects.update(statement_due=timezone.now().date() - timedelta(days=2))
+    with django_assert_num_queries(1):
+        rows = [(s.organization.slug, s.statement_due) for s in overdue_statement_signees()]
+    assert len(rows) == 2
+
+
+# --- the workspace pages --------------------------------------------------------------------
+
+
+def org_url(name, org, *args):
+    return reverse(f"signees:{name}", args=[org.slug, *args])
+
+
+def test_overview_shows_due_date_and_overdue_banner(client, approved, alice, alpha):
+    client.force_login(alice)
+    set_due(approved, timezone.now().date() + timedelta(days=12))
+    html = client.get(org_url("statement", alpha)).content.decode()
+    assert "in 12 days" in html
+    set_due(approved, timezone.now().date() - timedelta(days=1))
+    html = client.get(org_url("statement", alpha)).content.decode()
+    assert "was due on" in html
+
+
+def test_full_flow_through_the_pages_without_javascript(
+    client, approved, alice, alpha, published_catalogue, django_capture_on_commit_callbacks
+):
+    client.force_login(alice)
+    response = client.post(org_url("statement_start", alpha))
+    assert response.status_code == 302
+    assert response["Location"] == org_url("statement_draft", alpha)
+
+    editor = client.get(org_url("statement_draft", alpha))
+    assert editor.status_code == 200
+    assert "0 of 3 criteria answered" in editor.content.decode()
+
+    for code, (fulfilment, explanation, link) in ANSWERS.items():
+        c = criterion(published_catalogue, code)
+        response = client.post(
+            org_url("statement_answer", alpha, c.pk),
+            {
+                f"c{c.pk}-fulfilment": fulfilment,
+                f"c{c.pk}-explanation": explanation,
+                f"c{c.pk}-link": link,
+            },
+        )
+        assert response.status_code == 302
+        assert response["Location"].endswith(f"#c-{c.pk}")
+    assert (
+        "3 of 3 criteria answered" in client.get(org_url("statement_draft", alpha)).content.decode()
+    )
+
+    confirm = client.get(org_url("statement_publish", alpha))
+    assert confirm.status_code == 200
+    refused = client.post(org_url("statement_publish", alpha), {})
+    assert refused.status_code == 200
+    assert "Tick the box to confirm." in refused.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(org_url("statement_publish", alpha), {"confirm": "on"})
+    assert response.status_code == 302
+    overview = client.get(org_url("statement", alpha)).content.decode()
+    assert "Version 1" in overview
+    assert org_url("statement_file", alpha, 1) in overview  # the rendered PDF
+    pdf = client.get(org_url("statement_file", alpha, 1))
+    assert pdf.status_code == 200
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+
+
+def test_not_applicable_through_the_form_shows_the_error_and_writes_nothing(
+    client, draft, alice, alpha, published_catalogue
+):
+    client.force_login(alice)
+    c = criterion(published_catalogue, "2.1.1")
+    response = client.post(
+        org_url("statement_answer", alpha, c.pk),
+        {f"c{c.pk}-fulfilment": "not_applicable", f"c{c.pk}-explanation": "n/a"},
+    )
+    assert response.status_code == 200
+    assert "is not allowed for criterion 2.1.1" in response.content.decode()
+    assert answer_count(alpha) == 0
+
+
+def test_answer_for_a_foreign_criterion_through_the_page_is_refused(
+    client, draft, alice, alpha, other_version
+):
+    client.force_login(alice)
+    foreign = criterion(other_version, "2.1.1")
+    data = {f"c{foreign.pk}-fulfilment": "fulfilled"}
+    response = client.post(org_url("statement_answer", alpha, foreign.pk), data, follow=True)
+    assert "is not part of catalogue version t-1" in response.content.decode()
+    htmx = client.post(org_url("statement_answer", alpha, foreign.pk), data, HTTP_HX_REQUEST="true")
+    assert htmx.status_code == 400
+    assert "is not part of catalogue version t-1" in htmx.content.decode()
+    assert answer_count(alpha) == 0
+
+
+def test_htmx_autosave_returns_the_row_partial_and_the_progress(
+    client, draft, alice, alpha, published_catalogue
+):
+    client.force_login(alice)
+    c = criterion(published_catalogue, "2.1.1")
+    response = client.post(
+        org_url("statement_answer", alpha, c.pk),
+        {f"c{c.pk}-fulfilment": "fulfilled"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html
+    assert f'id="c-{c.pk}"' in html
+    assert f'id="fb-{c.pk}-body"' in html
+    assert "Saved at" in html
+    assert 'id="statement-progress" hx-swap-oob="true"' in html
+    assert "1 of 3 criteria answered" in html
+    assert answer_count(alpha) == 1
+
+    invalid = client.post(
+        org_url("statement_answer", alpha, c.pk),
+        {f"c{c.pk}-fulfilment": "partially", f"c{c.pk}-explanation": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    assert invalid.status_code == 200
+    assert "Not saved yet:" in invalid.content.decode()
+    with scope(organization=alpha):
+        assert StatementAnswer.objects.get().fulfilment == "fulfilled"
+
+
+def test_editor_has_an_autosaving_form_per_criterion(client, draft, alice, alpha):
+    client.force_login(alice)
+    html = client.get(org_url("statement_draft", alpha)).content.decode()
+    assert html.count('hx-trigger="change, submit"') == 3
+    assert html.count('name="csrfmiddlewaretoken"') >= 3
+
+
+def test_upload_and_link_through_the_pages(client, draft, alice, alpha):
+    client.force_login(alice)
+    forged = SimpleUploadedFile("statement.pdf", b"<html>hi</html>", content_type="application/pdf")
+    response = client.post(org_url("statement_upload", alpha), {"file": forged})
+    assert response.status_code == 200
+    assert "This file is not a PDF document." in response.content.decode()
+    assert not reload(draft).file
+
+    bad = client.post(org_url("statement_link", alpha), {"external_url": "javascript:alert(1)"})
+    assert bad.status_code == 200
+    assert reload(draft).external_url == ""
+
+    good = client.post(
+        org_url("statement_upload", alpha), {"file": SimpleUploadedFile("s.pdf", real_pdf())}
+    )
+    assert good.status_code == 302
+    assert reload(draft).kind == StatementKind.UPLOAD
+    download = client.get(org_url("statement_file", alpha, 1))
+    assert download.status_code == 200
+    assert download["Cache-Control"] == "private, no-store"
+
+
+def test_plain_member_reads_but_gets_403_on_every_edit(
+    client, draft, bob, alpha, published_catalogue
+):
+    client.force_login(bob)
+    assert client.get(org_url("statement", alpha)).status_code == 200
+    editor = client.get(org_url("statement_draft", alpha))
+    assert editor.status_code == 200
+    assert '<form method="post" action="/o/' not in editor.content.decode().split("<main")[1]
+    c = criterion(published_catalogue, "2.1.1")
+    posts = [
+        (org_url("statement_start", alpha), {}),
+        (org_url("statement_answer", alpha, c.pk), {f"c{c.pk}-fulfilment": "fulfilled"}),
+        (org_url("statement_summary", alpha), {"summary": "x"}),
+        (org_url("statement_kind", alpha), {"kind": "link"}),
+        (org_url("statement_link", alpha), {"external_url": "https://example.org/"}),
+        (org_url("statement_upload", alpha), {"file": SimpleUploadedFile("s.pdf", b"%PDF-")}),
+        (org_url("statement_publish", alpha), {"confirm": "on"}),
+        (org_url("statement_discard", alpha), {"confirm": "on"}),
+    ]
+    for url, data in posts:
+        assert client.post(url, data).status_code == 403, url
+    assert client.get(org_url("statement_publish", alpha)).status_code == 403
+    assert reload(draft).kind == StatementKind.ONLINE
+    assert answer_count(alpha) == 0
+
+
+def _workspace_statement_urls(alpha, criterion_id):
+    names = [
+        ("statement", ()),
+        ("statement_start", ()),
+        ("statement_draft", ()),
+        ("statement_answer", (criterion_id,)),
+        ("statement_summary", ()),
+        ("statement_kind", ()),
+        ("statement_link", ()),
+        ("statement_upload", ()),
+        ("statement_publish", ()),
+        ("statement_discard", ()),
+        ("statement_version", (1,)),
+        ("statement_file", (1,)),
+    ]
+    return [org_url(name, alpha, *args) for name, args in names]
+
+
+def test_outsider_gets_404_on_every_workspace_statement_url(
+    client, published, alpha, charlie, beta, alice, published_catalogue
+):
+    statement_start_draft(signee=published.signee, by=alice)
+    client.force_login(charlie)
+    c = criterion(published_catalogue, "2.1.1")
+    for url in _workspace_statement_urls(alpha, c.pk):
+        assert client.get(url).status_code == 404, url
+        assert (
+            client.post(url, {"confirm": "on", f"c{c.pk}-fulfilment": "fulfilled"}).status_code
+            == 404
+        ), url
+    assert reload(published).status == StatementStatus.PUBLISHED
+    assert answer_count(alpha) == 6  # version 1 and the draft's copies, nothing new
+
+
+def test_visitor_is_sent_to_login_from_the_workspace(client, published, alpha, published_catalogue):
+    for url in _workspace_statement_urls(alpha, 1):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+
+
+# --- the public pages -----------------------------------------------------------------------
+
+
+def test_public_pages_404_for_an_unapproved_signee(client, signed, alice, alpha, publish):
+    draft = statement_start_draft(signee=signed, by=alice)  # pending review: signed
+    answer_all(draft, alice)
+    publish(draft, alice)
+    for url in [
+        f"/signees/{alpha.slug}/statement/",
+        f"/signees/{alpha.slug}/statement/v1/",
+        f"/signees/{alpha.slug}/statement/v1/pdf/",
+    ]:
+        assert client.get(url).status_code == 404, url
+
+
+def test_public_pages_404_without_a_published_statement(client, draft, alpha):
+    assert client.get(f"/signees/{alpha.slug}/statement/").status_code == 404
+    assert client.get(f"/signees/{alpha.slug}/statement/v1/").status_code == 404  # a draft
+    assert client.get("/signees/nobody/statement/").status_code == 404
+
+
+def test_public_page_is_cached_for_visitors_and_bounded_in_queries(
+    client, published, alpha, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(12):
+        response = client.get(f"/signees/{alpha.slug}/statement/")
+    assert response.status_code == 200
+    assert "public" in response["Cache-Control"]
+
+
+def test_demo_catalogue_is_labelled_on_the_public_page(client, published, alpha):
+    with scopes_disabled():
+        version = published.catalogue_version
+    version.is_demo = True
+    version.save(update_fields=["is_demo"])
+    html = client.get(f"/signees/{alpha.slug}/statement/").content.decode()
+    assert "not the official DIN SPEC 91372 text" in html
+
+
+# --- the API -------------------------------------------------------------------------------
+
+
+def api_url(org):
+    return reverse("api:organization-statement", args=[org.slug])
+
+
+def test_api_gives_members_the_published_statement_and_the_draft_progress(
+    client, published, bob, alpha, alice, published_catalogue
+):
+    draft = statement_start_draft(signee=published.signee, by=alice)
+    statement_answer_save(
+        statement=draft,
+        criterion=criterion(published_catalogue, "2.1.3"),
+        fulfilment="fulfilled",
+        by=alice,
+    )
+    client.force_login(bob)
+    response = client.get(api_url(alpha))
+    assert response.status_code == 200
+    data = response.json()
+    assert data["signed"] is True
+    assert data["mandatory"] is True
+    assert data["published"]["number"] == 1
+    assert data["published"]["catalogue_version"] == "t-1"
+    assert [a["criterion"] for a in data["published"]["answers"]] == list(ANSWERS)
+    assert data["published"]["public_url"].endswith(f"/signees/{alpha.slug}/statement/")
+    assert data["draft"]["number"] == 2
+    assert data["draft"]["progress"]["answered"] == 3
+    assert data["draft"]["progress"]["total"] == 3
+    assert [v["number"] for v in data["versions"]] == [1]
+
+
+def test_api_for_an_organization_that_has_not_signed(client, beta, charlie):
+    client.force_login(charlie)
+    data = client.get(api_url(beta)).json()
+    assert data["signed"] is False
+    assert data["published"] is None
+    assert data["draft"] is None
+
+
+def test_api_outsider_gets_404_and_visitor_is_refused(client, published, alpha, charlie, beta):
+    client.force_login(charlie)
+    assert client.get(api_url(alpha)).status_code == 404
+    client.logout()
+    assert client.get(api_url(alpha)).status_code in (401, 403)
+
+
+def test_api_endpoint_is_in_the_openapi_schema(client):
+    schema = client.get("/api/schema/").content.decode()
+    assert "/api/v1/organizations/{org_slug}/statement/" in schema
+
+
+def test_answers_come_from_the_last_online_version_even_after_a_linked_one(
+    published, alice, alpha, publish
+):
+    linked = statement_start_draft(signee=published.signee, by=alice)
+    statement_set_link(statement=linked, url="https://acme.example/statement", by=alice)
+    publish(linked, alice)
+    third = statement_start_draft(signee=published.signee, by=alice)
+    assert third.number == 3
+    assert statement_progress(reload(third)).answered == 3
