@@ -1,5 +1,11 @@
-from django.urls import URLPattern
+"""URLs of certification, one module per audience (each mounted at the root)."""
+
+from django.urls import include, path
 
 app_name = "certification"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", include("certification.urls_company")),
+    path("", include("certification.urls_audit")),
+    path("", include("certification.urls_office")),
+]

@@ -1,0 +1,44 @@
+"""Document kinds of certification: the audit report PDF."""
+
+from typing import Any
+
+from django_scopes import scope
+
+from cpo_portal.documents.models import Document
+from cpo_portal.documents.registry import DocumentKind, register
+
+from .models import Application
+
+
+def _report_context(document: Document) -> dict[str, Any]:
+    from .selectors import application_sheet, assignments_of
+
+    with scope(organization=document.organization):
+        application = Application.objects.select_related(
+            "organization", "scheme__version", "report_submitted_by"
+        ).get(pk=document.owner_id)
+    sheet = application_sheet(application)
+    return {
+        "application": application,
+        "organization": application.organization,
+        "sheet": sheet,
+        "result": sheet.result,
+        "assignments": assignments_of(application),
+    }
+
+
+def _assigned_auditor(user: Any, document: Document) -> bool:
+    from .selectors import audit_for_auditor
+
+    return audit_for_auditor(user, document.owner_id) is not None
+
+
+register(
+    DocumentKind(
+        name="audit_report",
+        template="certification/pdf/audit_report.html",
+        build_context=_report_context,
+        # The company (members) and the office read it; so do the auditors while assigned.
+        extra_access=_assigned_auditor,
+    )
+)

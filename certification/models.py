@@ -1,0 +1,513 @@
+"""Certification, part 1: applications, auditors, self-assessment, scores, findings, decision.
+
+One `Application` is one certification case of one organization: its audit type (initial,
+surveillance, recertification), the scheme it is assessed against, the auditors assigned,
+the company's self-assessment, the auditor's scores and findings, the report and the
+office's decision. Its states form one explicit state machine (see services.py).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from criteria.models import SchemeKind
+
+__all__ = [
+    "Application",
+    "ApplicationEvent",
+    "ApplicationStatus",
+    "AssignmentRole",
+    "AssignmentStatus",
+    "AuditType",
+    "AuditorAssignment",
+    "AuditorConflict",
+    "AuditorQualification",
+    "Evidence",
+    "Finding",
+    "FindingKind",
+    "FindingStatus",
+    "OrganizationalGrant",
+    "Rating",
+    "Recommendation",
+    "SchemeKind",
+    "Score",
+    "ScoreChange",
+    "SelfAssessmentAnswer",
+    "SelfStatus",
+]
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned for completion")
+    REJECTED = "rejected", _("Rejected")
+    ACCEPTED = "accepted", _("Accepted")
+    AUDITOR_ASSIGNED = "auditor_assigned", _("Auditor assigned")
+    SELF_ASSESSMENT = "self_assessment", _("Self-assessment")
+    AUDIT = "audit", _("Audit")
+    CORRECTIVE_ACTIONS = "corrective_actions", _("Corrective actions")
+    REPORT_SUBMITTED = "report_submitted", _("Report submitted")
+    DECIDED = "decided", _("Decided")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class AuditType(models.TextChoices):
+    INITIAL = "initial", _("Initial certification")
+    SURVEILLANCE = "surveillance", _("Surveillance audit")
+    RECERTIFICATION = "recertification", _("Recertification")
+
+
+class Recommendation(models.TextChoices):
+    GRANT = "grant", _("Grant")
+    DENY = "deny", _("Deny")
+
+
+class Application(models.Model):
+    """An organization's application for a certificate, and the audit that answers it."""
+
+    organization = models.ForeignKey(
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="certification_applications",
+        verbose_name=_("organization"),
+    )
+    kind = models.CharField(_("certificate"), max_length=20, choices=SchemeKind.choices)
+    audit_type = models.CharField(
+        _("audit type"), max_length=20, choices=AuditType.choices, default=AuditType.INITIAL
+    )
+    scheme = models.ForeignKey(
+        "criteria.AssessmentScheme",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("assessment scheme"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.DRAFT,
+        db_index=True,
+    )
+    # The reason given with the last return / rejection / withdrawal; the company sees it.
+    status_reason = models.TextField(_("reason"), blank=True)
+    scope_description = models.TextField(_("scope"), max_length=5000)
+    window_start = models.DateField(_("audit window from"))
+    window_end = models.DateField(_("audit window until"))
+    product_name = models.CharField(_("product name"), max_length=200, blank=True)
+    product_version = models.CharField(_("product version"), max_length=100, blank=True)
+    product_description = models.TextField(_("product description"), max_length=5000, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    # The audit report.
+    recommendation = models.CharField(
+        _("recommendation"), max_length=10, choices=Recommendation.choices, blank=True
+    )
+    report_summary = models.TextField(_("report summary"), blank=True, max_length=20000)
+    report_submitted_at = models.DateTimeField(_("report submitted"), null=True, blank=True)
+    report_submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The decision (four-eyes: never by an auditor of this application).
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=Recommendation.choices, blank=True
+    )
+    decision_rationale = models.TextField(_("rationale"), blank=True, max_length=20000)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("certification application")
+        verbose_name_plural = _("certification applications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "kind"])]
+
+    def __str__(self) -> str:
+        label = self.get_kind_display()
+        if self.product_name:
+            label = f"{label}: {self.product_name} {self.product_version}".strip()
+        return f"#{self.pk} {label}"
+
+    @property
+    def is_product(self) -> bool:
+        return self.kind == SchemeKind.PRODUCT
+
+
+class ApplicationEvent(models.Model):
+    """Every transition of an application: who, when, from, to, why. The case history."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=30)
+    status_before = models.CharField(max_length=20)
+    status_after = models.CharField(max_length=20)
+    reason = models.TextField(_("reason"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    objects = ScopedManager(organization="application__organization")
+
+    class Meta:
+        verbose_name = _("application event")
+        verbose_name_plural = _("application events")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.status_before} → {self.status_after}"
+
+
+class OrganizationalGrant(models.Model):
+    """An organizational certification the office recorded by hand (before the portal
+    issued certificates); it satisfies the precondition of product applications."""
+
+    organization = models.ForeignKey(
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="organizational_grants",
+        verbose_name=_("organization"),
+    )
+    reference = models.CharField(_("reference"), max_length=100)
+    valid_until = models.DateField(_("valid until"))
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("recorded organizational certification")
+        verbose_name_plural = _("recorded organizational certifications")
+        ordering = ["-valid_until"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} (≤ {self.valid_until})"
+
+
+# --- Auditors ----------------------------------------------------------------------------
+
+
+class AuditorQualification(models.Model):
+    """An auditor is qualified for a kind of scheme (organizational / product)."""
+
+    auditor = models.ForeignKey(
+        "accounts.Auditor", on_delete=models.CASCADE, related_name="qualifications"
+    )
+    scheme_kind = models.CharField(_("scheme"), max_length=20, choices=SchemeKind.choices)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("auditor qualification")
+        verbose_name_plural = _("auditor qualifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["auditor", "scheme_kind"], name="auditor_qualification_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.auditor}: {self.get_scheme_kind_display()}"
+
+
+class AuditorConflict(models.Model):
+    """A declared conflict of interest: the auditor must not audit this organization."""
+
+    auditor = models.ForeignKey(
+        "accounts.Auditor", on_delete=models.CASCADE, related_name="conflicts"
+    )
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # Empty: without end.
+    until = models.DateField(_("until"), null=True, blank=True)
+    declared_at = models.DateTimeField(_("declared"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conflict of interest")
+        verbose_name_plural = _("conflicts of interest")
+        ordering = ["-declared_at"]
+
+    def __str__(self) -> str:
+        return f"{self.auditor} × {self.organization}"
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", _("Lead auditor")
+    CO = "co", _("Co-auditor")
+
+
+class AssignmentStatus(models.TextChoices):
+    ACTIVE = "active", _("Assigned")
+    DECLINED = "declined", _("Declined")
+    ENDED = "ended", _("Ended")
+
+
+class AuditorAssignment(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="assignments"
+    )
+    auditor = models.ForeignKey(
+        "accounts.Auditor", on_delete=models.PROTECT, related_name="assignments"
+    )
+    role = models.CharField(_("role"), max_length=5, choices=AssignmentRole.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=AssignmentStatus.choices,
+        default=AssignmentStatus.ACTIVE,
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assigned_at = models.DateTimeField(_("assigned"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    objects = ScopedManager(organization="application__organization")
+
+    class Meta:
+        verbose_name = _("auditor assignment")
+        verbose_name_plural = _("auditor assignments")
+        ordering = ["role", "assigned_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "role"],
+                condition=Q(status="active", role="lead"),
+                name="one_active_lead_auditor",
+            ),
+            models.UniqueConstraint(
+                fields=["application", "auditor"],
+                condition=Q(status="active"),
+                name="auditor_assigned_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.auditor} ({self.get_role_display()}) on {self.application_id}"
+
+
+# --- Self-assessment ---------------------------------------------------------------------
+
+
+class SelfStatus(models.TextChoices):
+    IMPLEMENTED = "implemented", _("Implemented")
+    PARTIALLY = "partially", _("Partially implemented")
+    NOT_IMPLEMENTED = "not_implemented", _("Not implemented")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+
+
+class SelfAssessmentAnswer(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="answers")
+    criterion = models.ForeignKey(
+        "criteria.AssessmentCriterion", on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=SelfStatus.choices)
+    explanation = models.TextField(_("explanation"), blank=True, max_length=10000)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ScopedManager(organization="application__organization")
+
+    class Meta:
+        verbose_name = _("self-assessment answer")
+        verbose_name_plural = _("self-assessment answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "criterion"], name="self_assessment_answer_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}/{self.criterion_id}: {self.status}"
+
+
+def evidence_upload_to(instance: "Evidence", filename: str) -> str:
+    # Private storage: nothing under MEDIA_URL is served; downloads go through a checked view.
+    application = instance.application
+    return f"evidence/org-{application.organization_id}/app-{application.pk}/{filename}"
+
+
+class Evidence(models.Model):
+    """A file or link backing a self-assessment answer or a corrective action."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="evidence")
+    criterion = models.ForeignKey(
+        "criteria.AssessmentCriterion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    finding = models.ForeignKey(
+        "Finding", on_delete=models.CASCADE, null=True, blank=True, related_name="evidence"
+    )
+    file = models.FileField(_("file"), upload_to=evidence_upload_to, blank=True, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    objects = ScopedManager(organization="application__organization")
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["uploaded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(criterion__isnull=False) | Q(finding__isnull=False),
+                name="evidence_has_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.original_name or self.url
+
+    @property
+    def is_file(self) -> bool:
+        return bool(self.file)
+
+
+# --- Scoring -----------------------------------------------------------------------------
+
+
+class Rating(models.TextChoices):
+    FULFILLED = "fulfilled", _("Fulfilled")
+    PARTIALLY = "partially", _("Partially fulfilled")
+    NOT_FULFILLED = "not_fulfilled", _("Not fulfilled")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+
+
+class Score(models.Model):
+    """The auditor's rating of one criterion. `version` guards against lost updates:
+    a save names the version it was based on and is refused when another save came first."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(
+        "criteria.AssessmentCriterion", on_delete=models.PROTECT, related_name="+"
+    )
+    rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices, blank=True)
+    rationale = models.TextField(_("rationale"), blank=True, max_length=10000)
+    version = models.PositiveIntegerField(default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated"), null=True, blank=True)
+
+    objects = ScopedManager(organization="application__organization")
+
+    class Meta:
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "criterion"], name="score_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}/{self.criterion_id}: {self.rating or '–'} v{self.version}"
+
+
+class ScoreChange(models.Model):
+    """Every saved score, kept: who rated what, when (visible to the office)."""
+
+    score = models.ForeignKey(Score, on_delete=models.CASCADE, related_name="changes")
+    version = models.PositiveIntegerField()
+    rating = models.CharField(max_length=20, choices=Rating.choices, blank=True)
+    rationale = models.TextField(blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    objects = ScopedManager(organization="score__application__organization")
+
+    class Meta:
+        verbose_name = _("score change")
+        verbose_name_plural = _("score changes")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.score_id} v{self.version}: {self.rating}"
+
+
+# --- Findings ----------------------------------------------------------------------------
+
+
+class FindingKind(models.TextChoices):
+    MAJOR = "major", _("Major nonconformity")
+    MINOR = "minor", _("Minor nonconformity")
+    OBSERVATION = "observation", _("Observation")
+    IMPROVEMENT = "improvement", _("Opportunity for improvement")
+
+
+NONCONFORMITIES = (FindingKind.MAJOR, FindingKind.MINOR)
+
+
+class FindingStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ANSWERED = "answered", _("Corrective action proposed")
+    CLOSED = "closed", _("Closed")
+
+
+class Finding(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="findings")
+    kind = models.CharField(_("kind"), max_length=12, choices=FindingKind.choices)
+    criteria = models.ManyToManyField(
+        "criteria.AssessmentCriterion", related_name="+", verbose_name=_("criteria")
+    )
+    description = models.TextField(_("description"), max_length=10000)
+    status = models.CharField(
+        _("status"), max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN
+    )
+    due_date = models.DateField(_("corrective action due"), null=True, blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    raised_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    corrective_action = models.TextField(_("corrective action"), blank=True, max_length=10000)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    verification_note = models.TextField(_("verification"), blank=True, max_length=10000)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    objects = ScopedManager(organization="application__organization")
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        ordering = ["raised_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_nonconformity(self) -> bool:
+        return self.kind in NONCONFORMITIES

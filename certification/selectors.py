@@ -1,0 +1,503 @@
+"""Reads of the certification workflow, each named for who it serves and query-bounded."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from cpo_portal.accounts.models import Auditor
+from cpo_portal.accounts.roles import is_office
+from cpo_portal.tenancy.models import Organization
+from cpo_portal.tenancy.selectors import membership_for
+from criteria.models import AssessmentCriterion, Obligation, SchemeKind, SubjectArea
+
+from .models import (
+    Application,
+    ApplicationStatus,
+    AssignmentStatus,
+    AuditorAssignment,
+    Evidence,
+    Finding,
+    FindingKind,
+    FindingStatus,
+    OrganizationalGrant,
+    Recommendation,
+    Score,
+    ScoreChange,
+    SelfAssessmentAnswer,
+)
+from .pass_rule import GroupResult, PassResult, ScoredCriterion, evaluate
+from .services.lifecycle import AUDITOR_STATES
+
+
+def _months_ago(months: int) -> Any:
+    return timezone.now() - timezone.timedelta(days=round(months * 30.44))
+
+
+def has_valid_organizational_certification(organization: Organization) -> bool:
+    """A granted organizational application still within its validity, or an office record."""
+    today = timezone.now().date()
+    with scope(organization=organization):
+        if OrganizationalGrant.objects.filter(
+            organization=organization, revoked_at__isnull=True, valid_until__gte=today
+        ).exists():
+            return True
+        granted = Application.objects.filter(
+            organization=organization,
+            kind=SchemeKind.ORGANIZATIONAL,
+            status=ApplicationStatus.DECIDED,
+            decision=Recommendation.GRANT,
+        ).select_related("scheme")
+        return any(
+            a.decided_at and a.decided_at >= _months_ago(a.scheme.validity_months) for a in granted
+        )
+
+
+# --- The organization --------------------------------------------------------------------
+
+
+def applications_of_organization(organization: Organization) -> QuerySet[Application]:
+    with scope(organization=organization):
+        return (
+            Application.objects.filter(organization=organization)
+            .select_related("scheme__version")
+            .order_by("-created_at", "-pk")
+        )
+
+
+def application_of_organization(organization: Organization, pk: Any) -> Application | None:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    with scope(organization=organization):
+        return (
+            Application.objects.filter(organization=organization, pk=pk)
+            .select_related("organization", "scheme__version", "decided_by", "report_submitted_by")
+            .first()
+        )
+
+
+def events_of(application: Application) -> list[Any]:
+    with scope(organization=application.organization):
+        return list(application.events.select_related("by").order_by("at", "pk"))
+
+
+def assignments_of(
+    application: Application, *, active_only: bool = False
+) -> list[AuditorAssignment]:
+    with scope(organization=application.organization):
+        qs = application.assignments.select_related("auditor__user", "assigned_by")
+        if active_only:
+            qs = qs.filter(status=AssignmentStatus.ACTIVE)
+        return list(qs.order_by("role", "assigned_at"))
+
+
+# --- Auditors ----------------------------------------------------------------------------
+
+
+def audits_for_auditor(user: Any) -> list[AuditorAssignment]:
+    """The auditor's active assignments, with their applications."""
+    if not user.is_authenticated:
+        return []
+    with scopes_disabled():
+        return list(
+            AuditorAssignment.objects.filter(
+                auditor__user=user,
+                status=AssignmentStatus.ACTIVE,
+                application__status__in=AUDITOR_STATES,
+            )
+            .select_related("application__organization", "application__scheme__version")
+            .order_by("application__window_start", "application__pk")
+        )
+
+
+def audit_for_auditor(user: Any, pk: Any) -> Application | None:
+    """The application, only while the user is actively assigned to it."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    if not user.is_authenticated:
+        return None
+    with scopes_disabled():
+        return (
+            Application.objects.filter(
+                pk=pk,
+                status__in=AUDITOR_STATES,
+                assignments__auditor__user=user,
+                assignments__status=AssignmentStatus.ACTIVE,
+            )
+            .select_related("organization", "scheme__version")
+            .first()
+        )
+
+
+def assignment_of_auditor(user: Any, application: Application) -> AuditorAssignment | None:
+    with scope(organization=application.organization):
+        return (
+            AuditorAssignment.objects.filter(
+                application=application, auditor__user=user, status=AssignmentStatus.ACTIVE
+            )
+            .select_related("auditor")
+            .first()
+        )
+
+
+# --- The office --------------------------------------------------------------------------
+
+
+@dataclass
+class OfficeFilter:
+    status: str = ""
+    kind: str = ""
+    q: str = ""
+
+
+def applications_for_office(filters: OfficeFilter | None = None) -> QuerySet[Application]:
+    filters = filters or OfficeFilter()
+    with scopes_disabled():
+        qs = Application.objects.exclude(status=ApplicationStatus.DRAFT).select_related(
+            "organization", "scheme__version"
+        )
+        if filters.status in ApplicationStatus.values:
+            qs = qs.filter(status=filters.status)
+        if filters.kind in SchemeKind.values:
+            qs = qs.filter(kind=filters.kind)
+        q = filters.q.strip()[:100]
+        if q:
+            qs = qs.filter(
+                Q(organization__display_name__icontains=q)
+                | Q(organization__legal_name__icontains=q)
+                | Q(product_name__icontains=q)
+            )
+        return qs.order_by("-submitted_at", "-pk")
+
+
+def application_for_office(pk: Any) -> Application | None:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    with scopes_disabled():
+        return (
+            Application.objects.exclude(status=ApplicationStatus.DRAFT)
+            .filter(pk=pk)
+            .select_related("organization", "scheme__version", "decided_by", "report_submitted_by")
+            .first()
+        )
+
+
+@dataclass
+class AuditorOption:
+    auditor: Auditor
+    qualified: bool
+    conflict: str | None
+
+    @property
+    def eligible(self) -> bool:
+        return self.qualified and self.conflict is None
+
+
+def auditor_options(application: Application) -> list[AuditorOption]:
+    """Every active auditor with whether they may audit this application (and why not)."""
+    today = timezone.now().date()
+    auditors = list(
+        Auditor.objects.filter(is_active=True, user__is_active=True)
+        .select_related("user")
+        .prefetch_related("qualifications", "conflicts")
+        .order_by("user__full_name", "user__email")
+    )
+    with scopes_disabled():
+        from cpo_portal.tenancy.models import Membership
+
+        members = set(
+            Membership.objects.filter(organization=application.organization).values_list(
+                "user_id", flat=True
+            )
+        )
+    options = []
+    for auditor in auditors:
+        qualified = any(
+            q.scheme_kind == application.kind and (q.valid_until is None or q.valid_until >= today)
+            for q in auditor.qualifications.all()
+        )
+        conflict = None
+        if any(
+            c.organization_id == application.organization_id
+            and (c.until is None or c.until >= today)
+            for c in auditor.conflicts.all()
+        ):
+            conflict = "declared"
+        elif auditor.user_id in members:
+            conflict = "member"
+        options.append(AuditorOption(auditor, qualified, conflict))
+    return options
+
+
+def score_history(application: Application, limit: int = 500) -> list[ScoreChange]:
+    """Every score change of the audit, newest first (the office's view)."""
+    with scope(organization=application.organization):
+        return list(
+            ScoreChange.objects.filter(score__application=application)
+            .select_related("score__criterion", "by")
+            .order_by("-at", "-pk")[:limit]
+        )
+
+
+# --- Sheets: the criteria of an application with answers, evidence, scores, findings -------
+
+
+@dataclass
+class Row:
+    criterion: AssessmentCriterion
+    answer: SelfAssessmentAnswer | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+    score: Score | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def scored(self) -> bool:
+        return bool(self.score and self.score.rating)
+
+
+@dataclass
+class Block:
+    area: SubjectArea
+    rows: list[Row]
+    result: GroupResult | None = None
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for r in self.rows if r.answer)
+
+    @property
+    def scored(self) -> int:
+        return sum(1 for r in self.rows if r.scored)
+
+
+@dataclass
+class Sheet:
+    application: Application
+    blocks: list[Block]
+    result: PassResult
+    findings: list[Finding]
+
+    @property
+    def rows(self) -> list[Row]:
+        return [row for block in self.blocks for row in block.rows]
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for r in self.rows if r.answer)
+
+    @property
+    def shall_unanswered(self) -> list[Row]:
+        return [r for r in self.rows if r.criterion.obligation == Obligation.SHALL and not r.answer]
+
+    @property
+    def scored(self) -> int:
+        return sum(1 for r in self.rows if r.scored)
+
+    def percent(self, part: int) -> int:
+        return round(100 * part / self.total) if self.total else 0
+
+    @property
+    def answered_percent(self) -> int:
+        return self.percent(self.answered)
+
+    @property
+    def scored_percent(self) -> int:
+        return self.percent(self.scored)
+
+
+@dataclass
+class SheetFilter:
+    unscored: bool = False
+    shall_only: bool = False
+    with_findings: bool = False
+
+    def keep(self, row: Row) -> bool:
+        if self.unscored and row.scored:
+            return False
+        if self.shall_only and row.criterion.obligation != Obligation.SHALL:
+            return False
+        return not (self.with_findings and not row.findings)
+
+
+def _open_majors(findings: list[Finding]) -> int:
+    return sum(
+        1 for f in findings if f.kind == FindingKind.MAJOR and f.status != FindingStatus.CLOSED
+    )
+
+
+def _result(application: Application, rows: list[Row], findings: list[Finding]) -> PassResult:
+    return evaluate(
+        (
+            ScoredCriterion(
+                code=row.criterion.code,
+                obligation=row.criterion.obligation,
+                rating=row.score.rating if row.score else "",
+                na_allowed=row.criterion.na_allowed,
+                group=str(row.criterion.area_id),
+            )
+            for row in rows
+        ),
+        threshold=Decimal(application.scheme.should_share),
+        open_majors=_open_majors(findings),
+    )
+
+
+def application_sheet(
+    application: Application, filters: SheetFilter | None = None, *, with_scores: bool = True
+) -> Sheet:
+    """The whole application, criterion by criterion, in a fixed number of queries (7)."""
+    filters = filters or SheetFilter()
+    with scope(organization=application.organization):
+        areas = list(
+            SubjectArea.objects.filter(scheme_id=application.scheme_id)
+            .select_related("category")
+            .order_by("position", "number")
+        )
+        criteria = list(
+            AssessmentCriterion.objects.filter(scheme_id=application.scheme_id).order_by(
+                "area__position", "position", "code"
+            )
+        )
+        answers = {
+            a.criterion_id: a
+            for a in SelfAssessmentAnswer.objects.filter(application=application).select_related(
+                "updated_by"
+            )
+        }
+        evidence: dict[int, list[Evidence]] = defaultdict(list)
+        finding_evidence: dict[int, list[Evidence]] = defaultdict(list)
+        for item in Evidence.objects.filter(application=application).select_related("uploaded_by"):
+            if item.finding_id:
+                finding_evidence[item.finding_id].append(item)
+            elif item.criterion_id:
+                evidence[item.criterion_id].append(item)
+        scores = (
+            {
+                s.criterion_id: s
+                for s in Score.objects.filter(application=application).select_related("updated_by")
+            }
+            if with_scores
+            else {}
+        )
+        findings = list(
+            Finding.objects.filter(application=application)
+            .prefetch_related(
+                Prefetch("criteria", queryset=AssessmentCriterion.objects.only("pk", "code"))
+            )
+            .order_by("raised_at", "pk")
+        )
+    by_criterion: dict[int, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        finding.evidence_items = finding_evidence.get(finding.pk, [])  # type: ignore[attr-defined]
+        for criterion in finding.criteria.all():
+            by_criterion[criterion.pk].append(finding)
+    rows_by_area: dict[int, list[Row]] = defaultdict(list)
+    all_rows = []
+    for criterion in criteria:
+        row = Row(
+            criterion=criterion,
+            answer=answers.get(criterion.pk),
+            evidence=evidence.get(criterion.pk, []),
+            score=scores.get(criterion.pk),
+            findings=by_criterion.get(criterion.pk, []),
+        )
+        all_rows.append(row)
+        rows_by_area[criterion.area_id].append(row)
+    result = _result(application, all_rows, findings)
+    blocks = [
+        Block(
+            area=area,
+            rows=[r for r in rows_by_area.get(area.pk, []) if filters.keep(r)],
+            result=result.groups.get(str(area.pk)),
+        )
+        for area in areas
+    ]
+    return Sheet(application=application, blocks=blocks, result=result, findings=findings)
+
+
+def pass_result_of(application: Application) -> PassResult:
+    """The pass rule applied to the current scores and findings (3 queries)."""
+    with scope(organization=application.organization):
+        criteria = list(
+            AssessmentCriterion.objects.filter(scheme_id=application.scheme_id).only(
+                "pk", "code", "obligation", "na_allowed", "area_id"
+            )
+        )
+        ratings = dict(
+            Score.objects.filter(application=application).values_list("criterion_id", "rating")
+        )
+        open_majors = (
+            Finding.objects.filter(application=application, kind=FindingKind.MAJOR)
+            .exclude(status=FindingStatus.CLOSED)
+            .count()
+        )
+    return evaluate(
+        (
+            ScoredCriterion(
+                code=c.code,
+                obligation=c.obligation,
+                rating=ratings.get(c.pk, ""),
+                na_allowed=c.na_allowed,
+                group=str(c.area_id),
+            )
+            for c in criteria
+        ),
+        threshold=Decimal(application.scheme.should_share),
+        open_majors=open_majors,
+    )
+
+
+# --- Evidence access ---------------------------------------------------------------------
+
+
+def evidence_for_user(user: Any, pk: Any) -> Evidence | None:
+    """Evidence the user may download: members of the organization, auditors while
+    actively assigned, the office. Anyone else gets None (a 404, never a hint)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    if not user.is_authenticated:
+        return None
+    with scopes_disabled():
+        evidence = (
+            Evidence.objects.select_related("application__organization").filter(pk=pk).first()
+        )
+        if evidence is None:
+            return None
+        application = evidence.application
+        if is_office(user):
+            return evidence
+        if membership_for(organization=application.organization, user=user) is not None:
+            return evidence
+        assigned = AuditorAssignment.objects.filter(
+            application=application,
+            auditor__user=user,
+            auditor__is_active=True,
+            status=AssignmentStatus.ACTIVE,
+            application__status__in=AUDITOR_STATES,
+        ).exists()
+    return evidence if assigned else None
+
+
+def finding_of_application(application: Application, pk: Any) -> Finding | None:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    with scope(organization=application.organization):
+        return Finding.objects.filter(application=application, pk=pk).first()

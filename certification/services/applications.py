@@ -1,0 +1,360 @@
+"""Applications: the company applies, the office reviews and, in the end, decides."""
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_scopes import scope
+
+from cpo_portal.accounts.roles import is_office
+from cpo_portal.activity.services import activity_record
+from cpo_portal.errors import DomainError
+from cpo_portal.tenancy.models import Organization
+from cpo_portal.tenancy.selectors import membership_for
+from criteria.models import SchemeKind
+from criteria.selectors import current_published_version, scheme_of_version
+from signees.models import SigneeStatus
+from signees.selectors import signee_of_organization
+
+from ..models import (
+    Application,
+    AuditorAssignment,
+    OrganizationalGrant,
+    Recommendation,
+)
+from ..pass_rule import PassResult
+from .lifecycle import OPEN_STATES, S, locked, now, require_state, transition
+from .notify import AUDITORS, COMPANY, OFFICE, notify
+
+# Fields the company fills in, and may change while the application is a draft or returned.
+APPLICATION_FIELDS = (
+    "scope_description",
+    "window_start",
+    "window_end",
+    "product_name",
+    "product_version",
+    "product_description",
+)
+
+
+def require_org_admin(organization: Organization, user: Any) -> None:
+    membership = membership_for(organization=organization, user=user)
+    if membership is None or not membership.is_admin:
+        raise DomainError(_("Only an owner or admin of the organization can do this."))
+
+
+def require_office(user: Any) -> None:
+    if not is_office(user):
+        raise DomainError(_("Only the CPO office can do this."))
+
+
+def _validate_fields(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    cleaned = {name: values.get(name) for name in APPLICATION_FIELDS}
+    for name in ("scope_description", "product_name", "product_version", "product_description"):
+        cleaned[name] = (cleaned[name] or "").strip()
+    if not cleaned["scope_description"]:
+        raise DomainError(_("Describe the scope of the certification."))
+    start, end = cleaned["window_start"], cleaned["window_end"]
+    if not isinstance(start, date) or not isinstance(end, date):
+        raise DomainError(_("Give the requested audit window (from and until)."))
+    if end < start:
+        raise DomainError(_("The audit window ends before it starts."))
+    if kind == SchemeKind.PRODUCT:
+        if not cleaned["product_name"] or not cleaned["product_version"]:
+            raise DomainError(_("Give the product's name and version."))
+    else:
+        cleaned.update(product_name="", product_version="", product_description="")
+    return cleaned
+
+
+def _require_product_precondition(organization: Organization) -> None:
+    from ..selectors import has_valid_organizational_certification
+
+    if not has_valid_organizational_certification(organization):
+        raise DomainError(
+            _(
+                "A product certificate needs a valid organizational certificate of the same "
+                "company. Apply for the organizational certificate first."
+            ),
+            code="organizational_required",
+        )
+
+
+@transaction.atomic
+def application_create(
+    *, organization: Organization, kind: str, by: Any, **values: Any
+) -> Application:
+    """Start a draft application under the current published scheme (owners and admins)."""
+    require_org_admin(organization, by)
+    if kind not in SchemeKind.values:
+        raise DomainError(_("Choose the organizational or the product certificate."))
+    signee = signee_of_organization(organization)
+    if signee is None or signee.status != SigneeStatus.APPROVED:
+        raise DomainError(_("Only approved signees of the CPO can apply for certification."))
+    if kind == SchemeKind.PRODUCT:
+        _require_product_precondition(organization)
+    version = current_published_version()
+    scheme = scheme_of_version(version, kind) if version else None
+    if scheme is None:
+        raise DomainError(_("No published assessment scheme for this certificate exists yet."))
+    cleaned = _validate_fields(kind, values)
+    with scope(organization=organization):
+        application = Application(
+            organization=organization, kind=kind, scheme=scheme, created_by=by, **cleaned
+        )
+        application.full_clean()
+        application.save()
+    activity_record(
+        actor=by,
+        organization=organization,
+        verb="certification.created",
+        target=application,
+        data={"kind": kind, "scheme": scheme.pk, "version": version.code if version else ""},
+    )
+    return application
+
+
+@transaction.atomic
+def application_update(*, application: Application, by: Any, **values: Any) -> Application:
+    """Change what the company filled in, while it is a draft or returned for completion."""
+    application = locked(application)
+    require_org_admin(application.organization, by)
+    require_state(application, S.DRAFT, S.RETURNED)
+    cleaned = _validate_fields(application.kind, values)
+    before = {name: str(getattr(application, name)) for name in cleaned}
+    for name, value in cleaned.items():
+        setattr(application, name, value)
+    application.full_clean(exclude=["organization", "scheme", "created_by"])
+    application.save(update_fields=[*cleaned, "updated_at"])
+    activity_record(
+        actor=by,
+        organization=application.organization,
+        verb="certification.updated",
+        target=application,
+        data={
+            "before": {k: v for k, v in before.items() if v != str(cleaned[k])},
+            "after": {k: str(v) for k, v in cleaned.items() if before[k] != str(v)},
+        },
+    )
+    return application
+
+
+@transaction.atomic
+def application_submit(*, application: Application, by: Any) -> Application:
+    application = locked(application)
+    require_org_admin(application.organization, by)
+    if application.is_product:
+        _require_product_precondition(application.organization)
+    application = transition(application, "submit", by=by, fields={"submitted_at": now()})
+    notify(
+        application,
+        subject=_("New certification application: %(org)s") % {"org": application.organization},
+        message=_("An application was submitted and waits for review."),
+        to=(OFFICE,),
+    )
+    return application
+
+
+def _office_review(application: Application, action: str, *, by: Any, reason: str) -> Application:
+    application = locked(application)
+    require_office(by)
+    application = transition(application, action, by=by, reason=reason)
+    messages = {
+        "accept": _("The CPO office accepted your application. Auditors will be assigned."),
+        "return": _("The CPO office returned your application for completion."),
+        "reject": _("The CPO office rejected your application."),
+    }
+    notify(
+        application,
+        subject=_("Your certification application: %(status)s")
+        % {"status": application.get_status_display()},
+        message=messages[action],
+        to=(COMPANY,),
+    )
+    return application
+
+
+@transaction.atomic
+def application_accept(*, application: Application, by: Any, reason: str = "") -> Application:
+    return _office_review(application, "accept", by=by, reason=reason)
+
+
+@transaction.atomic
+def application_return(*, application: Application, by: Any, reason: str) -> Application:
+    return _office_review(application, "return", by=by, reason=reason)
+
+
+@transaction.atomic
+def application_reject(*, application: Application, by: Any, reason: str) -> Application:
+    return _office_review(application, "reject", by=by, reason=reason)
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, by: Any, reason: str = "") -> Application:
+    """The company withdraws; the auditors' assignments end with it."""
+    from .auditors import end_assignments
+
+    application = locked(application)
+    require_org_admin(application.organization, by)
+    notify_auditors = application.status not in (S.DRAFT, S.SUBMITTED, S.RETURNED)
+    if notify_auditors:
+        notify(
+            application,
+            subject=_("Certification application withdrawn: %(org)s")
+            % {"org": application.organization},
+            message=_("The company withdrew the application; your assignment has ended."),
+            to=(AUDITORS,),
+        )
+    application = transition(application, "withdraw", by=by, reason=reason)
+    end_assignments(application)
+    if notify_auditors or application.submitted_at:
+        notify(
+            application,
+            subject=_("Certification application withdrawn: %(org)s")
+            % {"org": application.organization},
+            message=_("The company withdrew the application."),
+            to=(OFFICE,),
+        )
+    return application
+
+
+def _auditor_user_ids(application: Application) -> set[int]:
+    with scope(organization=application.organization):
+        return set(
+            AuditorAssignment.objects.filter(application=application).values_list(
+                "auditor__user_id", flat=True
+            )
+        )
+
+
+def require_four_eyes(application: Application, user: Any) -> None:
+    """The person deciding is never an auditor of this application, nor one of the company."""
+    if user.pk in _auditor_user_ids(application):
+        raise DomainError(
+            _("You audited this application, so you cannot decide it (four-eyes rule)."),
+            code="four_eyes",
+        )
+    if membership_for(organization=application.organization, user=user) is not None:
+        raise DomainError(
+            _("You belong to the applying organization, so you cannot decide it."),
+            code="four_eyes",
+        )
+
+
+@transaction.atomic
+def application_decide(
+    *, application: Application, decision: str, rationale: str, by: Any
+) -> Application:
+    """Grant or deny, by an office certifier who did not audit; grant needs the pass rule."""
+    from ..selectors import pass_result_of
+
+    application = locked(application)
+    require_office(by)
+    require_state(application, S.REPORT_SUBMITTED)
+    require_four_eyes(application, by)
+    if decision not in Recommendation.values:
+        raise DomainError(_("Choose grant or deny."))
+    rationale = rationale.strip()
+    if not rationale:
+        raise DomainError(_("Give the rationale of the decision."))
+    result: PassResult = pass_result_of(application)
+    if decision == Recommendation.GRANT and not result.passed:
+        raise DomainError(
+            _("The certificate cannot be granted while the pass rule fails: %(reasons)s")
+            % {"reasons": " ".join(result.reasons)},
+            code="pass_rule",
+        )
+    application = transition(
+        application,
+        "decide",
+        by=by,
+        fields={
+            "decision": decision,
+            "decision_rationale": rationale,
+            "decided_at": now(),
+            "decided_by": by,
+        },
+        data={"decision": decision, "recommendation": application.recommendation},
+    )
+    from .auditors import end_assignments
+
+    notify(
+        application,
+        subject=_("Certification decision: %(decision)s")
+        % {"decision": application.get_decision_display()},
+        message=_("The CPO office has decided the application."),
+        to=(COMPANY, AUDITORS),
+    )
+    end_assignments(application)
+    return application
+
+
+@transaction.atomic
+def application_reopen_audit(*, application: Application, by: Any, reason: str) -> Application:
+    """The office sends a submitted report back to the auditors."""
+    application = locked(application)
+    require_office(by)
+    application = transition(
+        application,
+        "reopen_audit",
+        by=by,
+        reason=reason,
+        fields={"recommendation": "", "report_submitted_at": None},
+    )
+    notify(
+        application,
+        subject=_("Audit report returned: %(org)s") % {"org": application.organization},
+        message=_("The CPO office returned the audit report to the auditors."),
+        to=(AUDITORS,),
+    )
+    return application
+
+
+@transaction.atomic
+def organizational_grant_record(
+    *, organization: Organization, reference: str, valid_until: date, by: Any, note: str = ""
+) -> OrganizationalGrant:
+    """Record an organizational certification granted outside the portal."""
+    require_office(by)
+    if not reference.strip():
+        raise DomainError(_("Give the certificate's reference."))
+    if valid_until < now().date():
+        raise DomainError(_("The validity has already ended."))
+    with scope(organization=organization):
+        grant = OrganizationalGrant(
+            organization=organization,
+            reference=reference.strip(),
+            valid_until=valid_until,
+            note=note.strip(),
+            recorded_by=by,
+        )
+        grant.full_clean()
+        grant.save()
+    activity_record(
+        actor=by,
+        organization=organization,
+        verb="certification.grant_recorded",
+        target=grant,
+        data={"reference": grant.reference, "valid_until": str(valid_until)},
+    )
+    return grant
+
+
+__all__ = [
+    "APPLICATION_FIELDS",
+    "OPEN_STATES",
+    "application_accept",
+    "application_create",
+    "application_decide",
+    "application_reject",
+    "application_reopen_audit",
+    "application_return",
+    "application_submit",
+    "application_update",
+    "application_withdraw",
+    "organizational_grant_record",
+    "require_four_eyes",
+    "require_office",
+    "require_org_admin",
+]

@@ -1,0 +1,288 @@
+"""Auditors: their profile (qualifications, conflicts of interest) and their assignments.
+
+Assignment enforces independence: the auditor must be active, qualified for the scheme
+and free of any declared (or evident: membership) conflict with the organization.
+"""
+
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django_scopes import scope, scopes_disabled
+
+from cpo_portal.accounts.models import Auditor
+from cpo_portal.activity.services import activity_record
+from cpo_portal.errors import DomainError
+from cpo_portal.tenancy.models import Organization
+from cpo_portal.tenancy.selectors import membership_for
+from criteria.models import SchemeKind
+
+from ..models import (
+    Application,
+    AssignmentRole,
+    AssignmentStatus,
+    AuditorAssignment,
+    AuditorConflict,
+    AuditorQualification,
+)
+from .applications import require_office
+from .lifecycle import AUDITOR_STATES, S, locked, now, transition
+from .notify import AUDITORS, COMPANY, OFFICE, notify
+
+
+def _require_self_or_office(auditor: Auditor, by: Any) -> None:
+    from cpo_portal.accounts.roles import is_office
+
+    if auditor.user_id != getattr(by, "pk", None) and not is_office(by):
+        raise DomainError(_("Only the auditor or the CPO office can change this profile."))
+
+
+@transaction.atomic
+def auditor_qualifications_set(
+    *, auditor: Auditor, scheme_kinds: list[str], by: Any
+) -> list[AuditorQualification]:
+    """Declare the schemes the auditor is qualified for (replaces the previous list)."""
+    _require_self_or_office(auditor, by)
+    wanted = set(scheme_kinds)
+    if not wanted <= set(SchemeKind.values):
+        raise DomainError(_("Unknown assessment scheme."))
+    current = {q.scheme_kind: q for q in auditor.qualifications.all()}
+    removed = set(current) - wanted
+    added = wanted - set(current)
+    AuditorQualification.objects.filter(auditor=auditor, scheme_kind__in=removed).delete()
+    for kind in sorted(added):
+        AuditorQualification.objects.create(auditor=auditor, scheme_kind=kind)
+    if added or removed:
+        activity_record(
+            actor=by,
+            verb="auditor.qualifications_changed",
+            target=auditor,
+            data={"before": sorted(current), "after": sorted(wanted)},
+        )
+    return list(auditor.qualifications.all())
+
+
+@transaction.atomic
+def auditor_conflict_declare(
+    *,
+    auditor: Auditor,
+    organization: Organization,
+    by: Any,
+    until: date | None = None,
+    reason: str = "",
+) -> AuditorConflict:
+    """Declare a conflict of interest; from now on the auditor cannot be assigned there."""
+    _require_self_or_office(auditor, by)
+    if until is not None and until < now().date():
+        raise DomainError(_("The end of the conflict lies in the past."))
+    conflict = AuditorConflict(
+        auditor=auditor, organization=organization, until=until, reason=reason.strip()[:500]
+    )
+    conflict.full_clean()
+    conflict.save()
+    activity_record(
+        actor=by,
+        verb="auditor.conflict_declared",
+        target=auditor,
+        data={"organization": organization.slug, "until": str(until or "")},
+    )
+    return conflict
+
+
+@transaction.atomic
+def auditor_conflict_remove(*, conflict: AuditorConflict, by: Any) -> None:
+    _require_self_or_office(conflict.auditor, by)
+    activity_record(
+        actor=by,
+        verb="auditor.conflict_removed",
+        target=conflict.auditor,
+        data={"organization": conflict.organization.slug},
+    )
+    conflict.delete()
+
+
+def conflict_reason(auditor: Auditor, organization: Organization) -> str | None:
+    """Why this auditor may not audit this organization, or None."""
+    today = now().date()
+    declared = AuditorConflict.objects.filter(auditor=auditor, organization=organization).filter(
+        Q(until__isnull=True) | Q(until__gte=today)
+    )
+    if declared.exists():
+        return _("%(auditor)s declared a conflict of interest with %(org)s.") % {
+            "auditor": auditor,
+            "org": organization,
+        }
+    if membership_for(organization=organization, user=auditor.user) is not None:
+        return _("%(auditor)s is a member of %(org)s.") % {"auditor": auditor, "org": organization}
+    return None
+
+
+def is_qualified(auditor: Auditor, scheme_kind: str) -> bool:
+    today = now().date()
+    return (
+        auditor.qualifications.filter(scheme_kind=scheme_kind)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .exists()
+    )
+
+
+@transaction.atomic
+def auditor_assign(
+    *, application: Application, auditor: Auditor, role: str, by: Any
+) -> AuditorAssignment:
+    """Assign a lead auditor (or a co-auditor); qualification and independence enforced."""
+    application = locked(application)
+    require_office(by)
+    if role not in AssignmentRole.values:
+        raise DomainError(_("Choose lead auditor or co-auditor."))
+    lead_states = (S.ACCEPTED, *AUDITOR_STATES[:-1])
+    if application.status not in (
+        lead_states if role == AssignmentRole.LEAD else AUDITOR_STATES[:-1]
+    ):
+        raise DomainError(
+            _("Auditors cannot be assigned while the application is “%(status)s”.")
+            % {"status": application.get_status_display()}
+        )
+    if not auditor.is_active or not auditor.user.is_active:
+        raise DomainError(_("This auditor is not active."))
+    if not is_qualified(auditor, application.kind):
+        raise DomainError(
+            _("%(auditor)s is not qualified for the %(scheme)s scheme.")
+            % {"auditor": auditor, "scheme": application.get_kind_display()},
+            code="not_qualified",
+        )
+    reason = conflict_reason(auditor, application.organization)
+    if reason:
+        raise DomainError(reason, code="conflict_of_interest")
+    if by.pk == auditor.user_id:
+        raise DomainError(_("You cannot assign yourself."))
+    with scope(organization=application.organization):
+        active = AuditorAssignment.objects.filter(
+            application=application, status=AssignmentStatus.ACTIVE
+        )
+        if active.filter(auditor=auditor).exists():
+            raise DomainError(_("%(auditor)s is already assigned.") % {"auditor": auditor})
+        if role == AssignmentRole.LEAD and active.filter(role=AssignmentRole.LEAD).exists():
+            raise DomainError(_("A lead auditor is already assigned; remove them first."))
+        if role == AssignmentRole.CO and not active.filter(role=AssignmentRole.LEAD).exists():
+            raise DomainError(_("Assign the lead auditor first."))
+        try:
+            with transaction.atomic():
+                assignment = AuditorAssignment.objects.create(
+                    application=application, auditor=auditor, role=role, assigned_by=by
+                )
+        except IntegrityError:
+            raise DomainError(_("This auditor or role is already assigned.")) from None
+    data = {"auditor": auditor.user.email, "role": role}
+    if application.status == S.ACCEPTED:
+        application = transition(application, "assign", by=by, data=data)
+    else:
+        activity_record(
+            actor=by,
+            organization=application.organization,
+            verb="certification.auditor_added",
+            target=application,
+            data=data,
+        )
+    notify(
+        application,
+        subject=_("New audit assignment: %(org)s") % {"org": application.organization},
+        message=_("You have been assigned as %(role)s.") % {"role": assignment.get_role_display()},
+        to=(AUDITORS,),
+    )
+    notify(
+        application,
+        subject=_("Auditor assigned to your certification application"),
+        message=_("%(auditor)s is your %(role)s. You can now complete the self-assessment.")
+        % {"auditor": auditor, "role": assignment.get_role_display()},
+        to=(COMPANY,),
+    )
+    return assignment
+
+
+def _end(assignment: AuditorAssignment, status: str, *, by: Any, reason: str, verb: str) -> None:
+    application = locked(assignment.application)
+    with scope(organization=application.organization):
+        assignment = (
+            AuditorAssignment.objects.select_for_update()
+            .select_related("auditor__user")
+            .get(pk=assignment.pk)
+        )
+    if assignment.status != AssignmentStatus.ACTIVE:
+        raise DomainError(_("This assignment has already ended."))
+    assignment.status = status
+    assignment.reason = reason.strip()
+    assignment.ended_at = now()
+    assignment.save(update_fields=["status", "reason", "ended_at"])
+    data = {"auditor": assignment.auditor.user.email, "role": assignment.role, "reason": reason}
+    if assignment.role == AssignmentRole.LEAD and application.status == S.AUDITOR_ASSIGNED:
+        transition(application, "unassign", by=by, reason=reason, data=data)
+    else:
+        activity_record(
+            actor=by,
+            organization=application.organization,
+            verb=verb,
+            target=application,
+            data=data,
+        )
+    notify(
+        application,
+        subject=_("Auditor assignment ended: %(org)s") % {"org": application.organization},
+        message=_("%(auditor)s (%(role)s) is no longer assigned: %(reason)s")
+        % {"auditor": assignment.auditor, "role": assignment.get_role_display(), "reason": reason},
+        to=(OFFICE,),
+    )
+
+
+@transaction.atomic
+def assignment_decline(*, assignment: AuditorAssignment, by: Any, reason: str) -> None:
+    """The auditor declines an assignment, with a reason the office sees."""
+    if assignment.auditor.user_id != getattr(by, "pk", None):
+        raise DomainError(_("Only the assigned auditor can decline."))
+    if not reason.strip():
+        raise DomainError(_("Give a reason for declining."))
+    _end(
+        assignment,
+        AssignmentStatus.DECLINED,
+        by=by,
+        reason=reason,
+        verb="certification.auditor_declined",
+    )
+
+
+@transaction.atomic
+def assignment_end(*, assignment: AuditorAssignment, by: Any, reason: str) -> None:
+    """The office removes an auditor from a case."""
+    require_office(by)
+    if not reason.strip():
+        raise DomainError(_("Give a reason."))
+    _end(
+        assignment,
+        AssignmentStatus.ENDED,
+        by=by,
+        reason=reason,
+        verb="certification.auditor_removed",
+    )
+
+
+def end_assignments(application: Application) -> None:
+    """A decided or withdrawn case: the auditors no longer see it."""
+    with scopes_disabled():
+        AuditorAssignment.objects.filter(
+            application=application, status=AssignmentStatus.ACTIVE
+        ).update(status=AssignmentStatus.ENDED, ended_at=now())
+
+
+__all__ = [
+    "assignment_decline",
+    "assignment_end",
+    "auditor_assign",
+    "auditor_conflict_declare",
+    "auditor_conflict_remove",
+    "auditor_qualifications_set",
+    "conflict_reason",
+    "end_assignments",
+    "is_qualified",
+]

@@ -1,0 +1,445 @@
+"""The auditor's work: scores (guarded against lost updates), findings, the report."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_scopes import scope, scopes_disabled
+
+from cpo_portal.activity.services import activity_record
+from cpo_portal.documents.services import document_request
+from cpo_portal.errors import DomainError
+
+from ..models import (
+    NONCONFORMITIES,
+    Application,
+    AssignmentRole,
+    AssignmentStatus,
+    AuditorAssignment,
+    Finding,
+    FindingKind,
+    FindingStatus,
+    Rating,
+    Recommendation,
+    Score,
+    ScoreChange,
+)
+from .applications import require_org_admin
+from .lifecycle import AUDITOR_STATES, SCORING_STATES, locked, now, require_state, transition
+from .notify import COMPANY, OFFICE, notify
+from .self_assessment import criterion_of_scheme
+
+AUDIT_REPORT_KIND = "audit_report"
+DEFAULT_CORRECTION_DAYS = 30
+
+
+class ScoreConflict(DomainError):
+    """Someone saved this score since the version the editor started from."""
+
+    def __init__(self, current: Score) -> None:
+        super().__init__(
+            _("This score was changed by %(who)s in the meantime. Review both values.")
+            % {"who": current.updated_by or _("someone else")},
+            code="stale_version",
+        )
+        self.current = current
+
+
+def _assignment(application: Application, user: Any) -> AuditorAssignment:
+    with scope(organization=application.organization):
+        assignment = (
+            AuditorAssignment.objects.filter(
+                application=application, auditor__user=user, status=AssignmentStatus.ACTIVE
+            )
+            .select_related("auditor")
+            .first()
+        )
+    if assignment is None:
+        raise DomainError(_("You are not assigned to this audit."), code="not_assigned")
+    return assignment
+
+
+def _require_lead(application: Application, user: Any) -> AuditorAssignment:
+    assignment = _assignment(application, user)
+    if assignment.role != AssignmentRole.LEAD:
+        raise DomainError(_("Only the lead auditor can do this."))
+    return assignment
+
+
+@dataclass(frozen=True)
+class ScoreInput:
+    rating: str
+    rationale: str
+
+
+def _validate_score(score: Score, data: ScoreInput) -> ScoreInput:
+    rating, rationale = data.rating, data.rationale.strip()
+    if rating not in Rating.values:
+        raise DomainError(_("Choose a rating."), code="rating")
+    if rating == Rating.NOT_APPLICABLE and not score.criterion.na_allowed:
+        raise DomainError(_("This criterion cannot be rated not applicable."), code="rating")
+    if rating != Rating.FULFILLED and not rationale:
+        raise DomainError(
+            _("A rationale is required unless the criterion is fulfilled."), code="rationale"
+        )
+    if len(rationale) > 10000:
+        raise DomainError(
+            _("The rationale is too long (10,000 characters at most)."), code="rationale"
+        )
+    return ScoreInput(rating, rationale)
+
+
+def score_save(
+    *,
+    application_id: int,
+    criterion_id: Any,
+    rating: str,
+    rationale: str,
+    expected_version: Any,
+    by: Any,
+) -> Score:
+    """Save one score if `expected_version` is still current; refuse with both values if not.
+
+    One locked read checks assignment, state and scheme at once, so an autosave costs four
+    queries: lock, update, history, activity log.
+    """
+    # No savepoint (it would cost two statements): a refusal leaves the block normally,
+    # with nothing written, and is raised after it, so an outer transaction stays usable.
+    refusal: Exception | None = None
+    with transaction.atomic(savepoint=False), scopes_disabled():
+        score = _locked_score(application_id, criterion_id, by)
+        if score is None:
+            refusal = _refusal(application_id, criterion_id, by)
+        else:
+            try:
+                data = _validate_score(score, ScoreInput(rating, rationale or ""))
+                if score.version != int(expected_version):
+                    raise ScoreConflict(score)
+            except (DomainError, TypeError, ValueError) as exc:
+                refusal = (
+                    exc
+                    if isinstance(exc, DomainError)
+                    else DomainError(_("The score's version is missing."), code="stale_version")
+                )
+            else:
+                _write_score(score, data, by)
+    if refusal is not None:
+        raise refusal
+    assert score is not None
+    return score
+
+
+def _locked_score(application_id: Any, criterion_id: Any, user: Any) -> Score | None:
+    """The score row, locked, if the user is assigned and the audit is open for scoring."""
+    try:
+        return (
+            Score.objects.select_for_update(of=("self",))
+            .select_related("criterion", "application__organization")
+            .get(
+                application_id=int(application_id),
+                criterion_id=int(criterion_id),
+                application__status__in=SCORING_STATES,
+                application__assignments__auditor__user=user,
+                application__assignments__status=AssignmentStatus.ACTIVE,
+            )
+        )
+    except (Score.DoesNotExist, TypeError, ValueError):
+        return None
+
+
+def _write_score(score: Score, data: ScoreInput, by: Any) -> None:
+    before = {"rating": score.rating, "rationale": score.rationale, "version": score.version}
+    score.rating, score.rationale = data.rating, data.rationale
+    score.version += 1
+    score.updated_by = by
+    score.updated_at = now()
+    score.save(update_fields=["rating", "rationale", "version", "updated_by", "updated_at"])
+    ScoreChange.objects.create(
+        score=score,
+        version=score.version,
+        rating=score.rating,
+        rationale=score.rationale,
+        by=by,
+        at=score.updated_at,
+    )
+    activity_record(
+        actor=by,
+        organization=score.application.organization,
+        verb="certification.scored",
+        target=score.application,
+        data={
+            "criterion": score.criterion.code,
+            "before": before,
+            "after": {"rating": score.rating, "version": score.version},
+        },
+    )
+
+
+def _refusal(application_id: Any, criterion_id: Any, user: Any) -> DomainError:
+    """Why a score could not be found for this user: the reason as an error to raise."""
+    try:
+        application = Application.objects.filter(pk=int(application_id)).first()
+        if application is None:
+            raise DomainError(_("You are not assigned to this audit."), code="not_assigned")
+        _assignment(application, user)
+        require_state(application, *SCORING_STATES)
+        criterion_of_scheme(application, criterion_id)
+    except DomainError as exc:
+        return exc
+    except (TypeError, ValueError):
+        pass
+    return DomainError(_("This criterion cannot be scored here."), code="wrong_scheme")
+
+
+# --- Findings ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def finding_raise(
+    *,
+    application: Application,
+    kind: str,
+    criterion_ids: list[Any],
+    description: str,
+    by: Any,
+    due_date: date | None = None,
+) -> Finding:
+    """Record a finding tied to criteria of the scheme; nonconformities get a due date."""
+    application = locked(application)
+    _assignment(application, by)
+    require_state(application, *SCORING_STATES)
+    if kind not in FindingKind.values:
+        raise DomainError(_("Choose the kind of finding."))
+    if not description.strip():
+        raise DomainError(_("Describe the finding."))
+    if not criterion_ids:
+        raise DomainError(_("Tie the finding to at least one criterion."))
+    criteria = [criterion_of_scheme(application, pk) for pk in dict.fromkeys(criterion_ids)]
+    if kind in NONCONFORMITIES:
+        due_date = due_date or (now().date() + timedelta(days=DEFAULT_CORRECTION_DAYS))
+        if due_date < now().date():
+            raise DomainError(_("The due date lies in the past."))
+    else:
+        due_date = None
+    with scope(organization=application.organization):
+        finding = Finding(
+            application=application,
+            kind=kind,
+            description=description.strip(),
+            due_date=due_date,
+            raised_by=by,
+        )
+        finding.full_clean(exclude=["application", "raised_by"])
+        finding.save()
+        finding.criteria.set(criteria)
+    activity_record(
+        actor=by,
+        organization=application.organization,
+        verb="certification.finding_raised",
+        target=application,
+        data={"finding": finding.pk, "kind": kind, "criteria": [c.code for c in criteria]},
+    )
+    if finding.is_nonconformity:
+        notify(
+            application,
+            subject=_("%(kind)s raised in your audit") % {"kind": finding.get_kind_display()},
+            message=_("Answer it with a corrective action by %(due)s.") % {"due": due_date},
+            to=(COMPANY,),
+        )
+    return finding
+
+
+def _locked_finding(finding: Finding) -> tuple[Application, Finding]:
+    application = locked(finding.application)
+    with scope(organization=application.organization):
+        finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    return application, finding
+
+
+@transaction.atomic
+def finding_answer(*, finding: Finding, corrective_action: str, by: Any) -> Finding:
+    """The company answers a nonconformity with its corrective action."""
+    application, finding = _locked_finding(finding)
+    require_org_admin(application.organization, by)
+    require_state(application, *SCORING_STATES)
+    if not finding.is_nonconformity:
+        raise DomainError(_("Only nonconformities need a corrective action."))
+    if finding.status != FindingStatus.OPEN:
+        raise DomainError(_("This finding is not open."))
+    if not corrective_action.strip():
+        raise DomainError(_("Describe the corrective action."))
+    finding.corrective_action = corrective_action.strip()
+    finding.status = FindingStatus.ANSWERED
+    finding.answered_by, finding.answered_at = by, now()
+    finding.save(update_fields=["corrective_action", "status", "answered_by", "answered_at"])
+    activity_record(
+        actor=by,
+        organization=application.organization,
+        verb="certification.finding_answered",
+        target=application,
+        data={"finding": finding.pk},
+    )
+    from .notify import AUDITORS
+
+    notify(
+        application,
+        subject=_("Corrective action proposed: %(org)s") % {"org": application.organization},
+        message=_("The company answered a nonconformity; please verify it."),
+        to=(AUDITORS,),
+    )
+    return finding
+
+
+@transaction.atomic
+def finding_close(*, finding: Finding, note: str, by: Any) -> Finding:
+    """The auditor verifies the corrective action (or acknowledges an observation) and closes."""
+    application, finding = _locked_finding(finding)
+    _assignment(application, by)
+    require_state(application, *SCORING_STATES)
+    if finding.is_nonconformity and finding.status != FindingStatus.ANSWERED:
+        raise DomainError(_("A nonconformity is closed after the company's corrective action."))
+    if finding.status == FindingStatus.CLOSED:
+        raise DomainError(_("This finding is already closed."))
+    if finding.is_nonconformity and not note.strip():
+        raise DomainError(_("Record how the corrective action was verified."))
+    finding.status = FindingStatus.CLOSED
+    finding.verification_note = note.strip()
+    finding.closed_by, finding.closed_at = by, now()
+    finding.save(update_fields=["status", "verification_note", "closed_by", "closed_at"])
+    activity_record(
+        actor=by,
+        organization=application.organization,
+        verb="certification.finding_closed",
+        target=application,
+        data={"finding": finding.pk},
+    )
+    return finding
+
+
+@transaction.atomic
+def finding_reopen(*, finding: Finding, note: str, by: Any) -> Finding:
+    """The corrective action did not convince the auditor: back to the company."""
+    application, finding = _locked_finding(finding)
+    _assignment(application, by)
+    require_state(application, *SCORING_STATES)
+    if finding.status != FindingStatus.ANSWERED:
+        raise DomainError(_("Only an answered finding can be sent back."))
+    if not note.strip():
+        raise DomainError(_("Say why the corrective action is not sufficient."))
+    finding.status = FindingStatus.OPEN
+    finding.verification_note = note.strip()
+    finding.save(update_fields=["status", "verification_note"])
+    activity_record(
+        actor=by,
+        organization=application.organization,
+        verb="certification.finding_reopened",
+        target=application,
+        data={"finding": finding.pk, "reason": note.strip()},
+    )
+    notify(
+        application,
+        subject=_("Corrective action not accepted"),
+        message=note.strip(),
+        to=(COMPANY,),
+    )
+    return finding
+
+
+@transaction.atomic
+def audit_request_corrections(*, application: Application, by: Any) -> Application:
+    """Pause the audit for the company's corrective actions."""
+    application = locked(application)
+    _require_lead(application, by)
+    with scope(organization=application.organization):
+        open_ncs = Finding.objects.filter(
+            application=application, kind__in=NONCONFORMITIES
+        ).exclude(status=FindingStatus.CLOSED)
+        if not open_ncs.exists():
+            raise DomainError(_("There is no open nonconformity to correct."))
+    application = transition(application, "request_corrections", by=by)
+    notify(
+        application,
+        subject=_("Corrective actions requested"),
+        message=_("Answer each open nonconformity with a corrective action by its due date."),
+        to=(COMPANY,),
+    )
+    return application
+
+
+@transaction.atomic
+def audit_resume(*, application: Application, by: Any) -> Application:
+    application = locked(application)
+    _require_lead(application, by)
+    return transition(application, "resume_audit", by=by)
+
+
+@transaction.atomic
+def report_submit(
+    *, application: Application, recommendation: str, summary: str, by: Any
+) -> Application:
+    """The lead auditor recommends grant or deny; the report PDF is rendered for all."""
+    from ..selectors import pass_result_of
+
+    application = locked(application)
+    _require_lead(application, by)
+    require_state(application, *SCORING_STATES)
+    if recommendation not in Recommendation.values:
+        raise DomainError(_("Recommend grant or deny."))
+    if not summary.strip():
+        raise DomainError(_("Write the summary of the report."))
+    result = pass_result_of(application)
+    if not result.complete:
+        raise DomainError(
+            _("Score every criterion before submitting the report."), code="incomplete"
+        )
+    if recommendation == Recommendation.GRANT and not result.passed:
+        raise DomainError(
+            _("A grant cannot be recommended while the pass rule fails: %(reasons)s")
+            % {"reasons": " ".join(result.reasons)},
+            code="pass_rule",
+        )
+    application = transition(
+        application,
+        "submit_report",
+        by=by,
+        fields={
+            "recommendation": recommendation,
+            "report_summary": summary.strip(),
+            "report_submitted_at": now(),
+            "report_submitted_by": by,
+        },
+        data={"recommendation": recommendation, "passed": result.passed},
+    )
+    document_request(
+        kind=AUDIT_REPORT_KIND,
+        owner=application,
+        organization=application.organization,
+        title=_("Audit report for application #%(pk)s") % {"pk": application.pk},
+        language=translation.get_language() or "en",
+        by=by,
+    )
+    notify(
+        application,
+        subject=_("Audit report submitted: %(org)s") % {"org": application.organization},
+        message=_("The lead auditor submitted the report; the decision is due."),
+        to=(OFFICE, COMPANY),
+    )
+    return application
+
+
+__all__ = [
+    "AUDITOR_STATES",
+    "AUDIT_REPORT_KIND",
+    "ScoreConflict",
+    "audit_request_corrections",
+    "audit_resume",
+    "finding_answer",
+    "finding_close",
+    "finding_raise",
+    "finding_reopen",
+    "report_submit",
+    "score_save",
+]

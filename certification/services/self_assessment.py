@@ -1,0 +1,284 @@
+"""The company's self-assessment and the evidence behind it.
+
+Evidence files are stored privately (nothing under MEDIA_URL is served) and downloaded only
+through a view that checks the reader is a member, an assigned auditor or the office.
+"""
+
+import hashlib
+import uuid
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_scopes import scope
+
+from cpo_portal.activity.services import activity_record
+from cpo_portal.errors import DomainError
+from criteria.models import AssessmentCriterion, Obligation
+
+from ..models import (
+    Application,
+    Evidence,
+    Finding,
+    FindingStatus,
+    Score,
+    SelfAssessmentAnswer,
+    SelfStatus,
+)
+from ..uploads import check_upload
+from .applications import require_org_admin
+from .lifecycle import SELF_ASSESSMENT_STATES, S, locked, require_state, transition
+from .notify import AUDITORS, OFFICE, notify
+
+
+def criterion_of_scheme(application: Application, criterion_id: Any) -> AssessmentCriterion:
+    """The criterion, if it belongs to the application's scheme; refused otherwise."""
+    try:
+        return AssessmentCriterion.objects.select_related("area").get(
+            pk=int(criterion_id), scheme_id=application.scheme_id
+        )
+    except (AssessmentCriterion.DoesNotExist, TypeError, ValueError):
+        raise DomainError(
+            _("This criterion is not part of the application's assessment scheme."),
+            code="wrong_scheme",
+        ) from None
+
+
+@transaction.atomic
+def self_assessment_answer(
+    *, application: Application, criterion_id: Any, status: str, explanation: str, by: Any
+) -> SelfAssessmentAnswer:
+    """Save the company's answer for one criterion (the first answer opens the self-assessment)."""
+    application = locked(application)
+    require_org_admin(application.organization, by)
+    require_state(application, *SELF_ASSESSMENT_STATES)
+    criterion = criterion_of_scheme(application, criterion_id)
+    if status not in SelfStatus.values:
+        raise DomainError(_("Choose a status."))
+    explanation = explanation.strip()
+    if status == SelfStatus.NOT_APPLICABLE:
+        if not criterion.na_allowed:
+            raise DomainError(_("This criterion cannot be declared not applicable."))
+        if not explanation:
+            raise DomainError(_("Explain why the criterion does not apply."))
+    if application.status == S.AUDITOR_ASSIGNED:
+        application = transition(application, "start_self_assessment", by=by)
+    with scope(organization=application.organization):
+        answer, created = SelfAssessmentAnswer.objects.select_for_update().get_or_create(
+            application=application,
+            criterion=criterion,
+            defaults={"status": status, "explanation": explanation, "updated_by": by},
+        )
+        before = {"status": answer.status, "explanation": answer.explanation}
+        if not created:
+            answer.status = status
+            answer.explanation = explanation
+            answer.updated_by = by
+            answer.full_clean(exclude=["application", "criterion", "updated_by"])
+            answer.save(update_fields=["status", "explanation", "updated_by", "updated_at"])
+    activity_record(
+        actor=by,
+        organization=application.organization,
+        verb="certification.answer_saved",
+        target=application,
+        data={
+            "criterion": criterion.code,
+            "before": None if created else before,
+            "after": {"status": status},
+        },
+    )
+    return answer
+
+
+def _missing(application: Application) -> list[AssessmentCriterion]:
+    answered = set(
+        SelfAssessmentAnswer.objects.filter(application=application).values_list(
+            "criterion_id", flat=True
+        )
+    )
+    return [
+        c
+        for c in AssessmentCriterion.objects.filter(
+            scheme_id=application.scheme_id, obligation=Obligation.SHALL
+        ).order_by("area__position", "position")
+        if c.pk not in answered
+    ]
+
+
+@transaction.atomic
+def self_assessment_submit(*, application: Application, by: Any) -> Application:
+    """Hand the self-assessment to the auditors; every shall criterion must be answered."""
+    application = locked(application)
+    require_org_admin(application.organization, by)
+    require_state(application, S.SELF_ASSESSMENT)
+    with scope(organization=application.organization):
+        missing = _missing(application)
+        if missing:
+            raise DomainError(
+                _("Answer every mandatory (shall) criterion first: %(codes)s")
+                % {"codes": ", ".join(c.code for c in missing)},
+                code="shall_unanswered",
+            )
+        application = transition(application, "submit_self_assessment", by=by)
+        # One score row per criterion: every later save is a guarded update of its version.
+        criteria = AssessmentCriterion.objects.filter(scheme_id=application.scheme_id)
+        existing = set(
+            Score.objects.filter(application=application).values_list("criterion_id", flat=True)
+        )
+        Score.objects.bulk_create(
+            [Score(application=application, criterion=c) for c in criteria if c.pk not in existing]
+        )
+    notify(
+        application,
+        subject=_("Self-assessment submitted: %(org)s") % {"org": application.organization},
+        message=_("The company submitted its self-assessment; the audit can begin."),
+        to=(AUDITORS, OFFICE),
+    )
+    return application
+
+
+# --- Evidence ----------------------------------------------------------------------------
+
+EVIDENCE_STATES = (*SELF_ASSESSMENT_STATES, S.AUDIT, S.CORRECTIVE_ACTIONS)
+
+
+def _evidence_subject(
+    application: Application, *, criterion_id: Any = None, finding: Finding | None = None
+) -> tuple[AssessmentCriterion | None, Finding | None]:
+    if finding is not None:
+        if finding.application_id != application.pk or not finding.is_nonconformity:
+            raise DomainError(_("Evidence can only be added to a nonconformity of this case."))
+        if finding.status == FindingStatus.CLOSED:
+            raise DomainError(_("This finding is closed."))
+        return None, finding
+    require_state(application, *SELF_ASSESSMENT_STATES)
+    return criterion_of_scheme(application, criterion_id), None
+
+
+@transaction.atomic
+def evidence_add_file(
+    *,
+    application: Application,
+    upload: UploadedFile,
+    by: Any,
+    criterion_id: Any = None,
+    finding: Finding | None = None,
+    title: str = "",
+) -> Evidence:
+    """Attach a file, checked by content and size, to a criterion or a nonconformity."""
+    application = locked(application)
+    require_org_admin(application.organization, by)
+    require_state(application, *EVIDENCE_STATES)
+    criterion, finding = _evidence_subject(application, criterion_id=criterion_id, finding=finding)
+    name = (upload.name or "evidence").rsplit("/", 1)[-1][:200]
+    found = check_upload(upload, name=name, size=upload.size)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    with scope(organization=application.organization):
+        evidence = Evidence(
+            application=application,
+            criterion=criterion,
+            finding=finding,
+            original_name=name,
+            content_type=found.content_type,
+            size=upload.size,
+            sha256=digest.hexdigest(),
+            title=title.strip()[:200],
+            uploaded_by=by,
+        )
+        # A random stored name: the original name is kept for the download only.
+        evidence.file.save(f"{uuid.uuid4().hex}.{found.extensions[0]}", upload, save=False)
+        try:
+            evidence.full_clean(
+                exclude=["application", "criterion", "finding", "uploaded_by", "file"]
+            )
+            evidence.save()
+        except Exception:
+            evidence.file.storage.delete(evidence.file.name)
+            raise
+    activity_record(
+        actor=by,
+        organization=application.organization,
+        verb="certification.evidence_added",
+        target=application,
+        data={"file": name, "sha256": evidence.sha256, "criterion": getattr(criterion, "code", "")},
+    )
+    return evidence
+
+
+@transaction.atomic
+def evidence_add_link(
+    *,
+    application: Application,
+    url: str,
+    by: Any,
+    criterion_id: Any = None,
+    finding: Finding | None = None,
+    title: str = "",
+) -> Evidence:
+    application = locked(application)
+    require_org_admin(application.organization, by)
+    require_state(application, *EVIDENCE_STATES)
+    criterion, finding = _evidence_subject(application, criterion_id=criterion_id, finding=finding)
+    url = url.strip()
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except Exception:
+        raise DomainError(_("Enter a valid web address (http or https)."), code="url") from None
+    with scope(organization=application.organization):
+        evidence = Evidence(
+            application=application,
+            criterion=criterion,
+            finding=finding,
+            url=url[:500],
+            title=title.strip()[:200],
+            uploaded_by=by,
+        )
+        evidence.full_clean(exclude=["application", "criterion", "finding", "uploaded_by"])
+        evidence.save()
+    activity_record(
+        actor=by,
+        organization=application.organization,
+        verb="certification.evidence_added",
+        target=application,
+        data={"url": url, "criterion": getattr(criterion, "code", "")},
+    )
+    return evidence
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: Evidence, by: Any) -> None:
+    """Remove evidence while the company may still change its answers."""
+    application = locked(evidence.application)
+    require_org_admin(application.organization, by)
+    if evidence.finding_id is None:
+        require_state(application, *SELF_ASSESSMENT_STATES)
+    else:
+        require_state(application, *EVIDENCE_STATES)
+    name = evidence.file.name if evidence.file else ""
+    activity_record(
+        actor=by,
+        organization=application.organization,
+        verb="certification.evidence_removed",
+        target=application,
+        data={"file": evidence.original_name, "url": evidence.url},
+    )
+    with scope(organization=application.organization):
+        evidence.delete()
+    if name:
+        storage = evidence.file.storage
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+__all__ = [
+    "criterion_of_scheme",
+    "evidence_add_file",
+    "evidence_add_link",
+    "evidence_remove",
+    "self_assessment_answer",
+    "self_assessment_submit",
+]
