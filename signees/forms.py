@@ -48,6 +48,14 @@ class SignForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"required": _CHOOSE_GROUP, "invalid_choice": _CHOOSE_GROUP},
     )
+    # The catalogue version whose declaration was read; the service refuses any other.
+    version = forms.CharField(
+        max_length=40,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Read the declaration of the current catalogue version, then sign."),
+        },
+    )
     signatory_name = forms.CharField(
         label=_("Name of the signatory"),
         max_length=200,

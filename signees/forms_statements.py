@@ -51,7 +51,7 @@ class AnswerForm(forms.Form):
 
 class SummaryForm(forms.Form):
     summary = forms.CharField(
-        label=_("Summary"),
+        label=_("Introduction for readers"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),

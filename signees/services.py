@@ -59,6 +59,10 @@ _EDGES: dict[str, set[tuple[str, str]]] = {
 _REASON_REQUIRED = {"reject", "return", "unpublish"}
 
 
+class CatalogueChanged(DomainError):
+    """The catalogue version the signer read is no longer the one that can be signed."""
+
+
 def _locked(signee: Signee) -> Signee:
     with scopes_disabled():
         return (
@@ -149,8 +153,14 @@ def signee_sign(
     authority_confirmed: bool,
     ip_address: str | None = None,
     user_agent: str = "",
+    version_code: str | None = None,
 ) -> Signature:
-    """Sign the CPO for an organization (owners and admins); the signee awaits review."""
+    """Sign the CPO for an organization (owners and admins); the signee awaits review.
+
+    `version_code` is the catalogue version whose declaration the signer read: signing is
+    refused when it is not (or no longer) the published version in force, so nobody signs
+    a text they have not seen.
+    """
     membership = membership_for(organization=organization, user=by)
     if membership is None or not membership.is_admin:
         raise DomainError(_("Only an owner or admin of the organization can sign for it."))
@@ -163,6 +173,14 @@ def signee_sign(
     version = current_published_version()
     if version is None:
         raise DomainError(_("No published CPO catalogue can be signed at the moment."))
+    if version_code is not None and version_code != version.code:
+        raise CatalogueChanged(
+            _(
+                "Catalogue version %(read)s is not the published version that can be signed; "
+                "version %(current)s is in force. Read its declaration, then sign."
+            )
+            % {"read": version_code[:40], "current": version.code}
+        )
     # Lock the organization row: two tabs signing at once must not create two signatures.
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
     now = timezone.now()
@@ -187,7 +205,9 @@ def signee_sign(
                 raise DomainError(_("This organization has already signed the CPO.")) from None
         else:
             signee.group = group
-            signee.save(update_fields=["group", "updated_at"])
+            # Signing again after a withdrawal or rejection starts a new "signee since".
+            signee.approved_at = None
+            signee.save(update_fields=["group", "approved_at", "updated_at"])
             signee = _transition(signee, "sign", S.PENDING, by=by)
         signee.catalogue_version = version
         signee.signed_at = now
@@ -247,6 +267,16 @@ def signee_sign(
     return signature
 
 
+def _review_again_mail(signee: Signee, why: str) -> None:
+    """Tell the office that a signee is back in its queue, and why."""
+    _mail(
+        _("CPO signature to review again: %(org)s") % {"org": signee.organization.display_name},
+        "signees/email/office_review_again.txt",
+        {"signee": signee, "organization": signee.organization, "why": why},
+        _office_emails(),
+    )
+
+
 def _decision_mail(signee: Signee, subject: str) -> None:
     _mail(
         subject,
@@ -287,6 +317,7 @@ def signee_resubmit(*, signee: Signee, by: Any) -> Signee:
     signee = _transition(signee, "resubmit", S.PENDING, by=by)
     signee.listed_name = signee.organization.display_name
     signee.save(update_fields=["listed_name", "updated_at"])
+    _review_again_mail(signee, _("The company has made the requested changes."))
     return signee
 
 
@@ -337,6 +368,11 @@ def signee_change_group(*, signee: Signee, by: Any, group: str) -> Signee:
         signee = _transition(
             signee, "rereview", S.PENDING, by=by, data={"group": {"before": before, "after": group}}
         )
+        _review_again_mail(
+            signee,
+            _("The company has changed its group from %(before)s to %(after)s.")
+            % {"before": SigneeGroup(before).label, "after": SigneeGroup(group).label},
+        )
     else:
         activity_record(
             actor=by,
@@ -360,7 +396,12 @@ def signee_organization_changed(*, organization: Organization, by: Any, changed:
             listed_name=organization.display_name
         )
     if "legal_name" in changed and signee.status == S.APPROVED:
-        _transition(signee, "rereview", S.PENDING, by=by, data={"changed": changed})
+        signee = _transition(signee, "rereview", S.PENDING, by=by, data={"changed": changed})
+        _review_again_mail(
+            signee,
+            _("The company has changed its legal name to %(name)s.")
+            % {"name": organization.legal_name},
+        )
 
 
 def statement_deadline_passed(signee: Signee, today: date | None = None) -> bool:

@@ -36,7 +36,13 @@ from ..declaration import declaration_text
 from ..forms import GroupForm, SignForm
 from ..logo import logo_pack, logo_pack_filename, logo_svg
 from ..models import Signature, Signee, SigneeGroup, SigneeReview, SigneeStatus
-from ..services import signee_change_group, signee_resubmit, signee_sign, signee_withdraw
+from ..services import (
+    CatalogueChanged,
+    signee_change_group,
+    signee_resubmit,
+    signee_sign,
+    signee_withdraw,
+)
 
 S = SigneeStatus
 # A signee in one of these states may sign again (a new signature, a new review).
@@ -244,7 +250,7 @@ def sign(request: HttpRequest, org_slug: str) -> HttpResponse:
     if step == "declaration":
         return _render_step(request, "declaration", version=version, signee=signee, group=group)
     name = getattr(request.user, "full_name", "")
-    sign_form = SignForm(initial={"group": group, "signatory_name": name})
+    sign_form = SignForm(initial={"group": group, "version": version.code, "signatory_name": name})
     return _render_step(
         request, "sign", version=version, signee=signee, group=group, form=sign_form
     )
@@ -260,6 +266,8 @@ def _sign_post(
         for error in form.errors["group"]:
             messages.error(request, str(error))
         return redirect("signees:sign", org_slug=organization.slug)
+    if not form.is_valid() and "version" in form.errors:
+        return _read_again(request, form.errors["version"], form.cleaned_data["group"])
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -272,7 +280,10 @@ def _sign_post(
                 authority_confirmed=data["authority_confirmed"],
                 ip_address=_client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                version_code=data["version"],
             )
+        except CatalogueChanged as exc:
+            return _read_again(request, exc.messages, data["group"])
         except DomainError as exc:
             form.add_error(None, exc)
         else:
@@ -287,6 +298,14 @@ def _sign_post(
     return _render_step(
         request, "sign", version=version, signee=signee, group=form.data.get("group"), form=form
     )
+
+
+def _read_again(request: HttpRequest, errors: Any, group: str) -> HttpResponse:
+    """Back to the declaration: what was read is not what would be signed; nothing written."""
+    for error in errors:
+        messages.error(request, str(error))
+    organization = request.organization  # type: ignore[attr-defined]
+    return redirect(_step_url(organization, "declaration", group))
 
 
 # --- The organization's signing status and what admins do with it ------------------------

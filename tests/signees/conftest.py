@@ -42,6 +42,17 @@ def published_catalogue(db):
     return version
 
 
+@pytest.fixture
+def newer_catalogue(published_catalogue):
+    """Version t-2, published after t-1: the one in force from now on."""
+    version, _ = catalogue_import(
+        data=parse(MINI_CATALOGUE.replace('version: "t-1"', 'version: "t-2"')),
+        by=None,
+        publish=True,
+    )
+    return version
+
+
 def sign(organization, user, group="it_vendor", **extra):
     fields = {
         "signatory_name": "Alice Owner",

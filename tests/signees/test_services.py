@@ -1,18 +1,21 @@
 """Signing and the office's review: the lifecycle, its refusals and what it records."""
 
 import hashlib
+from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.documents.models import Document, DocumentStatus
 from cpo_portal.errors import DomainError, TransitionNotAllowed
 from cpo_portal.tenancy.services import organization_update
-from criteria.services import catalogue_retire
+from criteria.services import catalogue_import, catalogue_retire
 from signees.models import Signature, Signee, SigneeReview, SigneeStatus
 from signees.services import (
+    CatalogueChanged,
     signee_approve,
     signee_change_group,
     signee_reject,
@@ -97,6 +100,33 @@ def test_without_a_published_catalogue_nobody_can_sign(published_catalogue, alph
         sign(alpha, alice)
 
 
+@pytest.mark.parametrize("read", ["t-1", "t-9", ""])
+def test_signing_a_version_other_than_the_one_in_force_is_refused(
+    newer_catalogue, alpha, alice, read
+):
+    before = _counts()
+    with pytest.raises(CatalogueChanged, match="version t-2 is in force"):
+        sign(alpha, alice, version_code=read)
+    assert _counts() == before
+    signature = sign(alpha, alice, version_code="t-2")
+    assert signature.catalogue_version == newer_catalogue
+    assert "catalogue version t-2" in signature.declaration_text
+
+
+def test_a_draft_version_cannot_be_signed(published_catalogue, alpha, alice):
+    from criteria.interchange import parse
+
+    from .conftest import MINI_CATALOGUE
+
+    catalogue_import(
+        data=parse(MINI_CATALOGUE.replace('version: "t-1"', 'version: "t-3"')), by=None
+    )
+    before = _counts()
+    with pytest.raises(CatalogueChanged, match="t-3 is not the published version"):
+        sign(alpha, alice, version_code="t-3")
+    assert _counts() == before
+
+
 def test_approval_sets_signee_since_once(signed, office_user, alpha):
     approved = signee_approve(signee=signed, by=office_user)
     since = approved.approved_at
@@ -151,6 +181,52 @@ def test_withdrawal_keeps_history_and_allows_signing_again(approved, alpha, alic
     assert again.status == SigneeStatus.PENDING
     with scope(organization=alpha):
         assert Signature.objects.count() == 2
+
+
+def test_signing_again_after_withdrawal_starts_a_new_signee_since(
+    approved, alpha, alice, office_user
+):
+    first = timezone.now() - timedelta(days=400)
+    with scopes_disabled():
+        Signee.objects.filter(pk=approved.pk).update(approved_at=first)
+    signee_withdraw(signee=approved, by=alice)
+    again = sign(alpha, alice).signee
+    assert again.approved_at is None
+    approved_again = signee_approve(signee=again, by=office_user)
+    assert approved_again.approved_at > first + timedelta(days=399)
+
+
+def _return_and_resubmit(signee, alpha, alice, office_user):
+    returned = signee_return(signee=signee, by=office_user, reason="Add the address")
+    return signee_resubmit(signee=returned, by=alice), "made the requested changes"
+
+
+def _change_group(signee, alpha, alice, office_user):
+    signee = signee_approve(signee=signee, by=office_user)
+    changed = signee_change_group(signee=signee, by=alice, group="it_customer")
+    return changed, "changed its group from IT vendor to IT customer"
+
+
+def _change_legal_name(signee, alpha, alice, office_user):
+    signee_approve(signee=signee, by=office_user)
+    organization_update(organization=alpha, by=alice, legal_name="Alpha Holding SE")
+    with scope(organization=alpha):
+        return Signee.objects.get(), "changed its legal name to Alpha Holding SE"
+
+
+@pytest.mark.parametrize("route", [_return_and_resubmit, _change_group, _change_legal_name])
+def test_the_office_is_told_when_a_signee_is_back_for_review(
+    signed, alpha, alice, office_user, route, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        signee, why = route(signed, alpha, alice, office_user)
+    assert signee.status == SigneeStatus.PENDING
+    again = [m for m in mail.outbox if "to review again" in m.subject]
+    assert len(again) == 1
+    assert again[0].to == [office_user.email]
+    assert why in again[0].body
+    assert f"/office/signees/{signee.pk}/" in again[0].body
 
 
 def test_group_change_after_approval_goes_back_to_review(approved, alice):

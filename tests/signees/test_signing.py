@@ -12,6 +12,7 @@ from django_scopes import scope, scopes_disabled
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.documents.models import Document, DocumentStatus
 from cpo_portal.tenancy.models import Organization
+from criteria.selectors import current_published_version
 from criteria.services import catalogue_retire
 from signees.declaration import declaration_text
 from signees.models import Signature, Signee, SigneeReview, SigneeStatus
@@ -49,7 +50,9 @@ def _url(name, org=None, **query):
 
 
 def _post_signature(client, org, group="it_vendor", **fields):
-    data = {"group": group, **SIGNATORY, **fields}
+    # The version whose declaration the sign page shows (as its hidden field carries it).
+    current = current_published_version()
+    data = {"group": group, "version": current.code if current else "", **SIGNATORY, **fields}
     data = {k: v for k, v in data.items() if v is not None}
     return client.post(
         _url("sign", org),
@@ -230,6 +233,35 @@ def test_signing_twice_in_a_race_is_a_form_error(client, signed, alpha, alice, m
     response = _post_signature(client, alpha)
     assert response.status_code == 200
     assert "already signed the CPO" in response.content.decode()
+    assert _counts() == before
+
+
+def test_sign_form_carries_the_catalogue_version_that_was_read(
+    client, published_catalogue, alpha, alice
+):
+    client.force_login(alice)
+    page = client.get(_url("sign", alpha, step="sign", group="it_vendor")).content.decode()
+    assert '<input type="hidden" name="version" value="t-1"' in page
+
+
+@pytest.mark.parametrize(
+    ("read", "message"),
+    [
+        ("t-1", "version t-2 is in force"),
+        (None, "Read the declaration of the current catalogue version"),
+    ],
+)
+def test_a_catalogue_published_while_reading_sends_back_to_the_declaration(
+    client, newer_catalogue, alpha, alice, read, message
+):
+    client.force_login(alice)
+    before = _counts()
+    response = _post_signature(client, alpha, group="it_customer", version=read)
+    assert response.status_code == 302
+    assert response.url == _url("sign", alpha, step="declaration", group="it_customer")
+    page = client.get(response.url).content.decode()
+    assert message in page
+    assert "in the catalogue version t-2" in page  # the declaration now in force
     assert _counts() == before
 
 

@@ -555,6 +555,25 @@ def test_the_daily_task_sends_the_reminders(approved, django_capture_on_commit_c
     assert len(mail.outbox) == 1
 
 
+def test_celery_beat_runs_the_reminders_every_day():
+    from django.conf import settings
+
+    from cpo_portal.celery import app
+
+    entries = [
+        entry
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] == send_statement_reminders.name
+    ]
+    assert len(entries) == 1
+    assert send_statement_reminders.name in app.tasks
+    schedule = app.conf.beat_schedule  # what `celery beat` reads
+    assert any(e["task"] == send_statement_reminders.name for e in schedule.values())
+    # Due again at most a day after it last ran.
+    day_ago = timezone.now() - timedelta(days=1, minutes=1)
+    assert entries[0]["schedule"].is_due(day_ago).is_due
+
+
 def test_overdue_signees_are_flagged_for_the_office(approved, alice, publish, send):
     set_due(approved, timezone.now().date() - timedelta(days=1))
     assert list(overdue_statement_signees()) == [approved]
