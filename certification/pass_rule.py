@@ -77,9 +77,11 @@ class GroupResult:
     may: Tally = field(default_factory=Tally)
 
     def tally(self, obligation: str) -> Tally:
-        return {Obligation.SHALL: self.shall, Obligation.SHOULD: self.should}.get(
-            obligation, self.may
-        )
+        if obligation == Obligation.SHALL:
+            return self.shall
+        if obligation == Obligation.SHOULD:
+            return self.should
+        return self.may
 
     @property
     def total(self) -> int:

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,8 @@ from .models import (
     ApplicationStatus,
     AssignmentStatus,
     AuditorAssignment,
+    AuditorConflict,
+    AuditorQualification,
     Evidence,
     Finding,
     FindingKind,
@@ -35,7 +38,7 @@ from .services.lifecycle import AUDITOR_STATES
 
 
 def _months_ago(months: int) -> Any:
-    return timezone.now() - timezone.timedelta(days=round(months * 30.44))
+    return timezone.now() - timedelta(days=round(months * 30.44))
 
 
 def has_valid_organizational_certification(organization: Organization) -> bool:
@@ -209,8 +212,17 @@ def auditor_options(application: Application) -> list[AuditorOption]:
     auditors = list(
         Auditor.objects.filter(is_active=True, user__is_active=True)
         .select_related("user")
-        .prefetch_related("qualifications", "conflicts")
         .order_by("user__full_name", "user__email")
+    )
+    qualified = set(
+        AuditorQualification.objects.filter(scheme_kind=application.kind)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .values_list("auditor_id", flat=True)
+    )
+    declared = set(
+        AuditorConflict.objects.filter(organization=application.organization)
+        .filter(Q(until__isnull=True) | Q(until__gte=today))
+        .values_list("auditor_id", flat=True)
     )
     with scopes_disabled():
         from cpo_portal.tenancy.models import Membership
@@ -222,20 +234,12 @@ def auditor_options(application: Application) -> list[AuditorOption]:
         )
     options = []
     for auditor in auditors:
-        qualified = any(
-            q.scheme_kind == application.kind and (q.valid_until is None or q.valid_until >= today)
-            for q in auditor.qualifications.all()
-        )
         conflict = None
-        if any(
-            c.organization_id == application.organization_id
-            and (c.until is None or c.until >= today)
-            for c in auditor.conflicts.all()
-        ):
+        if auditor.pk in declared:
             conflict = "declared"
         elif auditor.user_id in members:
             conflict = "member"
-        options.append(AuditorOption(auditor, qualified, conflict))
+        options.append(AuditorOption(auditor, auditor.pk in qualified, conflict))
     return options
 
 
@@ -246,6 +250,85 @@ def score_history(application: Application, limit: int = 500) -> list[ScoreChang
             ScoreChange.objects.filter(score__application=application)
             .select_related("score__criterion", "by")
             .order_by("-at", "-pk")[:limit]
+        )
+
+
+def score_changes_of(application: Application) -> QuerySet[ScoreChange]:
+    """Every score change of the audit, newest first, for the office to page through."""
+    with scope(organization=application.organization):
+        return (
+            ScoreChange.objects.filter(score__application=application)
+            .select_related("score__criterion", "by")
+            .order_by("-at", "-pk")
+        )
+
+
+def application_counts_for_office() -> dict[str, int]:
+    """How many applications the office sees in each status (one query)."""
+    from django.db.models import Count
+
+    with scopes_disabled():
+        rows = (
+            Application.objects.exclude(status=ApplicationStatus.DRAFT)
+            .order_by()
+            .values_list("status")
+            .annotate(n=Count("pk"))
+        )
+        return {status: n for status, n in rows}
+
+
+def audit_report_of(application: Application) -> Any:
+    """The newest audit report Document of the application, or None."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from cpo_portal.documents.models import Document
+
+    with scopes_disabled():
+        return (
+            Document.objects.filter(
+                kind="audit_report",
+                owner_type=ContentType.objects.get_for_model(Application),
+                owner_id=str(application.pk),
+            )
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+
+
+def auditors_for_office() -> QuerySet[Auditor]:
+    """Every auditor with qualifications, declared conflicts and active assignment count."""
+    from django.db.models import Count
+
+    from .models import AuditorConflict
+
+    return (
+        Auditor.objects.select_related("user")
+        .prefetch_related(
+            "qualifications",
+            Prefetch(
+                "conflicts",
+                queryset=AuditorConflict.objects.select_related("organization").order_by(
+                    "-declared_at"
+                ),
+            ),
+        )
+        .annotate(
+            active_assignments=Count(
+                "assignments",
+                filter=Q(assignments__status=AssignmentStatus.ACTIVE)
+                & Q(assignments__application__status__in=AUDITOR_STATES),
+                distinct=True,
+            )
+        )
+        .order_by("-is_active", "user__full_name", "user__email")
+    )
+
+
+def grants_for_office() -> QuerySet[OrganizationalGrant]:
+    """Every organizational certification the office recorded, for all organizations."""
+    with scopes_disabled():
+        return OrganizationalGrant.objects.select_related("organization", "recorded_by").order_by(
+            "-recorded_at", "-pk"
         )
 
 

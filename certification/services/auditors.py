@@ -48,7 +48,7 @@ def auditor_qualifications_set(
     wanted = set(scheme_kinds)
     if not wanted <= set(SchemeKind.values):
         raise DomainError(_("Unknown assessment scheme."))
-    current = {q.scheme_kind: q for q in auditor.qualifications.all()}
+    current = {q.scheme_kind: q for q in AuditorQualification.objects.filter(auditor=auditor)}
     removed = set(current) - wanted
     added = wanted - set(current)
     AuditorQualification.objects.filter(auditor=auditor, scheme_kind__in=removed).delete()
@@ -61,7 +61,7 @@ def auditor_qualifications_set(
             target=auditor,
             data={"before": sorted(current), "after": sorted(wanted)},
         )
-    return list(auditor.qualifications.all())
+    return list(AuditorQualification.objects.filter(auditor=auditor))
 
 
 @transaction.atomic
@@ -122,7 +122,7 @@ def conflict_reason(auditor: Auditor, organization: Organization) -> str | None:
 def is_qualified(auditor: Auditor, scheme_kind: str) -> bool:
     today = now().date()
     return (
-        auditor.qualifications.filter(scheme_kind=scheme_kind)
+        AuditorQualification.objects.filter(auditor=auditor, scheme_kind=scheme_kind)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
         .exists()
     )

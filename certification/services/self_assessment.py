@@ -198,7 +198,7 @@ def evidence_add_file(
             )
             evidence.save()
         except Exception:
-            evidence.file.storage.delete(evidence.file.name)
+            evidence.file.storage.delete(evidence.file.name or "")
             raise
     activity_record(
         actor=by,
