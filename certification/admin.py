@@ -5,12 +5,9 @@ e-mails) from the office's pages; the admin only shows. Records belong to many
 organizations, so the tenant scope is lifted for these lists.
 """
 
-from typing import Any
-
 from django.contrib import admin
-from django.db.models import QuerySet
-from django.http import HttpRequest
-from django_scopes import scopes_disabled
+
+from signees.admin import ReadOnlyAdmin, ReadOnlyMixin
 
 from .models import (
     Application,
@@ -24,29 +21,14 @@ from .models import (
 )
 
 
-class ReadOnly:
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        with scopes_disabled():
-            return super().get_queryset(request)  # type: ignore[misc]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class EventInline(ReadOnly, admin.TabularInline):
+class EventInline(ReadOnlyMixin, admin.TabularInline):
     model = ApplicationEvent
     extra = 0
     fields = ["at", "action", "status_before", "status_after", "by", "reason"]
     readonly_fields = fields
 
 
-class AssignmentInline(ReadOnly, admin.TabularInline):
+class AssignmentInline(ReadOnlyMixin, admin.TabularInline):
     model = AuditorAssignment
     extra = 0
     fields = ["auditor", "role", "status", "assigned_at", "ended_at", "reason"]
@@ -54,7 +36,7 @@ class AssignmentInline(ReadOnly, admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(ReadOnly, admin.ModelAdmin):
+class ApplicationAdmin(ReadOnlyAdmin):
     list_display = ["pk", "organization", "kind", "audit_type", "status", "submitted_at"]
     list_filter = ["status", "kind", "audit_type"]
     search_fields = ["organization__display_name", "organization__legal_name", "product_name"]
@@ -63,29 +45,29 @@ class ApplicationAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Finding)
-class FindingAdmin(ReadOnly, admin.ModelAdmin):
+class FindingAdmin(ReadOnlyAdmin):
     list_display = ["pk", "application", "kind", "status", "due_date"]
     list_filter = ["kind", "status"]
     list_select_related = ["application"]
 
 
 @admin.register(ScoreChange)
-class ScoreChangeAdmin(ReadOnly, admin.ModelAdmin):
+class ScoreChangeAdmin(ReadOnlyAdmin):
     list_display = ["at", "score", "version", "rating", "by"]
     list_select_related = ["score", "by"]
 
 
 @admin.register(OrganizationalGrant)
-class OrganizationalGrantAdmin(ReadOnly, admin.ModelAdmin):
+class OrganizationalGrantAdmin(ReadOnlyAdmin):
     list_display = ["reference", "organization", "valid_until", "recorded_by", "revoked_at"]
     list_select_related = ["organization", "recorded_by"]
 
 
 @admin.register(AuditorQualification)
-class AuditorQualificationAdmin(ReadOnly, admin.ModelAdmin):
+class AuditorQualificationAdmin(ReadOnlyAdmin):
     list_display = ["auditor", "scheme_kind", "valid_until"]
 
 
 @admin.register(AuditorConflict)
-class AuditorConflictAdmin(ReadOnly, admin.ModelAdmin):
+class AuditorConflictAdmin(ReadOnlyAdmin):
     list_display = ["auditor", "organization", "until", "declared_at"]
