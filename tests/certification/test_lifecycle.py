@@ -1,0 +1,520 @@
+"""The application's state machine: every edge, every refusal, what each step records and
+whom it tells."""
+
+import pytest
+from django.db import transaction
+from django_scopes import scopes_disabled
+
+from certification import services
+from certification.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    AssignmentStatus,
+    AuditorAssignment,
+)
+from certification.services.lifecycle import EDGES, OPEN_STATES, REASON_REQUIRED, locked
+from cpo_portal.activity.models import ActivityEntry
+from cpo_portal.errors import DomainError, TransitionNotAllowed
+
+from .conftest import answer_all, criteria_of, score_all
+
+pytestmark = pytest.mark.django_db
+
+S = ApplicationStatus
+OFFICE = sorted(["office@example.org", "office2@example.org"])
+
+
+def events(application):
+    with scopes_disabled():
+        return list(
+            ApplicationEvent.objects.filter(application=application)
+            .order_by("at", "pk")
+            .values_list("action", "status_before", "status_after")
+        )
+
+
+def activity_verbs(application):
+    with scopes_disabled():
+        return list(
+            ActivityEntry.objects.filter(target_id=str(application.pk), verb__startswith="cert")
+            .order_by("created_at", "pk")
+            .values_list("verb", flat=True)
+        )
+
+
+def set_status(application, status):
+    with scopes_disabled():
+        Application.objects.filter(pk=application.pk).update(status=status)
+        application.refresh_from_db()
+    return application
+
+
+def walk_to(application, target, *, alice, office, auditor_user, lead, decider=None):
+    """Drive an application from draft to `target` through the services."""
+    steps = {
+        S.DRAFT: [],
+        S.SUBMITTED: ["submit"],
+        S.RETURNED: ["submit", "return"],
+        S.REJECTED: ["submit", "reject"],
+        S.ACCEPTED: ["submit", "accept"],
+        S.AUDITOR_ASSIGNED: ["submit", "accept", "assign"],
+        S.SELF_ASSESSMENT: ["submit", "accept", "assign", "answer"],
+        S.AUDIT: ["submit", "accept", "assign", "answer_all"],
+        S.CORRECTIVE_ACTIONS: ["submit", "accept", "assign", "answer_all", "major", "correct"],
+        S.REPORT_SUBMITTED: ["submit", "accept", "assign", "answer_all", "score", "report"],
+        S.DECIDED: ["submit", "accept", "assign", "answer_all", "score", "report", "decide"],
+        S.WITHDRAWN: ["withdraw"],
+    }[target]
+    for step in steps:
+        if step == "submit":
+            services.application_submit(application=application, by=alice)
+        elif step == "return":
+            services.application_return(application=application, by=office, reason="More scope.")
+        elif step == "reject":
+            services.application_reject(application=application, by=office, reason="Not ours.")
+        elif step == "accept":
+            services.application_accept(application=application, by=office)
+        elif step == "assign":
+            services.auditor_assign(application=application, auditor=lead, role="lead", by=office)
+        elif step == "answer":
+            criterion = criteria_of(application)[0]
+            services.self_assessment_answer(
+                application=application,
+                criterion_id=criterion.pk,
+                status="implemented",
+                explanation="See handbook.",
+                by=alice,
+            )
+        elif step == "answer_all":
+            answer_all(application, alice)
+            services.self_assessment_submit(application=application, by=alice)
+        elif step == "major":
+            services.finding_raise(
+                application=application,
+                kind="major",
+                criterion_ids=[criteria_of(application)[0].pk],
+                description="No interface documentation.",
+                by=auditor_user,
+            )
+        elif step == "correct":
+            services.audit_request_corrections(application=application, by=auditor_user)
+        elif step == "score":
+            score_all(application, auditor_user)
+        elif step == "report":
+            services.report_submit(
+                application=application,
+                recommendation="grant",
+                summary="All met.",
+                by=auditor_user,
+            )
+        elif step == "decide":
+            services.application_decide(
+                application=application, decision="grant", rationale="Conclusive.", by=decider
+            )
+        elif step == "withdraw":
+            services.application_withdraw(application=application, by=alice)
+        application.refresh_from_db()
+    assert application.status == target
+    return application
+
+
+@pytest.fixture
+def walk(draft, alice, office_user, auditor_user, lead, office2):
+    def go(target):
+        return walk_to(
+            draft,
+            target,
+            alice=alice,
+            office=office_user,
+            auditor_user=auditor_user,
+            lead=lead,
+            decider=office2,
+        )
+
+    return go
+
+
+# --- The edges themselves (lifecycle.transition) ---------------------------------------------
+
+
+@pytest.mark.parametrize("action", sorted(EDGES))
+def test_every_state_outside_an_actions_edges_is_refused(action, draft, office_user):
+    sources = {before for before, _after in EDGES[action]}
+    refused = [state for state in S.values if state not in sources]
+    assert refused, action
+    for state in refused:
+        set_status(draft, state)
+        before = events(draft)
+        with pytest.raises(TransitionNotAllowed), transaction.atomic():
+            services.transition(locked(draft), action, by=office_user, reason="Because.")
+        draft.refresh_from_db()
+        assert draft.status == state, (action, state)
+        assert events(draft) == before
+
+
+@pytest.mark.parametrize(
+    ("action", "before", "after"),
+    sorted((action, b, a) for action, edges in EDGES.items() for b, a in edges),
+)
+def test_every_edge_moves_and_records_event_and_activity(action, before, after, draft, office_user):
+    set_status(draft, before)
+    with transaction.atomic():
+        moved = services.transition(locked(draft), action, by=office_user, reason="Because.")
+    assert moved.status == after
+    draft.refresh_from_db()
+    assert draft.status == after
+    with scopes_disabled():
+        event = ApplicationEvent.objects.filter(application=draft).latest("pk")
+        entry = ActivityEntry.objects.filter(verb=f"certification.{action}").latest("pk")
+    assert (event.action, event.status_before, event.status_after) == (action, before, after)
+    assert event.by == office_user
+    assert event.reason == "Because."
+    assert entry.actor == office_user
+    assert entry.organization_id == draft.organization_id
+    assert entry.data["before"] == before and entry.data["after"] == after
+
+
+@pytest.mark.parametrize("action", sorted(REASON_REQUIRED))
+def test_actions_that_need_a_reason_refuse_without_one(action, draft, office_user):
+    state = next(iter(EDGES[action]))[0]
+    set_status(draft, state)
+    with pytest.raises(DomainError, match="reason"), transaction.atomic():
+        services.transition(locked(draft), action, by=office_user, reason="   ")
+    draft.refresh_from_db()
+    assert draft.status == state
+    assert events(draft) == []
+
+
+def test_withdraw_is_an_edge_of_every_open_state_only():
+    sources = {before for before, _after in EDGES["withdraw"]}
+    assert sources == set(OPEN_STATES)
+    assert {S.DECIDED, S.REJECTED, S.WITHDRAWN}.isdisjoint(sources)
+
+
+# --- The path through the services ----------------------------------------------------------
+
+
+def test_happy_path_walks_every_step_and_records_it(walk, alice, office2):
+    application = walk(S.DECIDED)
+
+    assert events(application) == [
+        ("submit", S.DRAFT, S.SUBMITTED),
+        ("accept", S.SUBMITTED, S.ACCEPTED),
+        ("assign", S.ACCEPTED, S.AUDITOR_ASSIGNED),
+        ("start_self_assessment", S.AUDITOR_ASSIGNED, S.SELF_ASSESSMENT),
+        ("submit_self_assessment", S.SELF_ASSESSMENT, S.AUDIT),
+        ("submit_report", S.AUDIT, S.REPORT_SUBMITTED),
+        ("decide", S.REPORT_SUBMITTED, S.DECIDED),
+    ]
+    verbs = activity_verbs(application)
+    for action, _before, _after in events(application):
+        assert f"certification.{action}" in verbs
+    assert verbs[0] == "certification.created"
+    assert application.submitted_at is not None
+    assert application.decided_by == office2
+    assert application.decision == "grant"
+    with scopes_disabled():
+        assert not AuditorAssignment.objects.filter(
+            application=application, status=AssignmentStatus.ACTIVE
+        ).exists()
+
+
+def test_corrective_actions_and_resume(walk, auditor_user):
+    application = walk(S.CORRECTIVE_ACTIONS)
+
+    services.audit_resume(application=application, by=auditor_user)
+    application.refresh_from_db()
+
+    assert application.status == S.AUDIT
+    assert [e[0] for e in events(application)][-2:] == ["request_corrections", "resume_audit"]
+
+
+def test_request_corrections_needs_an_open_nonconformity(walk, auditor_user):
+    application = walk(S.AUDIT)
+
+    with pytest.raises(DomainError, match="no open nonconformity"):
+        services.audit_request_corrections(application=application, by=auditor_user)
+    application.refresh_from_db()
+    assert application.status == S.AUDIT
+
+
+def test_returned_application_is_completed_and_resubmitted(walk, alice, office_user):
+    application = walk(S.RETURNED)
+    assert application.status_reason == "More scope."
+
+    services.application_update(
+        application=application,
+        by=alice,
+        scope_description="Whole company incl. services",
+        window_start=application.window_start,
+        window_end=application.window_end,
+    )
+    services.application_submit(application=application, by=alice)
+    application.refresh_from_db()
+
+    assert application.status == S.SUBMITTED
+    assert application.scope_description == "Whole company incl. services"
+    assert [e[0] for e in events(application)] == ["submit", "return", "submit"]
+    services.application_accept(application=application, by=office_user)
+    application.refresh_from_db()
+    assert application.status == S.ACCEPTED
+
+
+def test_update_refused_once_submitted(walk, alice):
+    application = walk(S.SUBMITTED)
+
+    with pytest.raises(TransitionNotAllowed):
+        services.application_update(
+            application=application,
+            by=alice,
+            scope_description="Changed",
+            window_start=application.window_start,
+            window_end=application.window_end,
+        )
+    application.refresh_from_db()
+    assert application.scope_description != "Changed"
+
+
+@pytest.mark.parametrize("start", [S.SUBMITTED, S.RETURNED])
+def test_reject_with_reason(start, walk, office_user):
+    application = walk(start)
+
+    services.application_reject(application=application, by=office_user, reason="Out of scope.")
+    application.refresh_from_db()
+
+    assert application.status == S.REJECTED
+    assert application.status_reason == "Out of scope."
+    # Rejected is final: neither resubmission nor withdrawal.
+    with pytest.raises(TransitionNotAllowed):
+        services.application_submit(application=application, by=application.created_by)
+
+
+@pytest.mark.parametrize("service", ["application_return", "application_reject"])
+def test_return_and_reject_need_a_reason(service, walk, office_user):
+    application = walk(S.SUBMITTED)
+
+    with pytest.raises(DomainError, match="reason"):
+        getattr(services, service)(application=application, by=office_user, reason=" ")
+    application.refresh_from_db()
+    assert application.status == S.SUBMITTED
+
+
+@pytest.mark.parametrize("service", ["application_accept", "application_return"])
+def test_review_refused_outside_submitted(service, walk, office_user):
+    application = walk(S.DRAFT)
+
+    with pytest.raises(TransitionNotAllowed):
+        getattr(services, service)(application=application, by=office_user, reason="Why")
+    assert events(application) == []
+
+
+@pytest.mark.parametrize("service", ["application_accept", "application_return"])
+def test_review_is_for_the_office_only(service, walk, alice, auditor_user):
+    application = walk(S.SUBMITTED)
+
+    for user in (alice, auditor_user):
+        with pytest.raises(DomainError, match="CPO office"):
+            getattr(services, service)(application=application, by=user, reason="Why")
+    application.refresh_from_db()
+    assert application.status == S.SUBMITTED
+
+
+def test_submit_twice_is_refused(walk, alice):
+    application = walk(S.SUBMITTED)
+
+    with pytest.raises(TransitionNotAllowed):
+        services.application_submit(application=application, by=alice)
+    assert len(events(application)) == 1
+
+
+def test_submit_only_by_owners_and_admins(walk, bob, charlie):
+    application = walk(S.DRAFT)
+
+    for user in (bob, charlie):
+        with pytest.raises(DomainError, match="owner or admin"):
+            services.application_submit(application=application, by=user)
+    application.refresh_from_db()
+    assert application.status == S.DRAFT
+
+
+@pytest.mark.parametrize("state", OPEN_STATES)
+def test_withdraw_from_each_open_state_ends_assignments(state, walk, alice):
+    application = walk(state)
+
+    services.application_withdraw(application=application, by=alice, reason="Not now.")
+    application.refresh_from_db()
+
+    assert application.status == S.WITHDRAWN
+    assert events(application)[-1] == ("withdraw", state, S.WITHDRAWN)
+    assert "certification.withdraw" in activity_verbs(application)
+    with scopes_disabled():
+        statuses = set(
+            AuditorAssignment.objects.filter(application=application).values_list(
+                "status", flat=True
+            )
+        )
+    assert AssignmentStatus.ACTIVE not in statuses
+
+
+@pytest.mark.parametrize("state", [S.WITHDRAWN, S.REJECTED, S.DECIDED])
+def test_withdraw_refused_from_closed_states(state, walk, alice):
+    application = walk(state)
+    before = events(application)
+
+    with pytest.raises(TransitionNotAllowed):
+        services.application_withdraw(application=application, by=alice)
+    assert events(application) == before
+
+
+def test_withdraw_only_by_owners_and_admins(walk, bob):
+    application = walk(S.SUBMITTED)
+
+    with pytest.raises(DomainError, match="owner or admin"):
+        services.application_withdraw(application=application, by=bob)
+    application.refresh_from_db()
+    assert application.status == S.SUBMITTED
+
+
+def test_reopen_audit_needs_a_reason_and_clears_the_recommendation(walk, office_user):
+    application = walk(S.REPORT_SUBMITTED)
+
+    with pytest.raises(DomainError, match="reason"):
+        services.application_reopen_audit(application=application, by=office_user, reason="")
+    application.refresh_from_db()
+    assert application.status == S.REPORT_SUBMITTED
+    assert application.recommendation == "grant"
+
+    services.application_reopen_audit(
+        application=application, by=office_user, reason="Check 2.4 again."
+    )
+    application.refresh_from_db()
+    assert application.status == S.AUDIT
+    assert application.recommendation == ""
+    assert application.report_submitted_at is None
+    assert application.status_reason == "Check 2.4 again."
+
+
+def test_reopen_audit_is_for_the_office_only(walk, auditor_user, alice):
+    application = walk(S.REPORT_SUBMITTED)
+
+    for user in (auditor_user, alice):
+        with pytest.raises(DomainError, match="CPO office"):
+            services.application_reopen_audit(application=application, by=user, reason="Again")
+    application.refresh_from_db()
+    assert application.status == S.REPORT_SUBMITTED
+
+
+# --- Whom each step tells -------------------------------------------------------------------
+
+
+def recipients(mailoutbox):
+    return [sorted(m.to) for m in mailoutbox]
+
+
+def test_submit_tells_the_office(walk, alice, mailoutbox, django_capture_on_commit_callbacks):
+    application = walk(S.DRAFT)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_submit(application=application, by=alice)
+
+    assert recipients(mailoutbox) == [OFFICE]
+    assert "/office/" in mailoutbox[0].body
+
+
+@pytest.mark.parametrize(
+    ("service", "status"),
+    [
+        ("application_accept", "Accepted"),
+        ("application_return", "Returned for completion"),
+        ("application_reject", "Rejected"),
+    ],
+)
+def test_review_tells_the_company_with_the_reason(
+    service, status, walk, office_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    application = walk(S.SUBMITTED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        getattr(services, service)(application=application, by=office_user, reason="Scope vague.")
+
+    assert recipients(mailoutbox) == [["alice@example.org"]]  # owner; bob is a plain member
+    message = mailoutbox[0]
+    assert status in message.subject
+    assert "Scope vague." in message.body
+    assert f"/o/{application.organization.slug}/" in message.body
+
+
+def test_assignment_tells_auditor_and_company(
+    walk, office_user, lead, mailoutbox, django_capture_on_commit_callbacks
+):
+    application = walk(S.ACCEPTED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.auditor_assign(application=application, auditor=lead, role="lead", by=office_user)
+
+    assert recipients(mailoutbox) == [["auditor@example.org"], ["alice@example.org"]]
+    assert f"/audit/{application.pk}/" in mailoutbox[0].body
+
+
+def test_self_assessment_submission_tells_auditors_and_office(
+    walk, alice, mailoutbox, django_capture_on_commit_callbacks
+):
+    application = walk(S.AUDITOR_ASSIGNED)
+    answer_all(application, alice)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.self_assessment_submit(application=application, by=alice)
+
+    assert recipients(mailoutbox) == [
+        ["auditor@example.org"],
+        OFFICE,
+    ]
+
+
+def test_decision_tells_company_and_auditors(
+    walk, office2, mailoutbox, django_capture_on_commit_callbacks
+):
+    application = walk(S.REPORT_SUBMITTED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_decide(
+            application=application, decision="deny", rationale="Not enough.", by=office2
+        )
+
+    assert recipients(mailoutbox) == [["alice@example.org"], ["auditor@example.org"]]
+    assert all("Deny" in m.subject for m in mailoutbox)
+
+
+def test_withdrawal_in_audit_tells_auditors_and_office(
+    walk, alice, mailoutbox, django_capture_on_commit_callbacks
+):
+    application = walk(S.AUDIT)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_withdraw(application=application, by=alice, reason="Budget.")
+
+    assert recipients(mailoutbox) == [
+        ["auditor@example.org"],
+        OFFICE,
+    ]
+
+
+def test_withdrawing_a_draft_tells_nobody(
+    walk, alice, mailoutbox, django_capture_on_commit_callbacks
+):
+    application = walk(S.DRAFT)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_withdraw(application=application, by=alice)
+
+    assert mailoutbox == []
+
+
+def test_refused_step_sends_nothing(walk, alice, mailoutbox, django_capture_on_commit_callbacks):
+    application = walk(S.DECIDED)
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(TransitionNotAllowed):
+        services.application_withdraw(application=application, by=alice)
+
+    assert mailoutbox == []
