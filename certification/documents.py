@@ -42,3 +42,22 @@ register(
         extra_access=_assigned_auditor,
     )
 )
+
+
+def _certificate_context(document: Document) -> dict[str, Any]:
+    from .models import Certificate
+
+    with scope(organization=document.organization):
+        certificate = Certificate.objects.select_related(
+            "organization", "scheme", "catalogue_version"
+        ).get(pk=document.owner_id)
+    return {"certificate": certificate}
+
+
+register(
+    DocumentKind(
+        name="certificate",
+        template="certification/pdf/certificate.html",
+        build_context=_certificate_context,
+    )
+)

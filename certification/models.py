@@ -24,6 +24,11 @@ __all__ = [
     "AuditorAssignment",
     "AuditorConflict",
     "AuditorQualification",
+    "Certificate",
+    "CertificateEvent",
+    "CertificateSequence",
+    "CertificateStatus",
+    "CertificationPolicy",
     "Evidence",
     "Finding",
     "FindingKind",
@@ -36,6 +41,7 @@ __all__ = [
     "ScoreChange",
     "SelfAssessmentAnswer",
     "SelfStatus",
+    "SurveillanceReminder",
 ]
 
 
@@ -99,6 +105,15 @@ class Application(models.Model):
     product_name = models.CharField(_("product name"), max_length=200, blank=True)
     product_version = models.CharField(_("product version"), max_length=100, blank=True)
     product_description = models.TextField(_("product description"), max_length=5000, blank=True)
+    # Surveillance and recertification audits concern an issued certificate.
+    certificate = models.ForeignKey(
+        "Certificate",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audits",
+        verbose_name=_("certificate concerned"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -511,3 +526,175 @@ class Finding(models.Model):
     @property
     def is_nonconformity(self) -> bool:
         return self.kind in NONCONFORMITIES
+
+
+# --- Certificates (part 2) ---------------------------------------------------------------
+
+
+class CertificateStatus(models.TextChoices):
+    ACTIVE = "active", _("Valid")
+    SUSPENDED = "suspended", _("Suspended")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXPIRED = "expired", _("Expired")
+    SUPERSEDED = "superseded", _("Superseded by a successor")
+
+
+class Certificate(models.Model):
+    """An issued CPO certificate. What it certifies never changes after issuance; its
+    status changes only through lifecycle events, all of which are public."""
+
+    number = models.CharField(_("certificate number"), max_length=30, unique=True)
+    kind = models.CharField(_("certificate"), max_length=20, choices=SchemeKind.choices)
+    organization = models.ForeignKey(
+        "tenancy.Organization",
+        on_delete=models.PROTECT,
+        related_name="certificates",
+        verbose_name=_("holder"),
+    )
+    # What the certificate says, as issued (the organization may rename itself later).
+    holder_name = models.CharField(_("holder"), max_length=200)
+    holder_country = models.CharField(_("country"), max_length=2)
+    holder_group = models.CharField(_("group"), max_length=30)
+    application = models.OneToOneField(
+        Application,
+        on_delete=models.PROTECT,
+        related_name="issued_certificate",
+        verbose_name=_("audit"),
+    )
+    scheme = models.ForeignKey(
+        "criteria.AssessmentScheme", on_delete=models.PROTECT, related_name="+"
+    )
+    catalogue_version = models.ForeignKey(
+        "criteria.CatalogueVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    scope_description = models.TextField(_("scope"))
+    product_name = models.CharField(_("product name"), max_length=200, blank=True)
+    product_version = models.CharField(_("product version"), max_length=100, blank=True)
+    issued_on = models.DateField(_("issued"))
+    valid_until = models.DateField(_("valid until"), db_index=True)
+    predecessor = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="successor",
+        verbose_name=_("predecessor"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=CertificateStatus.choices,
+        default=CertificateStatus.ACTIVE,
+        db_index=True,
+    )
+    status_reason = models.TextField(_("reason"), blank=True)
+    status_changed_at = models.DateTimeField(_("status changed"), db_index=True)
+    next_surveillance_due = models.DateField(
+        _("next surveillance audit due"), null=True, blank=True
+    )
+    # Set when the holder's organizational certificate ended or was suspended.
+    flagged_reason = models.CharField(_("flagged for the office"), max_length=300, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["-issued_on", "-number"]
+        indexes = [models.Index(fields=["status", "kind"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_product(self) -> bool:
+        return self.kind == SchemeKind.PRODUCT
+
+
+class CertificateEvent(models.Model):
+    """One step in a certificate's life: issued, suspended, reinstated, withdrawn, expired,
+    superseded, surveillance passed. Public, as the verification page shows them all."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("event"), max_length=30)
+    status_before = models.CharField(max_length=12, blank=True)
+    status_after = models.CharField(max_length=12)
+    reason = models.TextField(_("reason"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("time"), db_index=True)
+
+    objects = ScopedManager(organization="certificate__organization")
+
+    class Meta:
+        verbose_name = _("certificate event")
+        verbose_name_plural = _("certificate events")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} {self.action}"
+
+
+class CertificateSequence(models.Model):
+    """The last number used per certificate type and year; locked while a number is drawn,
+    so numbers are gapless and unique under concurrent grants."""
+
+    kind = models.CharField(max_length=20, choices=SchemeKind.choices)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year"], name="certificate_sequence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.last}"
+
+
+class CertificationPolicy(models.Model):
+    """Settings the office keeps for the certificate lifecycle (a single row)."""
+
+    suspend_products_with_organizational = models.BooleanField(
+        _("suspend product certificates automatically when the organizational one ends"),
+        default=False,
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("certification policy")
+        verbose_name_plural = _("certification policy")
+
+    def __str__(self) -> str:
+        return str(_("Certification policy"))
+
+
+class SurveillanceReminder(models.Model):
+    """A surveillance reminder that was sent; unique, so the daily task is idempotent."""
+
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.CASCADE, related_name="surveillance_reminders"
+    )
+    kind = models.CharField(max_length=10)  # "60", "30", "7", "overdue"
+    due = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organization="certificate__organization")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate", "kind", "due"], name="surveillance_reminder_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} {self.kind} {self.due}"

@@ -2,7 +2,6 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,12 +22,13 @@ from .models import (
     AuditorAssignment,
     AuditorConflict,
     AuditorQualification,
+    Certificate,
+    CertificateStatus,
     Evidence,
     Finding,
     FindingKind,
     FindingStatus,
     OrganizationalGrant,
-    Recommendation,
     Score,
     ScoreChange,
     SelfAssessmentAnswer,
@@ -37,27 +37,20 @@ from .pass_rule import GroupResult, PassResult, ScoredCriterion, evaluate
 from .services.lifecycle import AUDITOR_STATES
 
 
-def _months_ago(months: int) -> Any:
-    return timezone.now() - timedelta(days=round(months * 30.44))
-
-
 def has_valid_organizational_certification(organization: Organization) -> bool:
-    """A granted organizational application still within its validity, or an office record."""
+    """An active organizational certificate, or one the office recorded by hand."""
     today = timezone.now().date()
     with scope(organization=organization):
         if OrganizationalGrant.objects.filter(
             organization=organization, revoked_at__isnull=True, valid_until__gte=today
         ).exists():
             return True
-        granted = Application.objects.filter(
+        return Certificate.objects.filter(
             organization=organization,
             kind=SchemeKind.ORGANIZATIONAL,
-            status=ApplicationStatus.DECIDED,
-            decision=Recommendation.GRANT,
-        ).select_related("scheme")
-        return any(
-            a.decided_at and a.decided_at >= _months_ago(a.scheme.validity_months) for a in granted
-        )
+            status=CertificateStatus.ACTIVE,
+            valid_until__gte=today,
+        ).exists()
 
 
 # --- The organization --------------------------------------------------------------------
@@ -274,7 +267,7 @@ def application_counts_for_office() -> dict[str, int]:
             .values_list("status")
             .annotate(n=Count("pk"))
         )
-        return {status: n for status, n in rows}
+        return dict(rows)
 
 
 def audit_report_of(application: Application) -> Any:
@@ -584,3 +577,28 @@ def finding_of_application(application: Application, pk: Any) -> Finding | None:
         return None
     with scope(organization=application.organization):
         return Finding.objects.filter(application=application, pk=pk).first()
+
+
+def findings_of(application: Application) -> list[Finding]:
+    """The findings of the case with the codes of their criteria (2 queries)."""
+    with scope(organization=application.organization):
+        return list(
+            Finding.objects.filter(application=application)
+            .prefetch_related(
+                Prefetch("criteria", queryset=AssessmentCriterion.objects.only("pk", "code"))
+            )
+            .order_by("raised_at", "pk")
+        )
+
+
+def active_auditor(pk: Any) -> Auditor | None:
+    """An active auditor the office may assign, by id; None for anything else."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return (
+        Auditor.objects.filter(pk=pk, is_active=True, user__is_active=True)
+        .select_related("user")
+        .first()
+    )

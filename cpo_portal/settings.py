@@ -181,6 +181,15 @@ CELERY_BEAT_SCHEDULE = {
         # Once a day, in the European morning; the task is idempotent, so a rerun is harmless.
         "schedule": crontab(hour=6, minute=0),
     },
+    "certification-expire-certificates": {
+        "task": "certification.tasks.expire_certificates",
+        # Just after midnight: a certificate is expired from the first day after its validity.
+        "schedule": crontab(hour=0, minute=5),
+    },
+    "certification-surveillance-reminders": {
+        "task": "certification.tasks.send_surveillance_reminders",
+        "schedule": crontab(hour=6, minute=10),
+    },
 }
 
 # --- Authentication (django-allauth) -------------------------------------------------
@@ -323,6 +332,15 @@ SPECTACULAR_SETTINGS = {
         "VersionStatusEnum": "criteria.models.VersionStatus",
         "SchemeKindEnum": "criteria.models.SchemeKind",
         "StatementKindEnum": "signees.models.StatementKind",
+        # Scores' ratings share their values with a statement's fulfilment.
+        "FulfilmentEnum": "signees.models.Fulfilment",
+        "ApplicationStatusEnum": "certification.models.ApplicationStatus",
+        "AssignmentRoleEnum": "certification.models.AssignmentRole",
+        "AssignmentStatusEnum": "certification.models.AssignmentStatus",
+        "FindingKindEnum": "certification.models.FindingKind",
+        "FindingStatusEnum": "certification.models.FindingStatus",
+        "RecommendationEnum": "certification.models.Recommendation",
+        "SelfStatusEnum": "certification.models.SelfStatus",
     },
 }
 

@@ -5,10 +5,14 @@
 - auditors: qualifications, conflicts of interest, assignments
 - self_assessment: the company's answers and evidence
 - scoring: scores with lost-update protection, findings, corrective actions, the report
+- certificates: issuance on a grant, gapless numbers, the certificate lifecycle
+- surveillance: surveillance reminders and the overdue list
 """
 
 from .applications import *  # noqa: F403
 from .auditors import *  # noqa: F403
+from .certificates import *  # noqa: F403
 from .lifecycle import EDGES, allowed, transition  # noqa: F401
 from .scoring import *  # noqa: F403
 from .self_assessment import *  # noqa: F403
+from .surveillance import *  # noqa: F403

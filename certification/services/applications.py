@@ -20,6 +20,7 @@ from signees.selectors import signee_of_organization
 from ..models import (
     Application,
     AuditorAssignment,
+    AuditType,
     OrganizationalGrant,
     Recommendation,
 )
@@ -287,7 +288,19 @@ def application_decide(
         to=(COMPANY, AUDITORS),
     )
     end_assignments(application)
+    _issue_or_confirm(application, granted=decision == Recommendation.GRANT, by=by)
     return application
+
+
+def _issue_or_confirm(application: Application, *, granted: bool, by: Any) -> None:
+    """A grant issues the certificate (in the same transaction); a surveillance audit
+    instead confirms (or, denied, suspends) the certificate it concerns."""
+    from .certificates import certificate_issue, certificate_surveillance_result
+
+    if application.audit_type == AuditType.SURVEILLANCE and application.certificate_id:
+        certificate_surveillance_result(application=application, granted=granted, by=by)
+    elif granted:
+        certificate_issue(application=application, by=by)
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from .models import Document
 
 ContextBuilder = Callable[[Document], dict[str, Any]]
 AccessCheck = Callable[[Any, Document], bool]
+Finisher = Callable[[Document, bytes], bytes]
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class DocumentKind:
     public: bool = False
     # Within the owning organization, only owners and admins (e.g. the activity log).
     admins_only: bool = False
+    # A last step on the rendered PDF before it is stored (e.g. a digital signature).
+    finish: Finisher | None = None
 
 
 _KINDS: dict[str, DocumentKind] = {}

@@ -197,6 +197,8 @@ def document_render(*, document_id: int) -> Document | None:
             kind.template, {"document": document, **context}, language=document.language
         )
         pdf = html_to_pdf(html)
+        if kind.finish is not None:
+            pdf = kind.finish(document, pdf)
         _store(document, pdf)
     except TRANSIENT_ERRORS as exc:
         final = document.attempts >= settings.DOCUMENT_MAX_ATTEMPTS

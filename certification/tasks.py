@@ -1,0 +1,18 @@
+"""Thin Celery tasks of certification (daily, idempotent)."""
+
+from celery import shared_task
+
+from .services.certificates import certificates_expire_due
+from .services.surveillance import surveillance_reminders_send
+
+
+@shared_task
+def expire_certificates() -> int:
+    """Daily: certificates whose validity has ended become expired."""
+    return certificates_expire_due()
+
+
+@shared_task
+def send_surveillance_reminders() -> int:
+    """Daily: surveillance reminders 60, 30 and 7 days ahead, and once when overdue."""
+    return surveillance_reminders_send()
