@@ -8,4 +8,6 @@ urlpatterns = [
     path("", include("certification.urls_company")),
     path("", include("certification.urls_audit")),
     path("", include("certification.urls_office")),
+    path("", include("certification.urls_seal")),
+    path("", include("certification.urls_certificates")),
 ]
