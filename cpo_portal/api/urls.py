@@ -13,6 +13,7 @@ v1: list[URLPattern | URLResolver] = [
     ),
     path("catalogue/", include("criteria.api_urls")),
     path("", include("signees.api_urls")),
+    path("", include("certification.api_urls")),
 ]
 
 urlpatterns = [
