@@ -190,6 +190,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certification.tasks.send_surveillance_reminders",
         "schedule": crontab(hour=6, minute=10),
     },
+    "community-lapse-memberships": {
+        "task": "community.tasks.lapse_memberships",
+        "schedule": crontab(hour=0, minute=15),
+    },
 }
 
 # --- Authentication (django-allauth) -------------------------------------------------

@@ -31,7 +31,7 @@ urlpatterns = [
     # Feature apps
     path("criteria/", include("criteria.urls")),
     path("", include("criteria.office_urls")),
-    path("community/", include("community.urls")),
+    path("", include("community.urls")),
     path("", include("signees.urls")),
     path("", include("certification.urls")),
 ]

@@ -1,0 +1,11 @@
+"""Every state change of the CPO Community (one module per concern).
+
+- membership: prostep ivip membership declared, verified, lapsed
+- elections: nomination, secret ballots, tallying, ties, results
+- conference: the annual conference, registrations and the waitlist
+- proposals: proposals for the CPO and their discussion
+- reports: the annual CPO report, its frozen figures and its PDF
+"""
+
+from .elections import *  # noqa: F403
+from .membership import *  # noqa: F403

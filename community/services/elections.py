@@ -1,0 +1,442 @@
+"""The annual Core Team election: nomination, secret approval voting, tallying, results.
+
+Secrecy: casting writes two unrelated things — a BallotCast row (this organization voted)
+and a Ballot with its votes (random UUID key, no organization, no user, no time). The
+activity log records only that the organization voted. The voter keeps a receipt code;
+only its SHA-256 is stored on the ballot, so the voter alone can check it was counted.
+"""
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cpo_portal.activity.services import activity_record
+from cpo_portal.errors import DomainError
+from cpo_portal.mail import mail_on_commit, office_emails
+from cpo_portal.tenancy.models import Organization
+from cpo_portal.tenancy.selectors import membership_for
+from criteria.groups import SigneeGroup
+
+from ..models import (
+    Ballot,
+    BallotCast,
+    BallotVote,
+    Candidate,
+    CandidateStatus,
+    Election,
+    ElectionResult,
+    TieResolution,
+)
+from ..selectors import community_group_of, community_member_organizations
+
+GROUPS = [group.value for group in SigneeGroup]
+
+
+def _require_office(user: Any) -> None:
+    from cpo_portal.accounts.roles import is_office
+
+    if not is_office(user):
+        raise DomainError(_("Only the CPO office can do this."))
+
+
+def _require_member_admin(organization: Organization, user: Any) -> str:
+    """The organization's group, if it is a community member and the user its owner/admin."""
+    membership = membership_for(organization=organization, user=user)
+    if membership is None or not membership.is_admin:
+        raise DomainError(_("Only an owner or admin of the organization can do this."))
+    group = community_group_of(organization)
+    if group is None:
+        raise DomainError(
+            _(
+                "Only CPO Community members (approved signees with a verified prostep ivip "
+                "membership) can do this."
+            ),
+            code="not_community_member",
+        )
+    return group
+
+
+def _in_window(opens: datetime, closes: datetime) -> bool:
+    return opens <= timezone.now() < closes
+
+
+def phase(election: Election) -> str:
+    """ "upcoming", "nomination", "between", "voting", "closed" or "published"."""
+    now = timezone.now()
+    if election.results_published_at:
+        return "published"
+    if now < election.nomination_opens:
+        return "upcoming"
+    if now < election.nomination_closes:
+        return "nomination"
+    if now < election.voting_opens:
+        return "between"
+    if now < election.voting_closes:
+        return "voting"
+    return "closed"
+
+
+@transaction.atomic
+def election_create(
+    *,
+    year: int,
+    title: str,
+    nomination_opens: datetime,
+    nomination_closes: datetime,
+    voting_opens: datetime,
+    voting_closes: datetime,
+    by: Any,
+    seats: dict[str, int] | None = None,
+) -> Election:
+    """Open the year's election with seats per group and its two windows."""
+    _require_office(by)
+    if not (nomination_opens < nomination_closes <= voting_opens < voting_closes):
+        raise DomainError(_("The nomination window must end before the voting window starts."))
+    if Election.objects.filter(year=year).exists():
+        raise DomainError(_("There is already an election for %(year)s.") % {"year": year})
+    seats = seats or {}
+    election = Election(
+        year=year,
+        title=title.strip() or _("Core Team election %(year)s") % {"year": year},
+        nomination_opens=nomination_opens,
+        nomination_closes=nomination_closes,
+        voting_opens=voting_opens,
+        voting_closes=voting_closes,
+        created_by=by,
+        **{f"seats_{group}": seats[group] for group in GROUPS if group in seats},
+    )
+    if any(election.seats(group) < 1 for group in GROUPS):
+        raise DomainError(_("Every group needs at least one seat."))
+    election.full_clean(exclude=["created_by"])
+    election.save()
+    activity_record(actor=by, verb="election.created", target=election, data={"year": year})
+    return election
+
+
+@transaction.atomic
+def candidate_nominate(
+    *,
+    election: Election,
+    nominating_organization: Organization,
+    candidate_user: Any,
+    candidate_organization: Organization,
+    by: Any,
+    statement: str = "",
+) -> Candidate:
+    """A community member organization nominates a person of a member organization of the
+    same group (itself included: self-nomination)."""
+    group = _require_member_admin(nominating_organization, by)
+    if phase(election) != "nomination":
+        raise DomainError(_("Nominations are not open."), code="window")
+    candidate_group = community_group_of(candidate_organization)
+    if candidate_group is None:
+        raise DomainError(_("The candidate's organization is not a CPO Community member."))
+    if candidate_group != group:
+        raise DomainError(
+            _(
+                "Each group nominates its own candidates: the candidate's organization is "
+                "in another group."
+            ),
+            code="other_group",
+        )
+    if membership_for(organization=candidate_organization, user=candidate_user) is None:
+        raise DomainError(_("The candidate is not a member of that organization."))
+    try:
+        with transaction.atomic():
+            candidate = Candidate.objects.create(
+                election=election,
+                group=group,
+                user=candidate_user,
+                organization=candidate_organization,
+                nominated_by_organization=nominating_organization,
+                nominated_by=by,
+                statement=statement.strip()[:3000],
+            )
+    except IntegrityError:
+        raise DomainError(_("This person has already been nominated.")) from None
+    activity_record(
+        actor=by,
+        organization=nominating_organization,
+        verb="election.nominated",
+        target=candidate,
+        data={"election": election.year, "group": group},
+    )
+    mail_on_commit(
+        subject=_("You have been nominated for the CPO Core Team"),
+        template="community/email/nominated.txt",
+        context={"candidate": candidate, "election": election},
+        to=[candidate_user.email],
+    )
+    return candidate
+
+
+@transaction.atomic
+def candidate_answer(
+    *, candidate: Candidate, accept: bool, by: Any, statement: str = ""
+) -> Candidate:
+    """The nominee accepts or declines (until nominations close)."""
+    candidate = (
+        Candidate.objects.select_for_update().select_related("election").get(pk=candidate.pk)
+    )
+    if candidate.user_id != getattr(by, "pk", None):
+        raise DomainError(_("Only the nominee can answer the nomination."))
+    if phase(candidate.election) != "nomination":
+        raise DomainError(_("Nominations are closed."), code="window")
+    candidate.status = CandidateStatus.ACCEPTED if accept else CandidateStatus.DECLINED
+    candidate.answered_at = timezone.now()
+    fields = ["status", "answered_at"]
+    if statement.strip():
+        candidate.statement = statement.strip()[:3000]
+        fields.append("statement")
+    candidate.save(update_fields=fields)
+    activity_record(
+        actor=by,
+        organization=candidate.organization,
+        verb="election.accepted" if accept else "election.declined",
+        target=candidate,
+        data={"election": candidate.election.year},
+    )
+    return candidate
+
+
+def _receipt() -> tuple[str, str]:
+    code = "-".join(secrets.token_hex(2).upper() for _ in range(4))
+    return code, hashlib.sha256(code.encode()).hexdigest()
+
+
+def ballot_cast(
+    *, election: Election, organization: Organization, choices: dict[str, list[int]], by: Any
+) -> str:
+    """Cast the organization's one ballot; returns the receipt code (shown once).
+
+    `choices` maps each group to candidate ids (approval votes, at most that group's seats).
+    Call it outside a transaction (views are not atomic), so its two writes commit apart.
+    """
+    _require_member_admin(organization, by)
+    if phase(election) != "voting":
+        raise DomainError(_("Voting is not open."), code="window")
+    ballot_candidates = {
+        c.pk: c
+        for c in Candidate.objects.filter(election=election, status=CandidateStatus.ACCEPTED)
+    }
+    chosen: list[Candidate] = []
+    for group, ids in choices.items():
+        if group not in GROUPS:
+            raise DomainError(_("Unknown group on the ballot."))
+        try:
+            unique = list(dict.fromkeys(int(pk) for pk in ids))
+        except (TypeError, ValueError):
+            raise DomainError(_("Unknown candidate on the ballot.")) from None
+        if len(unique) > election.seats(group):
+            raise DomainError(
+                _("At most %(seats)d votes for %(group)s.")
+                % {"seats": election.seats(group), "group": SigneeGroup(group).label},
+                code="too_many",
+            )
+        for pk in unique:
+            candidate = ballot_candidates.get(pk)
+            if candidate is None or candidate.group != group:
+                raise DomainError(_("Unknown candidate on the ballot."), code="unknown_candidate")
+            chosen.append(candidate)
+    code, digest = _receipt()
+    # Two separate transactions: rows written in one transaction share its id (xmin on
+    # PostgreSQL), which would let a database reader pair the record of voting with the
+    # ballot. The unique (election, organization) row is the lock against double votes: a
+    # concurrent second cast fails on it before any ballot is written.
+    try:
+        with transaction.atomic():
+            cast = BallotCast.objects.create(
+                election=election, organization=organization, cast_by=by, cast_at=timezone.now()
+            )
+    except IntegrityError:
+        raise DomainError(_("Your organization has already voted."), code="already_voted") from None
+    try:
+        with transaction.atomic():
+            ballot = Ballot.objects.create(election=election, receipt_hash=digest)
+            BallotVote.objects.bulk_create([BallotVote(ballot=ballot, candidate=c) for c in chosen])
+    except BaseException:
+        # Nothing half-written: without its ballot, the record of voting goes too.
+        BallotCast.objects.filter(pk=cast.pk).delete()
+        raise
+    # Only the fact of voting is logged, never the content.
+    activity_record(
+        actor=by, organization=organization, verb="election.voted", data={"election": election.year}
+    )
+    return code
+
+
+def ballot_for_receipt(election: Election, code: str) -> Ballot | None:
+    """The ballot a receipt code belongs to (the voter's check that it was counted)."""
+    code = (code or "").strip().upper()[:40]
+    if not code:
+        return None
+    digest = hashlib.sha256(code.encode()).hexdigest()
+    return (
+        Ballot.objects.filter(election=election, receipt_hash=digest)
+        .prefetch_related("votes__candidate__user")
+        .first()
+    )
+
+
+def _shuffle_ballots() -> None:
+    """Rewrite the ballot tables in random-key order (PostgreSQL), so the physical order
+    of the rows no longer follows the order in which organizations voted."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for table, index in (
+            (Ballot._meta.db_table, f"{Ballot._meta.db_table}_pkey"),
+            (BallotVote._meta.db_table, f"{BallotVote._meta.db_table}_pkey"),
+        ):
+            cursor.execute(f'CLUSTER "{table}" USING "{index}"')  # fixed table names
+
+
+@transaction.atomic
+def election_tally(*, election: Election, by: Any) -> dict[str, list[ElectionResult]]:
+    """Count after voting closes: one query per group; ties across the last seat flagged."""
+    _require_office(by)
+    election = Election.objects.select_for_update().get(pk=election.pk)
+    if phase(election) not in ("closed",):
+        raise DomainError(_("Votes are counted after voting has closed and before publishing."))
+    ElectionResult.objects.filter(election=election).delete()
+    _shuffle_ballots()
+    results: dict[str, list[ElectionResult]] = {}
+    for group in GROUPS:
+        rows = list(
+            Candidate.objects.filter(
+                election=election, group=group, status=CandidateStatus.ACCEPTED
+            )
+            .annotate(n=Count("votes"))
+            .order_by("-n", "pk")
+            .values_list("pk", "n")
+        )
+        seats = election.seats(group)
+        cutoff = rows[seats - 1][1] if len(rows) >= seats else None
+        over = rows[seats][1] if len(rows) > seats else None
+        tie_votes = cutoff if cutoff is not None and over is not None and cutoff == over else None
+        group_results = []
+        rank = 0
+        previous = None
+        for index, (pk, votes) in enumerate(rows, start=1):
+            if votes != previous:
+                rank, previous = index, votes
+            tie = tie_votes is not None and votes == tie_votes
+            group_results.append(
+                ElectionResult(
+                    election=election,
+                    candidate_id=pk,
+                    group=group,
+                    votes=votes,
+                    rank=rank,
+                    elected=index <= seats and not tie,
+                    tie=tie,
+                )
+            )
+        results[group] = ElectionResult.objects.bulk_create(group_results)
+    election.tallied_at = timezone.now()
+    election.eligible_count = community_member_organizations(
+        on=election.voting_closes.date()
+    ).count()
+    election.ballots_count = BallotCast.objects.filter(election=election).count()
+    election.save(update_fields=["tallied_at", "eligible_count", "ballots_count"])
+    ties = [group for group, rows in results.items() if any(r.tie for r in rows)]
+    activity_record(
+        actor=by,
+        verb="election.tallied",
+        target=election,
+        data={"ballots": election.ballots_count, "eligible": election.eligible_count, "ties": ties},
+    )
+    if ties:
+        mail_on_commit(
+            subject=_("Tie in the Core Team election %(year)s") % {"year": election.year},
+            template="community/email/tie.txt",
+            context={"election": election, "groups": [SigneeGroup(g).label for g in ties]},
+            to=office_emails(),
+        )
+    return results
+
+
+@transaction.atomic
+def tie_resolve(
+    *, election: Election, group: str, elected_ids: list[int], note: str, by: Any
+) -> TieResolution:
+    """The office records how a tie was resolved (e.g. by lot) and who takes the seats."""
+    _require_office(by)
+    election = Election.objects.select_for_update().get(pk=election.pk)
+    if election.tallied_at is None or election.results_published_at:
+        raise DomainError(_("Ties are resolved after tallying and before publishing."))
+    if not note.strip():
+        raise DomainError(_("Record how the tie was resolved."))
+    tied = {
+        r.candidate_id: r
+        for r in ElectionResult.objects.filter(election=election, group=group, tie=True)
+    }
+    if not tied:
+        raise DomainError(_("There is no tie in this group."))
+    already = ElectionResult.objects.filter(election=election, group=group, elected=True).count()
+    free = election.seats(group) - already
+    chosen = {int(pk) for pk in elected_ids}
+    if not chosen <= set(tied) or len(chosen) != free:
+        raise DomainError(
+            _("Choose exactly %(free)d of the tied candidates.") % {"free": free}, code="tie_choice"
+        )
+    resolution = TieResolution.objects.create(
+        election=election, group=group, note=note.strip(), resolved_by=by
+    )
+    resolution.elected.set(chosen)
+    for pk, result in tied.items():
+        result.elected = pk in chosen
+        result.save(update_fields=["elected"])
+    activity_record(
+        actor=by,
+        verb="election.tie_resolved",
+        target=election,
+        data={"group": group, "elected": sorted(chosen), "note": note.strip()},
+    )
+    return resolution
+
+
+@transaction.atomic
+def results_publish(*, election: Election, by: Any) -> Election:
+    """Publish the results with turnout; the elected form the Core Team."""
+    _require_office(by)
+    election = Election.objects.select_for_update().get(pk=election.pk)
+    if election.tallied_at is None:
+        raise DomainError(_("Count the votes first."))
+    if election.results_published_at:
+        raise DomainError(_("The results are already published."))
+    unresolved = (
+        ElectionResult.objects.filter(election=election, tie=True)
+        .exclude(group__in=TieResolution.objects.filter(election=election).values("group"))
+        .exists()
+    )
+    if unresolved:
+        raise DomainError(_("Resolve the ties first."), code="unresolved_tie")
+    election.results_published_at = timezone.now()
+    election.save(update_fields=["results_published_at"])
+    activity_record(
+        actor=by, verb="election.published", target=election, data={"year": election.year}
+    )
+    return election
+
+
+__all__ = [
+    "GROUPS",
+    "ballot_cast",
+    "ballot_for_receipt",
+    "candidate_answer",
+    "candidate_nominate",
+    "election_create",
+    "election_tally",
+    "phase",
+    "results_publish",
+    "tie_resolve",
+]
