@@ -24,14 +24,14 @@ from .models import (
 class EventInline(ReadOnlyMixin, admin.TabularInline):
     model = ApplicationEvent
     extra = 0
-    fields = ["at", "action", "status_before", "status_after", "by", "reason"]
+    fields = ("at", "action", "status_before", "status_after", "by", "reason")
     readonly_fields = fields
 
 
 class AssignmentInline(ReadOnlyMixin, admin.TabularInline):
     model = AuditorAssignment
     extra = 0
-    fields = ["auditor", "role", "status", "assigned_at", "ended_at", "reason"]
+    fields = ("auditor", "role", "status", "assigned_at", "ended_at", "reason")
     readonly_fields = fields
 
 

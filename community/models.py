@@ -6,6 +6,7 @@ verified and which is still current (see selectors.is_community_member).
 """
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -41,9 +42,9 @@ __all__ = [
 User = settings.AUTH_USER_MODEL
 
 
-def _user_fk(**extra: object) -> models.ForeignKey:
+def _user_fk() -> "models.ForeignKey[Any, Any]":
     return models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", **extra
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
 
