@@ -1,8 +1,11 @@
 """The application's state machine: every edge, every refusal, what each step records and
 whom it tells."""
 
+from datetime import date, timedelta
+
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from certification import services
@@ -16,8 +19,9 @@ from certification.models import (
 from certification.services.lifecycle import EDGES, OPEN_STATES, REASON_REQUIRED, locked
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.errors import DomainError, TransitionNotAllowed
+from tests.factories import MembershipFactory
 
-from .conftest import answer_all, criteria_of, score_all
+from .conftest import answer_all, criteria_of, make_auditor, new_application, score, score_all
 
 pytestmark = pytest.mark.django_db
 
@@ -518,3 +522,307 @@ def test_refused_step_sends_nothing(walk, alice, mailoutbox, django_capture_on_c
         services.application_withdraw(application=application, by=alice)
 
     assert mailoutbox == []
+
+
+# --- Applying ---------------------------------------------------------------------------------
+
+
+def application_count():
+    with scopes_disabled():
+        return Application.objects.count()
+
+
+def test_owner_applies_for_the_organizational_certificate(alpha_signee, alpha, alice, catalogue):
+    application = new_application(alpha, alice, product_name="ignored")
+
+    assert application.status == S.DRAFT
+    assert application.kind == "organizational"
+    assert application.scheme.version == catalogue
+    assert application.product_name == ""  # only products have one
+    assert application.created_by == alice
+    assert "certification.created" in activity_verbs(application)
+
+
+def test_admin_may_apply(alpha_signee, alpha, bob):
+    from cpo_portal.tenancy.models import Membership, Role
+
+    with scopes_disabled():
+        Membership.objects.filter(organization=alpha, user=bob).update(role=Role.ADMIN)
+
+    assert new_application(alpha, bob).created_by == bob
+
+
+@pytest.mark.parametrize("who", ["bob", "charlie", "office_user"])
+def test_only_owners_and_admins_apply(who, request, alpha_signee, alpha):
+    user = request.getfixturevalue(who)
+
+    with pytest.raises(DomainError, match="owner or admin"):
+        new_application(alpha, user)
+    assert application_count() == 0
+
+
+def test_a_pending_signee_cannot_apply(catalogue, beta, charlie):
+    from signees.services import signee_sign
+
+    signee_sign(
+        organization=beta,
+        by=charlie,
+        group="it_customer",
+        signatory_name="Charlie",
+        signatory_position="CEO",
+        authority_confirmed=True,
+    )
+
+    with pytest.raises(DomainError, match="approved signees"):
+        new_application(beta, charlie)
+    assert application_count() == 0
+
+
+def test_an_organization_that_never_signed_cannot_apply(catalogue, beta, charlie):
+    with pytest.raises(DomainError, match="approved signees"):
+        new_application(beta, charlie)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"scope_description": "  "}, "scope"),
+        ({"window_start": None}, "audit window"),
+        ({"window_end": "2027-04-01"}, "audit window"),
+        ({"window_end": date(2027, 2, 1)}, "ends before it starts"),
+        ({"kind": "space"}, "organizational or the product"),
+        ({"kind": "product", "product_name": ""}, "name and version"),
+        ({"kind": "product", "product_version": " "}, "name and version"),
+    ],
+)
+def test_bad_application_input_is_refused(changes, message, alpha_signee, alpha, alice):
+    services.organizational_grant_record(
+        organization=alpha,
+        reference="ORG-1",
+        valid_until=date.today() + timedelta(days=365),
+        by=_office_user(),
+    )
+    kind = changes.pop("kind", "organizational")
+
+    with pytest.raises(DomainError, match=message):
+        new_application(alpha, alice, kind=kind, **changes)
+    assert application_count() == 0
+
+
+def _office_user():
+    from cpo_portal.accounts.models import User
+
+    return User.objects.get(email="office@example.org")
+
+
+def test_product_application_needs_a_valid_organizational_certification(alpha_signee, alpha, alice):
+    with pytest.raises(DomainError) as caught:
+        new_application(alpha, alice, kind="product")
+
+    assert caught.value.code == "organizational_required"
+    assert "organizational certificate" in caught.value.message
+    assert application_count() == 0
+
+
+def test_product_application_allowed_with_a_recorded_grant(alpha_signee, alpha, alice, office_user):
+    grant = services.organizational_grant_record(
+        organization=alpha,
+        reference="CPO-ORG-2024-7",
+        valid_until=date.today() + timedelta(days=30),
+        by=office_user,
+    )
+
+    application = new_application(alpha, alice, kind="product")
+
+    assert (application.kind, application.product_name) == ("product", "Alpha PLM")
+    assert grant.recorded_by == office_user
+
+
+@pytest.mark.parametrize("problem", ["expired", "revoked"])
+def test_expired_or_revoked_grant_does_not_count(problem, alpha_signee, alpha, alice, office_user):
+    from certification.models import OrganizationalGrant
+
+    grant = services.organizational_grant_record(
+        organization=alpha, reference="G", valid_until=date.today(), by=office_user
+    )
+    with scopes_disabled():
+        if problem == "expired":
+            OrganizationalGrant.objects.filter(pk=grant.pk).update(
+                valid_until=date.today() - timedelta(days=1)
+            )
+        else:
+            OrganizationalGrant.objects.filter(pk=grant.pk).update(revoked_at=timezone.now())
+
+    with pytest.raises(DomainError) as caught:
+        new_application(alpha, alice, kind="product")
+    assert caught.value.code == "organizational_required"
+
+
+def test_product_application_allowed_after_a_granted_organizational_one(walk, alpha, alice):
+    walk(S.DECIDED)  # organizational, granted
+
+    assert new_application(alpha, alice, kind="product").kind == "product"
+
+
+def test_a_denied_organizational_application_does_not_count(walk, alpha, alice, office2):
+    application = walk(S.REPORT_SUBMITTED)
+    services.application_decide(
+        application=application, decision="deny", rationale="No.", by=office2
+    )
+
+    with pytest.raises(DomainError) as caught:
+        new_application(alpha, alice, kind="product")
+    assert caught.value.code == "organizational_required"
+
+
+def test_product_submission_rechecks_the_precondition(alpha_signee, alpha, alice, office_user):
+    from certification.models import OrganizationalGrant
+
+    grant = services.organizational_grant_record(
+        organization=alpha, reference="G", valid_until=date.today(), by=office_user
+    )
+    application = new_application(alpha, alice, kind="product")
+    with scopes_disabled():
+        OrganizationalGrant.objects.filter(pk=grant.pk).update(revoked_at=timezone.now())
+
+    with pytest.raises(DomainError) as caught:
+        services.application_submit(application=application, by=alice)
+    assert caught.value.code == "organizational_required"
+    application.refresh_from_db()
+    assert application.status == S.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("who", "reference", "days", "message"),
+    [
+        ("alice", "G", 10, "CPO office"),
+        ("office_user", " ", 10, "reference"),
+        ("office_user", "G", -1, "ended"),
+    ],
+)
+def test_grant_record_refusals(who, reference, days, message, request, alpha):
+    from certification.models import OrganizationalGrant
+
+    with pytest.raises(DomainError, match=message):
+        services.organizational_grant_record(
+            organization=alpha,
+            reference=reference,
+            valid_until=date.today() + timedelta(days=days),
+            by=request.getfixturevalue(who),
+        )
+    with scopes_disabled():
+        assert not OrganizationalGrant.objects.exists()
+
+
+# --- The decision (four-eyes) -------------------------------------------------------------
+
+
+def _decide(application, by, decision="grant", rationale="Report is conclusive."):
+    return services.application_decide(
+        application=application, decision=decision, rationale=rationale, by=by
+    )
+
+
+def _refused_decision(application, by, *, code=None, match=None, decision="grant"):
+    before = events(application)
+    with pytest.raises(DomainError, match=match) as caught:
+        _decide(application, by, decision=decision)
+    if code:
+        assert caught.value.code == code
+    application.refresh_from_db()
+    assert application.status == S.REPORT_SUBMITTED
+    assert application.decision == ""
+    assert events(application) == before
+
+
+def test_office_user_who_is_an_auditor_of_the_application_cannot_decide(walk, office_user, office2):
+    application = walk(S.AUDIT)
+    office_auditor = make_auditor(office_user)
+    services.auditor_assign(application=application, auditor=office_auditor, role="co", by=office2)
+    application = walk_on_to_report(application)
+
+    _refused_decision(application, office_user, code="four_eyes", match="four-eyes")
+    _decide(application, office2)
+
+
+def test_office_auditor_cannot_decide_even_after_the_assignment_ended(walk, office_user, office2):
+    application = walk(S.AUDIT)
+    office_auditor = make_auditor(office_user)
+    assignment = services.auditor_assign(
+        application=application, auditor=office_auditor, role="co", by=office2
+    )
+    services.assignment_end(assignment=assignment, by=office2, reason="Moved to the office.")
+    application = walk_on_to_report(application)
+
+    _refused_decision(application, office_user, code="four_eyes")
+
+
+def test_office_user_who_is_a_member_of_the_organization_cannot_decide(walk, office2, alpha):
+    application = walk(S.REPORT_SUBMITTED)
+    MembershipFactory(organization=alpha, user=office2)
+
+    _refused_decision(application, office2, code="four_eyes", match="belong")
+
+
+@pytest.mark.parametrize("who", ["alice", "auditor_user", "charlie"])
+def test_only_the_office_decides(who, walk, request):
+    application = walk(S.REPORT_SUBMITTED)
+
+    _refused_decision(application, request.getfixturevalue(who), match="CPO office")
+
+
+def test_grant_refused_while_the_pass_rule_fails_deny_allowed(walk, auditor_user, office2):
+    application = walk(S.AUDIT)
+    score_all(application, auditor_user)
+    shall_one = criteria_of(application, "shall")[0]
+    score(application, shall_one, "not_fulfilled", auditor_user)
+    services.report_submit(
+        application=application, recommendation="deny", summary="2.x missing.", by=auditor_user
+    )
+    application.refresh_from_db()
+
+    _refused_decision(application, office2, code="pass_rule", match=shall_one.code)
+    decided = _decide(application, office2, decision="deny", rationale="Shall criterion unmet.")
+
+    assert (decided.status, decided.decision) == (S.DECIDED, "deny")
+    assert decided.decision_rationale == "Shall criterion unmet."
+
+
+@pytest.mark.parametrize(("decision", "rationale"), [("maybe", "Why"), ("grant", "   ")])
+def test_decision_input_is_checked(decision, rationale, walk, office2):
+    application = walk(S.REPORT_SUBMITTED)
+
+    with pytest.raises(DomainError):
+        _decide(application, office2, decision=decision, rationale=rationale)
+    application.refresh_from_db()
+    assert application.status == S.REPORT_SUBMITTED
+
+
+def test_decision_outside_report_submitted_is_refused(walk, office2):
+    application = walk(S.AUDIT)
+
+    with pytest.raises(TransitionNotAllowed):
+        _decide(application, office2)
+    application.refresh_from_db()
+    assert application.status == S.AUDIT
+
+
+def test_a_decided_application_cannot_be_decided_again(walk, office2, office_user):
+    application = walk(S.DECIDED)
+
+    with pytest.raises(TransitionNotAllowed):
+        _decide(application, office_user, decision="deny")
+    application.refresh_from_db()
+    assert application.decision == "grant"
+
+
+def walk_on_to_report(application):
+    from cpo_portal.accounts.models import User
+
+    lead_user = User.objects.get(email="auditor@example.org")
+    score_all(application, lead_user)
+    services.report_submit(
+        application=application, recommendation="grant", summary="Met.", by=lead_user
+    )
+    application.refresh_from_db()
+    return application
