@@ -7,5 +7,6 @@
 - reports: the annual CPO report, its frozen figures and its PDF
 """
 
+from .conference import *  # noqa: F403
 from .elections import *  # noqa: F403
 from .membership import *  # noqa: F403

@@ -1,0 +1,261 @@
+"""The annual CPO conference: publishing it, registrations, the waitlist.
+
+The conference row is locked while a seat is taken or given back, so capacity holds under
+concurrent registrations and a cancellation promotes exactly the next in line.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_scopes import scope, scopes_disabled
+
+from cpo_portal.activity.services import activity_record
+from cpo_portal.errors import DomainError
+from cpo_portal.mail import mail_on_commit
+from cpo_portal.tenancy.models import Organization
+from cpo_portal.tenancy.selectors import membership_for
+
+from ..models import Conference, Registration, RegistrationStatus
+from ..selectors import is_community_member
+
+R = RegistrationStatus
+CONFERENCE_FIELDS = (
+    "title",
+    "starts_on",
+    "ends_on",
+    "venue",
+    "online_url",
+    "agenda",
+    "capacity",
+    "registration_opens",
+    "registration_closes",
+)
+
+
+def _require_office(user: Any) -> None:
+    from cpo_portal.accounts.roles import is_office
+
+    if not is_office(user):
+        raise DomainError(_("Only the CPO office can do this."))
+
+
+def _check(values: dict[str, Any]) -> None:
+    starts, ends = values.get("starts_on"), values.get("ends_on")
+    opens, closes = values.get("registration_opens"), values.get("registration_closes")
+    if not isinstance(starts, date) or not isinstance(ends, date) or ends < starts:
+        raise DomainError(_("The conference ends before it starts."))
+    if not isinstance(opens, datetime) or not isinstance(closes, datetime) or closes <= opens:
+        raise DomainError(_("Registration closes before it opens."))
+    if not (values.get("venue") or "").strip() and not (values.get("online_url") or "").strip():
+        raise DomainError(_("Give a venue or an online link."))
+    if int(values.get("capacity") or 0) < 1:
+        raise DomainError(_("The capacity must be at least one attendee."))
+
+
+@transaction.atomic
+def conference_save(
+    *, by: Any, year: int, conference: Conference | None = None, **values: Any
+) -> Conference:
+    """Create or change the year's conference (office)."""
+    _require_office(by)
+    _check(values)
+    if conference is None:
+        if Conference.objects.filter(year=year).exists():
+            raise DomainError(_("There is already a conference for %(year)s.") % {"year": year})
+        conference = Conference(year=year)
+    else:
+        conference = Conference.objects.select_for_update().get(pk=conference.pk)
+    for name in CONFERENCE_FIELDS:
+        if name in values:
+            setattr(conference, name, values[name])
+    conference.full_clean()
+    conference.save()
+    activity_record(actor=by, verb="conference.saved", target=conference, data={"year": year})
+    if conference.pk:
+        _promote(conference)  # a larger capacity lets the waitlist in
+    return conference
+
+
+@transaction.atomic
+def conference_publish(*, conference: Conference, by: Any, published: bool = True) -> Conference:
+    _require_office(by)
+    conference = Conference.objects.select_for_update().get(pk=conference.pk)
+    conference.is_published = published
+    conference.save(update_fields=["is_published", "updated_at"])
+    activity_record(
+        actor=by,
+        verb="conference.published" if published else "conference.unpublished",
+        target=conference,
+    )
+    return conference
+
+
+def _confirmed_count(conference: Conference) -> int:
+    with scopes_disabled():
+        return Registration.objects.filter(conference=conference, status=R.CONFIRMED).count()
+
+
+def _mail(registration: Registration, subject: str, template: str) -> None:
+    """The attendee is told; a confirmed seat comes with the iCalendar file."""
+    from ..ical import conference_ics
+
+    confirmed = registration.status == R.CONFIRMED
+    mail_on_commit(
+        subject=subject,
+        template=template,
+        context={"registration": registration, "conference": registration.conference},
+        to=[registration.attendee_email],
+        attachments=[
+            (
+                f"cpo-conference-{registration.conference.year}.ics",
+                conference_ics(registration.conference, registration),
+                "text/calendar",
+            )
+        ]
+        if confirmed
+        else None,
+    )
+
+
+@transaction.atomic
+def registration_create(
+    *,
+    conference: Conference,
+    organization: Organization,
+    attendee_name: str,
+    attendee_email: str,
+    by: Any,
+) -> Registration:
+    """Register an attendee of a community member organization: a seat, or the waitlist."""
+    membership = membership_for(organization=organization, user=by)
+    if membership is None:
+        raise DomainError(_("Only members of the organization can register its attendees."))
+    if not is_community_member(organization):
+        raise DomainError(
+            _("Only CPO Community members can register for the conference."),
+            code="not_community_member",
+        )
+    conference = Conference.objects.select_for_update().get(pk=conference.pk)
+    now = timezone.now()
+    if not conference.is_published or not (
+        conference.registration_opens <= now < conference.registration_closes
+    ):
+        raise DomainError(_("Registration is not open."), code="window")
+    name, email = attendee_name.strip(), attendee_email.strip().lower()
+    if not name or not email:
+        raise DomainError(_("Give the attendee's name and e-mail address."))
+    seat = _confirmed_count(conference) < conference.capacity
+    with scope(organization=organization):
+        registration = Registration(
+            conference=conference,
+            organization=organization,
+            attendee_name=name[:200],
+            attendee_email=email,
+            status=R.CONFIRMED if seat else R.WAITLISTED,
+            registered_by=by,
+            confirmed_at=now if seat else None,
+            waitlisted_at=None if seat else now,
+        )
+        registration.full_clean(exclude=["conference", "organization", "registered_by"])
+        try:
+            with transaction.atomic():
+                registration.save()
+        except IntegrityError:
+            raise DomainError(
+                _("This attendee is already registered."), code="already_registered"
+            ) from None
+    activity_record(
+        actor=by,
+        organization=organization,
+        verb="conference.registered",
+        target=registration,
+        data={"year": conference.year, "status": registration.status},
+    )
+    if seat:
+        _mail(
+            registration,
+            _("Your registration for %(c)s") % {"c": conference},
+            "community/email/registration_confirmed.txt",
+        )
+    else:
+        _mail(
+            registration,
+            _("You are on the waitlist for %(c)s") % {"c": conference},
+            "community/email/registration_waitlisted.txt",
+        )
+    return registration
+
+
+def _promote(conference: Conference) -> list[Registration]:
+    """Fill free seats from the waitlist, first come first served (conference row locked)."""
+    free = conference.capacity - _confirmed_count(conference)
+    if free <= 0:
+        return []
+    with scopes_disabled():
+        waiting = list(
+            Registration.objects.select_for_update()
+            .select_related("conference")
+            .filter(conference=conference, status=R.WAITLISTED)
+            .order_by("waitlisted_at", "pk")[:free]
+        )
+        for registration in waiting:
+            registration.status = R.CONFIRMED
+            registration.confirmed_at = timezone.now()
+            registration.save(update_fields=["status", "confirmed_at"])
+            activity_record(
+                actor=None,
+                organization=registration.organization,
+                verb="conference.promoted",
+                target=registration,
+                data={"year": conference.year},
+            )
+            _mail(
+                registration,
+                _("A seat is free for you at %(c)s") % {"c": conference},
+                "community/email/registration_confirmed.txt",
+            )
+    return waiting
+
+
+@transaction.atomic
+def registration_cancel(*, registration: Registration, by: Any) -> Registration:
+    """Cancel a registration; a freed seat goes to the next on the waitlist."""
+    from cpo_portal.accounts.roles import is_office
+
+    conference = Conference.objects.select_for_update().get(pk=registration.conference_id)
+    with scopes_disabled():
+        registration = (
+            Registration.objects.select_for_update()
+            .select_related("organization")
+            .get(pk=registration.pk)
+        )
+    if membership_for(organization=registration.organization, user=by) is None and not is_office(
+        by
+    ):
+        raise DomainError(_("Only the organization's members or the office can cancel this."))
+    if registration.status == R.CANCELLED:
+        raise DomainError(_("This registration is already cancelled."))
+    registration.status = R.CANCELLED
+    registration.cancelled_at = timezone.now()
+    registration.save(update_fields=["status", "cancelled_at"])
+    activity_record(
+        actor=by,
+        organization=registration.organization,
+        verb="conference.cancelled",
+        target=registration,
+        data={"year": conference.year},
+    )
+    _promote(conference)
+    return registration
+
+
+__all__ = [
+    "CONFERENCE_FIELDS",
+    "conference_publish",
+    "conference_save",
+    "registration_cancel",
+    "registration_create",
+]
