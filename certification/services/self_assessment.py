@@ -148,7 +148,14 @@ def _evidence_subject(
     application: Application, *, criterion_id: Any = None, finding: Finding | None = None
 ) -> tuple[AssessmentCriterion | None, Finding | None]:
     if finding is not None:
-        if finding.application_id != application.pk or not finding.is_nonconformity:
+        # The caller's instance may be stale (closed since it was loaded): read it locked.
+        with scope(organization=application.organization):
+            finding = (
+                Finding.objects.select_for_update()
+                .filter(pk=finding.pk, application=application)
+                .first()
+            )
+        if finding is None or not finding.is_nonconformity:
             raise DomainError(_("Evidence can only be added to a nonconformity of this case."))
         if finding.status == FindingStatus.CLOSED:
             raise DomainError(_("This finding is closed."))
