@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
@@ -18,6 +18,7 @@ from criteria.models import AssessmentCriterion, Obligation, SchemeKind, Subject
 from .models import (
     Application,
     ApplicationStatus,
+    AssignmentRole,
     AssignmentStatus,
     AuditorAssignment,
     AuditorConflict,
@@ -90,7 +91,9 @@ def assignments_of(
         qs = application.assignments.select_related("auditor__user", "assigned_by")
         if active_only:
             qs = qs.filter(status=AssignmentStatus.ACTIVE)
-        return list(qs.order_by("role", "assigned_at"))
+        # The lead first ("co" sorts before "lead" alphabetically).
+        lead_first = Case(When(role=AssignmentRole.LEAD, then=0), default=1)
+        return list(qs.order_by(lead_first, "assigned_at", "pk"))
 
 
 # --- Auditors ----------------------------------------------------------------------------
