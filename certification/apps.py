@@ -23,3 +23,16 @@ class CertificationConfig(AppConfig):
             "certification.view_auditorqualification",
             "certification.view_auditorconflict",
         )
+        self._register_seals()
+
+    @staticmethod
+    def _register_seals() -> None:
+        """The signee page and the home page list certificates through signees.extensions,
+        so that signees never imports certification."""
+        from signees.extensions import register_seals
+
+        from .seal_selectors import public_latest_seals, public_seals_of_organization
+
+        register_seals(
+            seals_for=public_seals_of_organization, latest_certificates=public_latest_seals
+        )

@@ -1,35 +1,737 @@
-"""Placeholder: to be implemented."""
+"""The public seal: the registry of every certificate, verification (the QR code target),
+live badges, the feed and the export; and the holder's own certificate pages.
 
-from django.http import Http404
+Verification and badges answer from at most three queries and are cacheable: a short
+public max-age, an ETag and Last-Modified, 304 on a conditional GET. Lookups are rate
+limited per client address, as a number is something one can guess at.
+"""
+
+import csv
+import hashlib
+import ipaddress
+import time
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from datetime import time as clock
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.http import http_date, quote_etag
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from signees.models import SigneeGroup
+
+from .. import seal_selectors as selectors
+from ..badge import LOOKS, UNKNOWN, badge_svg
+from ..models import AuditType, Certificate, CertificateEvent, CertificateStatus
+
+C = CertificateStatus
+PAGE_SIZE = 50
+WORKSPACE_PAGE_SIZE = 25
+PUBLIC_MAX_AGE = 60
+RATE_WINDOW = 60
+EXPORT_PIECE = 64 * 1024
+# A cell starting with one of these is a formula to a spreadsheet: a holder name must not be.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_COLUMNS = (
+    "number",
+    "type",
+    "status",
+    "holder",
+    "country",
+    "group",
+    "product_name",
+    "product_version",
+    "scheme",
+    "catalogue_version",
+    "issued_on",
+    "valid_until",
+    "status_changed_at",
+    "verify_url",
+)
+
+VERDICT = {
+    C.ACTIVE: gettext_lazy("Valid"),
+    C.SUSPENDED: gettext_lazy("Suspended"),
+    C.WITHDRAWN: gettext_lazy("Withdrawn"),
+    C.EXPIRED: gettext_lazy("Expired"),
+    C.SUPERSEDED: gettext_lazy("Superseded"),
+}
+VERDICT_TEXT = {
+    C.ACTIVE: gettext_lazy("This certificate is genuine and valid today."),
+    C.SUSPENDED: gettext_lazy(
+        "This certificate is genuine but suspended: it is not valid while the suspension lasts."
+    ),
+    C.WITHDRAWN: gettext_lazy("This certificate has been withdrawn and is no longer valid."),
+    C.EXPIRED: gettext_lazy("This certificate's validity has ended; it is no longer valid."),
+    C.SUPERSEDED: gettext_lazy(
+        "This certificate has been replaced by its successor after recertification; "
+        "it is no longer valid itself."
+    ),
+}
+EVENT_LABELS = {
+    "issued": gettext_lazy("Issued"),
+    "suspend": gettext_lazy("Suspended"),
+    "reinstate": gettext_lazy("Reinstated"),
+    "withdraw": gettext_lazy("Withdrawn"),
+    "expire": gettext_lazy("Expired"),
+    "supersede": gettext_lazy("Superseded"),
+    "surveillance_passed": gettext_lazy("Surveillance audit passed"),
+}
 
 
-def registry(request, *args, **kwargs):
-    raise Http404
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
 
 
-def registry_feed(request, *args, **kwargs):
-    raise Http404
+def _icon(status: str) -> str:
+    """The status icon's path (the same shapes as on the badge)."""
+    return LOOKS.get(status, UNKNOWN).icon  # type: ignore[call-overload]
 
 
-def registry_csv(request, *args, **kwargs):
-    raise Http404
+def _event_label(action: str) -> str:
+    label = EVENT_LABELS.get(action)
+    return str(label) if label else action.replace("_", " ").capitalize()
 
 
-def badge(request, *args, **kwargs):
-    raise Http404
+# --- Rate limit ---------------------------------------------------------------------------
 
 
-def verify_json(request, *args, **kwargs):
-    raise Http404
+def _client_key(request: HttpRequest) -> str:
+    """The client's address as allauth sees it (same proxy settings as the login limits);
+    IPv6 clients count per /64, as one household or server holds a whole network."""
+    from allauth.account.adapter import get_adapter
+
+    try:
+        address = get_adapter().get_client_ip(request)
+    except Exception:  # no address at all (e.g. a unix socket): one shared bucket
+        address = "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+        if parsed.version == 6:
+            address = str(ipaddress.IPv6Network(f"{parsed}/64", strict=False).network_address)
+    except ValueError:
+        pass
+    return hashlib.sha256(address.encode()).hexdigest()[:32]
 
 
-def verify(request, *args, **kwargs):
-    raise Http404
+def rate_limited(request: HttpRequest, bucket: str, limit: int) -> int | None:
+    """Count this lookup; the seconds to wait when the client is over `limit` a minute."""
+    now = int(time.time())
+    key = f"seal-rate:{bucket}:{_client_key(request)}:{now // RATE_WINDOW}"
+    cache.add(key, 0, timeout=RATE_WINDOW + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=RATE_WINDOW + 5)
+        count = 1
+    if count > limit:
+        return RATE_WINDOW - now % RATE_WINDOW or 1
+    return None
 
 
-def workspace_certificates(request, *args, **kwargs):
-    raise Http404
+def _verify_limit() -> int:
+    return int(getattr(settings, "CERTIFICATE_VERIFY_RATE_LIMIT", 60))
 
 
-def workspace_certificate(request, *args, **kwargs):
-    raise Http404
+def _badge_limit() -> int:
+    # Badges are loaded by every visitor of the holder's website: a looser limit.
+    return int(getattr(settings, "CERTIFICATE_BADGE_RATE_LIMIT", 600))
+
+
+def _too_many(response: HttpResponse, retry_after: int) -> HttpResponse:
+    response.status_code = 429
+    response["Retry-After"] = str(retry_after)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Caching ------------------------------------------------------------------------------
+
+
+def _public_headers(request: HttpRequest, response: HttpResponseBase, *, private_ok: bool) -> None:
+    """Short public caching for visitors; a signed-in user's page names them in the header."""
+    if private_ok and request.user.is_authenticated:
+        patch_cache_control(response, private=True, max_age=0, must_revalidate=True)
+    else:
+        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+
+
+def _conditional(
+    request: HttpRequest, response: HttpResponseBase | None, etag: str, modified: datetime
+) -> HttpResponseBase | None:
+    return get_conditional_response(
+        request, etag=etag, last_modified=int(modified.timestamp()), response=response
+    )
+
+
+def _stamp(response: HttpResponseBase, etag: str, modified: datetime) -> None:
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(int(modified.timestamp()))
+
+
+def _etag(*parts: Any) -> str:
+    return quote_etag(hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32])
+
+
+# --- Verification -------------------------------------------------------------------------
+
+
+def _expired_since(certificate: Certificate) -> datetime:
+    """When a live certificate became expired in effect: the first moment after its validity."""
+    return timezone.make_aware(
+        datetime.combine(certificate.valid_until + timedelta(days=1), clock())
+    )
+
+
+def _last_modified(
+    certificate: Certificate, status: str, events: list[CertificateEvent]
+) -> datetime:
+    moments = [certificate.status_changed_at]
+    if events:
+        moments.append(events[-1].at)
+    if getattr(certificate, "document_changed_at", None):
+        moments.append(certificate.document_changed_at)  # type: ignore[attr-defined]
+    if status != certificate.status:
+        moments.append(_expired_since(certificate))
+    return max(moments)
+
+
+def _verify_etag(
+    request: HttpRequest, certificate: Certificate, status: str, events: list, kind: str
+) -> str:
+    return _etag(
+        kind,
+        certificate.number,
+        status,
+        certificate.status_changed_at.isoformat(),
+        events[-1].pk if events else 0,
+        getattr(certificate, "document_sha256", "") or "",
+        get_language(),
+        request.user.pk or 0,
+    )
+
+
+def _related_number(certificate: Certificate, name: str) -> str | None:
+    try:
+        related = getattr(certificate, name)
+    except Certificate.DoesNotExist:
+        return None
+    return related.number if related is not None else None
+
+
+def _not_found(request: HttpRequest, number: str) -> HttpResponse:
+    response = render(
+        request,
+        "certification/seal/not_found.html",
+        {"number": number[:60], "well_formed": selectors.normalized_number(number) is not None},
+        status=404,
+    )
+    _public_headers(request, response, private_ok=True)
+    return response
+
+
+def _rate_limited_page(request: HttpRequest, retry_after: int) -> HttpResponse:
+    response = render(request, "certification/seal/rate_limited.html", {"retry_after": retry_after})
+    return _too_many(response, retry_after)
+
+
+def _verify_lookup(
+    number: str,
+) -> tuple[Certificate, str, list[CertificateEvent]] | None:
+    certificate = selectors.public_certificate(number)
+    if certificate is None:
+        return None
+    status = selectors.effective_status(certificate.status, certificate.valid_until)
+    return certificate, status, selectors.public_certificate_events(certificate)
+
+
+def verify(request: HttpRequest, number: str) -> HttpResponseBase:
+    retry_after = rate_limited(request, "verify", _verify_limit())
+    if retry_after is not None:
+        return _rate_limited_page(request, retry_after)
+    found = _verify_lookup(number)
+    if found is None:
+        return _not_found(request, number)
+    certificate, status, events = found
+    etag = _verify_etag(request, certificate, status, events, "html")
+    modified = _last_modified(certificate, status, events)
+    not_modified = _conditional(request, None, etag, modified)
+    if not_modified is not None:
+        _public_headers(request, not_modified, private_ok=True)
+        return not_modified
+    version = certificate.catalogue_version
+    response = render(
+        request,
+        "certification/seal/verify.html",
+        {
+            "certificate": certificate,
+            "status": status,
+            "status_word": VERDICT.get(status, status),
+            "status_text": VERDICT_TEXT.get(status, ""),
+            "icon_path": _icon(status),
+            "kind_label": selectors.KIND_LABELS.get(certificate.kind, certificate.kind),
+            "audit_type_label": AuditType(certificate.application.audit_type).label,
+            "catalogue_version": version,
+            "country_name": countries.name(certificate.holder_country)
+            or certificate.holder_country,
+            "group_label": _group_label(certificate.holder_group),
+            "events": [
+                {
+                    "event": event,
+                    "label": _event_label(event.action),
+                    "before": selectors.status_label(event.status_before)
+                    if event.status_before
+                    else "",
+                    "after": selectors.status_label(event.status_after),
+                }
+                for event in events
+            ],
+            "sha256": getattr(certificate, "document_sha256", "") or "",
+            "predecessor_number": _related_number(certificate, "predecessor"),
+            "successor_number": _related_number(certificate, "successor"),
+            "effective_expired": status != certificate.status,
+            "verify_url": _absolute(reverse("certification:verify", args=[certificate.number])),
+            "json_url": reverse("certification:verify_json", args=[certificate.number]),
+            "badge_url": reverse("certification:seal_badge", args=[certificate.number]),
+        },
+    )
+    _stamp(response, etag, modified)
+    _public_headers(request, response, private_ok=True)
+    return response
+
+
+def _group_label(value: str) -> str:
+    return str(SigneeGroup(value).label) if value in SigneeGroup.values else value
+
+
+def certificate_json(
+    certificate: Certificate, status: str, events: list[CertificateEvent]
+) -> dict[str, Any]:
+    sha256 = getattr(certificate, "document_sha256", "") or None
+    return {
+        "number": certificate.number,
+        "status": status,
+        "status_label": str(VERDICT.get(status, status)),
+        "valid": status == C.ACTIVE,
+        "status_reason": certificate.status_reason,
+        "status_changed_at": certificate.status_changed_at.isoformat(),
+        "type": certificate.kind,
+        "holder": {
+            "name": certificate.holder_name,
+            "country": certificate.holder_country,
+            "group": certificate.holder_group,
+        },
+        "scope": {
+            "description": certificate.scope_description,
+            "product_name": certificate.product_name,
+            "product_version": certificate.product_version,
+        },
+        "scheme": str(certificate.scheme.title) or certificate.get_kind_display(),
+        "catalogue_version": certificate.catalogue_version.code,
+        "catalogue_is_demo": certificate.catalogue_version.is_demo,
+        "audit_type": certificate.application.audit_type,
+        "issued_on": certificate.issued_on.isoformat(),
+        "valid_until": certificate.valid_until.isoformat(),
+        "predecessor": _related_number(certificate, "predecessor"),
+        "successor": _related_number(certificate, "successor"),
+        "events": [
+            {
+                "action": event.action,
+                "status_before": event.status_before,
+                "status_after": event.status_after,
+                "reason": event.reason,
+                "at": event.at.isoformat(),
+            }
+            for event in events
+        ],
+        "sha256": sha256,
+        "document": "ready" if sha256 else "being_prepared",
+        "verify_url": _absolute(reverse("certification:verify", args=[certificate.number])),
+        "badge_url": _absolute(reverse("certification:seal_badge", args=[certificate.number])),
+    }
+
+
+def verify_json(request: HttpRequest, number: str) -> HttpResponseBase:
+    retry_after = rate_limited(request, "verify", _verify_limit())
+    if retry_after is not None:
+        response = JsonResponse({"detail": _("Too many lookups; try again shortly.")})
+        return _too_many(response, retry_after)
+    found = _verify_lookup(number)
+    if found is None:
+        response = JsonResponse(
+            {"detail": _("There is no CPO certificate with this number.")}, status=404
+        )
+        _public_headers(request, response, private_ok=False)
+        return response
+    certificate, status, events = found
+    etag = _verify_etag(request, certificate, status, events, "json")
+    modified = _last_modified(certificate, status, events)
+    not_modified = _conditional(request, None, etag, modified)
+    if not_modified is None:
+        response = JsonResponse(
+            certificate_json(certificate, status, events), json_dumps_params={"ensure_ascii": False}
+        )
+        response["Access-Control-Allow-Origin"] = "*"
+        _stamp(response, etag, modified)
+    else:
+        response = not_modified
+    _public_headers(request, response, private_ok=False)
+    return response
+
+
+# --- Badge --------------------------------------------------------------------------------
+
+
+def _svg_response(svg: str, status: int = 200) -> HttpResponse:
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8", status=status)
+    response["X-Content-Type-Options"] = "nosniff"
+    # An SVG opened directly is a document: it may not run or load anything.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+def badge(request: HttpRequest, number: str) -> HttpResponseBase:
+    retry_after = rate_limited(request, "badge", _badge_limit())
+    if retry_after is not None:
+        return _too_many(_svg_response(badge_svg(status=None)), retry_after)
+    certificate = selectors.public_badge_certificate(number)
+    if certificate is None:
+        response = _svg_response(badge_svg(status=None), status=404)
+        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+        return response
+    status = selectors.effective_status(certificate.status, certificate.valid_until)
+    svg = badge_svg(
+        status=status,
+        valid_until=certificate.valid_until,
+        number=certificate.number,
+        holder=certificate.holder_name,
+    )
+    etag = _etag("svg", svg)
+    modified = certificate.status_changed_at
+    if status != certificate.status:
+        modified = max(modified, _expired_since(certificate))
+    not_modified = _conditional(request, None, etag, modified)
+    response: HttpResponseBase
+    if not_modified is None:
+        response = _svg_response(svg)
+        _stamp(response, etag, modified)
+    else:
+        response = not_modified
+        response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+    return response
+
+
+# --- The registry -------------------------------------------------------------------------
+
+
+class SealFilterForm(forms.Form):
+    q = forms.CharField(
+        label=gettext_lazy("Search"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+        help_text=gettext_lazy("Certificate number, holder or product."),
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Type"),
+        required=False,
+        choices=[("", gettext_lazy("All types")), *selectors.KIND_LABELS.items()],
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[("", gettext_lazy("Any status")), *CertificateStatus.choices],
+    )
+    group = forms.ChoiceField(
+        label=gettext_lazy("Group"),
+        required=False,
+        choices=[("", gettext_lazy("All groups")), *SigneeGroup.choices],
+    )
+    country = forms.ChoiceField(label=gettext_lazy("Country"), required=False)
+
+    def __init__(self, *args: Any, country_codes: list[str], **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        country = self.fields["country"]
+        assert isinstance(country, forms.ChoiceField)
+        named = sorted(((c, countries.name(c) or c) for c in country_codes), key=lambda p: p[1])
+        country.choices = [("", _("All countries")), *named]
+
+    def filters(self) -> selectors.SealFilter:
+        """The valid part of the query: a hand-edited bad value is shown and ignored."""
+        if not self.is_bound:
+            return selectors.SealFilter()
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return selectors.SealFilter(
+            q=data.get("q", "").strip(),
+            kind=data.get("kind", ""),
+            status=data.get("status", ""),
+            group=data.get("group", ""),
+            country=data.get("country", ""),
+        )
+
+
+FILTER_KEYS = ("q", "kind", "status", "group", "country")
+
+
+def _filter_form(request: HttpRequest) -> SealFilterForm:
+    data = request.GET if any(k in request.GET for k in FILTER_KEYS) else None
+    return SealFilterForm(data, country_codes=selectors.public_countries())
+
+
+def _query(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else ""
+
+
+def registry(request: HttpRequest) -> HttpResponse:
+    form = _filter_form(request)
+    filters = form.filters()
+    page = Paginator(selectors.public_certificate_list(filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [
+        {
+            "certificate": certificate,
+            "status": certificate.effective_status,  # type: ignore[attr-defined]
+            "status_word": VERDICT.get(certificate.effective_status, ""),  # type: ignore[attr-defined]
+            "icon_path": _icon(certificate.effective_status),  # type: ignore[attr-defined]
+            "kind_label": selectors.KIND_LABELS.get(certificate.kind, certificate.kind),
+            "country_name": countries.name(certificate.holder_country)
+            or certificate.holder_country,
+            "group_label": _group_label(certificate.holder_group),
+        }
+        for certificate in page.object_list
+    ]
+    response = render(
+        request,
+        "certification/seal/registry.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "rows": rows,
+            "csv_url": reverse("certification:seal_csv") + _query(request),
+            "feed_url": reverse("certification:seal_feed"),
+        },
+    )
+    _public_headers(request, response, private_ok=True)
+    return response
+
+
+class _Echo:
+    """A file that hands back what is written: csv.writer then yields lines, not a buffer."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value: str) -> str:
+    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
+
+
+def _export_records(rows: Iterable[dict[str, Any]]) -> Iterator[list[str]]:
+    verify_base = _absolute(reverse("certification:verify", args=["NUMBER"]))
+    for row in rows:
+        version = row["catalogue_version__code"]
+        if row["catalogue_version__is_demo"]:
+            version = f"{version} (illustrative demo)"
+        yield [
+            row["number"],
+            row["kind"],
+            row["effective_status"],
+            row["holder_name"],
+            row["holder_country"],
+            row["holder_group"],
+            row["product_name"],
+            row["product_version"],
+            row["scheme__title_en"],
+            version,
+            row["issued_on"].isoformat(),
+            row["valid_until"].isoformat(),
+            row["status_changed_at"].isoformat(),
+            verify_base.replace("NUMBER", row["number"]),
+        ]
+
+
+def _csv_pieces(records: Iterable[list[str]]) -> Iterator[bytes]:
+    writer = csv.writer(_Echo())
+    buffer = [writer.writerow(EXPORT_COLUMNS)]
+    size = len(buffer[0])
+    for record in records:
+        line = writer.writerow([_cell(str(value)) for value in record])
+        buffer.append(line)
+        size += len(line)
+        if size >= EXPORT_PIECE:
+            yield "".join(buffer).encode()
+            buffer, size = [], 0
+    if buffer:
+        yield "".join(buffer).encode()
+
+
+def registry_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered registry as CSV, streamed: rows are fetched in chunks as they go out."""
+    filters = _filter_form(request).filters()
+    response = StreamingHttpResponse(
+        _csv_pieces(_export_records(selectors.public_certificate_rows(filters))),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="cpo-certificates.csv"'
+    _public_headers(request, response, private_ok=False)
+    return response
+
+
+class RegistryFeed(Feed):
+    """New and changed certificates, newest first (Atom)."""
+
+    feed_type = Atom1Feed
+
+    def title(self) -> str:
+        return _("CPO seal registry: new and changed certificates")
+
+    def subtitle(self) -> str:
+        return _(
+            "Certificates of the Code of PLM Openness as they are issued, suspended, "
+            "reinstated, withdrawn, expire or are superseded."
+        )
+
+    def link(self) -> str:
+        return reverse("certification:seal")
+
+    def items(self) -> list[CertificateEvent]:
+        return selectors.public_feed_events()
+
+    def item_title(self, item: CertificateEvent) -> str:
+        certificate = item.certificate
+        return f"{certificate.number} · {certificate.holder_name}: {_event_label(item.action)}"
+
+    def item_description(self, item: CertificateEvent) -> str:
+        certificate = item.certificate
+        parts = [
+            str(selectors.KIND_LABELS.get(certificate.kind, certificate.kind)),
+            " ".join(p for p in (certificate.product_name, certificate.product_version) if p),
+            _("Status: %(status)s") % {"status": selectors.status_label(item.status_after)},
+            item.reason,
+        ]
+        return " · ".join(p for p in parts if p)
+
+    def item_link(self, item: CertificateEvent) -> str:
+        return reverse("certification:verify", args=[item.certificate.number])
+
+    def item_guid(self, item: CertificateEvent) -> str:
+        return _absolute(
+            reverse("certification:verify", args=[item.certificate.number]) + f"#event-{item.pk}"
+        )
+
+    def item_pubdate(self, item: CertificateEvent) -> datetime:
+        return item.at
+
+    def item_updateddate(self, item: CertificateEvent) -> datetime:
+        return item.at
+
+
+_feed = RegistryFeed()
+
+
+def registry_feed(request: HttpRequest) -> HttpResponse:
+    response = _feed(request)
+    _public_headers(request, response, private_ok=False)
+    return response
+
+
+# --- The holder's workspace ---------------------------------------------------------------
+
+
+def workspace_certificates(request: HttpRequest, org_slug: str) -> HttpResponse:
+    organization = request.organization  # type: ignore[attr-defined]
+    page = Paginator(
+        selectors.certificates_of_organization(organization), WORKSPACE_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "certificate": certificate,
+            "status": certificate.effective_status,  # type: ignore[attr-defined]
+            "status_word": VERDICT.get(certificate.effective_status, ""),  # type: ignore[attr-defined]
+            "icon_path": _icon(certificate.effective_status),  # type: ignore[attr-defined]
+            "kind_label": selectors.KIND_LABELS.get(certificate.kind, certificate.kind),
+        }
+        for certificate in page.object_list
+    ]
+    return render(
+        request,
+        "certification/seal/workspace_list.html",
+        {"organization": organization, "page": page, "rows": rows},
+    )
+
+
+def embed_snippets(certificate: Certificate, status_word: str) -> dict[str, str]:
+    """HTML and Markdown to put the live badge, linked to verification, on a website."""
+    from django.utils.html import escape
+
+    verify_url = _absolute(reverse("certification:verify", args=[certificate.number]))
+    badge_url = _absolute(reverse("certification:seal_badge", args=[certificate.number]))
+    alt = _("CPO certificate %(number)s of %(holder)s – verify its status") % {
+        "number": certificate.number,
+        "holder": certificate.holder_name,
+    }
+    markdown_alt = alt.replace("[", "(").replace("]", ")")
+    return {
+        "verify_url": verify_url,
+        "badge_url": badge_url,
+        "html": f'<a href="{escape(verify_url)}"><img src="{escape(badge_url)}" '
+        f'alt="{escape(alt)}"></a>',
+        "markdown": f"[![{markdown_alt}]({badge_url})]({verify_url})",
+    }
+
+
+def workspace_certificate(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    organization = request.organization  # type: ignore[attr-defined]
+    certificate = selectors.certificate_of_organization(organization, pk)
+    if certificate is None:
+        raise Http404
+    status = selectors.effective_status(certificate.status, certificate.valid_until)
+    document = selectors.certificate_document_of_organization(organization, certificate)
+    status_word = str(VERDICT.get(status, status))
+    return render(
+        request,
+        "certification/seal/workspace_detail.html",
+        {
+            "organization": organization,
+            "certificate": certificate,
+            "status": status,
+            "status_word": status_word,
+            "status_text": VERDICT_TEXT.get(status, ""),
+            "icon_path": _icon(status),
+            "kind_label": selectors.KIND_LABELS.get(certificate.kind, certificate.kind),
+            "document": document,
+            "document_ready": bool(document and document.is_ready),
+            "snippets": embed_snippets(certificate, status_word),
+            "badge_path": reverse("certification:seal_badge", args=[certificate.number]),
+            "predecessor_number": _related_number(certificate, "predecessor"),
+            "successor_number": _related_number(certificate, "successor"),
+        },
+    )

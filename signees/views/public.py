@@ -27,7 +27,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import selectors
+from .. import extensions, selectors
 from ..models import Signee, SigneeGroup, Statement, StatementKind
 
 PAGE_SIZE = 50
@@ -356,7 +356,7 @@ def signee_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "show_quick_check": signee.group != SigneeGroup.IT_CUSTOMER,
             "ol1_met": openness_level_1(signee, statement),
             # Filled by the certification app: the certificates this company holds.
-            "seals": [],
+            "seals": extensions.seals_for(organization),
         },
     )
 
@@ -377,6 +377,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "signee_total": sum(counts.values()),
             "latest_signees": selectors.latest_published_signees(LATEST_ON_HOME),
             # Filled by the certification app: the most recently issued certificates.
-            "latest_certificates": [],
+            "latest_certificates": extensions.latest_certificates(LATEST_ON_HOME),
         },
     )

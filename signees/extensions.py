@@ -1,0 +1,43 @@
+"""Where apps that build on signees add to the public signee pages.
+
+Dependencies flow certification → signees, never back: certification registers its
+readers here in its AppConfig.ready(), and the signee page and home page call them without
+knowing the app. Until something registers, both lists are empty.
+
+A seal is anything with a `__str__` (what the visitor reads) and a `.url` (where it leads).
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from cpo_portal.tenancy.models import Organization
+
+
+class SealLike(Protocol):
+    url: str
+
+    def __str__(self) -> str: ...
+
+
+SealsFor = Callable[[Organization], Sequence[Any]]
+LatestCertificates = Callable[[int], Sequence[Any]]
+
+_registry: dict[str, Callable[..., Sequence[Any]]] = {}
+
+
+def register_seals(*, seals_for: SealsFor, latest_certificates: LatestCertificates) -> None:
+    """Called once by the app that issues certificates (a second call replaces the first)."""
+    _registry["seals_for"] = seals_for
+    _registry["latest_certificates"] = latest_certificates
+
+
+def seals_for(organization: Organization) -> list[SealLike]:
+    """The seals the organization holds, for its public signee page."""
+    reader = _registry.get("seals_for")
+    return list(reader(organization)) if reader else []
+
+
+def latest_certificates(limit: int) -> list[SealLike]:
+    """The most recently issued certificates, for the home page."""
+    reader = _registry.get("latest_certificates")
+    return list(reader(limit)) if reader else []

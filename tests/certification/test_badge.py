@@ -1,0 +1,136 @@
+"""The live SVG badge: its look per status, escaping, and the view's headers and caching."""
+
+from datetime import date, timedelta
+from xml.etree import ElementTree
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from certification import services
+from certification.badge import badge_svg, text_width
+from certification.models import Certificate
+
+pytestmark = pytest.mark.django_db
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def texts(svg):
+    root = ElementTree.fromstring(svg)
+    return [t.text for t in root.iter(f"{SVG}text")], root.find(f"{SVG}title").text, root
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [
+        ("active", "valid until 2029-12"),
+        ("suspended", "suspended"),
+        ("withdrawn", "withdrawn"),
+        ("expired", "expired"),
+        ("superseded", "superseded"),
+        (None, "unknown certificate"),
+    ],
+)
+def test_badge_says_the_status_in_words(status, words):
+    svg = badge_svg(status=status, valid_until=date(2029, 12, 31), number="CPO-O-2026-0001")
+    labels, title, root = texts(svg)
+    assert labels[1] == words
+    assert labels[0] == ("CPO certified" if status else "CPO")
+    assert root.get("role") == "img" and root.get("aria-label") == title
+
+
+def test_each_status_has_its_own_icon_shape_and_colour():
+    shapes = set()
+    colours = set()
+    for status in ("active", "suspended", "withdrawn", "expired", "superseded", None):
+        _labels, _title, root = texts(badge_svg(status=status, valid_until=date(2029, 12, 31)))
+        shapes.add(root.find(f"{SVG}g/{SVG}path").get("d"))
+        colours.add(root.find(f"{SVG}rect").get("fill"))
+    assert len(shapes) == 6 and len(colours) == 6
+
+
+def test_badge_escapes_every_text():
+    holder = 'Evil <script>alert("x")</script> & Co \x00\x07'
+    svg = badge_svg(status="active", valid_until=date(2029, 12, 31), number="N<1>", holder=holder)
+    assert "<script>" not in svg and "& Co" not in svg
+    _labels, title, _root = texts(svg)  # well-formed XML despite the control characters
+    assert 'Evil <script>alert("x")</script> & Co' in title
+    assert "N<1>" in title
+
+
+def test_badge_width_grows_with_the_text():
+    assert text_width("valid until 2029-12") > text_width("expired") > 0
+    narrow = ElementTree.fromstring(badge_svg(status="expired"))
+    wide = ElementTree.fromstring(badge_svg(status="active", valid_until=date(2029, 12, 1)))
+    assert int(wide.get("width")) > int(narrow.get("width"))
+
+
+# --- The view ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def certificate(reported, office2):
+    services.application_decide(
+        application=reported, decision="grant", rationale="All criteria met.", by=office2
+    )
+    with scopes_disabled():
+        return Certificate.objects.get(application=reported)
+
+
+def badge_url(number):
+    return reverse("certification:seal_badge", args=[number])
+
+
+def test_badge_view_headers(client, certificate):
+    response = client.get(badge_url(certificate.number))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("image/svg+xml")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "public" in response["Cache-Control"] and "max-age=60" in response["Cache-Control"]
+    assert response["ETag"] and response["Last-Modified"]
+    text = response.content.decode()
+    assert f"valid until {certificate.valid_until:%Y-%m}" in text
+    assert "Alpha" in text
+
+
+def test_badge_conditional_get_and_change(client, certificate, office_user):
+    url = badge_url(certificate.number)
+    etag = client.get(url)["ETag"]
+    not_modified = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert not_modified.status_code == 304
+    services.certificate_suspend(certificate=certificate, reason="Audit overdue", by=office_user)
+    changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert ">suspended<" in changed.content.decode()
+
+
+def test_badge_shows_effective_expiry(client, certificate):
+    with scopes_disabled():
+        Certificate.objects.filter(pk=certificate.pk).update(
+            valid_until=timezone.localdate() - timedelta(days=1)
+        )
+    assert ">expired<" in client.get(badge_url(certificate.number)).content.decode()
+
+
+@pytest.mark.parametrize("number", ["CPO-O-2026-9999", "nope", "ü", "x" * 60])
+def test_unknown_badge_is_grey_with_404(client, db, number):
+    response = client.get(f"/seal/{number}.svg")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("image/svg+xml")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "unknown certificate" in response.content.decode()
+
+
+def test_badge_within_one_query(client, certificate, django_assert_max_num_queries):
+    with django_assert_max_num_queries(1):
+        assert client.get(badge_url(certificate.number)).status_code == 200
+
+
+def test_badge_rate_limited(client, certificate, settings):
+    settings.CERTIFICATE_BADGE_RATE_LIMIT = 2
+    url = badge_url(certificate.number)
+    assert [client.get(url).status_code for _ in range(2)] == [200, 200]
+    limited = client.get(url)
+    assert limited.status_code == 429 and limited["Retry-After"]
