@@ -306,7 +306,9 @@ def election_tally(*, election: Election, by: Any) -> dict[str, list[ElectionRes
     election = Election.objects.select_for_update().get(pk=election.pk)
     if phase(election) not in ("closed",):
         raise DomainError(_("Votes are counted after voting has closed and before publishing."))
+    # A new count replaces the old one, and with it any tie resolution made on it.
     ElectionResult.objects.filter(election=election).delete()
+    TieResolution.objects.filter(election=election).delete()
     _shuffle_ballots()
     results: dict[str, list[ElectionResult]] = {}
     for group in GROUPS:
@@ -381,13 +383,21 @@ def tie_resolve(
     }
     if not tied:
         raise DomainError(_("There is no tie in this group."))
-    already = ElectionResult.objects.filter(election=election, group=group, elected=True).count()
+    # Seats already won outright; the tied share the rest (a resolution may be corrected
+    # before publishing, so the tied ones elected by an earlier resolution do not count).
+    already = ElectionResult.objects.filter(
+        election=election, group=group, elected=True, tie=False
+    ).count()
     free = election.seats(group) - already
-    chosen = {int(pk) for pk in elected_ids}
+    try:
+        chosen = {int(pk) for pk in elected_ids}
+    except (TypeError, ValueError):
+        chosen = set()
     if not chosen <= set(tied) or len(chosen) != free:
         raise DomainError(
             _("Choose exactly %(free)d of the tied candidates.") % {"free": free}, code="tie_choice"
         )
+    TieResolution.objects.filter(election=election, group=group).delete()
     resolution = TieResolution.objects.create(
         election=election, group=group, note=note.strip(), resolved_by=by
     )

@@ -1,0 +1,1 @@
+"""Views of the CPO Community, one module per concern."""

@@ -1,0 +1,470 @@
+"""The Core Team election in the browser: the office runs it, member organizations nominate
+and vote, nominees answer, and the public sees candidates, results and the Core Team.
+
+Every write goes through community.services; a refusal becomes a form error or a message,
+never an error page. The ballot page renders the receipt code in the response to the cast
+and nowhere else (not in the session, not in a redirect): it is shown once.
+"""
+
+import hashlib
+import ipaddress
+import time
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cpo_portal.accounts.decorators import office_required
+from cpo_portal.pagination import paginate
+from cpo_portal.tenancy.decorators import org_admin_required
+from criteria.groups import SigneeGroup
+
+from .. import selectors, services
+from ..forms_elections import (
+    AnswerForm,
+    BallotForm,
+    ElectionForm,
+    NominationForm,
+    ReceiptForm,
+    TieForm,
+)
+from ..models import Election
+from ..services.elections import GROUPS
+
+RATE_WINDOW = 60
+
+
+def _election_or_404(**lookup: Any) -> Election:
+    election = Election.objects.filter(**lookup).first()
+    if election is None:
+        raise Http404
+    return election
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+def _groups_of(items: list[Any], election: Election, key: Any = None) -> list[dict[str, Any]]:
+    """[{group, label, seats, items}] in the fixed group order."""
+    key = key or (lambda item: item.group)
+    return [
+        {
+            "group": group,
+            "label": SigneeGroup(group).label,
+            "seats": election.seats(group),
+            "items": [item for item in items if key(item) == group],
+        }
+        for group in GROUPS
+    ]
+
+
+def _percent(ballots: int, eligible: int) -> int | None:
+    return round(100 * ballots / eligible) if eligible else None
+
+
+# --- The CPO office ---------------------------------------------------------------------
+
+
+@office_required
+def office_list(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, selectors.elections_for_office(), per_page=25)
+    rows = [(election, services.phase(election)) for election in page.object_list]
+    return render(request, "community/elections/office_list.html", {"page": page, "rows": rows})
+
+
+@office_required
+def office_create(request: HttpRequest) -> HttpResponse:
+    form = ElectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            election = services.election_create(
+                year=data["year"],
+                title=data["title"],
+                nomination_opens=data["nomination_opens"],
+                nomination_closes=data["nomination_closes"],
+                voting_opens=data["voting_opens"],
+                voting_closes=data["voting_closes"],
+                seats=form.seats(),
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, _("The election has been opened."))
+            return redirect("community:office_election", pk=election.pk)
+    return render(request, "community/elections/office_create.html", {"form": form})
+
+
+def _office_detail_context(election: Election, tie_forms: dict[str, Any] | None = None) -> Any:
+    phase = services.phase(election)
+    candidates = selectors.candidates_of_election(election)
+    ballots, eligible = selectors.turnout_of(election)
+    context: dict[str, Any] = {
+        "election": election,
+        "phase": phase,
+        "groups": _groups_of(candidates, election),
+        "ballots": ballots,
+        "eligible": eligible,
+        "percent": _percent(ballots, eligible),
+        "may_tally": phase == "closed",
+    }
+    if election.tallied_at is not None:
+        tally = selectors.results_of_election(election)
+        groups = []
+        unresolved = False
+        for group in GROUPS:
+            results = tally["results"].get(group, [])
+            tied = [r for r in results if r.tie]
+            resolution = tally["resolutions"].get(group)
+            if tied and resolution is None:
+                unresolved = True
+            form = None
+            if tied and phase != "published":
+                form = (tie_forms or {}).get(group) or TieForm(
+                    tied=tied,
+                    prefix=group,
+                    initial={"elected": [r.candidate_id for r in tied if r.elected]}
+                    if resolution
+                    else None,
+                )
+            free = election.seats(group) - sum(1 for r in results if r.elected and not r.tie)
+            groups.append(
+                {
+                    "group": group,
+                    "label": SigneeGroup(group).label,
+                    "seats": election.seats(group),
+                    "results": results,
+                    "tied": tied,
+                    "free": free,
+                    "resolution": resolution,
+                    "form": form,
+                }
+            )
+        context.update(result_groups=groups, unresolved=unresolved)
+    return context
+
+
+@office_required
+def office_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    election = _election_or_404(pk=pk)
+    return render(
+        request, "community/elections/office_detail.html", _office_detail_context(election)
+    )
+
+
+@office_required
+@require_POST
+def office_tally(request: HttpRequest, pk: int) -> HttpResponse:
+    election = _election_or_404(pk=pk)
+    try:
+        results = services.election_tally(election=election, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        if any(r.tie for rows in results.values() for r in rows):
+            messages.warning(
+                request, _("The votes have been counted. There are ties: resolve them below.")
+            )
+        else:
+            messages.success(request, _("The votes have been counted."))
+    return redirect("community:office_election", pk=election.pk)
+
+
+@office_required
+@require_POST
+def office_tie(request: HttpRequest, pk: int, group: str) -> HttpResponse:
+    election = _election_or_404(pk=pk)
+    if group not in GROUPS:
+        raise Http404
+    tally = selectors.results_of_election(election)
+    tied = [r for r in tally["results"].get(group, []) if r.tie]
+    if not tied:
+        raise Http404
+    form = TieForm(request.POST, tied=tied, prefix=group)
+    if form.is_valid():
+        try:
+            services.tie_resolve(
+                election=election,
+                group=group,
+                elected_ids=form.cleaned_data["elected"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, _("The resolution of the tie has been recorded."))
+            return redirect("community:office_election", pk=election.pk)
+    election.refresh_from_db()
+    context = _office_detail_context(election, tie_forms={group: form})
+    return render(request, "community/elections/office_detail.html", context, status=400)
+
+
+@office_required
+@require_POST
+def office_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    election = _election_or_404(pk=pk)
+    try:
+        services.results_publish(election=election, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("The results are published; the elected form the Core Team."))
+    return redirect("community:office_election", pk=election.pk)
+
+
+# --- A member organization's workspace --------------------------------------------------
+
+
+def _org_context(request: HttpRequest, election: Election | None) -> dict[str, Any]:
+    organization = request.organization  # type: ignore[attr-defined]
+    group = selectors.community_group_of(organization)
+    context: dict[str, Any] = {
+        "organization": organization,
+        "election": election,
+        "group": group,
+        "group_label": SigneeGroup(group).label if group else None,
+        "is_admin": request.membership.is_admin,  # type: ignore[attr-defined]
+    }
+    if election is not None:
+        context.update(
+            phase=services.phase(election),
+            cast=selectors.ballot_cast_of(election, organization),
+            nominations=selectors.nominations_of_organization(election, organization),
+        )
+    return context
+
+
+def org_overview(request: HttpRequest, org_slug: str) -> HttpResponse:
+    context = _org_context(request, selectors.current_election())
+    return render(request, "community/elections/org_overview.html", context)
+
+
+@org_admin_required
+def org_nominate(request: HttpRequest, org_slug: str, year: int) -> HttpResponse:
+    election = _election_or_404(year=year)
+    context = _org_context(request, election)
+    group = context["group"]
+    form = None
+    if group is not None and context["phase"] == "nomination":
+        form = NominationForm(
+            request.POST or None, options=selectors.nomination_options(election, group)
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                organization, person = form.chosen()
+                candidate = services.candidate_nominate(
+                    election=election,
+                    nominating_organization=request.organization,  # type: ignore[attr-defined]
+                    candidate_user=person,
+                    candidate_organization=organization,
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s has been nominated and is asked by e-mail to accept or decline.")
+                    % {"name": candidate.user},
+                )
+                return redirect("community:org_elections", org_slug=org_slug)
+    elif request.method == "POST":
+        messages.error(request, _("Nominations are not open."))
+    context["form"] = form
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "community/elections/org_nominate.html", context, status=status)
+
+
+@org_admin_required
+def org_ballot(request: HttpRequest, org_slug: str, year: int) -> HttpResponse:
+    election = _election_or_404(year=year)
+    context = _org_context(request, election)
+    form = None
+    if context["group"] is not None and context["phase"] == "voting" and not context["cast"]:
+        candidates = list(selectors.accepted_candidates(election))
+        form = BallotForm(request.POST or None, election=election, candidates=candidates)
+        if request.method == "POST" and form.is_valid():
+            try:
+                code = services.ballot_cast(
+                    election=election,
+                    organization=request.organization,  # type: ignore[attr-defined]
+                    choices=form.choices(),
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                response = render(
+                    request,
+                    "community/elections/org_receipt.html",
+                    {**context, "code": code},
+                )
+                response["Cache-Control"] = "no-store"
+                return response
+    elif request.method == "POST":
+        messages.error(request, _("Your organization cannot vote now."))
+    context["form"] = form
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "community/elections/org_ballot.html", context, status=status)
+
+
+# --- The nominee ------------------------------------------------------------------------
+
+
+@login_required
+def nomination(request: HttpRequest, year: int, pk: int) -> HttpResponse:
+    """The nominee's own page; anyone else gets 404."""
+    candidate = selectors.candidacy_for_nominee(request.user, year, pk)
+    if candidate is None:
+        raise Http404
+    election = candidate.election
+    phase = services.phase(election)
+    form = AnswerForm(request.POST or None, initial={"statement": candidate.statement})
+    if request.method == "POST" and form.is_valid():
+        answer = request.POST.get("answer")
+        if answer not in ("accept", "decline"):
+            form.add_error(None, _("Choose to accept or to decline."))
+        else:
+            try:
+                services.candidate_answer(
+                    candidate=candidate,
+                    accept=answer == "accept",
+                    statement=form.cleaned_data["statement"],
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                if answer == "accept":
+                    messages.success(request, _("You have accepted the nomination."))
+                else:
+                    messages.success(request, _("You have declined the nomination."))
+                return redirect("community:nomination", year=year, pk=pk)
+    context = {"candidate": candidate, "election": election, "phase": phase, "form": form}
+    status = 400 if form.errors else 200
+    return render(request, "community/elections/nomination.html", context, status=status)
+
+
+# --- The public -------------------------------------------------------------------------
+
+
+def public_election(request: HttpRequest, year: int) -> HttpResponse:
+    election = _election_or_404(year=year)
+    phase = services.phase(election)
+    context: dict[str, Any] = {
+        "election": election,
+        "phase": phase,
+        "groups": _groups_of(list(selectors.accepted_candidates(election)), election),
+        "my_candidacies": selectors.open_candidacies_of_user(request.user, election),
+    }
+    if phase == "published":
+        tally = selectors.results_of_election(election)
+        ballots, eligible = election.ballots_count or 0, election.eligible_count or 0
+        context.update(
+            result_groups=[
+                {
+                    "label": SigneeGroup(group).label,
+                    "seats": election.seats(group),
+                    "results": tally["results"].get(group, []),
+                    "resolution": tally["resolutions"].get(group),
+                }
+                for group in GROUPS
+            ],
+            ballots=ballots,
+            eligible=eligible,
+            percent=_percent(ballots, eligible),
+        )
+    return render(request, "community/elections/public_election.html", context)
+
+
+def core_team(request: HttpRequest) -> HttpResponse:
+    election, results = selectors.published_core_team()
+    groups = _groups_of(results, election, key=lambda r: r.group) if election else []
+    return render(
+        request, "community/elections/core_team.html", {"election": election, "groups": groups}
+    )
+
+
+def _client_key(request: HttpRequest) -> str:
+    """The client's address as allauth sees it; IPv6 clients count per /64."""
+    from allauth.account.adapter import get_adapter
+
+    try:
+        address = get_adapter().get_client_ip(request)
+    except Exception:  # no address at all: one shared bucket
+        address = "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+        if parsed.version == 6:
+            address = str(ipaddress.IPv6Network(f"{parsed}/64", strict=False).network_address)
+    except ValueError:
+        pass
+    return hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
+def receipt_rate_limited(request: HttpRequest) -> int | None:
+    """Count one receipt check; the seconds to wait when the client is over the limit."""
+    limit = int(getattr(settings, "COMMUNITY_RECEIPT_RATE_LIMIT", 20))
+    now = int(time.time())
+    key = f"community-receipt:{_client_key(request)}:{now // RATE_WINDOW}"
+    cache.add(key, 0, timeout=RATE_WINDOW + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=RATE_WINDOW + 5)
+        count = 1
+    return (RATE_WINDOW - now % RATE_WINDOW or 1) if count > limit else None
+
+
+def receipt(request: HttpRequest, year: int) -> HttpResponse:
+    election = _election_or_404(year=year)
+    form = ReceiptForm(request.POST or None)
+    context: dict[str, Any] = {"election": election, "form": form, "checked": False}
+    if request.method == "POST":
+        retry_after = receipt_rate_limited(request)
+        if retry_after is not None:
+            context["retry_after"] = retry_after
+            response = render(request, "community/elections/receipt.html", context, status=429)
+            response["Retry-After"] = str(retry_after)
+            return response
+        if form.is_valid():
+            ballot = services.ballot_for_receipt(election, form.cleaned_data["code"])
+            context["checked"] = True
+            context["ballot"] = ballot
+            if ballot is not None:
+                votes = sorted(
+                    ballot.votes.all(), key=lambda v: (v.candidate.group, str(v.candidate.user))
+                )
+                context["vote_groups"] = _groups_of(
+                    votes, election, key=lambda v: v.candidate.group
+                )
+    response = render(request, "community/elections/receipt.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+__all__ = [
+    "core_team",
+    "nomination",
+    "office_create",
+    "office_detail",
+    "office_list",
+    "office_publish",
+    "office_tally",
+    "office_tie",
+    "org_ballot",
+    "org_nominate",
+    "org_overview",
+    "public_election",
+    "receipt",
+]
