@@ -179,6 +179,10 @@ MATRIX = {
     "signees:statement_publish": (302, 404, 403, 404),
     "signees:statement_version": (302, 404, 404, 404),
     "signees:statement_file": (302, 404, 404, 404),
+    # The Core Team election (Alpha is no community member; there is no election 1).
+    "community:org_elections": (302, 404, 200, 200),
+    "community:org_nominate": (302, 404, 403, 404),
+    "community:org_ballot": (302, 404, 403, 404),
 }
 
 
