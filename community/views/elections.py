@@ -48,6 +48,11 @@ def _election_or_404(**lookup: Any) -> Election:
     return election
 
 
+def _data(request: HttpRequest) -> Any:
+    """The submitted data, or None: an empty ballot is still a submitted form."""
+    return request.POST if request.method == "POST" else None
+
+
 def _error_text(exc: ValidationError) -> str:
     return " ".join(str(m) for m in exc.messages)
 
@@ -82,7 +87,7 @@ def office_list(request: HttpRequest) -> HttpResponse:
 
 @office_required
 def office_create(request: HttpRequest) -> HttpResponse:
-    form = ElectionForm(request.POST or None)
+    form = ElectionForm(_data(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -256,9 +261,7 @@ def org_nominate(request: HttpRequest, org_slug: str, year: int) -> HttpResponse
     group = context["group"]
     form = None
     if group is not None and context["phase"] == "nomination":
-        form = NominationForm(
-            request.POST or None, options=selectors.nomination_options(election, group)
-        )
+        form = NominationForm(_data(request), options=selectors.nomination_options(election, group))
         if request.method == "POST" and form.is_valid():
             try:
                 organization, person = form.chosen()
@@ -292,7 +295,7 @@ def org_ballot(request: HttpRequest, org_slug: str, year: int) -> HttpResponse:
     form = None
     if context["group"] is not None and context["phase"] == "voting" and not context["cast"]:
         candidates = list(selectors.accepted_candidates(election))
-        form = BallotForm(request.POST or None, election=election, candidates=candidates)
+        form = BallotForm(_data(request), election=election, candidates=candidates)
         if request.method == "POST" and form.is_valid():
             try:
                 code = services.ballot_cast(
@@ -329,7 +332,7 @@ def nomination(request: HttpRequest, year: int, pk: int) -> HttpResponse:
         raise Http404
     election = candidate.election
     phase = services.phase(election)
-    form = AnswerForm(request.POST or None, initial={"statement": candidate.statement})
+    form = AnswerForm(_data(request), initial={"statement": candidate.statement})
     if request.method == "POST" and form.is_valid():
         answer = request.POST.get("answer")
         if answer not in ("accept", "decline"):
@@ -428,7 +431,7 @@ def receipt_rate_limited(request: HttpRequest) -> int | None:
 
 def receipt(request: HttpRequest, year: int) -> HttpResponse:
     election = _election_or_404(year=year)
-    form = ReceiptForm(request.POST or None)
+    form = ReceiptForm(_data(request))
     context: dict[str, Any] = {"election": election, "form": form, "checked": False}
     if request.method == "POST":
         retry_after = receipt_rate_limited(request)
