@@ -1,0 +1,31 @@
+"""The community API under /api/v1/community/ (names live in the "api" namespace).
+
+One block per concern; each concern's views live in community/api_<concern>.py.
+"""
+
+from django.urls import URLPattern, path
+
+from . import api_elections as elections
+
+E = "elections/<int:year>/"
+ORG = "organizations/<slug:org_slug>/"
+
+urlpatterns: list[URLPattern] = [
+    # The Core Team election.
+    path("elections/", elections.ElectionListView.as_view(), name="community-elections"),
+    path(E, elections.ElectionDetailView.as_view(), name="community-election"),
+    path(f"{E}results/", elections.ElectionResultsView.as_view(), name="community-results"),
+    path(f"{E}receipt/", elections.ReceiptCheckView.as_view(), name="community-receipt"),
+    path(
+        f"{E}nominations/<int:id>/answer/",
+        elections.NominationAnswerView.as_view(),
+        name="community-nomination-answer",
+    ),
+    path("core-team/", elections.CoreTeamView.as_view(), name="community-core-team"),
+    path(
+        f"{ORG}{E}nominations/",
+        elections.NominationsView.as_view(),
+        name="community-nominations",
+    ),
+    path(f"{ORG}{E}ballot/", elections.BallotView.as_view(), name="community-ballot"),
+]
