@@ -292,6 +292,9 @@ def _shuffle_ballots() -> None:
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
+        # CLUSTER refuses a table with pending deferred foreign-key checks (ballots
+        # written earlier in the same transaction); run those checks now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for table, index in (
             (Ballot._meta.db_table, f"{Ballot._meta.db_table}_pkey"),
             (BallotVote._meta.db_table, f"{BallotVote._meta.db_table}_pkey"),
