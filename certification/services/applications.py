@@ -82,14 +82,57 @@ def _require_product_precondition(organization: Organization) -> None:
         )
 
 
+def _require_recertifiable(organization: Organization, kind: str, certificate: Any) -> Any:
+    """A recertification renews the organization's own live certificate of the same kind,
+    once at a time (its successor supersedes it on the grant)."""
+    from ..models import CertificateStatus
+    from .certificates import locked_certificate
+
+    if certificate.organization_id != organization.pk or certificate.kind != kind:
+        raise DomainError(_("Only your own certificate of this kind can be recertified."))
+    certificate = locked_certificate(certificate)  # two requests at once: one application
+    live = (CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED)
+    if certificate.status not in live or certificate.valid_until < now().date():
+        raise DomainError(
+            _("A certificate that is “%(status)s” cannot be recertified; apply anew instead.")
+            % {
+                "status": certificate.get_status_display()
+                if certificate.status not in live
+                else CertificateStatus.EXPIRED.label
+            },
+            code="not_recertifiable",
+        )
+    with scope(organization=organization):
+        if (
+            Application.objects.filter(
+                certificate=certificate, audit_type=AuditType.RECERTIFICATION
+            )
+            .exclude(status__in=[S.DECIDED, S.WITHDRAWN, S.REJECTED])
+            .exists()
+        ):
+            raise DomainError(
+                _("A recertification of this certificate is already under way."),
+                code="recertification_open",
+            )
+    return certificate
+
+
 @transaction.atomic
 def application_create(
-    *, organization: Organization, kind: str, by: Any, **values: Any
+    *,
+    organization: Organization,
+    kind: str,
+    by: Any,
+    certificate: Any = None,
+    **values: Any,
 ) -> Application:
-    """Start a draft application under the current published scheme (owners and admins)."""
+    """Start a draft application under the current published scheme (owners and admins);
+    with `certificate`, the recertification of that certificate."""
     require_org_admin(organization, by)
     if kind not in SchemeKind.values:
         raise DomainError(_("Choose the organizational or the product certificate."))
+    if certificate is not None:
+        certificate = _require_recertifiable(organization, kind, certificate)
     signee = signee_of_organization(organization)
     if signee is None or signee.status != SigneeStatus.APPROVED:
         raise DomainError(_("Only approved signees of the CPO can apply for certification."))
@@ -102,7 +145,13 @@ def application_create(
     cleaned = _validate_fields(kind, values)
     with scope(organization=organization):
         application = Application(
-            organization=organization, kind=kind, scheme=scheme, created_by=by, **cleaned
+            organization=organization,
+            kind=kind,
+            scheme=scheme,
+            created_by=by,
+            audit_type=AuditType.RECERTIFICATION if certificate else AuditType.INITIAL,
+            certificate=certificate,
+            **cleaned,
         )
         application.full_clean()
         application.save()
@@ -111,7 +160,13 @@ def application_create(
         organization=organization,
         verb="certification.created",
         target=application,
-        data={"kind": kind, "scheme": scheme.pk, "version": version.code if version else ""},
+        data={
+            "kind": kind,
+            "scheme": scheme.pk,
+            "version": version.code if version else "",
+            "audit_type": application.audit_type,
+            "certificate": certificate.number if certificate else "",
+        },
     )
     return application
 

@@ -1,31 +1,417 @@
-"""Placeholder: to be implemented."""
+"""The CPO office's certificate lifecycle pages, and the company's recertification.
 
-from django.http import Http404
+Every step goes through the services, which check the lifecycle edge, keep the public
+event and write the activity log; a refusal (another office user was quicker, the validity
+has ended) becomes a message on the record page, never an error page.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cpo_portal.accounts.decorators import office_required
+from cpo_portal.errors import DomainError
+from cpo_portal.pagination import paginate
+from cpo_portal.tenancy.decorators import org_admin_required
+
+from .. import seal_selectors, services
+from ..badge import LOOKS, UNKNOWN
+from ..forms_certificates import (
+    CertificateFilterForm,
+    PolicyForm,
+    ReasonForm,
+    RecertifyForm,
+    SurveillanceForm,
+)
+from ..models import Certificate, CertificateStatus
+from ..selectors_certificates import (
+    attention_for_office,
+    certificate_counts_for_office,
+    certificate_for_office,
+    certificate_record_for_office,
+    certificates_for_office,
+    today,
+)
+
+C = CertificateStatus
+LIVE = (C.ACTIVE, C.SUSPENDED)
+PAGE_SIZE = 50
+
+EVENT_LABELS = {
+    "issued": gettext_lazy("Issued"),
+    "suspend": gettext_lazy("Suspended"),
+    "reinstate": gettext_lazy("Reinstated"),
+    "withdraw": gettext_lazy("Withdrawn"),
+    "expire": gettext_lazy("Expired"),
+    "supersede": gettext_lazy("Superseded"),
+    "surveillance_passed": gettext_lazy("Surveillance audit passed"),
+}
 
 
-def office_certificates(request, *args, **kwargs):
-    raise Http404
+@dataclass(frozen=True)
+class StatusView:
+    """A status in words, colour and icon shape (as on the public seal)."""
+
+    status: str
+    word: str
+    icon: str
 
 
-def office_attention(request, *args, **kwargs):
-    raise Http404
+def status_view(status: str) -> StatusView:
+    word = str(C(status).label) if status in C.values else status
+    return StatusView(status, word, LOOKS.get(status, UNKNOWN).icon)  # type: ignore[call-overload]
 
 
-def office_policy(request, *args, **kwargs):
-    raise Http404
+@dataclass(frozen=True)
+class Row:
+    certificate: Certificate
+    status: StatusView
+    past_validity: bool
 
 
-def office_certificate(request, *args, **kwargs):
-    raise Http404
+def _row(certificate: Certificate) -> Row:
+    effective = seal_selectors.effective_status(certificate.status, certificate.valid_until)
+    return Row(certificate, status_view(effective), effective != certificate.status)
 
 
-def office_certificate_action(request, *args, **kwargs):
-    raise Http404
+@dataclass(frozen=True)
+class Action:
+    """One lifecycle step the office takes on the record page.
+
+    The service is the authority on what is allowed; `offered_from` only decides which
+    forms the pages show.
+    """
+
+    name: str
+    label: Promise
+    help: Promise
+    offered_from: tuple[str, ...]
+    service: Callable[..., Certificate]
+    needs_reason: bool
+    success: Promise
+    danger: bool = False
+
+    def offered(self, certificate: Certificate) -> bool:
+        if certificate.status not in self.offered_from:
+            return False
+        # A certificate past its validity is expired in effect: it can only end.
+        return self.name == "withdraw" or certificate.valid_until >= today()
 
 
-def office_open_surveillance(request, *args, **kwargs):
-    raise Http404
+ACTIONS = {
+    a.name: a
+    for a in (
+        Action(
+            "suspend",
+            gettext_lazy("Suspend"),
+            gettext_lazy(
+                "The certificate is not valid while suspended; the verification page and "
+                "the badge say so at once."
+            ),
+            (C.ACTIVE,),
+            services.certificate_suspend,
+            needs_reason=True,
+            success=gettext_lazy("%(number)s is suspended; the holder has been e-mailed."),
+        ),
+        Action(
+            "reinstate",
+            gettext_lazy("Reinstate"),
+            gettext_lazy("The certificate is valid again until the end of its validity."),
+            (C.SUSPENDED,),
+            services.certificate_reinstate,
+            needs_reason=False,
+            success=gettext_lazy("%(number)s is valid again; the holder has been e-mailed."),
+        ),
+        Action(
+            "withdraw",
+            gettext_lazy("Withdraw"),
+            gettext_lazy("The certificate ends for good. This cannot be undone."),
+            (C.ACTIVE, C.SUSPENDED),
+            services.certificate_withdraw,
+            needs_reason=True,
+            success=gettext_lazy("%(number)s is withdrawn; the holder has been e-mailed."),
+            danger=True,
+        ),
+    )
+}
+RETURN_TO = {"attention": "certification:office_certificates_attention"}
 
 
-def recertify(request, *args, **kwargs):
-    raise Http404
+def _certificate_or_404(pk: Any) -> Certificate:
+    certificate = certificate_for_office(pk)
+    if certificate is None:
+        raise Http404
+    return certificate
+
+
+def _record_url(certificate: Certificate) -> str:
+    return reverse("certification:office_certificate", kwargs={"pk": certificate.pk})
+
+
+def _back_url(request: HttpRequest, certificate: Certificate) -> str:
+    # Only fixed places, never a URL from the request: no open redirect.
+    name = RETURN_TO.get(request.POST.get("return_to", ""))
+    return reverse(name) if name else _record_url(certificate)
+
+
+def _refuse(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+# --- The list -----------------------------------------------------------------------------
+
+
+@office_required
+def office_certificates(request: HttpRequest) -> HttpResponse:
+    form = CertificateFilterForm(request.GET or None)
+    filters = form.filters()
+    page = paginate(request, certificates_for_office(filters), per_page=PAGE_SIZE)
+    return render(
+        request,
+        "certification/certificates/list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [_row(c) for c in page.object_list],
+            "filtering": filters.active,
+            "counts": certificate_counts_for_office(),
+        },
+    )
+
+
+@office_required
+def office_attention(request: HttpRequest) -> HttpResponse:
+    attention = attention_for_office()
+    sections = [
+        (
+            "overdue",
+            _("Surveillance audit overdue"),
+            _("Valid certificates whose surveillance audit was due and has not been held."),
+            attention.overdue,
+        ),
+        (
+            "flagged",
+            _("Organizational certificate ended"),
+            _(
+                "Product certificates whose holder's organizational certificate was suspended "
+                "or ended. Decide whether they stay valid."
+            ),
+            attention.flagged,
+        ),
+        (
+            "expiring",
+            _("Validity ends within 90 days"),
+            _("Recertification is due before the validity ends."),
+            attention.expiring,
+        ),
+    ]
+    return render(
+        request,
+        "certification/certificates/attention.html",
+        {
+            "sections": [
+                (key, title, text, [_row_with_actions(c) for c in items])
+                for key, title, text, items in sections
+            ],
+            "count": attention.count,
+            "policy": services.certification_policy(),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    row: Row
+    actions: list[tuple[Action, ReasonForm]]
+
+
+def _row_with_actions(certificate: Certificate) -> ActionRow:
+    offered = [
+        (
+            a,
+            ReasonForm(action=f"{a.name}_{certificate.pk}", required=a.needs_reason),
+        )
+        for a in ACTIONS.values()
+        if a.offered(certificate)
+    ]
+    return ActionRow(_row(certificate), offered)
+
+
+# --- One certificate ----------------------------------------------------------------------
+
+
+def _render_record(
+    request: HttpRequest,
+    certificate: Certificate,
+    forms: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    forms = forms or {}
+    record = certificate_record_for_office(certificate)
+    offered = [
+        (a, forms.get(a.name) or ReasonForm(action=a.name, required=a.needs_reason))
+        for a in ACTIONS.values()
+        if a.offered(certificate)
+    ]
+    can_open = certificate.status in LIVE and record.open_surveillance is None
+    return render(
+        request,
+        "certification/certificates/detail.html",
+        {
+            "certificate": certificate,
+            "row": _row(certificate),
+            "record": record,
+            "events": [
+                (e, str(EVENT_LABELS.get(e.action, e.action)), status_view(e.status_after))
+                for e in record.events
+            ],
+            "actions": offered,
+            "surveillance_form": forms.get("surveillance") or SurveillanceForm(),
+            "can_open_surveillance": can_open,
+            "has_errors": any(f.errors for f in forms.values()),
+        },
+        status=status,
+    )
+
+
+@office_required
+def office_certificate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_record(request, _certificate_or_404(pk))
+
+
+@office_required
+@require_POST
+def office_certificate_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404
+    certificate = _certificate_or_404(pk)
+    form = ReasonForm(request.POST, action=spec.name, required=spec.needs_reason)
+    if not form.is_valid() and spec.offered(certificate):
+        return _render_record(request, certificate, {spec.name: form})
+    # A form no longer on the page (the status changed meanwhile) is left to the service,
+    # which refuses the step with a message.
+    reason = form.cleaned_data.get("reason", "") if form.is_valid() else ""
+    try:
+        certificate = spec.service(certificate=certificate, reason=reason, by=request.user)
+    except ValidationError as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(request, str(spec.success) % {"number": certificate.number})
+    return redirect(_back_url(request, certificate))
+
+
+@office_required
+@require_POST
+def office_open_surveillance(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = _certificate_or_404(pk)
+    form = SurveillanceForm(request.POST)
+    if not form.is_valid():
+        return _render_record(request, certificate, {"surveillance": form})
+    try:
+        application = services.surveillance_open(
+            certificate=certificate,
+            by=request.user,
+            window_start=form.cleaned_data["window_start"],
+            window_end=form.cleaned_data["window_end"],
+        )
+    except ValidationError as exc:
+        _refuse(request, exc)
+        return redirect(_record_url(certificate))
+    messages.success(
+        request,
+        _("The surveillance audit of %(number)s is open: assign the auditors.")
+        % {"number": certificate.number},
+    )
+    return redirect(reverse("certification:office_application", kwargs={"pk": application.pk}))
+
+
+@office_required
+def office_policy(request: HttpRequest) -> HttpResponse:
+    policy = services.certification_policy()
+    if request.method == "POST":
+        form = PolicyForm(request.POST)
+        if form.is_valid():
+            on = form.cleaned_data["suspend_products_with_organizational"]
+            services.certification_policy_set(
+                suspend_products_with_organizational=on, by=request.user
+            )
+            messages.success(
+                request,
+                _("Product certificates will now be suspended automatically.")
+                if on
+                else _("Product certificates will now only be flagged for you."),
+            )
+            return redirect(reverse("certification:office_certification_policy"))
+    else:
+        form = PolicyForm(
+            initial={
+                "suspend_products_with_organizational": policy.suspend_products_with_organizational
+            }
+        )
+    return render(
+        request, "certification/certificates/policy.html", {"form": form, "policy": policy}
+    )
+
+
+# --- The company's recertification --------------------------------------------------------
+
+
+@org_admin_required
+def recertify(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    organization = request.organization  # type: ignore[attr-defined]
+    certificate = seal_selectors.certificate_of_organization(organization, pk)
+    if certificate is None:
+        raise Http404
+    form = RecertifyForm(
+        request.POST if request.method == "POST" else None, certificate=certificate
+    )
+    if form.is_valid():
+        try:
+            application = services.application_create(
+                organization=organization,
+                kind=certificate.kind,
+                by=request.user,
+                certificate=certificate,
+                **form.values(),
+            )
+        except DomainError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your recertification application is saved as a draft. "
+                    "Check it, then submit it."
+                ),
+            )
+            return redirect(
+                reverse(
+                    "certification:application",
+                    kwargs={"org_slug": organization.slug, "pk": application.pk},
+                )
+            )
+    effective = seal_selectors.effective_status(certificate.status, certificate.valid_until)
+    return render(
+        request,
+        "certification/certificates/recertify.html",
+        {
+            "organization": organization,
+            "certificate": certificate,
+            "form": form,
+            "status": status_view(effective),
+            "recertifiable": effective in LIVE,
+        },
+    )

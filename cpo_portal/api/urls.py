@@ -14,6 +14,7 @@ v1: list[URLPattern | URLResolver] = [
     path("catalogue/", include("criteria.api_urls")),
     path("", include("signees.api_urls")),
     path("", include("certification.api_urls")),
+    path("", include("certification.api_certificates_urls")),
     path("community/", include("community.api_urls")),
 ]
 
