@@ -345,6 +345,7 @@ SPECTACULAR_SETTINGS = {
         "FindingStatusEnum": "certification.models.FindingStatus",
         "RecommendationEnum": "certification.models.Recommendation",
         "SelfStatusEnum": "certification.models.SelfStatus",
+        "CertificateStatusEnum": "certification.models.CertificateStatus",
     },
 }
 
