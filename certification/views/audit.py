@@ -1,55 +1,536 @@
-"""Placeholder: to be implemented."""
+"""The auditor's area: only audits assigned to the auditor, only while assigned.
 
-from django.http import Http404
+Every view starts from `audit_for_auditor(request.user, pk)`: an audit the user is not
+(or no longer) actively assigned to is a 404, whoever asks. Writes go through the services;
+their refusals become form errors, messages, or (for htmx autosave) a 409 / 422 fragment.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_scopes import scopes_disabled
+
+from cpo_portal.accounts.decorators import auditor_required
+from cpo_portal.errors import DomainError
+from criteria.models import SubjectArea
+
+from .. import selectors, services
+from ..forms_audit import (
+    ConflictForm,
+    DeclineForm,
+    FindingForm,
+    NoteForm,
+    QualificationsForm,
+    ReportForm,
+    ScoreForm,
+)
+from ..models import (
+    Application,
+    AssignmentRole,
+    AuditorConflict,
+    Rating,
+    Recommendation,
+    Score,
+)
+from ..pass_rule import PassResult
+from ..services.lifecycle import SCORING_STATES
+
+PAGE_SIZE = 25
+FILTERS = ("unscored", "shall", "findings")
+
+# --- lookups ------------------------------------------------------------------------------
 
 
-def audit_list(request, *args, **kwargs):
-    raise Http404
+def _audit_or_404(request: HttpRequest, pk: Any) -> Application:
+    application = selectors.audit_for_auditor(request.user, pk)
+    if application is None:
+        raise Http404
+    return application
 
 
-def auditor_profile(request, *args, **kwargs):
-    raise Http404
+def _audit_url(application: Application, query: str = "", anchor: str = "") -> str:
+    url = reverse("certification:audit", args=[application.pk])
+    return f"{url}{'?' + query if query else ''}{'#' + anchor if anchor else ''}"
 
 
-def conflict_remove(request, *args, **kwargs):
-    raise Http404
+def _filter_query(params: QueryDict) -> str:
+    """Only the known filters survive a round trip (nothing else is echoed back)."""
+    return urlencode([(name, "1") for name in FILTERS if params.get(name)])
 
 
-def audit_sheet(request, *args, **kwargs):
-    raise Http404
+def _is_lead(request: HttpRequest, application: Application) -> bool:
+    assignment = selectors.assignment_of_auditor(request.user, application)
+    return bool(assignment and assignment.role == AssignmentRole.LEAD)
 
 
-def score_save(request, *args, **kwargs):
-    raise Http404
+def _error_text(exc: DomainError) -> str:
+    return " ".join(exc.messages)
 
 
-def audit_summary(request, *args, **kwargs):
-    raise Http404
+def _groups(result: PassResult, areas: list[SubjectArea]) -> list[tuple[SubjectArea, Any]]:
+    return [(area, result.groups.get(str(area.pk))) for area in areas]
 
 
-def finding_new(request, *args, **kwargs):
-    raise Http404
+def _areas(application: Application) -> list[SubjectArea]:
+    return list(
+        SubjectArea.objects.filter(scheme_id=application.scheme_id)
+        .select_related("category")
+        .order_by("position", "number")
+    )
 
 
-def finding_close(request, *args, **kwargs):
-    raise Http404
+# --- the list of audits -------------------------------------------------------------------
 
 
-def finding_reopen(request, *args, **kwargs):
-    raise Http404
+@auditor_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    """The auditor's active assignments, with scoring progress (two queries a page)."""
+    page = Paginator(selectors.audits_for_auditor(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    ids = [assignment.application_id for assignment in page.object_list]
+    with scopes_disabled():
+        progress = {
+            row["application_id"]: row
+            for row in Score.objects.filter(application_id__in=ids)
+            .values("application_id")
+            .annotate(total=Count("pk"), scored=Count("pk", filter=~Q(rating="")))
+        }
+    for assignment in page.object_list:
+        counts = progress.get(assignment.application_id)
+        assignment.progress = counts  # type: ignore[attr-defined]
+        assignment.percent = (  # type: ignore[attr-defined]
+            round(100 * counts["scored"] / counts["total"]) if counts and counts["total"] else 0
+        )
+    return render(request, "certification/audit/list.html", {"page": page})
 
 
-def request_corrections(request, *args, **kwargs):
-    raise Http404
+# --- the auditor's profile ----------------------------------------------------------------
 
 
-def resume_audit(request, *args, **kwargs):
-    raise Http404
+def _profile(request: HttpRequest, **forms: Any) -> HttpResponse:
+    auditor = request.user.auditor  # type: ignore[union-attr]
+    kinds = [q.scheme_kind for q in auditor.qualifications.all()]
+    context = {
+        "auditor": auditor,
+        "qualifications_form": forms.get("qualifications_form")
+        or QualificationsForm(initial={"scheme_kinds": kinds}),
+        "conflict_form": forms.get("conflict_form") or ConflictForm(),
+        "conflicts": list(
+            AuditorConflict.objects.filter(auditor=auditor)
+            .select_related("organization")
+            .order_by("-declared_at")
+        ),
+    }
+    status = 200 if not forms else 422
+    return render(request, "certification/audit/profile.html", context, status=status)
 
 
-def report(request, *args, **kwargs):
-    raise Http404
+@auditor_required
+def auditor_profile(request: HttpRequest) -> HttpResponse:
+    """Qualified schemes and conflict declarations, kept by the auditor."""
+    if request.method != "POST":
+        return _profile(request)
+    auditor = request.user.auditor  # type: ignore[union-attr]
+    if request.POST.get("action") == "conflict":
+        form = ConflictForm(request.POST)
+        if form.is_valid():
+            try:
+                services.auditor_conflict_declare(
+                    auditor=auditor,
+                    organization=form.cleaned_data["organization"],
+                    until=form.cleaned_data["until"],
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                messages.success(request, _("The conflict of interest is declared."))
+                return redirect("certification:auditor_profile")
+        return _profile(request, conflict_form=form)
+    form = QualificationsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.auditor_qualifications_set(
+                auditor=auditor, scheme_kinds=form.cleaned_data["scheme_kinds"], by=request.user
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Your qualifications are saved."))
+            return redirect("certification:auditor_profile")
+    return _profile(request, qualifications_form=form)
 
 
-def decline(request, *args, **kwargs):
-    raise Http404
+@require_POST
+@auditor_required
+def conflict_remove(request: HttpRequest, conflict_id: int) -> HttpResponse:
+    conflict = (
+        AuditorConflict.objects.filter(pk=conflict_id, auditor__user=request.user)
+        .select_related("auditor", "organization")
+        .first()
+    )
+    if conflict is None:
+        raise Http404
+    services.auditor_conflict_remove(conflict=conflict, by=request.user)
+    messages.success(
+        request,
+        _("The conflict of interest with %(org)s is removed.") % {"org": conflict.organization},
+    )
+    return redirect("certification:auditor_profile")
+
+
+# --- the scoring page ---------------------------------------------------------------------
+
+
+@dataclass
+class RowState:
+    """What one row's editor shows: the saved score, or what the auditor sent back to them."""
+
+    rating: str = ""
+    rationale: str = ""
+    version: int = 0
+    error: str = ""
+    conflict: Score | None = None
+    saved: bool = False
+
+    @property
+    def rating_label(self) -> str:
+        return str(dict(Rating.choices).get(self.rating, ""))
+
+
+def _state_of(score: Score | None) -> RowState:
+    if score is None:
+        return RowState()
+    return RowState(rating=score.rating, rationale=score.rationale, version=score.version)
+
+
+def _sheet_filter(params: QueryDict) -> selectors.SheetFilter:
+    return selectors.SheetFilter(
+        unscored=bool(params.get("unscored")),
+        shall_only=bool(params.get("shall")),
+        with_findings=bool(params.get("findings")),
+    )
+
+
+def _sheet_page(
+    request: HttpRequest,
+    application: Application,
+    *,
+    override: tuple[int, RowState] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    filters = _sheet_filter(request.GET) if override is None else selectors.SheetFilter()
+    sheet = selectors.application_sheet(application, filters)
+    for row in sheet.rows:
+        is_override = override is not None and override[0] == row.criterion.pk
+        row.ui = override[1] if is_override else _state_of(row.score)  # type: ignore[attr-defined, index]
+    filtered = any((filters.unscored, filters.shall_only, filters.with_findings))
+    context = {
+        "application": application,
+        "organization": application.organization,
+        "sheet": sheet,
+        "result": sheet.result,
+        "groups": [(block.area, block.result) for block in sheet.blocks],
+        "filters": filters,
+        "filtered": filtered,
+        "filter_query": _filter_query(request.GET) if override is None else "",
+        "visible": sum(len(block.rows) for block in sheet.blocks),
+        "can_score": application.status in SCORING_STATES,
+        "is_lead": _is_lead(request, application),
+        "rating_choices": Rating.choices,
+    }
+    return render(request, "certification/audit/sheet.html", context, status=status)
+
+
+@auditor_required
+def audit_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """Criteria by subject area: the company's answer and evidence beside the rating."""
+    return _sheet_page(request, _audit_or_404(request, pk))
+
+
+def _row_fragment(
+    request: HttpRequest,
+    application: Application,
+    criterion_id: int,
+    state: RowState,
+    *,
+    status: int,
+    score: Any = None,
+) -> HttpResponse:
+    response = render(
+        request,
+        "certification/audit/_score_response.html",
+        {"application": application, "criterion_id": criterion_id, "ui": state, "score": score},
+        status=status,
+    )
+    if status == 200:
+        response["HX-Trigger"] = "scoreSaved"
+    return response
+
+
+@require_POST
+@auditor_required
+def score_save(request: HttpRequest, pk: int, criterion_id: int) -> HttpResponse:
+    """Autosave (htmx: only the row's feedback) or a plain form post (back to the page)."""
+    application = _audit_or_404(request, pk)
+    form = ScoreForm(request.POST)
+    rating = request.POST.get("rating", "")[:20]
+    rationale = request.POST.get("rationale", "")[:10000]
+    mine = RowState(rating=rating, rationale=rationale)
+    if not form.is_valid():
+        mine.error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        mine.version = _int(request.POST.get("version"))
+        return _refused(request, application, criterion_id, mine, status=422)
+    mine.version = form.cleaned_data["version"]
+    try:
+        score = services.score_save(
+            application_id=application.pk,
+            criterion_id=criterion_id,
+            rating=form.cleaned_data["rating"],
+            rationale=form.cleaned_data["rationale"],
+            expected_version=form.expected_version(),
+            by=request.user,
+        )
+    except services.ScoreConflict as exc:
+        mine.conflict = exc.current
+        mine.error = _error_text(exc)
+        return _refused(request, application, criterion_id, mine, status=409)
+    except DomainError as exc:
+        if exc.code in ("wrong_scheme", "not_assigned"):
+            # Not a row of this audit: there is nothing to show it in.
+            raise Http404 from None
+        mine.error = _error_text(exc)
+        return _refused(request, application, criterion_id, mine, status=422)
+    if request.htmx:  # type: ignore[attr-defined]
+        state = _state_of(score)
+        state.saved = True
+        return _row_fragment(request, application, criterion_id, state, status=200, score=score)
+    messages.success(request, _("The score of %(code)s is saved.") % {"code": score.criterion.code})
+    return redirect(
+        _audit_url(application, _filter_query(request.POST), anchor=f"c-{criterion_id}")
+    )
+
+
+def _int(value: Any) -> int:
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _refused(
+    request: HttpRequest,
+    application: Application,
+    criterion_id: int,
+    mine: RowState,
+    *,
+    status: int,
+) -> HttpResponse:
+    if request.htmx:  # type: ignore[attr-defined]
+        return _row_fragment(request, application, criterion_id, mine, status=status)
+    return _sheet_page(request, application, override=(criterion_id, mine), status=status)
+
+
+@auditor_required
+def audit_summary(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live score summary (refreshed by htmx after every save)."""
+    application = _audit_or_404(request, pk)
+    result = selectors.pass_result_of(application)
+    context = {
+        "application": application,
+        "result": result,
+        "groups": _groups(result, _areas(application)),
+    }
+    return render(request, "certification/audit/_summary.html", context)
+
+
+# --- findings -----------------------------------------------------------------------------
+
+
+@auditor_required
+def finding_new(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _audit_or_404(request, pk)
+    initial = {"criteria": [request.GET["criterion"]]} if request.GET.get("criterion") else {}
+    form = FindingForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        scheme_id=application.scheme_id,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            finding = services.finding_raise(
+                application=application,
+                kind=form.cleaned_data["kind"],
+                criterion_ids=[c.pk for c in form.cleaned_data["criteria"]],
+                description=form.cleaned_data["description"],
+                due_date=form.cleaned_data["due_date"],
+                by=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(
+                request, _("%(kind)s recorded.") % {"kind": finding.get_kind_display()}
+            )
+            return redirect(_audit_url(application, anchor="findings"))
+    status = 422 if form.errors else 200
+    context = {"application": application, "organization": application.organization, "form": form}
+    return render(request, "certification/audit/finding_new.html", context, status=status)
+
+
+def _finding_action(request: HttpRequest, pk: int, finding_id: int, action: Any, done: str) -> Any:
+    application = _audit_or_404(request, pk)
+    finding = selectors.finding_of_application(application, finding_id)
+    if finding is None:
+        raise Http404
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The note is too long."))
+    else:
+        try:
+            action(finding=finding, note=form.cleaned_data["note"], by=request.user)
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, done)
+    return redirect(_audit_url(application, anchor=f"finding-{finding_id}"))
+
+
+@require_POST
+@auditor_required
+def finding_close(request: HttpRequest, pk: int, finding_id: int) -> HttpResponse:
+    return _finding_action(request, pk, finding_id, services.finding_close, _("Finding closed."))
+
+
+@require_POST
+@auditor_required
+def finding_reopen(request: HttpRequest, pk: int, finding_id: int) -> HttpResponse:
+    return _finding_action(
+        request, pk, finding_id, services.finding_reopen, _("Finding sent back to the company.")
+    )
+
+
+# --- the lead auditor's steps -------------------------------------------------------------
+
+
+def _lead_step(request: HttpRequest, pk: int, action: Any, done: str) -> HttpResponse:
+    application = _audit_or_404(request, pk)
+    try:
+        action(application=application, by=request.user)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, done)
+    return redirect(_audit_url(application))
+
+
+@require_POST
+@auditor_required
+def request_corrections(request: HttpRequest, pk: int) -> HttpResponse:
+    return _lead_step(
+        request,
+        pk,
+        services.audit_request_corrections,
+        _("The company is asked for corrective actions."),
+    )
+
+
+@require_POST
+@auditor_required
+def resume_audit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _lead_step(request, pk, services.audit_resume, _("The audit is resumed."))
+
+
+@auditor_required
+def report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The pass-rule breakdown and, for the lead auditor, the recommendation."""
+    application = _audit_or_404(request, pk)
+    form = ReportForm(
+        request.POST if request.method == "POST" else None,
+        initial={"summary": application.report_summary},
+    )
+    is_lead = _is_lead(request, application)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_submit(
+                application=application,
+                recommendation=form.cleaned_data["recommendation"],
+                summary=form.cleaned_data["summary"],
+                by=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(
+                request, _("The audit report is submitted; the CPO office will decide.")
+            )
+            return redirect(_audit_url(application))
+    result = selectors.pass_result_of(application)
+    context = {
+        "application": application,
+        "organization": application.organization,
+        "result": result,
+        "groups": _groups(result, _areas(application)),
+        "form": form,
+        "is_lead": is_lead,
+        "can_submit": is_lead and application.status in SCORING_STATES,
+        "grant": Recommendation.GRANT,
+    }
+    status = 422 if form.errors else 200
+    return render(request, "certification/audit/report.html", context, status=status)
+
+
+@auditor_required
+def decline(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm, then decline the assignment with a reason the office reads."""
+    application = _audit_or_404(request, pk)
+    assignment = selectors.assignment_of_auditor(request.user, application)
+    if assignment is None:
+        raise Http404
+    form = DeclineForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assignment_decline(
+                assignment=assignment, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("You declined the assignment; the CPO office is told."))
+            return redirect("certification:audits")
+    context = {
+        "application": application,
+        "organization": application.organization,
+        "assignment": assignment,
+        "form": form,
+    }
+    status = 422 if form.errors else 200
+    return render(request, "certification/audit/decline.html", context, status=status)
+
+
+__all__ = [
+    "audit_list",
+    "audit_sheet",
+    "audit_summary",
+    "auditor_profile",
+    "conflict_remove",
+    "decline",
+    "finding_close",
+    "finding_new",
+    "finding_reopen",
+    "report",
+    "request_corrections",
+    "resume_audit",
+    "score_save",
+]
