@@ -158,12 +158,3 @@ def attention_for_office(on: date | None = None) -> Attention:
             ).order_by("valid_until", "number")[:ATTENTION_LIMIT]
         )
     return Attention(overdue=overdue, flagged=flagged, expiring=expiring, on=on)
-
-
-def certificate_counts_for_office() -> dict[str, int]:
-    """How many certificates there are per status (one query)."""
-    from django.db.models import Count
-
-    with scopes_disabled():
-        rows = Certificate.objects.order_by().values("status").annotate(n=Count("pk"))
-        return {row["status"]: row["n"] for row in rows}

@@ -36,7 +36,6 @@ from ..forms_certificates import (
 from ..models import Certificate, CertificateStatus
 from ..selectors_certificates import (
     attention_for_office,
-    certificate_counts_for_office,
     certificate_for_office,
     certificate_record_for_office,
     certificates_for_office,
@@ -185,7 +184,6 @@ def office_certificates(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": [_row(c) for c in page.object_list],
             "filtering": filters.active,
-            "counts": certificate_counts_for_office(),
         },
     )
 
