@@ -11,6 +11,7 @@ reinstating an active or expired certificate): the same as every other refused s
 of the certification API.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404
@@ -269,7 +270,7 @@ class CertificateDetailView(APIView):
 
 
 def _lifecycle_view(action: str, doc: str) -> type[APIView]:
-    service = {
+    service: Callable[..., Certificate] = {
         "suspend": services.certificate_suspend,
         "reinstate": services.certificate_reinstate,
         "withdraw": services.certificate_withdraw,
