@@ -71,6 +71,12 @@
     var trigger = event.detail && event.detail.triggeringEvent;
     // An explicit submit (the button, "keep mine") is always sent.
     if (trigger && trigger.type === "submit") return;
+    // While a conflict is shown the auditor chooses first (keep mine / take the saved one);
+    // autosaving now would only be refused again.
+    if (form.querySelector(".score-conflict")) {
+      event.preventDefault();
+      return;
+    }
     if (form.dataset.saved === snapshot(form)) event.preventDefault();
   });
 
