@@ -120,12 +120,39 @@ def alpha_objects(alpha, alice, bob):
             status_changed_at=alpha.created_at,
         )
     invitation, _token = invitation_create(organization=alpha, by=alice, email="z@example.org")
-    return {"membership": membership.pk, "document": document.pk, "invitation": invitation.pk}
+    return {
+        "membership": membership.pk,
+        "document": document.pk,
+        "invitation": invitation.pk,
+        "application": _draft_application(alpha, alice).pk,
+    }
+
+
+def _draft_application(alpha, alice):
+    """A draft certification application of Alpha, written directly: Alpha stays a
+    non-signee, so the signing entries of the matrix keep their meaning."""
+    from certification.models import Application
+    from criteria.demo import DEMO_CATALOGUE
+    from criteria.interchange import parse
+    from criteria.services import catalogue_import
+
+    data = parse(DEMO_CATALOGUE.read_text(encoding="utf-8"), filename="demo.yaml")
+    version, _ = catalogue_import(data=data, by=None, publish=True)
+    with scope(organization=alpha):
+        return Application.objects.create(
+            organization=alpha,
+            kind="organizational",
+            scheme=version.schemes.get(kind="organizational"),
+            scope_description="Everything",
+            window_start="2027-03-01",
+            window_end="2027-03-31",
+            created_by=alice,
+        )
 
 
 def _workspace_urls(alpha, objects):
     urls = []
-    for name, url in _urls({"org_slug": alpha.slug}):
+    for name, url in _urls({"org_slug": alpha.slug, "kind": "organizational"}):
         if not url.startswith(f"/o/{alpha.slug}/"):
             continue
         if "/members/1/" in url:
@@ -134,6 +161,8 @@ def _workspace_urls(alpha, objects):
             url = url.replace("/documents/1/", f"/documents/{objects['document']}/")
         if "/invitations/1/" in url:
             url = url.replace("/invitations/1/", f"/invitations/{objects['invitation']}/")
+        if "/certification/1/" in url:
+            url = url.replace("/certification/1/", f"/certification/{objects['application']}/")
         urls.append((name, url))
     return urls
 
@@ -183,6 +212,14 @@ MATRIX = {
     "community:org_elections": (302, 404, 200, 200),
     "community:org_nominate": (302, 404, 403, 404),
     "community:org_ballot": (302, 404, 403, 404),
+    # Certification: a draft application of Alpha (not a signee); members read, admins act.
+    "certification:applications": (302, 404, 200, 200),
+    "certification:application_new": (302, 404, 403, 200),
+    "certification:application": (302, 404, 200, 200),
+    "certification:application_edit": (302, 404, 403, 200),
+    "certification:application_withdraw": (302, 404, 403, 200),
+    "certification:self_assessment": (302, 404, 200, 200),
+    "certification:finding_answer": (302, 404, 404, 404),  # no such finding
 }
 
 
@@ -216,6 +253,12 @@ def test_every_get_page_of_the_workspace_is_in_the_matrix(alpha, alpha_objects):
         "signees:statement_link",
         "signees:statement_upload",
         "signees:statement_discard",
+        "certification:application_submit",
+        "certification:self_assessment_submit",
+        "certification:self_assessment_answer",
+        "certification:evidence_add",
+        "certification:evidence_remove",
+        "certification:finding_evidence_add",
     }
     names = {name for name, _url in _workspace_urls(alpha, alpha_objects)}
     assert names - post_only - set(MATRIX) == set()
