@@ -8,6 +8,7 @@ from cpo_portal.documents.models import Document
 from cpo_portal.documents.registry import DocumentKind, register
 
 from .models import Application
+from .signing import sign_certificate_pdf
 
 
 def _report_context(document: Document) -> dict[str, Any]:
@@ -49,9 +50,27 @@ def _certificate_context(document: Document) -> dict[str, Any]:
 
     with scope(organization=document.organization):
         certificate = Certificate.objects.select_related(
-            "organization", "scheme", "catalogue_version"
+            "organization", "scheme", "catalogue_version", "application", "predecessor"
         ).get(pk=document.owner_id)
-    return {"certificate": certificate}
+    return _certificate_page_context(certificate)
+
+
+def _certificate_page_context(certificate: Any) -> dict[str, Any]:
+    from django_countries.fields import Country
+
+    from .qr import qr_svg, verify_url
+
+    url = verify_url(certificate.number)
+    return {
+        "certificate": certificate,
+        "application": certificate.application,
+        # Country.name is translated when read: each page shows it in its own language.
+        "country": Country(code=certificate.holder_country),
+        "verify_url": url,
+        "qr_svg": qr_svg(url),
+        # One document, one page per language: English first, German second.
+        "page_languages": ("en", "de"),
+    }
 
 
 register(
@@ -59,5 +78,7 @@ register(
         name="certificate",
         template="certification/pdf/certificate.html",
         build_context=_certificate_context,
+        # PAdES signature; importing .signing also registers its deploy check.
+        finish=sign_certificate_pdf,
     )
 )

@@ -354,6 +354,20 @@ SPECTACULAR_SETTINGS = {
 DOCUMENT_STUCK_AFTER_SECONDS = env.int("DOCUMENT_STUCK_AFTER_SECONDS", default=600)
 DOCUMENT_MAX_ATTEMPTS = env.int("DOCUMENT_MAX_ATTEMPTS", default=5)
 
+# --- Certificate signing (PAdES) ----------------------------------------------------------
+# Production: a PKCS#12 file (key + certificate + chain) and its password, or a PEM key
+# and certificate (optionally a PEM chain). Embedded/DEBUG/tests with nothing configured:
+# a self-signed certificate is generated once under CERTIFICATE_SIGNING_SELF_SIGNED_DIR.
+CERTIFICATE_SIGNING_P12 = env.str("CERTIFICATE_SIGNING_P12", default="")
+CERTIFICATE_SIGNING_P12_PASSWORD = env.str("CERTIFICATE_SIGNING_P12_PASSWORD", default="")
+CERTIFICATE_SIGNING_KEY = env.str("CERTIFICATE_SIGNING_KEY", default="")
+CERTIFICATE_SIGNING_KEY_PASSWORD = env.str("CERTIFICATE_SIGNING_KEY_PASSWORD", default="")
+CERTIFICATE_SIGNING_CERT = env.str("CERTIFICATE_SIGNING_CERT", default="")
+CERTIFICATE_SIGNING_CHAIN = env.str("CERTIFICATE_SIGNING_CHAIN", default="")
+CERTIFICATE_SIGNING_SELF_SIGNED_DIR = env.path(
+    "CERTIFICATE_SIGNING_SELF_SIGNED_DIR", default=VAR_DIR / "signing"
+)
+
 # --- Security ------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

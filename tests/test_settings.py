@@ -66,13 +66,26 @@ def test_production_refuses_to_start_without_allowed_hosts():
     assert "ALLOWED_HOSTS is not set" in result.stderr
 
 
-def test_production_settings_pass_the_deploy_check():
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    signing_p12 = tmp_path / "signing.p12"  # the check looks for the file, not into it
+    signing_p12.write_bytes(b"")
+    result = _run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        SECRET_KEY=_secret(),
+        ALLOWED_HOSTS="cpo.example.org",
+        CERTIFICATE_SIGNING_P12=str(signing_p12),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_deploy_check_warns_when_no_certificate_signing_key_is_configured():
     result = _run(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         SECRET_KEY=_secret(),
         ALLOWED_HOSTS="cpo.example.org",
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "certification.W001" in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("flag", ["DEBUG", "CPO_TESTING"])

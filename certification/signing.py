@@ -1,0 +1,314 @@
+"""The portal's PAdES signature on certificate PDFs (pyHanko).
+
+The signer comes from settings: a PKCS#12 file (CERTIFICATE_SIGNING_P12 + _PASSWORD) or a
+PEM key and certificate (CERTIFICATE_SIGNING_KEY / _CERT, optional _CHAIN). With nothing
+configured, the embedded default (DEBUG, CPO_EMBEDDED, tests) generates a self-signed
+certificate once under CERTIFICATE_SIGNING_SELF_SIGNED_DIR and reuses it; production
+refuses to sign instead, and `check --deploy` warns ahead of time.
+
+The signature is a certification (DocMDP: no changes allowed) PAdES baseline B-B
+signature, sub-filter ETSI.CAdES.detached, SHA-256, with the signing certificate embedded.
+There is no timestamp: the portal runs without network access to a time-stamping
+authority, so the signing time is the (signed) claim of the portal's own clock.
+"""
+
+import contextlib
+import datetime
+import functools
+import os
+import tempfile
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+SIGNATURE_FIELD = "CPOCertificateSignature"
+SELF_SIGNED_FILE = "self-signed.pem"  # key + certificate: private
+SELF_SIGNED_CERT_FILE = "self-signed-cert.pem"  # the certificate alone: hand it to verifiers
+SELF_SIGNED_COMMON_NAME = "CPO Portal certificate signing (self-signed, not for production)"
+
+
+@dataclass(frozen=True)
+class SignerConfig:
+    p12: str
+    p12_password: str
+    key: str
+    key_password: str
+    cert: str
+    chain: str
+    self_signed_dir: str
+    self_signed_allowed: bool
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.p12 or self.key or self.cert)
+
+
+def signer_config() -> SignerConfig:
+    return SignerConfig(
+        p12=settings.CERTIFICATE_SIGNING_P12,
+        p12_password=settings.CERTIFICATE_SIGNING_P12_PASSWORD,
+        key=settings.CERTIFICATE_SIGNING_KEY,
+        key_password=settings.CERTIFICATE_SIGNING_KEY_PASSWORD,
+        cert=settings.CERTIFICATE_SIGNING_CERT,
+        chain=settings.CERTIFICATE_SIGNING_CHAIN,
+        self_signed_dir=str(settings.CERTIFICATE_SIGNING_SELF_SIGNED_DIR),
+        self_signed_allowed=bool(settings.DEBUG or settings.EMBEDDED),
+    )
+
+
+def signer() -> Any:
+    """The pyHanko signer, loaded once per process (and per configuration)."""
+    return _load_signer(signer_config())
+
+
+@functools.lru_cache(maxsize=4)
+def _load_signer(config: SignerConfig) -> Any:
+    if config.p12:
+        return _load_p12(config)
+    if config.key or config.cert:
+        return _load_pem(config)
+    if not config.self_signed_allowed:
+        raise ImproperlyConfigured(
+            "No certificate signing key is configured. Set CERTIFICATE_SIGNING_P12 (and "
+            "CERTIFICATE_SIGNING_P12_PASSWORD), or CERTIFICATE_SIGNING_KEY and "
+            "CERTIFICATE_SIGNING_CERT; see README.md, 'Certificate signing'. A self-signed "
+            "certificate is generated only for DEBUG or embedded installations."
+        )
+    return _self_signed_signer(Path(config.self_signed_dir))
+
+
+def _read(path: str, what: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"Cannot read {what} {path!r}: {exc.strerror}") from exc
+
+
+def _load_p12(config: SignerConfig) -> Any:
+    from pyhanko.keys import load_certs_from_pemder
+    from pyhanko.sign.signers import SimpleSigner
+
+    data = _read(config.p12, "CERTIFICATE_SIGNING_P12")
+    chain = list(load_certs_from_pemder([config.chain])) if config.chain else []
+    try:
+        return SimpleSigner.load_pkcs12_data(
+            data, other_certs=chain, passphrase=config.p12_password.encode() or None
+        )
+    except Exception as exc:
+        raise ImproperlyConfigured(
+            "CERTIFICATE_SIGNING_P12 could not be opened (wrong password or not a "
+            f"PKCS#12 file with a key and a certificate): {exc}"
+        ) from exc
+
+
+def _load_pem(config: SignerConfig) -> Any:
+    from pyhanko.keys import (
+        load_cert_from_pemder,
+        load_certs_from_pemder,
+        load_private_key_from_pemder_data,
+    )
+    from pyhanko.sign.signers import SimpleSigner
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    if not (config.key and config.cert):
+        raise ImproperlyConfigured(
+            "Set both CERTIFICATE_SIGNING_KEY and CERTIFICATE_SIGNING_CERT (PEM or DER)."
+        )
+    key_bytes = _read(config.key, "CERTIFICATE_SIGNING_KEY")
+    _read(config.cert, "CERTIFICATE_SIGNING_CERT")
+    try:
+        key = load_private_key_from_pemder_data(
+            key_bytes, passphrase=config.key_password.encode() or None
+        )
+        cert = load_cert_from_pemder(config.cert)
+        chain = list(load_certs_from_pemder([config.chain])) if config.chain else []
+    except Exception as exc:
+        raise ImproperlyConfigured(
+            f"The certificate signing key or certificate could not be loaded: {exc}"
+        ) from exc
+    return SimpleSigner(
+        signing_cert=cert,
+        signing_key=key,
+        cert_registry=SimpleCertificateStore.from_certs([cert, *chain]),
+    )
+
+
+# --- The embedded default: one self-signed certificate, generated once ------------------
+
+
+def _generate_self_signed_pem() -> bytes:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    # P-256: fast to generate and to sign with, understood by every current PDF reader.
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, SELF_SIGNED_COMMON_NAME),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "CPO Portal"),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "CPO office"),
+        ]
+    )
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,  # non-repudiation: what pyHanko expects by default
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return key_pem + cert.public_bytes(serialization.Encoding.PEM)
+
+
+def self_signed_path(directory: Path) -> Path:
+    """The generated key and certificate (one PEM file), created on first use."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / SELF_SIGNED_FILE
+    if path.exists():
+        return path
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".self-signed-", suffix=".pem")
+    try:
+        with os.fdopen(fd, "wb") as fh:  # mkstemp: mode 0600, the key stays private
+            fh.write(_generate_self_signed_pem())
+        # link, not rename: two workers starting at once keep the first one's pair.
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
+    return path
+
+
+def self_signed_certificate_path(directory: Path) -> Path:
+    """The public half of the generated pair, for `pyhanko sign validate --trust`."""
+    path = directory / SELF_SIGNED_CERT_FILE
+    if not path.exists():
+        pem = self_signed_path(directory).read_bytes()
+        start = pem.index(b"-----BEGIN CERTIFICATE-----")
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".self-signed-cert-", suffix=".pem")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pem[start:])
+        os.chmod(tmp, 0o644)  # a certificate is public
+        os.replace(tmp, path)
+    return path
+
+
+def _self_signed_signer(directory: Path) -> Any:
+    from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder_data
+    from pyhanko.sign.signers import SimpleSigner
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    path = self_signed_path(directory)
+    self_signed_certificate_path(directory)
+    cert = load_cert_from_pemder(str(path))
+    key = load_private_key_from_pemder_data(path.read_bytes(), passphrase=None)
+    return SimpleSigner(
+        signing_cert=cert,
+        signing_key=key,
+        cert_registry=SimpleCertificateStore.from_certs([cert]),
+    )
+
+
+# --- Signing ------------------------------------------------------------------------------
+
+
+def sign_pdf(pdf: bytes, *, reason: str, location: str = "") -> bytes:
+    """Certify `pdf` with a PAdES (ETSI.CAdES.detached) signature; no later changes allowed."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
+
+    the_signer = signer()  # refuses (ImproperlyConfigured) before any work is done
+    meta = signers.PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD,
+        md_algorithm="sha256",
+        subfilter=SigSeedSubFilter.PADES,
+        certify=True,
+        docmdp_permissions=MDPPerm.NO_CHANGES,
+        reason=reason,
+        location=location,
+        name="CPO Portal / CPO office",
+    )
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    output = signers.sign_pdf(writer, meta, signer=the_signer)
+    return output.getvalue()
+
+
+def sign_certificate_pdf(document: Any, pdf: bytes) -> bytes:
+    """The Document pipeline's `finish` step for the certificate PDF."""
+    from django_scopes import scopes_disabled
+
+    from .models import Certificate
+
+    with scopes_disabled():
+        number = (
+            Certificate.objects.filter(pk=document.owner_id)
+            .values_list("number", flat=True)
+            .first()
+        )
+    with translation.override(document.language or "en"):
+        reason = _("Certificate %(number)s, issued by the CPO office") % {
+            "number": number or document.title
+        }
+    return sign_pdf(pdf, reason=reason, location=settings.SITE_URL)
+
+
+# --- Deployment check ---------------------------------------------------------------------
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_certificate_signing(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    config = signer_config()
+    messages: list[checks.CheckMessage] = []
+    if not config.configured and not config.self_signed_allowed:
+        messages.append(
+            checks.Warning(
+                "No certificate signing key is configured: certificate PDFs will fail to render.",
+                hint="Set CERTIFICATE_SIGNING_P12 and CERTIFICATE_SIGNING_P12_PASSWORD (or "
+                "CERTIFICATE_SIGNING_KEY and CERTIFICATE_SIGNING_CERT); see README.md.",
+                id="certification.W001",
+            )
+        )
+    for name in ("p12", "key", "cert", "chain"):
+        value = getattr(config, name)
+        if value and not Path(value).is_file():
+            messages.append(
+                checks.Warning(
+                    f"CERTIFICATE_SIGNING_{name.upper()} points to {value!r}, which is not a "
+                    "readable file.",
+                    id="certification.W002",
+                )
+            )
+    return messages
