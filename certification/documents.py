@@ -55,6 +55,10 @@ def _certificate_context(document: Document) -> dict[str, Any]:
     return _certificate_page_context(certificate)
 
 
+# Longer scopes move to an annex page (about six lines in the certificate's table).
+SCOPE_ON_PAGE_MAX_CHARS = 480
+
+
 def _certificate_page_context(certificate: Any) -> dict[str, Any]:
     from django_countries.fields import Country
 
@@ -68,6 +72,9 @@ def _certificate_page_context(certificate: Any) -> dict[str, Any]:
         "country": Country(code=certificate.holder_country),
         "verify_url": url,
         "qr_svg": qr_svg(url),
+        # A long scope gets an annex page (per language), so that the certificate page
+        # keeps its layout.
+        "scope_in_annex": len(certificate.scope_description) > SCOPE_ON_PAGE_MAX_CHARS,
         # One document, one page per language: English first, German second.
         "page_languages": ("en", "de"),
     }

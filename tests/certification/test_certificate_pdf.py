@@ -349,3 +349,21 @@ def test_bench_command_renders_through_the_pipeline_and_leaves_nothing_behind(
         assert not Document.objects.filter(kind="certificate").exists()
     media = tmp_path / "media"
     assert not media.exists() or not any(p.is_file() for p in media.rglob("*.pdf"))
+
+
+def test_a_long_scope_moves_to_an_annex_page_per_language(certificate):
+    # The longest scope an application takes (5,000 characters) still fits one annex page.
+    certificate.scope_description = ("Development and support of PLM software. " * 122)[:5000]
+    html = render_html(
+        "certification/pdf/certificate.html",
+        _certificate_page_context(certificate),
+        language="en",
+    )
+    pdf = html_to_pdf(html)
+    pages = pdf_pages_text(pdf)
+    assert len(pages) == 4  # certificate + annex, in English, then in German
+    assert "annex to this certificate" in pages[0]
+    assert "Annex: scope of the certificate" in pages[1]
+    assert pages[1].count("Development and support of PLM software.") == 121
+    assert "Deutsch" in pages[3] and certificate.number in pages[3]
+    assert A4_LANDSCAPE.search(pdf_info(pdf))
