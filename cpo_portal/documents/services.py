@@ -40,7 +40,9 @@ def _queue(document: Document) -> None:
     from .tasks import render_document
 
     pk = document.pk
-    transaction.on_commit(lambda: render_document.delay(pk))
+    # Robust: with the broker down the committed request stands (the sweeper queues it
+    # later), and the caller's other on-commit work (e-mails) still runs.
+    transaction.on_commit(lambda: render_document.delay(pk), robust=True)
 
 
 @transaction.atomic
