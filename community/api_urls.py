@@ -6,11 +6,30 @@ One block per concern; each concern's views live in community/api_<concern>.py.
 from django.urls import URLPattern, path
 
 from . import api_elections as elections
+from . import api_membership as membership
 
 E = "elections/<int:year>/"
 ORG = "organizations/<slug:org_slug>/"
 
 urlpatterns: list[URLPattern] = [
+    # Association membership and the annual conference.
+    path("conference/", membership.CurrentConferenceView.as_view(), name="community-conference"),
+    path(
+        "conferences/<int:year>/",
+        membership.ConferenceDetailView.as_view(),
+        name="community-conference-year",
+    ),
+    path(f"{ORG}membership/", membership.MembershipView.as_view(), name="community-membership"),
+    path(
+        f"{ORG}registrations/",
+        membership.RegistrationListView.as_view(),
+        name="community-registrations",
+    ),
+    path(
+        f"{ORG}registrations/<int:id>/cancel/",
+        membership.RegistrationCancelView.as_view(),
+        name="community-registration-cancel",
+    ),
     # The Core Team election.
     path("elections/", elections.ElectionListView.as_view(), name="community-elections"),
     path(E, elections.ElectionDetailView.as_view(), name="community-election"),

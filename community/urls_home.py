@@ -1,5 +1,9 @@
-"""URLs of the community: home."""
+"""URLs of the community: the public landing page /community/."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from .views import home as views
+
+urlpatterns = [
+    path("community/", views.home, name="home"),
+]

@@ -95,8 +95,16 @@ def membership_verify(
 ) -> AssociationMembership:
     _require_office(by)
     membership = _locked(membership)
+    # The office confirms what the company declared, or extends a verified membership;
+    # a rejected or lapsed one is declared again first.
+    if membership.status not in (M.DECLARED, M.VERIFIED):
+        raise DomainError(
+            _("Only a declared or verified membership can be verified."), code="status"
+        )
     if valid_until < timezone.now().date():
-        raise DomainError(_("The validity has already ended."))
+        raise DomainError(_("The validity has already ended."), code="valid_until")
+    if valid_until < membership.member_since:
+        raise DomainError(_("The validity ends before the membership began."), code="valid_until")
     before = membership.status
     membership.status = M.VERIFIED
     membership.valid_until = valid_until
@@ -125,8 +133,12 @@ def membership_reject(
 ) -> AssociationMembership:
     _require_office(by)
     membership = _locked(membership)
+    if membership.status not in (M.DECLARED, M.VERIFIED):
+        raise DomainError(
+            _("Only a declared or verified membership can be rejected."), code="status"
+        )
     if not reason.strip():
-        raise DomainError(_("Give a reason: the company sees it."))
+        raise DomainError(_("Give a reason: the company sees it."), code="reason")
     before = membership.status
     membership.status = M.REJECTED
     membership.status_reason = reason.strip()

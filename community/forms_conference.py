@@ -1,0 +1,91 @@
+"""Forms of the annual conference. They parse input; the services decide what is allowed."""
+
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .forms_elections import _datetime_field
+from .forms_membership import DateInput
+from .models import Conference
+
+
+class ConferenceForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2999)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    starts_on = forms.DateField(label=_("First day"), widget=DateInput())
+    ends_on = forms.DateField(label=_("Last day"), widget=DateInput())
+    venue = forms.CharField(label=_("Venue"), max_length=300, required=False)
+    online_url = forms.URLField(
+        label=_("Online link"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=_("Give a venue, an online link or both."),
+    )
+    agenda = forms.CharField(
+        label=_("Agenda"),
+        required=False,
+        max_length=50000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("Plain text; line breaks are kept."),
+    )
+    capacity = forms.IntegerField(
+        label=_("Capacity"),
+        min_value=1,
+        max_value=100000,
+        help_text=_("Seats; further registrations join the waitlist."),
+    )
+    registration_opens = _datetime_field(_("Registration opens"))
+    registration_closes = _datetime_field(_("Registration closes"))
+
+    def __init__(self, *args: Any, conference: Conference | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.conference = conference
+        if conference is not None:
+            self.fields["year"].disabled = True
+            if not self.is_bound:
+                self.initial.update(
+                    {name: getattr(conference, name) for name in self.fields if name != "year"}
+                )
+                self.initial["year"] = conference.year
+        elif not self.is_bound:
+            now = timezone.localtime().replace(minute=0, second=0, microsecond=0)
+            self.initial.update(
+                year=now.year,
+                capacity=100,
+                registration_opens=now,
+                registration_closes=now + timedelta(days=60),
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("The conference ends before it starts."))
+        opens, closes = data.get("registration_opens"), data.get("registration_closes")
+        if opens and closes and closes <= opens:
+            self.add_error("registration_closes", _("Registration closes before it opens."))
+        missing = not data.get("venue", "").strip() and not data.get("online_url", "").strip()
+        if missing and "venue" not in self.errors and "online_url" not in self.errors:
+            self.add_error("venue", _("Give a venue or an online link."))
+        return data
+
+    def values(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("year", None)
+        data["venue"] = data["venue"].strip()
+        return data
+
+
+class RegistrationForm(forms.Form):
+    attendee_name = forms.CharField(label=_("Attendee's name"), max_length=200)
+    attendee_email = forms.EmailField(label=_("Attendee's e-mail"), max_length=254)
+
+    def clean_attendee_name(self) -> str:
+        name = self.cleaned_data["attendee_name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Give the attendee's name."))
+        return name

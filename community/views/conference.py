@@ -1,0 +1,329 @@
+"""The annual CPO conference in the browser.
+
+The office creates, edits and publishes the year's conference, sees the attendees with the
+waitlist in its order, cancels registrations and exports the list as CSV. Community member
+organizations register their attendees in their workspace and cancel them; the public sees
+the current published conference and can download it as an iCalendar file.
+"""
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cpo_portal.accounts.decorators import office_required
+from cpo_portal.pagination import paginate
+
+from .. import selectors, services
+from ..forms_conference import ConferenceForm, RegistrationForm
+from ..ical import conference_ics
+from ..models import Conference, Registration, RegistrationStatus
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+def window_state(conference: Conference) -> str:
+    """ "upcoming", "open" or "closed": the registration window as of now."""
+    now = timezone.now()
+    if now < conference.registration_opens:
+        return "upcoming"
+    return "open" if now < conference.registration_closes else "closed"
+
+
+def registration_context(organization: Any, conference: Conference) -> dict[str, Any]:
+    registrations = selectors.registrations_of_organization(organization, conference)
+    return {
+        "conference": conference,
+        "registrations": registrations,
+        "live_registrations": [
+            r for r in registrations if r.status != RegistrationStatus.CANCELLED
+        ],
+        "seats": selectors.conference_seats(conference),
+        "window": window_state(conference),
+    }
+
+
+# --- The organization --------------------------------------------------------------------
+
+
+def org_register(request: HttpRequest, org_slug: str, year: int) -> HttpResponse:
+    """Register an attendee of the organization: a seat, or the waitlist when full."""
+    organization = request.organization  # type: ignore[attr-defined]
+    conference = selectors.published_conference(year)
+    if conference is None:
+        raise Http404
+    form = RegistrationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration = services.registration_create(
+                conference=conference,
+                organization=organization,
+                attendee_name=form.cleaned_data["attendee_name"],
+                attendee_email=form.cleaned_data["attendee_email"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            if getattr(exc, "code", None) == "already_registered":
+                form.add_error("attendee_email", _error_text(exc))
+            else:
+                form.add_error(None, _error_text(exc))
+        else:
+            if registration.status == RegistrationStatus.CONFIRMED:
+                messages.success(
+                    request,
+                    _("%(name)s is registered: a confirmation with a calendar file is on its way.")
+                    % {"name": registration.attendee_name},
+                )
+            else:
+                messages.warning(
+                    request,
+                    _("The conference is full: %(name)s is on the waitlist.")
+                    % {"name": registration.attendee_name},
+                )
+            return redirect("community:org_community", org_slug=organization.slug)
+    context = registration_context(organization, conference)
+    context.update(
+        organization=organization,
+        form=form,
+        is_member=selectors.is_community_member(organization),
+    )
+    return render(request, "community/conference/org_register.html", context)
+
+
+@require_POST
+def org_cancel(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    organization = request.organization  # type: ignore[attr-defined]
+    registration = selectors.registration_of_organization(organization, pk)
+    if registration is None:
+        raise Http404
+    try:
+        services.registration_cancel(registration=registration, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request,
+            _("The registration of %(name)s is cancelled.") % {"name": registration.attendee_name},
+        )
+    return redirect("community:org_community", org_slug=organization.slug)
+
+
+# --- The CPO office ----------------------------------------------------------------------
+
+
+def _conference_or_404(pk: int) -> Conference:
+    conference = Conference.objects.filter(pk=pk).first()
+    if conference is None:
+        raise Http404
+    return conference
+
+
+@office_required
+def office_list(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, selectors.conferences_for_office(), per_page=25)
+    return render(request, "community/conference/office_list.html", {"page": page})
+
+
+def _save(request: HttpRequest, form: ConferenceForm, conference: Conference | None) -> Any:
+    try:
+        return services.conference_save(
+            by=request.user,
+            year=conference.year if conference else form.cleaned_data["year"],
+            conference=conference,
+            **form.values(),
+        )
+    except ValidationError as exc:
+        form.add_error(None, _error_text(exc))
+        return None
+
+
+@office_required
+def office_create(request: HttpRequest) -> HttpResponse:
+    form = ConferenceForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        conference = _save(request, form, None)
+        if conference is not None:
+            messages.success(request, _("The conference is saved; publish it when it is ready."))
+            return redirect("community:office_conference", pk=conference.pk)
+    return render(request, "community/conference/office_form.html", {"form": form})
+
+
+@office_required
+def office_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    conference = _conference_or_404(pk)
+    form = ConferenceForm(request.POST if request.method == "POST" else None, conference=conference)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _save(request, form, conference) is not None
+    ):
+        messages.success(request, _("The conference is saved."))
+        return redirect("community:office_conference", pk=conference.pk)
+    return render(
+        request, "community/conference/office_form.html", {"form": form, "conference": conference}
+    )
+
+
+@office_required
+def office_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The conference with its attendees: confirmed, the waitlist in order, cancelled."""
+    conference = _conference_or_404(pk)
+    rows = selectors.attendees_for_office(conference)
+    status = request.GET.get("status", "")
+    if status in RegistrationStatus.values:
+        rows = [row for row in rows if row.status == status]
+    page = paginate(request, rows, per_page=100)
+    return render(
+        request,
+        "community/conference/office_detail.html",
+        {
+            "conference": conference,
+            "page": page,
+            "status": status,
+            "statuses": RegistrationStatus.choices,
+            "seats": selectors.conference_seats(conference),
+            "window": window_state(conference),
+        },
+    )
+
+
+@office_required
+@require_POST
+def office_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    conference = _conference_or_404(pk)
+    published = request.POST.get("published", "1") != "0"
+    try:
+        services.conference_publish(conference=conference, by=request.user, published=published)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request,
+            _("The conference is published.") if published else _("The conference is withdrawn."),
+        )
+    return redirect("community:office_conference", pk=conference.pk)
+
+
+@office_required
+@require_POST
+def office_cancel(request: HttpRequest, pk: int, registration_pk: int) -> HttpResponse:
+    conference = _conference_or_404(pk)
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():
+        registration = Registration.objects.filter(
+            pk=registration_pk, conference=conference
+        ).first()
+    if registration is None:
+        raise Http404
+    try:
+        services.registration_cancel(registration=registration, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request,
+            _("The registration of %(name)s is cancelled.") % {"name": registration.attendee_name},
+        )
+    return redirect("community:office_conference", pk=conference.pk)
+
+
+def safe_cell(value: Any) -> str:
+    """A spreadsheet must not run a cell as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(conference: Conference) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(
+        [
+            _("Attendee"),
+            _("E-mail"),
+            _("Organization"),
+            _("Group"),
+            _("Status"),
+            _("Waitlist position"),
+            _("Registered"),
+        ]
+    )
+    place = 0
+    for row in selectors.attendee_rows_for_export(conference):
+        position = ""
+        if row.status == RegistrationStatus.WAITLISTED:
+            place += 1
+            position = str(place)
+        signee = getattr(row.organization, "signee", None)
+        yield writer.writerow(
+            [
+                safe_cell(row.attendee_name),
+                safe_cell(row.attendee_email),
+                safe_cell(row.organization.display_name),
+                safe_cell(signee.get_group_display() if signee else ""),
+                safe_cell(row.get_status_display()),
+                position,
+                timezone.localtime(row.registered_at).strftime("%Y-%m-%d %H:%M"),
+            ]
+        )
+
+
+@office_required
+def office_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    conference = _conference_or_404(pk)
+    response = StreamingHttpResponse(_csv_lines(conference), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="cpo-conference-{conference.year}-attendees.csv"'
+    )
+    return response
+
+
+# --- The public --------------------------------------------------------------------------
+
+
+def _public_context(conference: Conference | None) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "conference": conference,
+        "past": selectors.past_published_conferences(exclude=conference),
+    }
+    if conference is not None:
+        context.update(
+            seats=selectors.conference_seats(conference), window=window_state(conference)
+        )
+    return context
+
+
+def public_current(request: HttpRequest) -> HttpResponse:
+    conference = selectors.published_conference()
+    return render(request, "community/conference/public.html", _public_context(conference))
+
+
+def public_year(request: HttpRequest, year: int) -> HttpResponse:
+    conference = selectors.published_conference(year)
+    if conference is None:
+        raise Http404
+    return render(request, "community/conference/public.html", _public_context(conference))
+
+
+def public_ics(request: HttpRequest, year: int) -> HttpResponse:
+    conference = selectors.published_conference(year)
+    if conference is None:
+        raise Http404
+    response = HttpResponse(conference_ics(conference), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="cpo-conference-{year}.ics"'
+    return response
