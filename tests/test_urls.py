@@ -190,6 +190,12 @@ def test_workspace_urls_send_visitors_to_login(client, alpha, alpha_objects):
 # The permission matrix of the workspace's pages (GET): who sees what.
 MATRIX = {
     # url name: (visitor, outsider, member, owner)
+    # Alpha holds no certificate: the list is empty, a certificate id is unknown.
+    "certification:certificates": (302, 404, 200, 200),
+    "certification:certificate": (302, 404, 404, 404),
+    "certification:certificate_recertify": (302, 404, 403, 404),
+    "community:org_community": (302, 404, 200, 200),
+    "community:org_membership": (302, 404, 403, 200),
     "tenancy:home": (302, 404, 200, 200),
     "tenancy:members": (302, 404, 200, 200),
     "tenancy:edit": (302, 404, 403, 200),
@@ -212,6 +218,8 @@ MATRIX = {
     "community:org_elections": (302, 404, 200, 200),
     "community:org_nominate": (302, 404, 403, 404),
     "community:org_ballot": (302, 404, 403, 404),
+    # Community conference registration (no conference of year 1).
+    "community:org_register": (302, 404, 404, 404),
     # Certification: a draft application of Alpha (not a signee); members read, admins act.
     "certification:applications": (302, 404, 200, 200),
     "certification:application_new": (302, 404, 403, 200),
@@ -259,6 +267,7 @@ def test_every_get_page_of_the_workspace_is_in_the_matrix(alpha, alpha_objects):
         "certification:evidence_add",
         "certification:evidence_remove",
         "certification:finding_evidence_add",
+        "community:org_registration_cancel",
     }
     names = {name for name, _url in _workspace_urls(alpha, alpha_objects)}
     assert names - post_only - set(MATRIX) == set()
