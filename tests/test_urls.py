@@ -218,11 +218,7 @@ MATRIX = {
     "community:org_elections": (302, 404, 200, 200),
     "community:org_nominate": (302, 404, 403, 404),
     "community:org_ballot": (302, 404, 403, 404),
-    # Community membership and conference (Alpha has not signed; no conference of year 1).
-    "community:org_community": (302, 404, 200, 200),
-    "community:org_membership": (302, 404, 403, 200),
-    "community:org_register": (302, 404, 404, 404),
-    # Community conference registration (no conference of year 1).
+    # Conference registration (there is no conference of year 1).
     "community:org_register": (302, 404, 404, 404),
     # Certification: a draft application of Alpha (not a signee); members read, admins act.
     "certification:applications": (302, 404, 200, 200),
@@ -271,7 +267,6 @@ def test_every_get_page_of_the_workspace_is_in_the_matrix(alpha, alpha_objects):
         "certification:evidence_add",
         "certification:evidence_remove",
         "certification:finding_evidence_add",
-        "community:org_registration_cancel",
         "community:org_registration_cancel",
     }
     names = {name for name, _url in _workspace_urls(alpha, alpha_objects)}
