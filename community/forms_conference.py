@@ -46,11 +46,11 @@ class ConferenceForm(forms.Form):
         self.conference = conference
         if conference is not None:
             self.fields["year"].disabled = True
+            self.initial["year"] = conference.year  # a disabled field reads its initial
             if not self.is_bound:
                 self.initial.update(
                     {name: getattr(conference, name) for name in self.fields if name != "year"}
                 )
-                self.initial["year"] = conference.year
         elif not self.is_bound:
             now = timezone.localtime().replace(minute=0, second=0, microsecond=0)
             self.initial.update(
