@@ -11,7 +11,8 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from community import services
-from community.models import Conference, Registration, RegistrationStatus as R
+from community.models import Conference, Registration
+from community.models import RegistrationStatus as R
 from community.views.conference import safe_cell
 from tests.community.conftest import member
 from tests.community.test_conference_rules import make_conference, register

@@ -9,7 +9,9 @@ from django_scopes import scopes_disabled
 from rest_framework.test import APIClient
 
 from community import services
-from community.models import MembershipStatus as M, Registration, RegistrationStatus as R
+from community.models import MembershipStatus as M
+from community.models import Registration
+from community.models import RegistrationStatus as R
 from community.selectors import membership_of
 from tests.community.test_conference_rules import make_conference, register
 
