@@ -72,7 +72,8 @@ class ConferenceOutput(serializers.Serializer):
     ics_url = serializers.SerializerMethodField()
 
     def _seats(self, conference: Conference) -> dict[str, int]:
-        cache = self.context.setdefault("seats", {})
+        # Both seat fields read one count.
+        cache: dict[int, dict[str, int]] = self.__dict__.setdefault("_seat_cache", {})
         if conference.pk not in cache:
             cache[conference.pk] = selectors.conference_seats(conference)
         return cache[conference.pk]

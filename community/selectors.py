@@ -317,12 +317,12 @@ def attendees_for_office(conference: Any) -> list[Any]:
 
     positions = _waitlist_positions(conference)
     with scopes_disabled():
-        rows = list(
+        rows: list[Any] = list(
             Registration.objects.filter(conference=conference).select_related(
                 "organization", "registered_by"
             )
         )
-    rank = {RegistrationStatus.CONFIRMED: 0, RegistrationStatus.WAITLISTED: 1}
+    rank: dict[str, int] = {RegistrationStatus.CONFIRMED: 0, RegistrationStatus.WAITLISTED: 1}
     for row in rows:
         row.waitlist_position = positions.get(row.pk)
     rows.sort(
@@ -363,7 +363,7 @@ def registrations_of_organization(organization: Organization, conference: Any) -
 
     positions = _waitlist_positions(conference)
     with scope(organization=organization):
-        rows = list(
+        rows: list[Any] = list(
             Registration.objects.filter(organization=organization, conference=conference)
             .select_related("registered_by")
             .order_by("registered_at", "pk")
