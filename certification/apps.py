@@ -36,3 +36,9 @@ class CertificationConfig(AppConfig):
         register_seals(
             seals_for=public_seals_of_organization, latest_certificates=public_latest_seals
         )
+        # The annual CPO report (community) counts certificates through signees.extensions.
+        from signees.extensions import register_certificate_figures
+
+        from .figures import certificate_figures
+
+        register_certificate_figures(certificate_figures)

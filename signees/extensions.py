@@ -41,3 +41,22 @@ def latest_certificates(limit: int) -> list[SealLike]:
     """The most recently issued certificates, for the home page."""
     reader = _registry.get("latest_certificates")
     return list(reader(limit)) if reader else []
+
+
+# --- Figures for the annual CPO report ---------------------------------------------------
+# The community's report counts certificates without importing certification: the app
+# that issues them registers a provider here. Its answer is plain JSON-safe data:
+# {kind: {"issued_in_year", "issued_total", "active", "suspended", "withdrawn", "expired"}}.
+
+CertificateFigures = Callable[..., dict[str, dict[str, int]]]
+
+
+def register_certificate_figures(provider: CertificateFigures) -> None:
+    """Called once by the app that issues certificates (a second call replaces the first)."""
+    _registry["certificate_figures"] = provider
+
+
+def certificate_figures(*, year: int, on: Any) -> dict[str, dict[str, int]] | None:
+    """Certificates per kind for the report of `year`, status as `on`; None: none registered."""
+    provider = _registry.get("certificate_figures")
+    return dict(provider(year=year, on=on)) if provider else None

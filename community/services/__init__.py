@@ -10,3 +10,5 @@
 from .conference import *  # noqa: F403
 from .elections import *  # noqa: F403
 from .membership import *  # noqa: F403
+from .proposals import *  # noqa: F403
+from .reports import *  # noqa: F403

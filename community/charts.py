@@ -1,0 +1,111 @@
+"""Bar and line charts as inline SVG, in plain Python: the same markup goes into the web
+page and the PDF (WeasyPrint draws SVG itself), with no JavaScript and nothing fetched.
+
+Every label is escaped; the chart carries a <title> and role="img" for screen readers, and
+the page shows the same numbers in a table next to it.
+"""
+
+from collections.abc import Sequence
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
+
+PALETTE = ("#1f5f8b", "#c26a1b", "#3b7d3b", "#7a4a8c", "#8b1f3f", "#4f5b66")
+FONT = 'font-family="DejaVu Sans, Arial, sans-serif"'
+
+
+def _e(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def _nice_max(value: float) -> int:
+    """A round upper bound for the axis (1, 2, 5 × 10^n)."""
+    if value <= 0:
+        return 1
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if step * factor >= value:
+                return step * factor
+        step *= 10
+
+
+def bar_chart(
+    items: Sequence[tuple[str, int]],
+    *,
+    title: str,
+    width: int = 480,
+    bar_height: int = 22,
+    label_width: int = 170,
+) -> SafeString:
+    """Horizontal bars, one per (label, value); values are written at the end of each bar."""
+    gap = 8
+    top = 8
+    height = top + len(items) * (bar_height + gap) + 4
+    plot = width - label_width - 60
+    top_value = _nice_max(max((v for _l, v in items), default=0))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" {FONT} '
+        f'font-size="12"><title>{_e(title)}</title>'
+    ]
+    for i, (label, value) in enumerate(items):
+        y = top + i * (bar_height + gap)
+        length = round(plot * value / top_value) if value else 0
+        colour = PALETTE[i % len(PALETTE)]
+        middle = y + bar_height / 2 + 4
+        parts.append(
+            f'<text x="{label_width - 6}" y="{middle}" text-anchor="end" fill="#222">'
+            f"{_e(label)}</text>"
+            f'<rect x="{label_width}" y="{y}" width="{max(length, 1)}" height="{bar_height}" '
+            f'fill="{colour}"/>'
+            f'<text x="{label_width + length + 6}" y="{middle}" fill="#222">{_e(value)}</text>'
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped
+
+
+def line_chart(
+    points: Sequence[tuple[str, int]],
+    *,
+    title: str,
+    width: int = 480,
+    height: int = 200,
+) -> SafeString:
+    """One line through (label, value) points, labels along the x axis, values at the dots."""
+    left, right, top, bottom = 40, 16, 16, 28
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value = _nice_max(max((v for _l, v in points), default=0))
+    count = len(points)
+
+    def x(i: int) -> float:
+        return left + (plot_w * i / (count - 1) if count > 1 else plot_w / 2)
+
+    def y(v: int) -> float:
+        return top + plot_h - plot_h * v / top_value
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" {FONT} '
+        f'font-size="11"><title>{_e(title)}</title>',
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+        f'stroke="#888"/>',
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#888"/>',
+        f'<text x="{left - 4}" y="{top + 4}" text-anchor="end" fill="#555">{top_value}</text>',
+        f'<text x="{left - 4}" y="{top + plot_h + 4}" text-anchor="end" fill="#555">0</text>',
+    ]
+    if count > 1:
+        path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, (_l, v) in enumerate(points))
+        parts.append(
+            f'<polyline points="{path}" fill="none" stroke="{PALETTE[0]}" stroke-width="2"/>'
+        )
+    for i, (label, value) in enumerate(points):
+        parts.append(
+            f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="3" fill="{PALETTE[0]}"/>'
+            f'<text x="{x(i):.1f}" y="{y(value) - 6:.1f}" text-anchor="middle" fill="#222">'
+            f"{_e(value)}</text>"
+            f'<text x="{x(i):.1f}" y="{height - 8}" text-anchor="middle" fill="#555">'
+            f"{_e(label)}</text>"
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped

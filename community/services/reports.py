@@ -1,0 +1,242 @@
+"""The annual CPO report: the Core Team and the office draft it, freeze its figures, have
+its PDF rendered (the Document pipeline) and the office publishes it.
+
+The figures come from a snapshot taken on request ("refresh figures"), never live: the
+page and every rendering of the PDF read the same snapshot. A published report is frozen:
+no section changes, no new snapshot.
+"""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cpo_portal.activity.services import activity_record
+from cpo_portal.documents.models import Document, DocumentStatus
+from cpo_portal.documents.services import document_request, document_rerender
+from cpo_portal.errors import DomainError
+
+from ..models import AnnualReport, ReportSection
+from ..report_figures import take_snapshot
+from ..selectors import is_core_team_member
+
+__all__ = [
+    "REPORT_DOCUMENT_KIND",
+    "can_edit_reports",
+    "can_publish_reports",
+    "pdf_is_current",
+    "report_create",
+    "report_document",
+    "report_publish",
+    "report_render",
+    "report_section_delete",
+    "report_section_save",
+    "report_snapshot_take",
+]
+
+REPORT_DOCUMENT_KIND = "annual_report"
+DEFAULT_SECTIONS = (
+    lambda: _("Foreword"),
+    lambda: _("The year in review"),
+    lambda: _("Outlook"),
+)
+
+
+def can_edit_reports(user: Any) -> bool:
+    """The Core Team authors the report; the office helps."""
+    from cpo_portal.accounts.roles import is_office
+
+    return bool(getattr(user, "is_authenticated", False)) and (
+        is_office(user) or is_core_team_member(user)
+    )
+
+
+def can_publish_reports(user: Any) -> bool:
+    """Publishing is the office's step (DESIGN §3)."""
+    from cpo_portal.accounts.roles import is_office
+
+    return bool(getattr(user, "is_authenticated", False)) and is_office(user)
+
+
+def _require_editor(user: Any) -> None:
+    if not can_edit_reports(user):
+        raise DomainError(_("Only the CPO Core Team and the CPO office can do this."))
+
+
+def _require_draft(report: AnnualReport) -> None:
+    if report.published_at is not None:
+        raise DomainError(
+            _("This report is published and can no longer be changed."), code="published"
+        )
+
+
+def _locked(report: AnnualReport) -> AnnualReport:
+    return AnnualReport.objects.select_for_update().get(pk=report.pk)
+
+
+def _touch(report: AnnualReport) -> None:
+    """The report changed: a PDF rendered before now is out of date."""
+    AnnualReport.objects.filter(pk=report.pk).update(updated_at=timezone.now())
+
+
+@transaction.atomic
+def report_create(*, year: int, title: str = "", by: Any) -> AnnualReport:
+    """A new draft report for `year`, with the usual sections to fill in."""
+    _require_editor(by)
+    if AnnualReport.objects.filter(year=year).exists():
+        raise DomainError(
+            _("There is already a report for %(year)s.") % {"year": year}, code="year"
+        )
+    report = AnnualReport(
+        year=year,
+        title=(title or "").strip() or _("CPO annual report %(year)s") % {"year": year},
+        created_by=by,
+    )
+    report.full_clean()
+    report.save()
+    ReportSection.objects.bulk_create(
+        ReportSection(report=report, position=i, title=str(label()), updated_by=by)
+        for i, label in enumerate(DEFAULT_SECTIONS, 1)
+    )
+    activity_record(actor=by, verb="report.created", target=report, data={"year": year})
+    return report
+
+
+@transaction.atomic
+def report_section_save(
+    *,
+    report: AnnualReport,
+    by: Any,
+    title: str,
+    body: str,
+    position: int | None = None,
+    section: ReportSection | None = None,
+) -> ReportSection:
+    """Add a section or change one; the Markdown is stored as written, sanitized on output."""
+    _require_editor(by)
+    report = _locked(report)
+    _require_draft(report)
+    if section is None:
+        last = report.sections.order_by("-position").values_list("position", flat=True).first()
+        section = ReportSection(report=report, position=(last or 0) + 1)
+    elif section.report_id != report.pk:
+        raise DomainError(_("This section belongs to another report."))
+    section.title = (title or "").strip()
+    section.body = body or ""
+    if position is not None:
+        section.position = position
+    section.updated_by = by
+    section.full_clean()
+    section.save()
+    _touch(report)
+    activity_record(
+        actor=by,
+        verb="report.section_saved",
+        target=report,
+        data={"section": section.pk, "title": section.title[:100]},
+    )
+    return section
+
+
+@transaction.atomic
+def report_section_delete(*, section: ReportSection, by: Any) -> None:
+    _require_editor(by)
+    report = _locked(section.report)
+    _require_draft(report)
+    title = section.title
+    section.delete()
+    _touch(report)
+    activity_record(
+        actor=by, verb="report.section_deleted", target=report, data={"title": title[:100]}
+    )
+
+
+@transaction.atomic
+def report_snapshot_take(*, report: AnnualReport, by: Any) -> AnnualReport:
+    """Freeze the figures as they stand now ("refresh figures"); only while a draft."""
+    _require_editor(by)
+    report = _locked(report)
+    _require_draft(report)
+    now = timezone.now()
+    report.snapshot = take_snapshot(report.year, now=now)
+    report.snapshot_taken_at = now
+    report.save(update_fields=["snapshot", "snapshot_taken_at", "updated_at"])
+    activity_record(
+        actor=by, verb="report.snapshot_taken", target=report, data={"year": report.year}
+    )
+    return report
+
+
+def report_document(report: AnnualReport) -> Document | None:
+    """The report's PDF (one per report; re-rendering replaces its file)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():
+        return (
+            Document.objects.filter(
+                kind=REPORT_DOCUMENT_KIND,
+                owner_type=ContentType.objects.get_for_model(AnnualReport),
+                owner_id=str(report.pk),
+            )
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+
+
+@transaction.atomic
+def report_render(*, report: AnnualReport, by: Any, language: str = "en") -> Document:
+    """Have the PDF rendered (again) from the current sections and the frozen snapshot."""
+    _require_editor(by)
+    report = _locked(report)
+    if report.snapshot is None:
+        raise DomainError(_("Take the figures first."), code="no_snapshot")
+    document = report_document(report)
+    if document is None:
+        document = document_request(
+            kind=REPORT_DOCUMENT_KIND,
+            owner=report,
+            organization=None,
+            title=report.title,
+            language=language,
+            by=by,
+        )
+    else:
+        document = document_rerender(document=document, by=by)
+    activity_record(actor=by, verb="report.render_requested", target=report)
+    return document
+
+
+def pdf_is_current(report: AnnualReport, document: Document | None) -> bool:
+    """A ready PDF rendered after the last change of the sections and the figures."""
+    return (
+        document is not None
+        and document.status == DocumentStatus.READY
+        and bool(document.file)
+        and document.rendered_at is not None
+        and document.rendered_at >= report.updated_at
+    )
+
+
+@transaction.atomic
+def report_publish(*, report: AnnualReport, by: Any) -> AnnualReport:
+    """Publish at /community/reports/<year>/ with its PDF; from then on it is frozen."""
+    if not can_publish_reports(by):
+        raise DomainError(_("Only the CPO office can publish the report."), code="not_office")
+    report = _locked(report)
+    _require_draft(report)
+    if report.snapshot is None:
+        raise DomainError(_("Take the figures first."), code="no_snapshot")
+    if not report.sections.exclude(body="").exists():
+        raise DomainError(_("Write at least one section first."), code="empty")
+    if not pdf_is_current(report, report_document(report)):
+        raise DomainError(
+            _("The PDF is missing or older than the last change. Render it, then publish."),
+            code="pdf_outdated",
+        )
+    report.published_at = timezone.now()
+    report.published_by = by
+    report.save(update_fields=["published_at", "published_by"])
+    activity_record(actor=by, verb="report.published", target=report, data={"year": report.year})
+    return report

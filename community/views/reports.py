@@ -1,0 +1,285 @@
+"""The annual CPO report in the browser.
+
+The public reads published reports at /community/reports/<year>/ (sections, figures, PDF)
+and the archive at /community/reports/. The Core Team and the office draft them under
+/community/reports/drafts/ — anyone else gets 404 there (visitors are asked to sign in).
+The PDF's progress is polled by htmx every 2 s while it renders; without JavaScript a
+reload link shows the same.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cpo_portal.pagination import paginate
+
+from .. import services
+from ..forms_reports import ReportForm, SectionForm
+from ..markdown import render_markdown
+from ..models import AnnualReport, ReportSection
+from ..report_figures import present
+from ..selectors_reports import published_report, published_reports, reports_for_editors
+from ..services.reports import (
+    can_edit_reports,
+    can_publish_reports,
+    pdf_is_current,
+    report_document,
+)
+
+View = Callable[..., HttpResponseBase]
+
+
+def editor_required(view: View) -> View:
+    """The Core Team and the office; visitors sign in first, anyone else gets 404."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not can_edit_reports(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+def _pdf_response(document: Any) -> HttpResponseBase:
+    if document is None or not document.is_ready:
+        raise Http404
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.filename,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _sections(report: AnnualReport) -> list[dict[str, Any]]:
+    return [
+        {"section": s, "title": s.title, "html": render_markdown(s.body)}
+        for s in report.sections.order_by("position", "pk")
+    ]
+
+
+# --- The public -------------------------------------------------------------------------
+
+
+def public_archive(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, published_reports(), per_page=25)
+    return render(request, "community/reports/public_archive.html", {"page": page})
+
+
+def public_report(request: HttpRequest, year: int) -> HttpResponse:
+    report = published_report(year)
+    if report is None:
+        raise Http404
+    document = report_document(report)
+    return render(
+        request,
+        "community/reports/public_report.html",
+        {
+            "report": report,
+            "sections": _sections(report),
+            "figures": present(report.snapshot) if report.snapshot else None,
+            "document": document if document and document.is_ready else None,
+        },
+    )
+
+
+def public_pdf(request: HttpRequest, year: int) -> HttpResponseBase:
+    report = published_report(year)
+    if report is None:
+        raise Http404
+    response = _pdf_response(report_document(report))
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+# --- The Core Team and the office -------------------------------------------------------
+
+
+def _draft_or_404(year: int) -> AnnualReport:
+    report = AnnualReport.objects.filter(year=year).first()
+    if report is None:
+        raise Http404
+    return report
+
+
+@editor_required
+def editor_list(request: HttpRequest) -> HttpResponse:
+    form = ReportForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = services.report_create(
+                year=form.cleaned_data["year"], title=form.cleaned_data["title"], by=request.user
+            )
+        except ValidationError as exc:
+            form.add_error("year" if getattr(exc, "code", "") == "year" else None, _error_text(exc))
+        else:
+            messages.success(request, _("The report has been created."))
+            return redirect("community:report_edit", year=report.year)
+    page = paginate(request, reports_for_editors(), per_page=25)
+    return render(
+        request,
+        "community/reports/editor_list.html",
+        {"page": page, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _editor_context(report: AnnualReport) -> dict[str, Any]:
+    document = report_document(report)
+    return {
+        "report": report,
+        "sections": _sections(report),
+        "figures": present(report.snapshot) if report.snapshot else None,
+        "document": document,
+        "pdf_current": pdf_is_current(report, document),
+    }
+
+
+@editor_required
+def editor_detail(request: HttpRequest, year: int) -> HttpResponse:
+    report = _draft_or_404(year)
+    context = _editor_context(report)
+    context["can_publish"] = can_publish_reports(request.user)
+    return render(request, "community/reports/editor_detail.html", context)
+
+
+@editor_required
+def section_edit(request: HttpRequest, year: int, pk: int | None = None) -> HttpResponse:
+    report = _draft_or_404(year)
+    section = None
+    if pk is not None:
+        section = ReportSection.objects.filter(report=report, pk=pk).first()
+        if section is None:
+            raise Http404
+    initial = (
+        {"title": section.title, "body": section.body, "position": section.position}
+        if section
+        else None
+    )
+    form = SectionForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.report_section_save(
+                report=report,
+                section=section,
+                by=request.user,
+                title=data["title"],
+                body=data["body"],
+                position=data["position"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, _("The section has been saved."))
+            return redirect("community:report_edit", year=report.year)
+    preview = render_markdown(
+        form.data.get("body", "") if form.is_bound else (section.body if section else "")
+    )
+    return render(
+        request,
+        "community/reports/section_form.html",
+        {"report": report, "section": section, "form": form, "preview": preview},
+        status=400 if form.errors else 200,
+    )
+
+
+def _step(
+    request: HttpRequest, report: AnnualReport, action: Callable[[], Any], done: str
+) -> HttpResponse:
+    try:
+        action()
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, done)
+    return redirect("community:report_edit", year=report.year)
+
+
+@require_POST
+@editor_required
+def section_delete(request: HttpRequest, year: int, pk: int) -> HttpResponse:
+    report = _draft_or_404(year)
+    section = ReportSection.objects.filter(report=report, pk=pk).first()
+    if section is None:
+        raise Http404
+    return _step(
+        request,
+        report,
+        lambda: services.report_section_delete(section=section, by=request.user),
+        _("The section has been deleted."),
+    )
+
+
+@require_POST
+@editor_required
+def snapshot(request: HttpRequest, year: int) -> HttpResponse:
+    report = _draft_or_404(year)
+    return _step(
+        request,
+        report,
+        lambda: services.report_snapshot_take(report=report, by=request.user),
+        _("The figures have been taken and frozen."),
+    )
+
+
+@require_POST
+@editor_required
+def render_pdf(request: HttpRequest, year: int) -> HttpResponse:
+    report = _draft_or_404(year)
+    return _step(
+        request,
+        report,
+        lambda: services.report_render(
+            report=report, by=request.user, language=get_language() or "en"
+        ),
+        _("The PDF is being produced."),
+    )
+
+
+@require_POST
+@editor_required
+def publish(request: HttpRequest, year: int) -> HttpResponse:
+    report = _draft_or_404(year)
+    try:
+        services.report_publish(report=report, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("community:report_edit", year=report.year)
+    messages.success(request, _("The report is published."))
+    return redirect("community:report", year=report.year)
+
+
+@editor_required
+def pdf_status(request: HttpRequest, year: int) -> HttpResponse:
+    """The PDF's state: the partial for htmx polling, else the editor page itself."""
+    report = _draft_or_404(year)
+    if not getattr(request, "htmx", False):
+        return redirect("community:report_edit", year=report.year)
+    return render(request, "community/reports/_pdf_status.html", _editor_context(report))
+
+
+@editor_required
+def editor_pdf(request: HttpRequest, year: int) -> HttpResponseBase:
+    report = _draft_or_404(year)
+    response = _pdf_response(report_document(report))
+    response["Cache-Control"] = "private, no-store"
+    return response
