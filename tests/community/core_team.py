@@ -11,7 +11,7 @@ import pytest
 from community import services
 from tests.community.conftest import at_phase
 
-__all__ = ["core_team", "stranger", "stranger_org"]
+__all__ = ["core_team", "pdftotext_path", "stranger", "stranger_org"]
 
 
 @pytest.fixture
@@ -47,3 +47,13 @@ def stranger_org(stranger):
     from cpo_portal.tenancy.services import organization_create
 
     return organization_create(by=stranger, legal_name="Stranger Ltd", country="FR")
+
+
+@pytest.fixture
+def pdftotext_path():
+    import shutil
+
+    path = shutil.which("pdftotext")
+    if path is None:
+        pytest.skip("pdftotext is missing (apt install poppler-utils)")
+    return path

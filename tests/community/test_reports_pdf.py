@@ -1,0 +1,53 @@
+"""The annual report PDF is real text: poppler's pdftotext reads the year, the sections
+and the figures back, and nothing of a hostile section survives."""
+
+import subprocess
+
+import pytest
+from django.utils import timezone
+
+from community import services
+from cpo_portal.documents.models import DocumentStatus
+from cpo_portal.documents.services import document_render
+from tests.community.core_team import *  # noqa: F403
+
+YEAR = timezone.now().year
+
+
+def pdf_text(pdftotext, document) -> str:
+    with document.file.open("rb") as fh:
+        pdf = fh.read()
+    assert pdf.startswith(b"%PDF")
+    result = subprocess.run(
+        [pdftotext, "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
+    )
+    return " ".join(result.stdout.decode().split())
+
+
+@pytest.mark.django_db
+def test_report_pdf_contains_the_year_sections_and_figures(
+    core_team, gamma_member, alice, pdftotext_path
+):
+    report = services.report_create(year=YEAR, by=alice)
+    section = report.sections.first()
+    services.report_section_save(
+        report=report,
+        section=section,
+        by=alice,
+        title="Foreword",
+        body="A **good** year. <script>document.write('INJECTED')</script>",
+    )
+    services.report_snapshot_take(report=report, by=alice)
+    requested = services.report_render(report=report, by=alice)
+    document = document_render(document_id=requested.pk)
+    assert document.status == DocumentStatus.READY, document.last_error
+
+    text = pdf_text(pdftotext_path, document)
+    assert f"CPO annual report {YEAR}" in text
+    assert "Foreword" in text and "A good year." in text
+    assert "INJECTED" not in text
+    # Three community member organizations (Alpha, Beta: IT vendors; Gamma: IT customer),
+    # written in the community table and at the end of its chart's bars.
+    assert "Community members per group" in text or "Member organizations" in text
+    assert "Turnout: 1 of 2 member organizations voted (50.0 %)" in text
+    assert "Alice Owner" in text
