@@ -220,6 +220,9 @@ MATRIX = {
     "community:org_ballot": (302, 404, 403, 404),
     # Conference registration (there is no conference of year 1).
     "community:org_register": (302, 404, 404, 404),
+    # Proposals (Alpha is no community member: the pages explain why there is no form).
+    "community:org_proposals": (302, 404, 200, 200),
+    "community:org_proposal_submit": (302, 404, 200, 200),
     # Certification: a draft application of Alpha (not a signee); members read, admins act.
     "certification:applications": (302, 404, 200, 200),
     "certification:application_new": (302, 404, 403, 200),

@@ -71,6 +71,10 @@ def test_visitors_are_asked_to_sign_in_for_the_editor(client, report):
     for url in gets:
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response.url
+    for url in posts:
+        response = client.post(url)
+        assert response.status_code == 302 and "/accounts/login/" in response.url
+    assert AnnualReport.objects.get().snapshot is None
 
 
 def test_an_unpublished_report_is_not_public(client, report, alice):
