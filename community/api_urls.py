@@ -7,6 +7,7 @@ from django.urls import URLPattern, path
 
 from . import api_elections as elections
 from . import api_membership as membership
+from . import api_proposals as proposals
 
 E = "elections/<int:year>/"
 ORG = "organizations/<slug:org_slug>/"
@@ -47,4 +48,14 @@ urlpatterns: list[URLPattern] = [
         name="community-nominations",
     ),
     path(f"{ORG}{E}ballot/", elections.BallotView.as_view(), name="community-ballot"),
+    # Proposals for the CPO and the annual reports.
+    path("proposals/", proposals.ProposalListView.as_view(), name="community-proposals"),
+    path("proposals/<int:id>/", proposals.ProposalDetailView.as_view(), name="community-proposal"),
+    path(
+        f"{ORG}proposals/",
+        proposals.OrganizationProposalsView.as_view(),
+        name="community-org-proposals",
+    ),
+    path("reports/", proposals.ReportListView.as_view(), name="community-reports"),
+    path("reports/<int:year>/", proposals.ReportDetailView.as_view(), name="community-report"),
 ]

@@ -346,6 +346,8 @@ SPECTACULAR_SETTINGS = {
         "RecommendationEnum": "certification.models.Recommendation",
         "SelfStatusEnum": "certification.models.SelfStatus",
         "CertificateStatusEnum": "certification.models.CertificateStatus",
+        "ProposalStatusEnum": "community.models.ProposalStatus",
+        "ProposalKindEnum": "community.models.ProposalKind",
     },
 }
 
