@@ -145,7 +145,8 @@ class ReportDetailOutput(ReportOutput):
 
     @extend_schema_field(SectionOutput(many=True))
     def get_sections(self, report: AnnualReport) -> Any:
-        return SectionOutput(report.sections.order_by("position", "pk"), many=True).data
+        sections = report.sections.exclude(body="").order_by("position", "pk")
+        return SectionOutput(sections, many=True).data
 
     def _document(self, report: AnnualReport) -> Any:
         document = self.context.get("document")

@@ -19,30 +19,33 @@ def _e(value: object) -> str:
 
 
 def _nice_max(value: float) -> int:
-    """A round upper bound for the axis (1, 2, 5 × 10^n)."""
+    """A round upper bound for the axis: the value rounded up at its leading digit."""
     if value <= 0:
         return 1
-    step = 1
-    while True:
-        for factor in (1, 2, 5):
-            if step * factor >= value:
-                return step * factor
-        step *= 10
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    return int(-(-value // magnitude) * magnitude)
+
+
+def _label_width(labels: Sequence[str]) -> int:
+    """Room for the longest label (about 6.8 px a character at 12 px), within bounds."""
+    longest = max((len(label) for label in labels), default=0)
+    return max(90, min(280, int(longest * 6.8) + 12))
 
 
 def bar_chart(
     items: Sequence[tuple[str, int]],
     *,
     title: str,
-    width: int = 480,
+    plot_width: int = 250,
     bar_height: int = 22,
-    label_width: int = 170,
 ) -> SafeString:
     """Horizontal bars, one per (label, value); values are written at the end of each bar."""
+    label_width = _label_width([str(label) for label, _v in items])
+    width = label_width + plot_width + 60
     gap = 8
     top = 8
     height = top + len(items) * (bar_height + gap) + 4
-    plot = width - label_width - 60
+    plot = plot_width
     top_value = _nice_max(max((v for _l, v in items), default=0))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '

@@ -19,6 +19,7 @@ def _report_context(document: Document) -> dict[str, Any]:
     sections = [
         {"title": s.title, "html": render_markdown(s.body)}
         for s in report.sections.order_by("position", "pk")
+        if s.body.strip()  # an empty draft section is not printed
     ]
     # The figures come from the frozen snapshot only: every rendering shows the same.
     return {

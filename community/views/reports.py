@@ -69,10 +69,11 @@ def _pdf_response(document: Any) -> HttpResponseBase:
     return response
 
 
-def _sections(report: AnnualReport) -> list[dict[str, Any]]:
+def _sections(report: AnnualReport, *, skip_empty: bool = False) -> list[dict[str, Any]]:
     return [
         {"section": s, "title": s.title, "html": render_markdown(s.body)}
         for s in report.sections.order_by("position", "pk")
+        if not skip_empty or s.body.strip()
     ]
 
 
@@ -94,7 +95,7 @@ def public_report(request: HttpRequest, year: int) -> HttpResponse:
         "community/reports/public_report.html",
         {
             "report": report,
-            "sections": _sections(report),
+            "sections": _sections(report, skip_empty=True),
             "figures": present(report.snapshot) if report.snapshot else None,
             "document": document if document and document.is_ready else None,
         },
