@@ -2,6 +2,7 @@
 the community app counts certificates without importing certification."""
 
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, Q
 from django_scopes import scopes_disabled
@@ -16,7 +17,7 @@ def certificate_figures(*, year: int, on: date) -> dict[str, dict[str, int]]:
     """Per kind: issued in `year` and ever, and the effective status on `on` (one query)."""
     past = Q(status__in=LIVE, valid_until__lt=on)
     with scopes_disabled():
-        rows = (
+        rows: Any = (
             Certificate.objects.order_by()
             .values("kind")
             .annotate(
@@ -28,4 +29,6 @@ def certificate_figures(*, year: int, on: date) -> dict[str, dict[str, int]]:
                 expired=Count("pk", filter=Q(status=C.EXPIRED) | past),
             )
         )
-        return {row.pop("kind"): row for row in rows}
+        return {
+            str(row["kind"]): {k: int(v) for k, v in row.items() if k != "kind"} for row in rows
+        }

@@ -231,8 +231,8 @@ class OrganizationProposalsView(APIView):
                 rationale=data.validated_data["rationale"],
                 criteria=criteria,
             )
-        proposal = public_proposal(proposal.pk)
-        return Response(ProposalDetailOutput(proposal).data, status=status.HTTP_201_CREATED)
+        output = ProposalDetailOutput(public_proposal(proposal.pk))
+        return Response(output.data, status=status.HTTP_201_CREATED)
 
 
 class ReportListView(generics.ListAPIView):

@@ -50,13 +50,15 @@ def latest_certificates(limit: int) -> list[SealLike]:
 
 CertificateFigures = Callable[..., dict[str, dict[str, int]]]
 
+_figures_registry: dict[str, CertificateFigures] = {}
+
 
 def register_certificate_figures(provider: CertificateFigures) -> None:
     """Called once by the app that issues certificates (a second call replaces the first)."""
-    _registry["certificate_figures"] = provider
+    _figures_registry["certificate_figures"] = provider
 
 
 def certificate_figures(*, year: int, on: Any) -> dict[str, dict[str, int]] | None:
     """Certificates per kind for the report of `year`, status as `on`; None: none registered."""
-    provider = _registry.get("certificate_figures")
+    provider = _figures_registry.get("certificate_figures")
     return dict(provider(year=year, on=on)) if provider else None

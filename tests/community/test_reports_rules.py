@@ -331,7 +331,7 @@ def test_figures_are_presented_from_the_snapshot_alone(known_dataset, django_ass
 def test_without_a_certificate_provider_the_figures_say_so(known_dataset, monkeypatch):
     from signees import extensions
 
-    monkeypatch.delitem(extensions._registry, "certificate_figures")
+    monkeypatch.delitem(extensions._figures_registry, "certificate_figures")
     snapshot = take_snapshot(YEAR)
     assert snapshot["certificates"] == {"available": False, "by_kind": {}}
     assert present(snapshot)["certificates"]["rows"] == []

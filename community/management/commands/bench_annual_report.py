@@ -283,10 +283,11 @@ class Command(BaseCommand):
                     raise CommandError(f"render failed: {document.last_error}")
                 stored.append(str(result.file.name))
                 report.refresh_from_db()
+                snapshot: dict[str, Any] = report.snapshot or {}
                 summary["pdf_bytes"] = result.size
-                summary["snapshot_signees"] = report.snapshot["signees"]["total"]
+                summary["snapshot_signees"] = snapshot["signees"]["total"]
                 summary["snapshot_certificates"] = sum(
-                    k["issued_total"] for k in report.snapshot["certificates"]["by_kind"].values()
+                    k["issued_total"] for k in snapshot["certificates"]["by_kind"].values()
                 )
                 summary["snapshot_plus_render_s"] = round(
                     summary["snapshot_s"] + summary["render_s"], 3
