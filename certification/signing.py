@@ -12,6 +12,8 @@ There is no timestamp: the portal runs without network access to a time-stamping
 authority, so the signing time is the (signed) claim of the portal's own clock.
 """
 
+import asyncio
+import concurrent.futures
 import contextlib
 import datetime
 import functools
@@ -20,13 +22,16 @@ import tempfile
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+T = TypeVar("T")
 
 SIGNATURE_FIELD = "CPOCertificateSignature"
 SELF_SIGNED_FILE = "self-signed.pem"  # key + certificate: private
@@ -261,9 +266,25 @@ def sign_pdf(pdf: bytes, *, reason: str, location: str = "") -> bytes:
         location=location,
         name="CPO Portal / CPO office",
     )
-    writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    output = signers.sign_pdf(writer, meta, signer=the_signer)
-    return output.getvalue()
+    def sign() -> bytes:
+        writer = IncrementalPdfFileWriter(BytesIO(pdf))
+        return signers.sign_pdf(writer, meta, signer=the_signer).getvalue()
+
+    return run_outside_event_loop(sign)
+
+
+def run_outside_event_loop(fn: Callable[[], T]) -> T:
+    """Call `fn` here, or in a short-lived thread when this thread already runs an event loop.
+
+    pyHanko's synchronous API calls `asyncio.run()`, which refuses to start inside a running
+    loop (an ASGI worker, a greenlet-driven browser session in the same process).
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn).result()
 
 
 def sign_certificate_pdf(document: Any, pdf: bytes) -> bytes:

@@ -157,7 +157,6 @@ def test_qr_matrix_is_segnos_encoding_of_the_url(certificate):
 def test_signature_validates_with_pyhanko(rendered):
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.fields import MDPPerm
-    from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
@@ -169,27 +168,26 @@ def test_signature_validates_with_pyhanko(rendered):
     assert embedded.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
     assert embedded.docmdp_level == MDPPerm.NO_CHANGES  # a certification signature
     trusted = signing.signer().signing_cert
-    status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[trusted]))
+    status = _validate_signature(embedded, ValidationContext(trust_roots=[trusted]))
     assert status.intact and status.valid and status.trusted, status.pretty_print_details()
     assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     assert status.docmdp_ok
     assert status.signing_cert.dump() == trusted.dump()  # the certificate is embedded
     assert status.md_algorithm == "sha256"
     # Not trusted by anyone else: a fresh context without the portal's root says so.
-    untrusted = validate_pdf_signature(embedded, ValidationContext(trust_roots=[]))
+    untrusted = _validate_signature(embedded, ValidationContext(trust_roots=[]))
     assert untrusted.intact and untrusted.valid and not untrusted.trusted
 
 
 def test_a_changed_byte_breaks_the_signature(rendered):
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
     _, pdf = rendered
     holder_offset = pdf.index(b"/Title")
     tampered = pdf[:holder_offset] + b"/Titlf" + pdf[holder_offset + 6 :]
     embedded = PdfFileReader(io.BytesIO(tampered)).embedded_signatures[0]
-    status = validate_pdf_signature(
+    status = _validate_signature(
         embedded, ValidationContext(trust_roots=[signing.signer().signing_cert])
     )
     assert not status.intact
@@ -271,15 +269,21 @@ def _key_and_certificate(common_name):
     return key, cert
 
 
+def _validate_signature(embedded, context):
+    """pyHanko's synchronous validation, safe while a browser test's event loop runs."""
+    from pyhanko.sign.validation import validate_pdf_signature
+
+    return signing.run_outside_event_loop(lambda: validate_pdf_signature(embedded, context))
+
+
 def _validate(pdf, trusted_der):
     from asn1crypto import x509 as asn1_x509
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
     embedded = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
     root = asn1_x509.Certificate.load(trusted_der)
-    return validate_pdf_signature(embedded, ValidationContext(trust_roots=[root]))
+    return _validate_signature(embedded, ValidationContext(trust_roots=[root]))
 
 
 def _plain_pdf():
@@ -367,3 +371,16 @@ def test_a_long_scope_moves_to_an_annex_page_per_language(certificate):
     assert pages[1].count("Development and support of PLM software.") == 121
     assert "Deutsch" in pages[3] and certificate.number in pages[3]
     assert A4_LANDSCAPE.search(pdf_info(pdf))
+
+
+def test_signing_works_inside_a_running_event_loop():
+    """An ASGI worker or a browser session in the same thread already runs a loop."""
+    import asyncio
+
+    async def inside_a_loop():
+        return signing.sign_pdf(_plain_pdf(), reason="inside a loop")
+
+    signed = asyncio.run(inside_a_loop())
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    assert len(PdfFileReader(io.BytesIO(signed)).embedded_signatures) == 1
