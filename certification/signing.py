@@ -19,10 +19,10 @@ import datetime
 import functools
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -266,6 +266,7 @@ def sign_pdf(pdf: bytes, *, reason: str, location: str = "") -> bytes:
         location=location,
         name="CPO Portal / CPO office",
     )
+
     def sign() -> bytes:
         writer = IncrementalPdfFileWriter(BytesIO(pdf))
         return signers.sign_pdf(writer, meta, signer=the_signer).getvalue()
