@@ -86,13 +86,19 @@ def _vote(election: Election, members: list[tuple[Any, Any]], candidates: list[C
 
 def _elections(ctx: Any, members: list[tuple[Any, Any]]) -> None:
     now = timezone.now()
-    windows = {
-        "nomination_opens": now - timedelta(hours=1),
-        "nomination_closes": now + timedelta(days=1),
-        "voting_opens": now + timedelta(days=2),
-        "voting_closes": now + timedelta(days=9),
-    }
-    last = services.election_create(year=now.year - 1, title="", by=ctx.office, **windows)
+
+    def create(year: int) -> Election:
+        return services.election_create(
+            year=year,
+            title="",
+            nomination_opens=now - timedelta(hours=1),
+            nomination_closes=now + timedelta(days=1),
+            voting_opens=now + timedelta(days=2),
+            voting_closes=now + timedelta(days=9),
+            by=ctx.office,
+        )
+
+    last = create(now.year - 1)
     candidates = _nominate_all(last, members)
     _move_windows(last, voting_open=True)
     _vote(last, members, candidates)
@@ -100,7 +106,7 @@ def _elections(ctx: Any, members: list[tuple[Any, Any]]) -> None:
     services.election_tally(election=last, by=ctx.office)
     services.results_publish(election=last, by=ctx.office)
 
-    current = services.election_create(year=now.year, title="", by=ctx.office, **windows)
+    current = create(now.year)
     candidates = _nominate_all(current, members)
     _move_windows(current, voting_open=True)
     _vote(current, members[:2], candidates)
