@@ -37,8 +37,12 @@ run: setup  ## serve the portal on http://127.0.0.1:8000 (SQLite, in-process tas
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	DEBUG=true $(MANAGE) runserver $(HOST):$(PORT)
 
+# One pytest-xdist worker per core, at most six (each takes a broker and a cache database
+# of its own on Redis, see tests/conftest.py). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ "$$n" -gt 6 ] && n=6; echo $$n)
+
 test: venv messages  ## run the whole test suite
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: venv  ## ruff (format check + lint) and mypy
 	$(VENV)/bin/ruff format --check .

@@ -128,7 +128,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, sessions, broker ---------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 
 
 def _redis_database(url: str, number: int) -> str:
@@ -139,6 +138,18 @@ def _redis_database(url: str, number: int) -> str:
     return urlunsplit(parts._replace(path=f"/{number}"))
 
 
+REDIS_CACHE_DB = env.int("REDIS_CACHE_DB", default=1)
+_TEST_WORKER = env.str("PYTEST_XDIST_WORKER", default="")
+if TESTING and REDIS_URL and _TEST_WORKER.startswith("gw"):
+    # Parallel test processes share one Redis server: each takes a broker and a cache
+    # database of its own, so one process's cache.clear() or queue purge, or its Celery
+    # worker taking another's messages, cannot break the tests of another.
+    _base = 2 + 2 * int(_TEST_WORKER.removeprefix("gw"))
+    REDIS_URL = _redis_database(REDIS_URL, _base)
+    REDIS_CACHE_DB = _base + 1
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+
+
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -146,7 +157,7 @@ if REDIS_URL:
             # The cache lives in its own database: clearing it must never drop the queue.
             "LOCATION": env.str(
                 "REDIS_CACHE_URL",
-                default=_redis_database(REDIS_URL, env.int("REDIS_CACHE_DB", default=1)),
+                default=_redis_database(REDIS_URL, REDIS_CACHE_DB),
             ),
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="cpo"),
         }

@@ -36,13 +36,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         report.outcome = "failed"
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_make_collect_report(collector: pytest.Collector):
-    outcome = yield
-    report = outcome.get_result()
-    if report.skipped and ci_forbids_skips():
-        skipped = collector.config.stash.setdefault(_skipped_modules, [])
-        skipped.append((report.nodeid, _reason(report.longrepr)))
+_configs: list[pytest.Config] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _configs.append(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _configs.remove(config)
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    # Called in a plain run and, under pytest-xdist, in the controller for every skipped
+    # or failed collection of a worker, so the summary and the exit status see it there.
+    if report.skipped and ci_forbids_skips() and _configs:
+        skipped = _configs[-1].stash.setdefault(_skipped_modules, [])
+        if (report.nodeid, _reason(report.longrepr)) not in skipped:
+            skipped.append((report.nodeid, _reason(report.longrepr)))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

@@ -86,3 +86,18 @@ def test_only_skips_make_the_run_fail(pytester, monkeypatch):
     result = pytester.runpytest_subprocess("-p", "no:django", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     assert result.ret == pytest.ExitCode.OK
+
+
+def test_a_module_skip_fails_under_ci_with_parallel_workers(pytester, monkeypatch):
+    """`make test` runs the suite on pytest-xdist workers; a module skipped while a worker
+    imports it still fails the run, reported by the controller."""
+    monkeypatch.setenv("PYTHONPATH", str(PROJECT))
+    monkeypatch.setenv("CI", "true")
+    pytester.makeconftest('pytest_plugins = ["tests.ci_plugin"]')
+    pytester.makepyfile(test_fine="def test_ok():\n    pass\n", test_module_skip=INNER_MODULE_SKIP)
+    result = pytester.runpytest_subprocess("-p", "no:django", "-p", "no:cacheprovider", "-n", "2")
+
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        ["*skipped under CI=true: *a_module_that_is_not_installed_anywhere*"]
+    )

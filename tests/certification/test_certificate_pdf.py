@@ -376,11 +376,18 @@ def test_a_long_scope_moves_to_an_annex_page_per_language(certificate):
 def test_signing_works_inside_a_running_event_loop():
     """An ASGI worker or a browser session in the same thread already runs a loop."""
     import asyncio
+    import threading
 
     async def inside_a_loop():
         return signing.sign_pdf(_plain_pdf(), reason="inside a loop")
 
-    signed = asyncio.run(inside_a_loop())
+    # A thread of its own: the test thread may already be inside a loop (the browser
+    # tests' Playwright session), where asyncio.run() itself refuses to start.
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(pdf=asyncio.run(inside_a_loop())))
+    thread.start()
+    thread.join()
+    signed = result["pdf"]
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     assert len(PdfFileReader(io.BytesIO(signed)).embedded_signatures) == 1

@@ -114,18 +114,25 @@ class WorkerProcess:
             return conn.default_channel.queue_declare(queue=queue).message_count
 
     def tasks_received(self, name: str = RENDER_TASK) -> int:
-        """How many `name` tasks the worker has taken so far (its own counter)."""
+        """How many `name` tasks the (idle) worker has taken so far (its own counter)."""
+        deadline = time.monotonic() + 20.0
+        while (count := self._tasks_received_or_busy(name)) is None:
+            if time.monotonic() > deadline:
+                pytest.fail(f"the Celery worker did not answer `inspect stats`:\n{self.log_tail()}")
+        return count
+
+    def _tasks_received_or_busy(self, name: str) -> int | None:
         self.check_alive()
-        replies = celery_app.control.inspect(destination=[self.nodename], timeout=5.0).stats()
+        replies = celery_app.control.inspect(destination=[self.nodename], timeout=2.0).stats()
         if not replies or self.nodename not in replies:
-            pytest.fail(f"the Celery worker did not answer `inspect stats`:\n{self.log_tail()}")
+            return None  # the solo pool is inside a task and answers afterwards
         return int(replies[self.nodename]["total"].get(name, 0))
 
-    def wait_for_tasks(self, count: int, name: str = RENDER_TASK, timeout: float = 30.0) -> None:
+    def wait_for_tasks(self, count: int, name: str = RENDER_TASK, timeout: float = 60.0) -> None:
         # The solo pool answers remote control only between tasks, so once the counter
-        # shows the task it has also finished running.
+        # shows the task it has also finished running; no answer means it is still busy.
         deadline = time.monotonic() + timeout
-        while self.tasks_received(name) < count:
+        while (self._tasks_received_or_busy(name) or 0) < count:
             if time.monotonic() > deadline:
                 pytest.fail(f"the worker did not run {name} {count} times:\n{self.log_tail()}")
             time.sleep(0.2)
