@@ -107,10 +107,11 @@ def test_embedded_default_is_sqlite_locmem_and_eager():
 def test_redis_url_switches_cache_sessions_and_broker_to_redis():
     url = "redis://redis.internal:6379/0"
     values = _settings(CPO_TESTING="true", REDIS_URL=url)
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "cpo_portal.cache.ResilientRedisCache"
     # Same server, its own database: clearing the cache never touches the queue.
     assert values["cache_location"] == "redis://redis.internal:6379/1"
-    assert values["session_engine"] == "django.contrib.sessions.backends.cache"
+    # Sessions are kept in the database as well: a Redis outage signs nobody out.
+    assert values["session_engine"] == "django.contrib.sessions.backends.cached_db"
     assert values["broker"] == url
     assert values["eager"] is False
 
