@@ -14,6 +14,13 @@ from django.utils.translation import gettext as _
 from cpo_portal.errors import DomainError
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+# Bounds for ZIP containers (DOCX, XLSX, ODT), read from the central directory alone so a
+# zip bomb is refused without inflating a byte. Real office files stay far below them:
+# their XML compresses about 10:1, and a document has tens to hundreds of parts.
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
+MAX_ZIP_RATIO = 100
+MAX_ZIP_MEMBERS = 2000
+NESTED_ARCHIVES = (".zip", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".tar", ".jar")
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,10 @@ def _zip_type(stream: IO[bytes]) -> FileType | None:
         with zipfile.ZipFile(stream) as archive:
             names = set(archive.namelist())
             if "mimetype" in names:
-                if archive.read("mimetype")[:100].strip() == ODT.content_type.encode():
+                # A bounded read: the member may claim to be small and inflate to gigabytes.
+                with archive.open("mimetype") as member:
+                    mimetype = member.read(100)
+                if mimetype.strip() == ODT.content_type.encode():
                     return ODT
                 return None
             if "[Content_Types].xml" in names:
@@ -77,6 +87,28 @@ def sniff(stream: IO[bytes]) -> FileType | None:
     return None
 
 
+def check_zip_container(stream: IO[bytes], *, size: int) -> None:
+    """Refuse an archive that would expand too far, holds too many parts or nests archives."""
+    refused = DomainError(
+        _("The archive expands too far or holds too many parts to be accepted."), code="archive"
+    )
+    stream.seek(0)
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError):
+        return  # not a readable archive: sniffing refuses it as an unknown type
+    finally:
+        stream.seek(0)
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise refused
+    unzipped = sum(member.file_size for member in members)
+    if unzipped > MAX_UNZIPPED_BYTES or unzipped > MAX_ZIP_RATIO * max(size, 1):
+        raise refused
+    if any(member.filename.lower().endswith(NESTED_ARCHIVES) for member in members):
+        raise refused
+
+
 def check_upload(stream: IO[bytes], *, name: str, size: int | None) -> FileType:
     """Refuse what is too large, empty, of another type, or named as something it is not."""
     if size is None or size <= 0:
@@ -86,6 +118,9 @@ def check_upload(stream: IO[bytes], *, name: str, size: int | None) -> FileType:
             _("The file is larger than %(mb)d MB.") % {"mb": MAX_EVIDENCE_BYTES // (1024 * 1024)},
             code="too_large",
         )
+    stream.seek(0)
+    if stream.read(4) == b"PK\x03\x04":
+        check_zip_container(stream, size=size)
     found = sniff(stream)
     if found is None:
         raise DomainError(

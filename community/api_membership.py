@@ -11,7 +11,12 @@ from typing import Any
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -44,7 +49,7 @@ class MembershipOutput(serializers.Serializer):
         help_text="Days left when a verified membership ends within 30 days, else null."
     )
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_lapses_in_days(self, membership: Any) -> int | None:
         return lapse_warning(membership)
 
@@ -139,7 +144,13 @@ def _published(year: int | None = None) -> Conference:
 class CurrentConferenceView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: ConferenceOutput}, summary="The current published conference")
+    @extend_schema(
+        responses={
+            200: ConferenceOutput,
+            404: OpenApiResponse(description="No conference is published."),
+        },
+        summary="The current published conference",
+    )
     def get(self, request: Request) -> Response:
         conference = _published()
         return Response(ConferenceOutput(conference, context={"request": request}).data)

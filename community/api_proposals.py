@@ -29,6 +29,8 @@ from .selectors_proposals import ProposalFilter, comments_of, public_proposal, p
 from .selectors_reports import published_report, published_reports
 from .services.reports import report_document
 
+# Links to the portal's own pages are paths on this site, not absolute URIs.
+SITE_PATH = {"type": "string", "format": "uri-reference"}
 PROPOSAL_ID = OpenApiParameter(
     "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The proposal's id."
 )
@@ -64,7 +66,7 @@ class ProposalOutput(serializers.ModelSerializer):
             "url",
         ]
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(SITE_PATH)
     def get_url(self, proposal: Proposal) -> str:
         return reverse("community:proposal", args=[proposal.pk])
 
@@ -112,7 +114,7 @@ class ReportOutput(serializers.ModelSerializer):
         model = AnnualReport
         fields = ["year", "title", "published_at", "url"]
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(SITE_PATH)
     def get_url(self, report: AnnualReport) -> str:
         return reverse("community:report", args=[report.year])
 
@@ -152,7 +154,7 @@ class ReportDetailOutput(ReportOutput):
         document = self.context.get("document")
         return document if document is not None and document.is_ready else None
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field({**SITE_PATH, "nullable": True})
     def get_pdf_url(self, report: AnnualReport) -> str | None:
         if self._document(report) is None:
             return None

@@ -164,6 +164,16 @@ def _evidence_subject(
     return criterion_of_scheme(application, criterion_id), None
 
 
+def _shortened(name: str, limit: int) -> str:
+    """The name cut to `limit` characters, keeping its extension: the type check reads it."""
+    if len(name) <= limit:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        return name[:limit]
+    return f"{stem[: limit - len(extension) - 1]}.{extension}"
+
+
 @transaction.atomic
 def evidence_add_file(
     *,
@@ -179,7 +189,7 @@ def evidence_add_file(
     require_org_admin(application.organization, by)
     require_state(application, *EVIDENCE_STATES)
     criterion, finding = _evidence_subject(application, criterion_id=criterion_id, finding=finding)
-    name = (upload.name or "evidence").rsplit("/", 1)[-1][:200]
+    name = _shortened((upload.name or "evidence").rsplit("/", 1)[-1], 200)
     found = check_upload(upload, name=name, size=upload.size)
     digest = hashlib.sha256()
     for chunk in upload.chunks():

@@ -2,6 +2,9 @@
 
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from django_scopes import scope
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
@@ -81,3 +84,11 @@ class MemberListView(generics.ListAPIView):
         )
         with scope(organization=org):
             return members_of(org)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The site's 404: under /api/ in the API's JSON shape, since a path that matches no
+    route (a malformed id or slug) never reaches DRF; elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return page_not_found(request, exception)
