@@ -214,6 +214,8 @@ class ScoreView(APIView):
         },
     )
     def put(self, request: Request, id: int, criterion_id: int) -> Response:
+        # The assignment first: an unassigned auditor gets 404 whatever the input.
+        _audit(request, id)
         data = ScoreInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data

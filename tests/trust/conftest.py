@@ -1,0 +1,328 @@
+"""One populated portal for the permission matrix, built once per module.
+
+Alpha (alice owner, bob member) is an approved IT vendor signee and a community member: a
+published CPO Statement and a draft of the next one, an organizational certificate with its
+PDF, a product application in audit (evidence file, findings, a draft audit report PDF)
+with `lead` assigned (who declared a conflict with Beta) and `idle` qualified but not
+assigned. Beta (charlie) is the other
+organization. Gamma (dora) is a community member whose dora was elected to the Core Team in
+this year's published election, in which Alpha cast a ballot. There is a submitted
+proposal, a draft annual report, a published conference with Alpha's registration and a
+draft catalogue version.
+
+The world lives in a transaction that is rolled back at the end of the module; every test
+runs in a savepoint inside it. Work queued "on commit" (PDF rendering, e-mails) never runs:
+the PDFs are written directly.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+# The smallest file the upload check accepts as a PDF.
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@dataclass
+class World:
+    users: dict[str, Any] = field(default_factory=dict)
+    objects: dict[str, Any] = field(default_factory=dict)
+    media_root: str = ""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.objects[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _storage_settings(media_root: str) -> dict[str, Any]:
+    from django.conf import settings
+
+    return {
+        "MEDIA_ROOT": media_root,
+        "STORAGES": {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": media_root},
+            },
+        },
+        "CELERY_TASK_ALWAYS_EAGER": True,
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    }
+
+
+def _user(email: str, name: str, *, totp: bool = False) -> Any:
+    from tests.conftest import _activate_totp
+    from tests.factories import UserFactory
+
+    user = UserFactory(email=email, full_name=name)
+    return _activate_totp(user) if totp else user
+
+
+def _ready_pdf(document: Any, name: str) -> Any:
+    """A rendered document: the file is written directly (rendering is not under test)."""
+    with scopes_disabled():
+        document.file.save(name, ContentFile(PDF), save=False)
+        document.status = "ready"
+        document.size = len(PDF)
+        document.sha256 = hashlib.sha256(PDF).hexdigest()
+        document.rendered_at = timezone.now()
+        document.save()
+    return document
+
+
+def _people(world: World) -> None:
+    from django.contrib.auth.models import Group
+
+    from certification.services import auditor_qualifications_set
+    from cpo_portal.accounts.models import OFFICE_GROUP
+    from criteria.models import SchemeKind
+
+    u = world.users
+    u["alice"] = _user("alice@example.org", "Alice Owner")
+    u["bob"] = _user("bob@example.org", "Bob Member")
+    u["charlie"] = _user("charlie@example.org", "Charlie Outsider")
+    u["dora"] = _user("dora@example.org", "Dora Core Team")
+    u["office"] = _user("office@example.org", "Olga Office", totp=True)
+    u["office"].groups.add(Group.objects.get(name=OFFICE_GROUP))
+    u["lead"] = _user("lead@example.org", "Lea Lead Auditor", totp=True)
+    u["idle"] = _user("idle@example.org", "Ida Idle Auditor", totp=True)
+    from cpo_portal.accounts.models import Auditor
+
+    for key in ("lead", "idle"):
+        auditor = Auditor.objects.create(user=u[key], organisation_name="Audit Body")
+        auditor_qualifications_set(auditor=auditor, scheme_kinds=SchemeKind.values, by=u["office"])
+        world.objects[f"{key}_auditor"] = auditor
+
+
+def _organizations(world: World) -> None:
+    from cpo_portal.tenancy.models import Membership, Role
+    from cpo_portal.tenancy.services import invitation_create, organization_create
+    from tests.community.conftest import member
+    from tests.factories import MembershipFactory
+
+    u, o = world.users, world.objects
+    o["alpha"] = organization_create(by=u["alice"], legal_name="Alpha", country="DE")
+    MembershipFactory(organization=o["alpha"], user=u["bob"], role=Role.MEMBER)
+    o["beta"] = organization_create(by=u["charlie"], legal_name="Beta", country="FR")
+    o["gamma"] = organization_create(by=u["dora"], legal_name="Gamma Motors", country="IT")
+    o["alpha_membership"] = member(o["alpha"], u["alice"], u["office"])
+    o["beta_membership"] = member(o["beta"], u["charlie"], u["office"], group="it_customer")
+    o["gamma_membership"] = member(o["gamma"], u["dora"], u["office"], group="it_customer")
+    with scope(organization=o["alpha"]):
+        o["bob_membership"] = Membership.objects.get(user=u["bob"])
+    o["invitation"], o["invitation_token"] = invitation_create(
+        organization=o["alpha"], by=u["alice"], email="zoe@example.org"
+    )
+
+
+def _statements(world: World) -> None:
+    from signees.models import Signee
+    from signees.statements import statement_start_draft
+    from tests.signees.conftest import publish_statement
+
+    o = world.objects
+    with scopes_disabled():
+        o["alpha_signee"] = Signee.objects.select_related("catalogue_version").get(
+            organization=o["alpha"]
+        )
+    o["statement"] = publish_statement(o["alpha_signee"], o["alpha_signee"].catalogue_version)
+    o["statement_draft"] = statement_start_draft(signee=o["alpha_signee"], by=world.users["alice"])
+    o["statement_pdf"] = _ready_pdf(
+        _document("cpo_statement", o["statement"], o["alpha"], world), "statement.pdf"
+    )
+
+
+def _document(kind: str, owner: Any, organization: Any, world: World) -> Any:
+    from cpo_portal.documents.models import Document
+
+    with scopes_disabled():
+        return Document.objects.create(
+            kind=kind,
+            owner=owner,
+            organization=organization,
+            title=f"{kind} {owner.pk}",
+            status_changed_at=timezone.now(),
+        )
+
+
+def _certification(world: World) -> None:
+    from certification import services
+    from certification.models import Certificate, FindingKind
+    from cpo_portal.documents.models import Document
+    from criteria.models import AssessmentCriterion, SchemeKind
+    from tests.certification.conftest import answer_all, new_application
+    from tests.certification.lifecycle_fixtures import audit_to_report, decide
+
+    u, o = world.users, world.objects
+    organizational = audit_to_report(
+        new_application(o["alpha"], u["alice"]),
+        company_user=u["alice"],
+        auditor=o["lead_auditor"],
+        auditor_user=u["lead"],
+        office=u["office"],
+    )
+    decide(organizational, u["office"])
+    with scopes_disabled():
+        o["certificate"] = Certificate.objects.get(application=organizational)
+        o["certificate_pdf"] = _ready_pdf(
+            Document.objects.get(owner_id=str(o["certificate"].pk), kind="certificate"),
+            "certificate.pdf",
+        )
+    o["decided_application"] = organizational
+
+    application = new_application(o["alpha"], u["alice"], kind=SchemeKind.PRODUCT)
+    services.application_submit(application=application, by=u["alice"])
+    services.application_accept(application=application, by=u["office"])
+    o["assignment"] = services.auditor_assign(
+        application=application, auditor=o["lead_auditor"], role="lead", by=u["office"]
+    )
+    answer_all(application, u["alice"])
+    criterion = AssessmentCriterion.objects.filter(scheme_id=application.scheme_id).first()
+    o["criterion"] = criterion
+    o["evidence"] = services.evidence_add_file(
+        application=application,
+        upload=SimpleUploadedFile("handbook.pdf", PDF, content_type="application/pdf"),
+        criterion_id=criterion.pk,
+        by=u["alice"],
+    )
+    services.self_assessment_submit(application=application, by=u["alice"])
+    o["finding"] = services.finding_raise(
+        application=application,
+        kind=FindingKind.MINOR,
+        criterion_ids=[criterion.pk],
+        description="The interface documentation is a year old.",
+        by=u["lead"],
+    )
+    o["application"] = application
+    o["audit_report_pdf"] = _ready_pdf(
+        _document("audit_report", application, o["alpha"], world), "report.pdf"
+    )
+    from certification.models import AuditorConflict
+
+    o["conflict"] = AuditorConflict.objects.create(
+        auditor=o["lead_auditor"], organization=o["beta"], reason="Former employer"
+    )
+
+
+def _community(world: World) -> None:
+    from community import services
+    from community.models import ProposalKind
+    from tests.community.conftest import at_phase
+
+    u, o = world.users, world.objects
+    now = timezone.now()
+    day = timedelta(days=1)
+    election = services.election_create(
+        year=now.year,
+        title="",
+        nomination_opens=now - day,
+        nomination_closes=now + day,
+        voting_opens=now + 2 * day,
+        voting_closes=now + 3 * day,
+        by=u["office"],
+    )
+    candidate = services.candidate_nominate(
+        election=election,
+        nominating_organization=o["gamma"],
+        candidate_user=u["dora"],
+        candidate_organization=o["gamma"],
+        by=u["dora"],
+    )
+    services.candidate_answer(candidate=candidate, accept=True, by=u["dora"])
+    at_phase(election, "voting")
+    o["receipt"] = services.ballot_cast(
+        election=election,
+        organization=o["alpha"],
+        choices={"it_customer": [candidate.pk]},
+        by=u["alice"],
+    )
+    at_phase(election, "closed")
+    services.election_tally(election=election, by=u["office"])
+    services.results_publish(election=election, by=u["office"])
+    o["election"], o["candidate"] = election, candidate
+
+    o["proposal"] = services.proposal_submit(
+        organization=o["alpha"],
+        by=u["alice"],
+        kind=ProposalKind.values[0],
+        title="A criterion on data export",
+        rationale="Customers ask for it.",
+    )
+    o["report"] = services.report_create(year=now.year, by=u["dora"])
+    o["report_section"] = o["report"].sections.order_by("position").first()
+    conference = services.conference_save(
+        by=u["office"],
+        year=now.year,
+        title="CPO Conference",
+        starts_on=(now + 30 * day).date(),
+        ends_on=(now + 31 * day).date(),
+        venue="Darmstadt",
+        capacity=50,
+        registration_opens=now - day,
+        registration_closes=now + 20 * day,
+    )
+    o["conference"] = services.conference_publish(conference=conference, by=u["office"])
+    o["registration"] = services.registration_create(
+        conference=o["conference"],
+        organization=o["alpha"],
+        attendee_name="Alice Owner",
+        attendee_email="alice@example.org",
+        by=u["alice"],
+    )
+
+
+def _catalogue(world: World) -> None:
+    from criteria.demo import DEMO_CATALOGUE
+    from criteria.interchange import parse
+    from criteria.services import catalogue_create_draft, catalogue_import
+
+    data = parse(DEMO_CATALOGUE.read_text(encoding="utf-8"), filename="demo.yaml")
+    version, _ = catalogue_import(data=data, by=None, publish=True)
+    world.objects["catalogue"] = version
+    world.objects["draft_catalogue"] = catalogue_create_draft(
+        source=version, code="draft-9", by=world.users["office"]
+    )
+
+
+def build_world(media_root: str) -> World:
+    world = World(media_root=media_root)
+    _people(world)
+    _catalogue(world)
+    _organizations(world)
+    _statements(world)
+    _certification(world)
+    _community(world)
+    return world
+
+
+@pytest.fixture(scope="module")
+def matrix_world(django_db_setup, django_db_blocker, tmp_path_factory):
+    media_root = str(tmp_path_factory.mktemp("matrix-media"))
+    with django_db_blocker.unblock(), override_settings(**_storage_settings(media_root)):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build_world(media_root)
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def matrix_media(_isolated_settings, settings, matrix_world):
+    """The files of the world stay readable in every test (the root conftest points
+    MEDIA_ROOT at a fresh folder per test)."""
+    for name, value in _storage_settings(matrix_world.media_root).items():
+        setattr(settings, name, value)
