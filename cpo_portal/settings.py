@@ -21,6 +21,8 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 TESTING = env.bool("CPO_TESTING", default=False)
+# The benchmark's trivial view (the ceiling of the stack); never on in production.
+BENCH_ENDPOINTS = env.bool("CPO_BENCH", default=False)
 # The embedded default is what `make run` serves: a developer laptop, never production.
 EMBEDDED = env.bool("CPO_EMBEDDED", default=DEBUG or TESTING)
 
@@ -69,15 +71,19 @@ INSTALLED_APPS = [
     "cpo_portal.tenancy",
     "cpo_portal.activity",
     "cpo_portal.documents",
+    "cpo_portal.backup",
     # Features
     "criteria",
     "signees",
     "community",
     "certification",
+    # `make bench`: the dataset command; its ceiling view is mounted only with CPO_BENCH.
+    "bench",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cpo_portal.security.ContentSecurityPolicyMiddleware",
     "cpo_portal.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -121,9 +127,18 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# A kept-alive connection that the server dropped (a restart, a failover) is replaced at
+# the start of the next request instead of failing that request with a 500.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+elif "postgresql" in DATABASES["default"]["ENGINE"]:
+    # An unreachable server fails a request (and /healthz) in seconds, not after the
+    # operating system's TCP timeout of minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, sessions, broker ---------------------------------------------------------
@@ -153,16 +168,21 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # A Redis outage turns into cache misses (cpo_portal/cache.py), not into 500s.
+            "BACKEND": "cpo_portal.cache.ResilientRedisCache",
             # The cache lives in its own database: clearing it must never drop the queue.
             "LOCATION": env.str(
                 "REDIS_CACHE_URL",
                 default=_redis_database(REDIS_URL, REDIS_CACHE_DB),
             ),
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="cpo"),
+            # Fail fast when Redis is unreachable: a request waits seconds at most.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    # Sessions are written to the database and read from Redis when it answers: a Redis
+    # restart signs nobody out, and an outage does not fail signed-in requests.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -323,7 +343,7 @@ REST_FRAMEWORK = {
         "anon": env.str("API_THROTTLE_ANON", default="120/min"),
         "user": env.str("API_THROTTLE_USER", default="600/min"),
     },
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "cpo_portal.api.schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "cpo_portal.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -384,14 +404,35 @@ CERTIFICATE_SIGNING_SELF_SIGNED_DIR = env.path(
 # --- Security ------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: pages hand the token to htmx in the markup.
+CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Sent by cpo_portal.security in every mode, so the browser tests run under the same
+# policy as production. Scripts and styles come only from our own static files: no inline
+# code, no eval (htmx is configured accordingly in base.html), nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+CONTENT_SECURITY_POLICY_REPORT_ONLY = env.bool("CONTENT_SECURITY_POLICY_REPORT_ONLY", default=False)
 if not EMBEDDED:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
@@ -405,5 +446,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs every layout step of every PDF at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

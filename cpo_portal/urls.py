@@ -1,5 +1,6 @@
 """Root URLconf: the only place where the floor and the feature apps meet."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -14,6 +15,8 @@ admin.site.site_title = "CPO Portal"
 admin.site.login = RedirectView.as_view(  # type: ignore[method-assign,assignment]
     pattern_name="account_login", query_string=True
 )
+
+handler404 = "cpo_portal.api.views.not_found"
 
 urlpatterns = [
     path("", home, name="home"),
@@ -35,3 +38,8 @@ urlpatterns = [
     path("", include("signees.urls")),
     path("", include("certification.urls")),
 ]
+
+if settings.BENCH_ENDPOINTS:
+    from bench.views import ceiling
+
+    urlpatterns.append(path("bench/ceiling", ceiling, name="bench_ceiling"))

@@ -1,0 +1,72 @@
+"""Auditors autosaving scores, for `make bench` (locust, headless).
+
+Every simulated user is one auditor of the dataset (its session cookie comes from the
+manifest named by BENCH_MANIFEST) and saves scores of its own audits one after the other,
+as htmx does: each save carries the version it last saw, so none conflicts.
+"""
+
+import itertools
+import json
+import os
+import re
+from pathlib import Path
+
+from locust import FastHttpUser, constant, task
+
+MANIFEST = json.loads(Path(os.environ["BENCH_MANIFEST"]).read_text(encoding="utf-8"))
+AUDITORS = itertools.cycle([a for a in MANIFEST["auditors"] if a["audits"]])
+CSRF_COOKIE = re.compile(r"csrftoken=([^;]+)")
+
+
+class Auditor(FastHttpUser):
+    wait_time = constant(0)
+
+    def on_start(self) -> None:
+        me = next(AUDITORS)
+        self.session_cookie = f"sessionid={me['session']}"
+        self.saves = itertools.cycle(
+            [
+                (audit, criterion)
+                for criterion, _v in MANIFEST["audit_criteria"]
+                for audit in me["audits"]
+            ]
+        )
+        self.versions = {
+            (audit, criterion): version
+            for criterion, version in MANIFEST["audit_criteria"]
+            for audit in me["audits"]
+        }
+        # The scoring page sets the CSRF cookie that every save must echo.
+        with self.client.get(
+            f"/audit/{me['audits'][0]}/",
+            headers={"Cookie": self.session_cookie},
+            name="/audit/[id]/ (page)",
+            catch_response=True,
+        ) as response:
+            match = CSRF_COOKIE.search(response.headers.get("Set-Cookie", ""))
+            if response.status_code != 200 or not match:
+                response.failure(f"no scoring page: {response.status_code}")
+                self.csrf = ""
+            else:
+                self.csrf = match.group(1)
+
+    @task
+    def autosave(self) -> None:
+        audit, criterion = next(self.saves)
+        version = self.versions[(audit, criterion)]
+        with self.client.post(
+            f"/audit/{audit}/scores/{criterion}/",
+            data={"rating": "fulfilled", "rationale": "", "version": str(version)},
+            headers={
+                "Cookie": f"{self.session_cookie}; csrftoken={self.csrf}",
+                "X-CSRFToken": self.csrf,
+                "HX-Request": "true",
+                "Referer": f"{self.host}/audit/{audit}/",
+            },
+            name="/audit/[id]/scores/[criterion]/ (autosave)",
+            catch_response=True,
+        ) as response:
+            if response.status_code == 200:
+                self.versions[(audit, criterion)] = version + 1
+            else:
+                response.failure(f"autosave answered {response.status_code}")
