@@ -53,8 +53,12 @@ fmt: venv  ## format the code
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+bench: venv messages  ## measure the portal under load at realistic scale (README, Benchmarks)
+	bash .ci/services.sh install-bench
+	bash .ci/services.sh run -- $(PY) -m bench.run $(BENCH_ARGS)
+
 ci:  ## what CI runs: system packages, PostgreSQL and Redis on loopback, the suite with CI=true
 	bash .ci/services.sh install
 	bash .ci/services.sh run -- $(MAKE) --no-print-directory lint test CI=true
 
-.PHONY: help venv messages setup run test lint fmt ci
+.PHONY: help venv messages setup run test lint fmt ci bench

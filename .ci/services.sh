@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System services for CI (and for anyone who wants the full suite locally).
 #   services.sh install          apt packages the suite needs
+#   services.sh install-bench    the same, and wrk for `make bench`
 #   services.sh run -- CMD...    start PostgreSQL and Redis on 127.0.0.1, run CMD with
 #                                DATABASE_URL / REDIS_URL set, stop what was started
 set -euo pipefail
@@ -16,7 +17,7 @@ DB_USER=cpo_portal
 DB_PASSWORD=cpo_portal_ci
 
 install() {
-  local need=()
+  local need=("$@")
   command -v redis-server >/dev/null || need+=(redis-server)
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v pdftotext >/dev/null || need+=(poppler-utils)
@@ -83,6 +84,7 @@ run() {
 
 case "${1:-}" in
   install) install ;;
+  install-bench) command -v wrk >/dev/null && install || install wrk ;;
   run) shift; run "$@" ;;
   *) echo "usage: $0 install | run -- CMD..." >&2; exit 2 ;;
 esac

@@ -312,6 +312,16 @@ STORAGES = {
     },
 }
 
+# --- Public pages --------------------------------------------------------------------
+# Visitors' browsers may keep a public page this long (Cache-Control: public, max-age) ...
+PUBLIC_MAX_AGE = env.int("PUBLIC_MAX_AGE", default=300)
+# ... and the server answers visitors from its page cache for at most this long; any
+# change made through the portal makes the cached pages stale at once (cpo_portal/pagecache).
+PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=300)
+# Verification lookups per client and minute (the QR code target, and the live badge).
+CERTIFICATE_VERIFY_RATE_LIMIT = env.int("CERTIFICATE_VERIFY_RATE_LIMIT", default=60)
+CERTIFICATE_BADGE_RATE_LIMIT = env.int("CERTIFICATE_BADGE_RATE_LIMIT", default=600)
+
 # --- Request limits ------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000

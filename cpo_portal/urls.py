@@ -3,7 +3,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
+from django.views.i18n import set_language
 
 from signees.views.public import home
 
@@ -23,7 +25,9 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("office/", views.office_home, name="office_home"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Choosing the display language needs no CSRF token: it changes nothing but a cookie,
+    # and a token in the language form of every page would keep visitors' pages uncached.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("accounts/", include("cpo_portal.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -4,20 +4,18 @@ Only published and retired versions are shown here. A draft is a 404 for everyon
 office included: the office previews drafts in its own pages, never under a public URL.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.cache import patch_cache_control
 from django.utils.text import format_lazy
 from django.utils.translation import get_language, get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
 
+from cpo_portal.pagecache import public_page
 from cpo_portal.pagination import paginate
 
 from . import selectors
@@ -33,32 +31,12 @@ from .models import (
     VersionStatus,
 )
 
-PUBLIC_MAX_AGE = 300
 # How binding an obligation is: a change upwards is what readers of a diff must not miss.
 OBLIGATION_RANK: dict[str, int] = {
     Obligation.MAY.value: 1,
     Obligation.SHOULD.value: 2,
     Obligation.SHALL.value: 3,
 }
-
-View = Callable[..., HttpResponse]
-
-
-def public_cache(view: View) -> View:
-    """Let browsers and shared caches keep a visitor's page for five minutes.
-
-    Only for visitors: a signed-in user's page carries their e-mail address in the header.
-    The response varies on Cookie and Accept-Language (session and locale middleware).
-    """
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not request.user.is_authenticated:
-            patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
-        return response
-
-    return wrapped
 
 
 def _version_context(
@@ -194,7 +172,7 @@ def _catalogue(
     )
 
 
-@public_cache
+@public_page
 def current_catalogue(request: HttpRequest) -> HttpResponse:
     version = selectors.current_published_version()
     if version is None:
@@ -206,12 +184,12 @@ def current_catalogue(request: HttpRequest) -> HttpResponse:
     return _catalogue(request, version, is_current=True)
 
 
-@public_cache
+@public_page
 def catalogue(request: HttpRequest, version: str) -> HttpResponse:
     return _catalogue(request, _version_or_404(version))
 
 
-@public_cache
+@public_page
 def versions(request: HttpRequest) -> HttpResponse:
     listed = selectors.public_versions().annotate(criteria_count=Count("criteria"))
     choices = list(selectors.public_versions().only("code", "status"))
@@ -252,7 +230,7 @@ def _verified_by(criterion: Criterion) -> list[SchemeMapping]:
     return list(groups.values())
 
 
-@public_cache
+@public_page
 def criterion(request: HttpRequest, version: str, code: str) -> HttpResponse:
     found = _version_or_404(version)
     item = selectors.criterion_of_version(found, code)
@@ -269,7 +247,7 @@ def criterion(request: HttpRequest, version: str, code: str) -> HttpResponse:
 # --- Schemes ---------------------------------------------------------------------------
 
 
-@public_cache
+@public_page
 def scheme(request: HttpRequest, version: str, kind: str) -> HttpResponse:
     found = _version_or_404(version)
     item = selectors.scheme_of_version(found, kind) if kind in SchemeKind.values else None
@@ -321,7 +299,7 @@ def _change_row(change: CriterionChange, active: str) -> ChangeRow:
     )
 
 
-@public_cache
+@public_page
 def diff(request: HttpRequest) -> HttpResponse:
     choices = list(selectors.public_versions())
     if not request.GET:

@@ -6,11 +6,13 @@ Public: /signees/ and /signees/<slug>/. For members of an organization:
 
 from django.urls import path
 
+from cpo_portal.pagecache import public_page
+
 from . import api, statement_api
 
 urlpatterns = [
-    path("signees/", api.SigneeListView.as_view(), name="signees"),
-    path("signees/<slug:slug>/", api.SigneeDetailView.as_view(), name="signee"),
+    path("signees/", public_page(api.SigneeListView.as_view()), name="signees"),
+    path("signees/<slug:slug>/", public_page(api.SigneeDetailView.as_view()), name="signee"),
     path(
         "organizations/<slug:org_slug>/signing/",
         api.OrganizationSigningView.as_view(),

@@ -49,6 +49,9 @@ def _isolated_settings(settings, tmp_path):
     # Tasks run in-process unless a test asks for the real worker (tests/integration), even
     # when REDIS_URL configures a broker.
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Tests change data with factories, which the page cache's invalidation (through the
+    # activity log) does not see; tests/test_pagecache.py switches it on.
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
     cache.clear()
     yield
     cache.clear()

@@ -38,6 +38,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from cpo_portal.pagecache import public_page
 from signees.models import SigneeGroup
 
 from .. import seal_selectors as selectors
@@ -508,6 +509,7 @@ def _query(request: HttpRequest) -> str:
     return f"?{encoded}" if encoded else ""
 
 
+@public_page
 def registry(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
     filters = form.filters()
@@ -657,6 +659,7 @@ class RegistryFeed(Feed):
 _feed = RegistryFeed()
 
 
+@public_page
 def registry_feed(request: HttpRequest) -> HttpResponse:
     response = _feed(request)
     _public_headers(request, response, private_ok=False)

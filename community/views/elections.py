@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cpo_portal.accounts.decorators import office_required
+from cpo_portal.pagecache import public_page
 from cpo_portal.pagination import paginate
 from cpo_portal.tenancy.decorators import org_admin_required
 from criteria.groups import SigneeGroup
@@ -390,6 +391,7 @@ def public_election(request: HttpRequest, year: int) -> HttpResponse:
     return render(request, "community/elections/public_election.html", context)
 
 
+@public_page
 def core_team(request: HttpRequest) -> HttpResponse:
     election, results = selectors.published_core_team()
     groups = _groups_of(results, election, key=lambda r: r.group) if election else []

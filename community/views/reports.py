@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cpo_portal.pagecache import public_page
 from cpo_portal.pagination import paginate
 
 from .. import services
@@ -80,11 +81,13 @@ def _sections(report: AnnualReport, *, skip_empty: bool = False) -> list[dict[st
 # --- The public -------------------------------------------------------------------------
 
 
+@public_page
 def public_archive(request: HttpRequest) -> HttpResponse:
     page = paginate(request, published_reports(), per_page=25)
     return render(request, "community/reports/public_archive.html", {"page": page})
 
 
+@public_page
 def public_report(request: HttpRequest, year: int) -> HttpResponse:
     report = published_report(year)
     if report is None:

@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from cpo_portal.pagecache import public_pages_changed
 from cpo_portal.tenancy.models import Organization
 
 from .models import ActivityEntry
@@ -32,4 +33,6 @@ def activity_record(
     # Not through the scoped manager's queryset: creating needs no scope, and services
     # may log for an organization other than the active scope (e.g. the office).
     entry.save(force_insert=True)
+    # Every state change writes an entry: public pages cached for visitors go stale.
+    public_pages_changed()
     return entry

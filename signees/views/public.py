@@ -6,8 +6,7 @@ signees. Visitors get cacheable pages; signed-in users never do (the header name
 
 import csv
 import json
-from collections.abc import Callable, Iterable, Iterator
-from functools import wraps
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django import forms
@@ -23,15 +22,15 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from cpo_portal.pagecache import public_page
 
 from .. import extensions, selectors
 from ..models import Signee, SigneeGroup, Statement, StatementKind
 
 PAGE_SIZE = 50
-PUBLIC_MAX_AGE = 300
 LATEST_ON_HOME = 5
 # Send the export in pieces of about this many characters, not one tiny piece per row.
 EXPORT_PIECE = 64 * 1024
@@ -63,25 +62,6 @@ SORT_CHOICES = [
     ("-since", gettext_lazy("Newest signees first")),
     ("since", gettext_lazy("Oldest signees first")),
 ]
-
-
-View = Callable[..., HttpResponseBase]
-
-
-def public_cache(view: View) -> View:
-    """Let browsers and shared caches keep a visitor's page or export for five minutes.
-
-    Only for visitors: a signed-in user's page carries their e-mail address in the header.
-    """
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not request.user.is_authenticated:
-            patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
-        return response
-
-    return wrapped
 
 
 class SigneeFilterForm(forms.Form):
@@ -190,7 +170,7 @@ def _page(request: HttpRequest, filters: selectors.SigneeFilter, counts: dict[st
     return paginator.get_page(request.GET.get("page"))
 
 
-@public_cache
+@public_page
 def signee_list(request: HttpRequest) -> HttpResponseBase:
     export = request.GET.get("format", "")
     if export in ("csv", "json"):
@@ -305,12 +285,12 @@ def _export(request: HttpRequest, kind: str) -> StreamingHttpResponse:
     return response
 
 
-@public_cache
+@public_page
 def export_csv(request: HttpRequest) -> HttpResponseBase:
     return _export(request, "csv")
 
 
-@public_cache
+@public_page
 def export_json(request: HttpRequest) -> HttpResponseBase:
     return _export(request, "json")
 
@@ -323,7 +303,7 @@ def openness_level_1(signee: Signee, statement: Statement | None) -> bool:
     return signee.is_listed and statement is not None
 
 
-@public_cache
+@public_page
 def signee_detail(request: HttpRequest, slug: str) -> HttpResponse:
     signee = selectors.published_signee(slug)
     if signee is None:
@@ -364,6 +344,7 @@ def signee_detail(request: HttpRequest, slug: str) -> HttpResponse:
 # --- Home page -------------------------------------------------------------------------
 
 
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
     """What the CPO is, how to sign, how many have signed and who signed last."""
     counts = selectors.published_group_counts()

@@ -6,10 +6,6 @@ answered 404 to non-members and activated the organization's scope. Every change
 through a service; a refusal (DomainError) becomes a form error or a message, never a 500.
 """
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import Form
@@ -23,11 +19,11 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cpo_portal.errors import DomainError
+from cpo_portal.pagecache import public_page
 from cpo_portal.tenancy.decorators import org_admin_required
 from criteria.models import Criterion
 
@@ -67,23 +63,6 @@ from ..statements import (
     statement_summary_save,
     statement_upload,
 )
-
-PUBLIC_MAX_AGE = 300
-View = Callable[..., HttpResponseBase]
-
-
-def public_cache(view: View) -> View:
-    """Visitors' pages may be kept five minutes; a signed-in user's page names the user."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not request.user.is_authenticated:
-            patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
-        return response
-
-    return wrapped
-
 
 # --- lookups ------------------------------------------------------------------------------
 
@@ -515,7 +494,7 @@ def _public_statement(slug: str, number: int | None) -> Statement:
     return statement
 
 
-@public_cache
+@public_page
 def public_statement(request: HttpRequest, slug: str) -> HttpResponse:
     """The current CPO Statement of an approved signee."""
     statement = _public_statement(slug, None)
@@ -528,7 +507,7 @@ def public_statement(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@public_cache
+@public_page
 def public_statement_version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """An earlier (or the current) published version, marked when it is superseded."""
     statement = _public_statement(slug, number)
@@ -541,6 +520,6 @@ def public_statement_version(request: HttpRequest, slug: str, number: int) -> Ht
     )
 
 
-@public_cache
+@public_page
 def public_statement_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponseBase:
     return _pdf_response(_public_statement(slug, number))

@@ -1,0 +1,108 @@
+"""Public pages for visitors: browser caching, and a whole-page cache on the server.
+
+The public pages (home, signee list and pages, CPO Statements, the seal registry, the
+catalogue) are the same for every visitor who is not signed in, and they are what the
+crowds ask for on the days that matter. A visitor's request without a session, without
+credentials and without messages waiting is answered from the cache (one generation read
+and one page read) instead of rendering the page again.
+
+Invalidation: every key holds a generation number, and `public_pages_changed()` moves it
+on. The activity log calls it for every entry, and every state change writes one (DESIGN
+§6), so any change is visible on the next request; it moves once more after the commit, so
+a page rendered by a concurrent request from the data before the commit does not survive
+it. Entries also expire after PUBLIC_PAGE_CACHE_SECONDS and carry the date in their key,
+which bounds how long a state that changes by the calendar (a certificate's validity
+ending at midnight) can show its old value.
+"""
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
+
+GENERATION_KEY = "pagecache:generation"
+# Headers that belong to one response only, not to the page.
+_NOT_STORED = {"set-cookie", "content-length", "date", "vary"}
+
+View = Callable[..., HttpResponseBase]
+
+
+def public_pages_changed() -> None:
+    """Make every cached public page stale, now and again after the current commit."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def _bump() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not there yet, or evicted
+        cache.set(GENERATION_KEY, 1, timeout=None)
+
+
+def _cacheable_request(request: HttpRequest) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.PUBLIC_PAGE_CACHE_SECONDS > 0
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+        and "HTTP_AUTHORIZATION" not in request.META
+    )
+
+
+def _key(request: HttpRequest) -> str:
+    generation = cache.get(GENERATION_KEY) or 0
+    page = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    htmx = "hx" if request.headers.get("HX-Request") else "page"
+    day = timezone.localdate().isoformat()
+    return f"pagecache:{generation}:{day}:{translation.get_language()}:{htmx}:{page}"
+
+
+def _stored(response: HttpResponseBase) -> dict[str, Any] | None:
+    """What the cache keeps of a response, or None when it must not be shared."""
+    if (
+        response.status_code != 200
+        or response.streaming
+        or response.cookies
+        or not isinstance(response, HttpResponse)
+    ):
+        return None
+    headers = [(k, v) for k, v in response.items() if k.lower() not in _NOT_STORED]
+    return {"content": response.content, "headers": headers}
+
+
+def _replayed(stored: dict[str, Any]) -> HttpResponse:
+    response = HttpResponse(stored["content"])
+    for name, value in stored["headers"]:
+        response[name] = value
+    return response
+
+
+def public_page(view: View) -> View:
+    """A public page or export: visitors' browsers and shared caches may keep it for a few
+    minutes, and a visitor's request is served from the server's page cache."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        key = _key(request) if _cacheable_request(request) else None
+        if key is not None and (stored := cache.get(key)) is not None:
+            return _replayed(stored)
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()  # a TemplateResponse or DRF Response
+        # Only for visitors: a signed-in user's page names them in the header.
+        if response.status_code == 200 and not request.user.is_authenticated:
+            patch_cache_control(response, public=True, max_age=settings.PUBLIC_MAX_AGE)
+            if key is not None and (page := _stored(response)) is not None:
+                cache.set(key, page, timeout=settings.PUBLIC_PAGE_CACHE_SECONDS)
+        return response
+
+    return wrapped
