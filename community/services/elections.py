@@ -1,9 +1,11 @@
 """The annual Core Team election: nomination, secret approval voting, tallying, results.
 
-Secrecy: casting writes two unrelated things — a BallotCast row (this organization voted)
-and a Ballot with its votes (random UUID key, no organization, no user, no time). The
-activity log records only that the organization voted. The voter keeps a receipt code;
-only its SHA-256 is stored on the ballot, so the voter alone can check it was counted.
+Secrecy: casting writes a BallotCast row (this organization voted) and rewrites the
+election's ballots (random UUID keys, no organization, no user, no time) in random order
+in the same transaction, so neither transaction ids nor storage order pair a voter with a
+ballot (see `_ballots_rewrite`). The activity log records only that the organization
+voted. The voter keeps a receipt code; only its SHA-256 is stored on the ballot, so the
+voter alone can check it was counted.
 """
 
 import hashlib
@@ -210,22 +212,13 @@ def _receipt() -> tuple[str, str]:
     return code, hashlib.sha256(code.encode()).hexdigest()
 
 
-def ballot_cast(
-    *, election: Election, organization: Organization, choices: dict[str, list[int]], by: Any
-) -> str:
-    """Cast the organization's one ballot; returns the receipt code (shown once).
-
-    `choices` maps each group to candidate ids (approval votes, at most that group's seats).
-    Call it outside a transaction (views are not atomic), so its two writes commit apart.
-    """
-    _require_member_admin(organization, by)
-    if phase(election) != "voting":
-        raise DomainError(_("Voting is not open."), code="window")
+def _ballot_choices(election: Election, choices: dict[str, list[int]]) -> list[int]:
+    """The candidate ids of a valid ballot (approval votes, at most each group's seats)."""
     ballot_candidates = {
         c.pk: c
         for c in Candidate.objects.filter(election=election, status=CandidateStatus.ACCEPTED)
     }
-    chosen: list[Candidate] = []
+    chosen: list[int] = []
     for group, ids in choices.items():
         if group not in GROUPS:
             raise DomainError(_("Unknown group on the ballot."))
@@ -243,31 +236,87 @@ def ballot_cast(
             candidate = ballot_candidates.get(pk)
             if candidate is None or candidate.group != group:
                 raise DomainError(_("Unknown candidate on the ballot."), code="unknown_candidate")
-            chosen.append(candidate)
+            chosen.append(pk)
+    return chosen
+
+
+def _ballots_rewrite(election: Election, *, receipt_hash: str, candidate_ids: list[int]) -> None:
+    """Write the election's ballots anew, the new one among them, in random order.
+
+    Why this makes the ballots unlinkable for someone reading the database: every row
+    carries the id of the transaction that wrote it (`xmin` on PostgreSQL) and sits where
+    it was inserted (`ctid` on PostgreSQL, `rowid` on SQLite). Written anew inside the
+    cast's transaction, all the election's ballots share the transaction id of the latest
+    record of voting only, so each earlier voter shares it with no ballot, and the latest
+    one with every ballot alike; their storage order is a fresh random shuffle, so it says
+    nothing about the order of voting. The keys are fresh too, so a key seen earlier does
+    not point at the same ballot later. Only the receipt hash is kept, for the voter's
+    check. (Someone watching the tables between two casts still sees which hash came in;
+    a stored receipt cannot prevent that.)
+    """
+    ballots = Ballot.objects.filter(election=election)
+    hashes = dict(ballots.values_list("pk", "receipt_hash"))
+    contents: dict[Any, list[int]] = {pk: [] for pk in hashes}
+    for ballot_id, candidate_id in BallotVote.objects.filter(ballot__election=election).values_list(
+        "ballot_id", "candidate_id"
+    ):
+        contents[ballot_id].append(candidate_id)
+    written = [(hashes[pk], votes) for pk, votes in contents.items()]
+    written.append((receipt_hash, candidate_ids))
+    ballots.delete()  # the votes go with them (cascade)
+    shuffle = secrets.SystemRandom().shuffle
+    shuffle(written)
+    new_ballots = [Ballot(election=election, receipt_hash=digest) for digest, _votes in written]
+    new_votes = [
+        BallotVote(ballot=ballot, candidate_id=candidate_id)
+        for ballot, (_digest, votes) in zip(new_ballots, written, strict=True)
+        for candidate_id in votes
+    ]
+    shuffle(new_votes)
+    Ballot.objects.bulk_create(new_ballots)
+    BallotVote.objects.bulk_create(new_votes)
+
+
+def ballot_cast(
+    *, election: Election, organization: Organization, choices: dict[str, list[int]], by: Any
+) -> str:
+    """Cast the organization's one ballot; returns the receipt code (shown once).
+
+    `choices` maps each group to candidate ids (approval votes, at most that group's seats).
+    """
+    _require_member_admin(organization, by)
     code, digest = _receipt()
-    # Two separate transactions: rows written in one transaction share its id (xmin on
-    # PostgreSQL), which would let a database reader pair the record of voting with the
-    # ballot. The unique (election, organization) row is the lock against double votes: a
-    # concurrent second cast fails on it before any ballot is written.
     try:
+        # One transaction, no savepoint inside: the record of voting, the rewritten ballots
+        # and the log entry commit together or not at all, under one transaction id.
         with transaction.atomic():
-            cast = BallotCast.objects.create(
+            # Casts of an election take turns on its row: each rewrite must read every
+            # ballot committed before it (read committed: the statements after the lock
+            # see them), or it would drop one. The same turn makes the check below the
+            # guard against double votes; the unique (election, organization) is the net.
+            election = Election.objects.select_for_update().get(pk=election.pk)
+            if phase(election) != "voting":
+                raise DomainError(_("Voting is not open."), code="window")
+            candidate_ids = _ballot_choices(election, choices)
+            if BallotCast.objects.filter(election=election, organization=organization).exists():
+                raise DomainError(_("Your organization has already voted."), code="already_voted")
+            BallotCast.objects.create(
                 election=election, organization=organization, cast_by=by, cast_at=timezone.now()
             )
+            _ballots_rewrite(election, receipt_hash=digest, candidate_ids=candidate_ids)
+            # Only the fact of voting is logged, never the content.
+            activity_record(
+                actor=by,
+                organization=organization,
+                verb="election.voted",
+                data={"election": election.year},
+            )
     except IntegrityError:
-        raise DomainError(_("Your organization has already voted."), code="already_voted") from None
-    try:
-        with transaction.atomic():
-            ballot = Ballot.objects.create(election=election, receipt_hash=digest)
-            BallotVote.objects.bulk_create([BallotVote(ballot=ballot, candidate=c) for c in chosen])
-    except BaseException:
-        # Nothing half-written: without its ballot, the record of voting goes too.
-        BallotCast.objects.filter(pk=cast.pk).delete()
+        if BallotCast.objects.filter(election=election, organization=organization).exists():
+            raise DomainError(
+                _("Your organization has already voted."), code="already_voted"
+            ) from None
         raise
-    # Only the fact of voting is logged, never the content.
-    activity_record(
-        actor=by, organization=organization, verb="election.voted", data={"election": election.year}
-    )
     return code
 
 
