@@ -94,11 +94,11 @@ def test_text_names_number_holder_validity_and_verify_url_in_both_languages(cert
         assert certificate.number in page
         assert certificate.holder_name in page
         assert url in page
-        assert "CPO office" in page
         assert "DIN" not in page  # the portal never claims to be DIN
         assert "catalogue" in page.lower() or "katalog" in page.lower()
     # Page 1 in English, page 2 in German: labels, dates and country names per language.
     assert "CERTIFICATE" in english and "This is to certify that" in english
+    assert "CPO office" in english and "CPO-Geschäftsstelle" in german
     assert "Germany" in english and "English" in english
     assert formats.date_format(certificate.valid_until, "DATE_FORMAT", use_l10n=True) in english
     with translation.override("de"):
@@ -113,6 +113,56 @@ def test_text_names_number_holder_validity_and_verify_url_in_both_languages(cert
     assert "Initial certification" in english
     assert certificate.catalogue_version.is_demo
     assert "Illustrative demo catalogue" in english
+
+
+# Every fixed text of the certificate page: the English words, and what the German page
+# prints instead. Either side written out, so that a missing or stale catalogue fails too.
+PAGE_LABELS = {
+    "Certificate number": "Zertifikatsnummer",
+    "CPO office": "CPO-Geschäftsstelle",
+    "CERTIFICATE": "ZERTIFIKAT",
+    "Organizational certification": "Organisationszertifizierung",
+    "This is to certify that": "Hiermit wird bescheinigt, dass",
+    "has been audited and its organization meets the requirements of": (
+        "auditiert wurde und die Anforderungen des folgenden Bewertungsschemas auf "
+        "Organisationsebene erfüllt:"
+    ),
+    "catalogue version": "Katalogversion",
+    "Illustrative demo catalogue": "Illustrativer Demo-Katalog",
+    "Scope": "Geltungsbereich",
+    "Issued on": "Ausgestellt am",
+    "Valid until": "Gültig bis",
+    "Based on": "Grundlage",
+    "Initial certification, application no.": "Erstzertifizierung, Antrag Nr.",
+    "Verify online": "Online prüfen",
+    "Scan to check the current status": "Scannen, um den aktuellen Status zu prüfen",
+    # The footer.
+    "Issued by the CPO office through the CPO Portal.": (
+        "Ausgestellt von der CPO-Geschäftsstelle über das CPO-Portal."
+    ),
+    "Valid only while shown as valid at the address above": (
+        "Nur gültig, solange es unter der obigen Adresse als gültig angezeigt wird"
+    ),
+    "Continued validity requires the surveillance audits": (
+        "Die fortbestehende Gültigkeit setzt die Überwachungsaudits"
+    ),
+    "This PDF carries the portal's digital signature (PAdES).": (
+        "Dieses PDF trägt die digitale Signatur des Portals (PAdES)."
+    ),
+    "English": "Deutsch",
+    "Germany": "Deutschland",
+}
+
+
+def test_german_page_carries_german_labels_and_no_english_ones(rendered):
+    english, german = pdf_pages_text(rendered[1])
+    for english_label, german_label in PAGE_LABELS.items():
+        assert english_label in english
+        assert german_label in german, german_label
+        assert english_label not in german, f"English left on the German page: {english_label}"
+    # The scheme's own title comes from the catalogue, in the page's language as well.
+    assert "Organizational assessment scheme" in english
+    assert "Organisatorisches Bewertungsschema" in german
 
 
 def test_stored_hash_and_a4_landscape_pages(rendered):
@@ -205,7 +255,13 @@ def test_product_certificate_names_the_product_and_version(certificate):
     english, german = pdf_pages_text(html_to_pdf(html))
     assert "Product certification" in english
     assert "PLM Bridge, version 4.2" in english
-    assert "PLM Bridge" in german and "4.2" in german
+    assert "for the product" in english
+    assert "has been audited and meets the requirements of" in english
+    assert "Produktzertifizierung" in german and "für das Produkt" in german
+    assert "PLM Bridge, Version 4.2" in german
+    assert "auditiert wurde und die Anforderungen des folgenden Bewertungsschemas erfüllt" in german
+    for english_only in ("Product certification", "for the product", "has been audited"):
+        assert english_only not in german
 
 
 def test_self_signed_certificate_is_generated_once_and_reused(settings, tmp_path):
@@ -370,6 +426,10 @@ def test_a_long_scope_moves_to_an_annex_page_per_language(certificate):
     assert "Annex: scope of the certificate" in pages[1]
     assert pages[1].count("Development and support of PLM software.") == 121
     assert "Deutsch" in pages[3] and certificate.number in pages[3]
+    assert "Wie in der Anlage zu diesem Zertifikat beschrieben" in pages[2]
+    assert "Anlage: Geltungsbereich des Zertifikats" in pages[3]
+    assert "Die Anlage ist Bestandteil des Zertifikats." in pages[3]
+    assert not any("annex" in page.lower() for page in pages[2:])
     assert A4_LANDSCAPE.search(pdf_info(pdf))
 
 
