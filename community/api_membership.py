@@ -66,7 +66,7 @@ class ConferenceOutput(serializers.Serializer):
     ends_on = serializers.DateField()
     venue = serializers.CharField()
     online_url = serializers.CharField()
-    agenda = serializers.CharField(help_text="Plain text.")
+    agenda = serializers.CharField(help_text="Markdown (the public page shows it sanitized).")
     capacity = serializers.IntegerField()
     seats_left = serializers.SerializerMethodField()
     waitlist_only = serializers.SerializerMethodField()

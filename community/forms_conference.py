@@ -30,7 +30,10 @@ class ConferenceForm(forms.Form):
         required=False,
         max_length=50000,
         widget=forms.Textarea(attrs={"rows": 10}),
-        help_text=_("Plain text; line breaks are kept."),
+        help_text=_(
+            "Markdown: headings (#), lists, links, tables, emphasis. HTML is cleaned: scripts, "
+            "styles, images and event handlers are removed."
+        ),
     )
     capacity = forms.IntegerField(
         label=_("Capacity"),

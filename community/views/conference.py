@@ -24,6 +24,7 @@ from cpo_portal.pagination import paginate
 from .. import selectors, services
 from ..forms_conference import ConferenceForm, RegistrationForm
 from ..ical import conference_ics
+from ..markdown import render_markdown
 from ..models import Conference, Registration, RegistrationStatus
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -303,7 +304,9 @@ def _public_context(conference: Conference | None) -> dict[str, Any]:
     }
     if conference is not None:
         context.update(
-            seats=selectors.conference_seats(conference), window=window_state(conference)
+            seats=selectors.conference_seats(conference),
+            window=window_state(conference),
+            agenda=render_markdown(conference.agenda),
         )
     return context
 
