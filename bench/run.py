@@ -275,7 +275,7 @@ def autosave(manifest_path: Path, *, duration: float, users: int) -> dict[str, A
                 "-f",
                 str(ROOT / "bench" / "locustfile.py"),
             ),
-            *("--headless", "-u", str(users), "-r", str(users), "-t", f"{int(duration)}s"),
+            *("--headless", "-u", str(users), "-r", str(users), "-t", f"{int(duration) + 5}s"),
             *("--host", f"http://127.0.0.1:{PORT}", "--csv", str(prefix), "--only-summary"),
             *("--loglevel", "WARNING", "--exit-code-on-error", "0"),
         ],
@@ -287,7 +287,9 @@ def autosave(manifest_path: Path, *, duration: float, users: int) -> dict[str, A
     )
     with (WORK / "locust_stats.csv").open(encoding="utf-8") as fh:
         rows = {row["Name"]: row for row in csv.DictReader(fh)}
-    row = next(r for name, r in rows.items() if "autosave" in name)
+    row = next((r for name, r in rows.items() if "autosave" in name), None)
+    if row is None:
+        raise RuntimeError(f"locust made no autosave request (see {WORK}/locust_*.csv)")
     return {
         "requests": int(row["Request Count"]),
         "errors": int(row["Failure Count"]),
