@@ -178,7 +178,7 @@ STEPS: dict[str, Callable[[Application, Actors], Any]] = {
 
 
 def _advance(application: Application, target: str, actors: Actors) -> Application:
-    while application.status in PATH and PATH.index(application.status) < PATH.index(target):
+    while application.status in PATH and PATH.index(S(application.status)) < PATH.index(S(target)):
         before = application.status
         STEPS[before](application, actors)
         application = _fresh(application)

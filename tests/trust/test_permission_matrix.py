@@ -483,6 +483,11 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "api:audit-resume": API_AUDIT_POST,
     "api:audit-report": API_AUDIT_POST,
     "api:audit-decline": API_AUDIT_POST,
+    # The auditor's own profile: every auditor reads their own; the writes take no GET.
+    "api:audit-profile": API_AUDITORS,
+    "api:audit-profile-qualifications": API_AUDIT_POST,
+    "api:audit-profile-conflicts": API_AUDIT_POST,
+    "api:audit-profile-conflict": API_AUDIT_POST,
     "api:office-applications": API_OFFICE,
     "api:office-application": API_OFFICE,
     "api:office-accept": API_OFFICE_POST,
@@ -493,6 +498,7 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "api:office-assignment-end": API_OFFICE_POST,
     "api:office-decide": API_OFFICE_POST,
     "api:office-score-history": API_OFFICE,
+    "api:office-grants": API_OFFICE,
     "api:certificates": PUBLIC,
     "api:certificate": PUBLIC,
     "api:office-certificate-suspend": API_OFFICE_POST,
@@ -630,7 +636,12 @@ def test_permission_matrix(role, matrix_world, urls):
     for key, url in urls.items():
         if role not in ASKED_BY_FEW.get(key, ROLES):
             continue
-        expected = expected_for(key)[column]
+        row = expected_for(key)
+        # The Django admin answers every non-staff role alike (its sign-in): two roles
+        # prove it for its ~150 routes, eight would only cost time.
+        if row is ADMIN and role not in ("visitor", "office"):
+            continue
+        expected = row[column]
         got = _outcome(client.get(url))
         if got != expected:
             wrong[key] = f"{url}: expected {expected}, got {got}"
