@@ -1,12 +1,13 @@
 """The certification API under /api/v1/ (names live in the "api" namespace).
 
 For an organization's members: /organizations/<org_slug>/applications/…; for assigned
-auditors: /audits/…; for the CPO office: /office/applications/….
+auditors: /audits/…, and their own profile: /audit/profile/…; for the CPO office:
+/office/applications/… and /office/grants/.
 """
 
 from django.urls import path
 
-from .api import audit, company, office
+from .api import audit, company, office, profile
 
 A = "organizations/<slug:org_slug>/applications/"
 AUDIT = "audits/<int:id>/"
@@ -74,6 +75,23 @@ urlpatterns = [
     path(f"{AUDIT}resume/", audit.ResumeView.as_view(), name="audit-resume"),
     path(f"{AUDIT}report/", audit.ReportView.as_view(), name="audit-report"),
     path(f"{AUDIT}decline/", audit.DeclineView.as_view(), name="audit-decline"),
+    # The auditor's own profile.
+    path("audit/profile/", profile.ProfileView.as_view(), name="audit-profile"),
+    path(
+        "audit/profile/qualifications/",
+        profile.QualificationsView.as_view(),
+        name="audit-profile-qualifications",
+    ),
+    path(
+        "audit/profile/conflicts/",
+        profile.ConflictListView.as_view(),
+        name="audit-profile-conflicts",
+    ),
+    path(
+        "audit/profile/conflicts/<int:conflict_id>/",
+        profile.ConflictDetailView.as_view(),
+        name="audit-profile-conflict",
+    ),
     # The CPO office.
     path(
         "office/applications/",
@@ -93,4 +111,5 @@ urlpatterns = [
     ),
     path(f"{OFFICE}decide/", office.DecideView.as_view(), name="office-decide"),
     path(f"{OFFICE}scores/", office.ScoreHistoryView.as_view(), name="office-score-history"),
+    path("office/grants/", office.GrantListView.as_view(), name="office-grants"),
 ]

@@ -7,6 +7,7 @@ pages. Drafts do not exist for the office until the company submits them.
 from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -14,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cpo_portal.tenancy.models import Organization
 from criteria.models import SchemeKind
 
 from .. import selectors, services
@@ -76,6 +78,24 @@ class EndAssignmentInput(serializers.Serializer):
     reason = serializers.CharField(max_length=5000)
 
 
+class GrantInput(serializers.Serializer):
+    organization = serializers.SlugField(
+        max_length=100, help_text="The organization's address (/o/<slug>/); an approved signee."
+    )
+    reference = serializers.CharField(max_length=100, help_text="The certificate's reference.")
+    valid_until = serializers.DateField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+    def validate_organization(self, value: str) -> Organization:
+        from signees.selectors import published_signees
+
+        # As on the office's page: only signees of the CPO hold certificates.
+        signee = published_signees().filter(organization__slug=value.lower()).first()
+        if signee is None:
+            raise serializers.ValidationError(_("Choose one of the approved signees."))
+        return signee.organization
+
+
 class DecisionInput(serializers.Serializer):
     decision = serializers.ChoiceField(choices=Recommendation.choices)
     rationale = serializers.CharField(max_length=20000)
@@ -116,6 +136,21 @@ class OfficeApplicationDetailOutput(ApplicationDetailOutput):
     @extend_schema_field(AuditorOptionOutput(many=True))
     def get_auditor_options(self, application: Application) -> Any:
         return AuditorOptionOutput(self.context.get("auditor_options", []), many=True).data
+
+
+class GrantOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    organization = serializers.CharField(source="organization.display_name")
+    organization_slug = serializers.CharField(source="organization.slug")
+    reference = serializers.CharField()
+    valid_until = serializers.DateField()
+    note = serializers.CharField()
+    recorded_by = serializers.SerializerMethodField()
+    recorded_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+    def get_recorded_by(self, grant: Any) -> str | None:
+        return name_of(grant.recorded_by)
 
 
 class ScoreChangeOutput(serializers.Serializer):
@@ -296,3 +331,22 @@ class ScoreHistoryView(generics.ListAPIView):
 
     def get_queryset(self) -> Any:
         return selectors.score_changes_of(_application(self.kwargs["id"]))
+
+
+class GrantListView(generics.ListAPIView):
+    """Organizational certifications granted outside the portal, as the office recorded
+    them; until the portal issues certificates, a valid one admits product applications."""
+
+    permission_classes = OFFICE_PERMISSIONS
+    serializer_class = GrantOutput
+
+    def get_queryset(self) -> Any:
+        return selectors.grants_for_office()
+
+    @extend_schema(request=GrantInput, responses={201: GrantOutput})
+    def post(self, request: Request) -> Response:
+        data = GrantInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        with domain_errors():
+            grant = services.organizational_grant_record(by=request.user, **data.validated_data)
+        return Response(GrantOutput(grant).data, status=status.HTTP_201_CREATED)

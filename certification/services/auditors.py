@@ -9,12 +9,14 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
 from cpo_portal.accounts.models import Auditor
 from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError
+from cpo_portal.mail import mail_on_commit
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import membership_for
 from criteria.models import SchemeKind
@@ -51,6 +53,7 @@ def auditor_qualifications_set(
     current = {q.scheme_kind: q for q in AuditorQualification.objects.filter(auditor=auditor)}
     removed = set(current) - wanted
     added = wanted - set(current)
+    _refuse_while_assigned(auditor, removed)
     AuditorQualification.objects.filter(auditor=auditor, scheme_kind__in=removed).delete()
     for kind in sorted(added):
         AuditorQualification.objects.create(auditor=auditor, scheme_kind=kind)
@@ -62,6 +65,38 @@ def auditor_qualifications_set(
             data={"before": sorted(current), "after": sorted(wanted)},
         )
     return list(AuditorQualification.objects.filter(auditor=auditor))
+
+
+def _refuse_while_assigned(auditor: Auditor, scheme_kinds: set[str]) -> None:
+    """A qualification cannot go while an audit of that scheme relies on it."""
+    if not scheme_kinds:
+        return
+    with scopes_disabled():
+        busy = list(
+            AuditorAssignment.objects.filter(
+                auditor=auditor,
+                status=AssignmentStatus.ACTIVE,
+                application__kind__in=scheme_kinds,
+                application__status__in=AUDITOR_STATES,
+            )
+            .select_related("application__organization")
+            .order_by("application__pk")
+        )
+    if busy:
+        raise DomainError(
+            _(
+                "The qualification for the %(scheme)s scheme cannot be removed while assigned "
+                "to an audit of that scheme (%(audits)s). Decline the assignment first, or "
+                "ask the CPO office to end it."
+            )
+            % {
+                "scheme": busy[0].application.get_kind_display(),
+                "audits": ", ".join(
+                    f"#{a.application.pk} {a.application.organization}" for a in busy
+                ),
+            },
+            code="assigned",
+        )
 
 
 @transaction.atomic
@@ -76,7 +111,7 @@ def auditor_conflict_declare(
     """Declare a conflict of interest; from now on the auditor cannot be assigned there."""
     _require_self_or_office(auditor, by)
     if until is not None and until < now().date():
-        raise DomainError(_("The end of the conflict lies in the past."))
+        raise DomainError(_("The end of the conflict lies in the past."), code="until_past")
     conflict = AuditorConflict(
         auditor=auditor, organization=organization, until=until, reason=reason.strip()[:500]
     )
@@ -88,7 +123,30 @@ def auditor_conflict_declare(
         target=auditor,
         data={"organization": organization.slug, "until": str(until or "")},
     )
+    _end_conflicted_assignments(auditor, organization, by=by)
     return conflict
+
+
+def _end_conflicted_assignments(auditor: Auditor, organization: Organization, *, by: Any) -> None:
+    """Independence holds for the whole audit, not only at assignment: a conflict declared
+    later ends the auditor's assignments with that organization at once."""
+    with scope(organization=organization):
+        conflicted = list(
+            AuditorAssignment.objects.filter(
+                auditor=auditor,
+                status=AssignmentStatus.ACTIVE,
+                application__organization=organization,
+            ).order_by("pk")
+        )
+    for assignment in conflicted:
+        _end(
+            assignment,
+            AssignmentStatus.ENDED,
+            by=by,
+            reason=_("conflict of interest declared"),
+            verb="certification.auditor_removed",
+            tell_company=True,
+        )
 
 
 @transaction.atomic
@@ -202,7 +260,15 @@ def auditor_assign(
     return assignment
 
 
-def _end(assignment: AuditorAssignment, status: str, *, by: Any, reason: str, verb: str) -> None:
+def _end(
+    assignment: AuditorAssignment,
+    status: str,
+    *,
+    by: Any,
+    reason: str,
+    verb: str,
+    tell_company: bool = False,
+) -> None:
     application = locked(assignment.application)
     with scope(organization=application.organization):
         assignment = (
@@ -218,7 +284,7 @@ def _end(assignment: AuditorAssignment, status: str, *, by: Any, reason: str, ve
     assignment.save(update_fields=["status", "reason", "ended_at"])
     data = {"auditor": assignment.auditor.user.email, "role": assignment.role, "reason": reason}
     if assignment.role == AssignmentRole.LEAD and application.status == S.AUDITOR_ASSIGNED:
-        transition(application, "unassign", by=by, reason=reason, data=data)
+        application = transition(application, "unassign", by=by, reason=reason, data=data)
     else:
         activity_record(
             actor=by,
@@ -233,6 +299,38 @@ def _end(assignment: AuditorAssignment, status: str, *, by: Any, reason: str, ve
         message=_("%(auditor)s (%(role)s) is no longer assigned: %(reason)s")
         % {"auditor": assignment.auditor, "role": assignment.get_role_display(), "reason": reason},
         to=(OFFICE,),
+    )
+    if tell_company:
+        # The company's admins must know who (no longer) sees their evidence.
+        notify(
+            application,
+            subject=_("Auditor no longer assigned to your certification application"),
+            message=_(
+                "%(auditor)s (%(role)s) is no longer assigned to your application. "
+                "The CPO office will assign another auditor where needed."
+            )
+            % {"auditor": assignment.auditor, "role": assignment.get_role_display()},
+            to=(COMPANY,),
+        )
+    if assignment.auditor.user_id != getattr(by, "pk", None):
+        _tell_removed_auditor(assignment, application, reason)
+
+
+def _tell_removed_auditor(
+    assignment: AuditorAssignment, application: Application, reason: str
+) -> None:
+    # No longer among the case's auditors: written to directly, with a link to their list
+    # (the audit itself is closed to them now).
+    mail_on_commit(
+        subject=_("Your audit assignment has ended: %(org)s") % {"org": application.organization},
+        template="certification/email/event.txt",
+        context={
+            "application": application,
+            "message": _("You are no longer assigned as %(role)s: %(reason)s")
+            % {"role": assignment.get_role_display(), "reason": reason.strip()},
+            "path": reverse("certification:audits"),
+        },
+        to=[assignment.auditor.user.email],
     )
 
 
@@ -264,6 +362,7 @@ def assignment_end(*, assignment: AuditorAssignment, by: Any, reason: str) -> No
         by=by,
         reason=reason,
         verb="certification.auditor_removed",
+        tell_company=True,
     )
 
 

@@ -12,6 +12,7 @@ from django_scopes import scope, scopes_disabled
 from cpo_portal.activity.services import activity_record
 from cpo_portal.documents.services import document_request
 from cpo_portal.errors import DomainError
+from cpo_portal.mail import mail_on_commit
 
 from ..models import (
     NONCONFORMITIES,
@@ -29,7 +30,7 @@ from ..models import (
 )
 from .applications import require_org_admin
 from .lifecycle import AUDITOR_STATES, SCORING_STATES, locked, now, require_state, transition
-from .notify import COMPANY, OFFICE, notify
+from .notify import AUDITORS, COMPANY, OFFICE, links, notify
 from .self_assessment import criterion_of_scheme
 
 AUDIT_REPORT_KIND = "audit_report"
@@ -371,9 +372,40 @@ def audit_request_corrections(*, application: Application, by: Any) -> Applicati
 
 @transaction.atomic
 def audit_resume(*, application: Application, by: Any) -> Application:
+    """End the corrective-action phase: the audit goes on; the company and co-auditors hear."""
     application = locked(application)
     _require_lead(application, by)
-    return transition(application, "resume_audit", by=by)
+    application = transition(application, "resume_audit", by=by)
+    notify(
+        application,
+        subject=_("Audit resumed: %(org)s") % {"org": application.organization},
+        message=_("The corrective-action phase has ended; the auditors continue the audit."),
+        to=(COMPANY,),
+    )
+    _tell_co_auditors(application, by)
+    return application
+
+
+def _tell_co_auditors(application: Application, by: Any) -> None:
+    # The lead resumed it and knows; only the other auditors of the case are written to.
+    with scope(organization=application.organization):
+        emails = list(
+            AuditorAssignment.objects.filter(
+                application=application, status=AssignmentStatus.ACTIVE
+            )
+            .exclude(auditor__user=by)
+            .values_list("auditor__user__email", flat=True)
+        )
+    mail_on_commit(
+        subject=_("Audit resumed: %(org)s") % {"org": application.organization},
+        template="certification/email/event.txt",
+        context={
+            "application": application,
+            "message": _("The lead auditor resumed the audit after the corrective actions."),
+            "path": links(application)[AUDITORS],
+        },
+        to=emails,
+    )
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 auditor, CPO office); outsiders get 404, bad input a 400 that writes nothing, a stale
 score a 409 with both values; lists and the audit sheet in a bounded number of queries."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -17,8 +18,11 @@ from certification.models import (
     ApplicationEvent,
     ApplicationStatus,
     AuditorAssignment,
+    AuditorConflict,
+    AuditorQualification,
     Evidence,
     Finding,
+    OrganizationalGrant,
     Score,
     ScoreChange,
     SelfAssessmentAnswer,
@@ -63,6 +67,11 @@ def counts():
             "scores": list(Score.objects.values_list("pk", "rating", "version")),
             "changes": ScoreChange.objects.count(),
             "assignments": list(AuditorAssignment.objects.values_list("pk", "status")),
+            "qualifications": list(
+                AuditorQualification.objects.order_by("pk").values_list("pk", "scheme_kind")
+            ),
+            "conflicts": list(AuditorConflict.objects.order_by("pk").values_list("pk", "until")),
+            "grants": OrganizationalGrant.objects.count(),
         }
 
 
@@ -134,6 +143,15 @@ OFFICE = [
     ("get", "/api/v1/office/applications/{id}/scores/"),
 ]
 ALL = COMPANY + AUDIT + OFFICE
+# Endpoints that need no case: the auditor's own profile ({conflict}: one of their
+# declarations) and the office's recorded grants.
+PROFILE = [
+    ("get", "/api/v1/audit/profile/"),
+    ("put", "/api/v1/audit/profile/qualifications/"),
+    ("post", "/api/v1/audit/profile/conflicts/"),
+    ("delete", "/api/v1/audit/profile/conflicts/{conflict}/"),
+]
+GRANTS = [("get", "/api/v1/office/grants/"), ("post", "/api/v1/office/grants/")]
 # Plausible bodies, so a refusal is about who asks, not about what they send.
 BODY = {
     "reason": "Because.",
@@ -153,6 +171,10 @@ BODY = {
     "auditor_id": 1,
     "role": "co",
     "decision": "grant",
+    "scheme_kinds": [],
+    "organization": "alpha",
+    "reference": "ORG-2026-001",
+    "valid_until": "2030-12-31",
 }
 
 
@@ -956,19 +978,182 @@ def test_score_save_costs_few_queries(api, in_audit, auditor_user, django_assert
     assert response.status_code == 200
 
 
+# --- The auditor's profile -----------------------------------------------------------------
+
+PROFILE_URL = "/api/v1/audit/profile/"
+
+
+def test_auditor_keeps_their_profile(api, co, co_user, beta):
+    as_user(api, co_user)
+    profile = api.get(PROFILE_URL).json()
+    assert [q["scheme_kind"] for q in profile["qualifications"]] == ["organizational", "product"]
+    assert profile["conflicts"] == []
+
+    response = api.put(
+        PROFILE_URL + "qualifications/", {"scheme_kinds": ["product"]}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["qualifications"] == [
+        {"scheme_kind": "product", "scheme_label": "Product", "valid_until": None}
+    ]
+
+    until = timezone.now().date() + timedelta(days=30)
+    response = api.post(
+        PROFILE_URL + "conflicts/",
+        {"organization": "beta", "until": str(until), "reason": "Former employer"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    conflict = response.json()
+    assert (conflict["organization_slug"], conflict["until"], conflict["reason"]) == (
+        "beta",
+        str(until),
+        "Former employer",
+    )
+    assert [c["id"] for c in api.get(PROFILE_URL).json()["conflicts"]] == [conflict["id"]]
+
+    assert api.delete(f"{PROFILE_URL}conflicts/{conflict['id']}/").status_code == 204
+    assert api.delete(f"{PROFILE_URL}conflicts/{conflict['id']}/").status_code == 404
+    assert co.conflicts.count() == 0
+    assert set(co.qualifications.values_list("scheme_kind", flat=True)) == {"product"}
+
+
+@pytest.mark.parametrize(
+    ("path", "payload", "field"),
+    [
+        ("qualifications/", {"scheme_kinds": ["space"]}, "scheme_kinds"),
+        ("qualifications/", {}, "scheme_kinds"),
+        ("conflicts/", {}, "organization"),
+        ("conflicts/", {"organization": "no-such-org"}, "organization"),
+        ("conflicts/", {"organization": "beta", "until": "soon"}, "until"),
+        ("conflicts/", {"organization": "beta", "until": "2001-01-01"}, "until"),
+        ("conflicts/", {"organization": "beta", "reason": "x" * 501}, "reason"),
+    ],
+)
+def test_bad_profile_input_is_400_and_writes_nothing(api, co, co_user, beta, path, payload, field):
+    before = counts()
+    response = as_user(api, co_user).generic(
+        "PUT" if path == "qualifications/" else "POST",
+        PROFILE_URL + path,
+        json.dumps(payload),
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content
+    assert field in response.json(), response.json()
+    assert counts() == before
+
+
+def test_profile_and_grants_refuse_everyone_else(alpha, co, lead, charlie, alice, office_user):
+    """Anonymous: 401; a non-auditor on the profile and a non-office user on the grants:
+    404; another auditor's declaration: 404. Nothing is written."""
+    conflict = services.auditor_conflict_declare(auditor=co, organization=alpha, by=office_user)
+    before = counts()
+    refusals = [
+        (None, PROFILE + GRANTS, 401),
+        (charlie, PROFILE + GRANTS, 404),
+        (alice, PROFILE + GRANTS, 404),
+        (office_user, PROFILE, 404),
+        (lead.user, GRANTS, 404),
+        (lead.user, [("delete", "/api/v1/audit/profile/conflicts/{conflict}/")], 404),
+    ]
+    for user, endpoints, expected in refusals:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        for method, template in endpoints:
+            url = template.format(conflict=conflict.pk)
+            body = BODY | {"organization": "beta"} if method in ("post", "put") else None
+            response = getattr(client, method)(url, body, format="json")
+            assert response.status_code == expected, (user, method, url, response.content)
+    assert counts() == before
+
+
+def test_conflict_declared_through_the_api_ends_the_assignment(api, assigned, auditor_user):
+    as_user(api, auditor_user)
+    assert api.get(f"/api/v1/audits/{assigned.pk}/").status_code == 200
+
+    response = api.post(PROFILE_URL + "conflicts/", {"organization": "alpha"}, format="json")
+
+    assert response.status_code == 201, response.content
+    with scopes_disabled():
+        ended = AuditorAssignment.objects.get(application=assigned)
+    assert (ended.status, ended.reason) == ("ended", "conflict of interest declared")
+    assert api.get(f"/api/v1/audits/{assigned.pk}/").status_code == 404
+    assert api.get("/api/v1/audits/").json()["count"] == 0
+
+
+def test_removing_a_qualification_while_assigned_is_400(api, assigned, auditor_user):
+    before = counts()
+    response = as_user(api, auditor_user).put(
+        PROFILE_URL + "qualifications/", {"scheme_kinds": ["product"]}, format="json"
+    )
+    assert response.status_code == 400
+    assert "while assigned" in response.json()["scheme_kinds"][0]
+    assert counts() == before
+
+
+# --- The office's recorded organizational grants ------------------------------------------------
+
+
+def test_office_records_an_organizational_grant(api, alpha_signee, alpha, alice, office_user):
+    until = timezone.now().date() + timedelta(days=365)
+    as_user(api, office_user)
+
+    response = api.post(
+        "/api/v1/office/grants/",
+        {"organization": "alpha", "reference": " ORG-2026-7 ", "valid_until": str(until)},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.content
+    grant = response.json()
+    assert (grant["organization_slug"], grant["reference"], grant["valid_until"]) == (
+        "alpha",
+        "ORG-2026-7",
+        str(until),
+    )
+    assert grant["recorded_by"] == str(office_user)
+    listed = api.get("/api/v1/office/grants/").json()
+    assert [g["id"] for g in listed["results"]] == [grant["id"]]
+    # It counts as the organizational certificate: alpha may apply for a product one.
+    application = new_application(alpha, alice, kind="product")
+    assert application.kind == "product"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"organization": "beta"}, "organization"),  # Beta is no approved signee
+        ({"organization": "nobody"}, "organization"),
+        ({"reference": ""}, "reference"),
+        ({"reference": "x" * 101}, "reference"),
+        ({"valid_until": "someday"}, "valid_until"),
+        ({"valid_until": "2001-01-01"}, "non_field_errors"),
+    ],
+)
+def test_bad_grant_is_400_and_writes_nothing(api, alpha_signee, beta, office_user, payload, field):
+    body = {"organization": "alpha", "reference": "ORG-1", "valid_until": "2030-12-31"} | payload
+    before = counts()
+    response = as_user(api, office_user).post("/api/v1/office/grants/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json(), response.json()
+    assert counts() == before
+
+
 # --- The schema --------------------------------------------------------------------------
 
 
 def test_every_endpoint_is_in_the_openapi_schema(client):
     schema = yaml.safe_load(client.get("/api/schema/").content)
     paths = schema["paths"]
-    for method, template in ALL:
+    for method, template in ALL + PROFILE + GRANTS:
         path = (
             template.replace("alpha", "{org_slug}")
             .replace("{cid}", "{criterion_id}")
             .replace("{fid}", "{finding_id}")
             .replace("{eid}", "{evidence_id}")
             .replace("{aid}", "{assignment_id}")
+            .replace("{conflict}", "{conflict_id}")
         )
         assert path in paths, path
         assert method in paths[path], (method, path)

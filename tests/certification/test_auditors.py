@@ -102,10 +102,25 @@ def test_expired_qualification_is_refused(accepted, co, office_user):
     refused(accepted, co, "lead", office_user, code="not_qualified")
 
 
+def assigned_as_lead(application, assignment, auditor, office_user):
+    """The assignment went through: the auditor is the active lead, the case moved on."""
+    application.refresh_from_db()
+    assert application.status == S.AUDITOR_ASSIGNED
+    assert (assignment.auditor, assignment.role, assignment.status, assignment.assigned_by) == (
+        auditor,
+        "lead",
+        AssignmentStatus.ACTIVE,
+        office_user,
+    )
+    assert assignments(application) == [(auditor.user.email, "lead", "active")]
+
+
 def test_qualification_valid_until_today_is_accepted(accepted, co, office_user):
     AuditorQualification.objects.filter(auditor=co).update(valid_until=today())
 
-    assign(accepted, co, "lead", office_user)
+    assignment = assign(accepted, co, "lead", office_user)
+
+    assigned_as_lead(accepted, assignment, co, office_user)
 
 
 @pytest.mark.parametrize("until", [None, 0, 30])
@@ -127,7 +142,9 @@ def test_expired_conflict_no_longer_blocks(accepted, co, office_user):
         auditor=co, organization=accepted.organization, until=today() - timedelta(days=1)
     )
 
-    assign(accepted, co, "lead", office_user)
+    assignment = assign(accepted, co, "lead", office_user)
+
+    assigned_as_lead(accepted, assignment, co, office_user)
 
 
 def test_conflict_with_another_organization_does_not_block(
@@ -135,7 +152,10 @@ def test_conflict_with_another_organization_does_not_block(
 ):
     services.auditor_conflict_declare(auditor=co, organization=beta, by=co_user)
 
-    assign(accepted, co, "lead", office_user)
+    assignment = assign(accepted, co, "lead", office_user)
+
+    assigned_as_lead(accepted, assignment, co, office_user)
+    assert list(co.conflicts.values_list("organization", flat=True)) == [beta.pk]
 
 
 def test_auditor_who_is_a_member_of_the_organization_is_refused(accepted, co, co_user, office_user):
@@ -307,17 +327,176 @@ def test_decline_twice_is_refused(assigned, lead, auditor_user):
         services.assignment_decline(assignment=assignment, by=auditor_user, reason="No.")
 
 
-def test_office_ends_an_assignment(assigned, lead, office_user, auditor_user):
+def test_office_ends_an_assignment(
+    assigned, lead, office_user, auditor_user, mailoutbox, django_capture_on_commit_callbacks
+):
     with pytest.raises(DomainError, match="CPO office"):
         services.assignment_end(assignment=_active(assigned, lead), by=auditor_user, reason="x")
     with pytest.raises(DomainError, match="reason"):
         services.assignment_end(assignment=_active(assigned, lead), by=office_user, reason=" ")
 
-    services.assignment_end(assignment=_active(assigned, lead), by=office_user, reason="Ill.")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.assignment_end(assignment=_active(assigned, lead), by=office_user, reason="Ill.")
     assigned.refresh_from_db()
 
     assert assigned.status == S.ACCEPTED
     assert assignments(assigned) == [("auditor@example.org", "lead", "ended")]
+    # The office, the company's admins and the removed auditor hear of it.
+    assert recipients(mailoutbox) == [
+        ["office@example.org"],
+        ["alice@example.org"],
+        ["auditor@example.org"],
+    ]
+    office, company, auditor = mailoutbox
+    assert "Ill." in office.body and "Ill." in auditor.body
+    assert "no longer assigned" in company.body
+    assert "/audit/\n" in auditor.body  # their list: the audit itself is closed to them
+
+
+def test_ending_a_co_assignment_keeps_the_case_and_tells_the_co_auditor(
+    in_audit, co, office_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    assign(in_audit, co, "co", office_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.assignment_end(assignment=_active(in_audit, co), by=office_user, reason="Busy.")
+    in_audit.refresh_from_db()
+
+    assert in_audit.status == S.AUDIT
+    assert ("co@example.org", "co", "ended") in assignments(in_audit)
+    assert ["co@example.org"] in recipients(mailoutbox)
+    assert ["alice@example.org"] in recipients(mailoutbox)
+
+
+def recipients(mailoutbox):
+    return [sorted(m.to) for m in mailoutbox]
+
+
+# --- Independence after the assignment -------------------------------------------------------
+
+
+def test_declaring_a_conflict_ends_the_assignment(
+    client,
+    assigned,
+    lead,
+    auditor_user,
+    alice,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    from cpo_portal.activity.models import ActivityEntry
+
+    from .test_evidence import add_pdf
+    from .test_evidence import url as evidence_url
+
+    evidence = add_pdf(assigned, alice)
+    client.force_login(auditor_user)
+    assert client.get(f"/audit/{assigned.pk}/").status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.auditor_conflict_declare(
+            auditor=lead, organization=assigned.organization, reason="New job", by=auditor_user
+        )
+    assigned.refresh_from_db()
+
+    # The lead left an auditor-assigned case: it goes back to the office to assign anew.
+    assert assigned.status == S.ACCEPTED
+    assert assignments(assigned) == [("auditor@example.org", "lead", "ended")]
+    ended = _ended(assigned, lead)
+    assert ended.reason == "conflict of interest declared"
+    assert ended.ended_at is not None
+    with scopes_disabled():
+        entry = ActivityEntry.objects.filter(verb="certification.unassign").get()
+    assert entry.data["reason"] == "conflict of interest declared"
+    assert entry.actor == auditor_user
+    # The office and the company; the auditor declared it and needs no mail.
+    assert recipients(mailoutbox) == [["office@example.org"], ["alice@example.org"]]
+    assert "conflict of interest declared" in mailoutbox[0].body
+    # The audit and its evidence are closed to the auditor from now on.
+    assert client.get(f"/audit/{assigned.pk}/").status_code == 404
+    assert client.get(evidence_url(evidence)).status_code == 404
+    assert client.get(f"/api/v1/audits/{assigned.pk}/").status_code == 404
+
+
+def test_conflict_declared_by_the_office_ends_a_co_assignment_in_audit(
+    in_audit, co, co_user, office_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    assign(in_audit, co, "co", office_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.auditor_conflict_declare(
+            auditor=co, organization=in_audit.organization, by=office_user
+        )
+    in_audit.refresh_from_db()
+
+    assert in_audit.status == S.AUDIT  # the lead audits on
+    assert assignments(in_audit) == [
+        ("auditor@example.org", "lead", "active"),
+        ("co@example.org", "co", "ended"),
+    ]
+    assert _ended(in_audit, co).reason == "conflict of interest declared"
+    with scopes_disabled():
+        from cpo_portal.activity.models import ActivityEntry
+
+        entry = ActivityEntry.objects.filter(verb="certification.auditor_removed").get()
+    assert entry.data == {
+        "auditor": "co@example.org",
+        "role": "co",
+        "reason": "conflict of interest declared",
+    }
+    assert recipients(mailoutbox) == [
+        ["office@example.org"],
+        ["alice@example.org"],
+        ["co@example.org"],  # declared for them by the office: they are told
+    ]
+
+
+def test_conflict_with_another_organization_keeps_the_assignment(
+    assigned, beta, lead, auditor_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.auditor_conflict_declare(auditor=lead, organization=beta, by=auditor_user)
+    assigned.refresh_from_db()
+
+    assert assigned.status == S.AUDITOR_ASSIGNED
+    assert assignments(assigned) == [("auditor@example.org", "lead", "active")]
+    assert mailoutbox == []
+
+
+def test_qualification_cannot_be_removed_while_assigned_to_that_scheme(
+    assigned, lead, auditor_user
+):
+    with pytest.raises(DomainError, match="while assigned") as caught:
+        services.auditor_qualifications_set(auditor=lead, scheme_kinds=["product"], by=auditor_user)
+
+    assert caught.value.code == "assigned"
+    assert f"#{assigned.pk}" in caught.value.message
+    assert set(lead.qualifications.values_list("scheme_kind", flat=True)) == {
+        "organizational",
+        "product",
+    }
+    assert assignments(assigned) == [("auditor@example.org", "lead", "active")]
+
+
+def test_qualification_for_another_scheme_or_after_the_assignment_may_go(
+    assigned, lead, auditor_user
+):
+    services.auditor_qualifications_set(
+        auditor=lead, scheme_kinds=["organizational"], by=auditor_user
+    )
+    assert list(lead.qualifications.values_list("scheme_kind", flat=True)) == ["organizational"]
+
+    services.assignment_decline(assignment=_active(assigned, lead), by=auditor_user, reason="No.")
+    services.auditor_qualifications_set(auditor=lead, scheme_kinds=[], by=auditor_user)
+
+    assert lead.qualifications.count() == 0
+
+
+def _ended(application, auditor):
+    with scopes_disabled():
+        return AuditorAssignment.objects.get(
+            application=application, auditor=auditor, status=AssignmentStatus.ENDED
+        )
 
 
 # --- The auditor's profile -----------------------------------------------------------------

@@ -504,6 +504,25 @@ def test_withdrawal_in_audit_tells_auditors_and_office(
     ]
 
 
+def test_resuming_the_audit_tells_the_company_and_the_co_auditor(
+    walk, office_user, auditor_user, co, mailoutbox, django_capture_on_commit_callbacks
+):
+    application = walk(S.CORRECTIVE_ACTIONS)
+    services.auditor_assign(application=application, auditor=co, role="co", by=office_user)
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.audit_resume(application=application, by=auditor_user)
+
+    # The lead resumed it: told are the company's admins and the co-auditor, not the lead.
+    assert recipients(mailoutbox) == [["alice@example.org"], ["co@example.org"]]
+    company, co_auditor = mailoutbox
+    assert all("Audit resumed" in m.subject for m in mailoutbox)
+    assert f"/o/{application.organization.slug}/" in company.body
+    assert f"/audit/{application.pk}/" in co_auditor.body
+    assert "Status: Audit\n" in company.body
+
+
 def test_withdrawing_a_draft_tells_nobody(
     walk, alice, mailoutbox, django_capture_on_commit_callbacks
 ):

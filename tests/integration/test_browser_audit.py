@@ -1,4 +1,5 @@
-"""An auditor scores an audit in a real Chromium with autosave; the CPO office decides."""
+"""An auditor scores a whole audit in a real Chromium with autosave (mouse for the first
+criteria, then the keyboard for every other one); the CPO office decides."""
 
 import re
 import time
@@ -22,8 +23,7 @@ from cpo_portal.accounts.models import Auditor, User
 from cpo_portal.accounts.roles import OFFICE_GROUP
 from cpo_portal.accounts.signals import ensure_office_group
 from cpo_portal.tenancy.services import organization_create
-from criteria.demo import DEMO_CATALOGUE
-from criteria.interchange import parse
+from criteria.demo import demo_catalogue_data
 from criteria.models import SchemeKind
 from criteria.services import catalogue_import
 from tests.certification.conftest import answer_all, approve_signee, criteria_of, new_application
@@ -32,8 +32,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Openness-is-a-capability-7"
 SHOTS = "/tmp/audit-{}.png"
-# Scored through the page; the rest of the demo scheme is scored through the service first.
-BY_HAND = 6
+# Scored with the mouse; every criterion after these is scored with the keyboard.
+BY_MOUSE = 4
 FULFILLED = 'input[name="rating"][value="fulfilled"]'
 
 
@@ -67,7 +67,7 @@ def _log_in(page, base: str, path: str, user: User, secret: str) -> None:
 
 @pytest.fixture
 def audit_case(db):
-    """An organizational application in audit; all but BY_HAND criteria already scored."""
+    """An organizational application in audit, nothing scored yet."""
     ensure_office_group()
     office, _ = _with_totp(_user("olga@prostep.example", "Olga Office"))
     office.groups.add(Group.objects.get(name=OFFICE_GROUP))
@@ -80,7 +80,7 @@ def audit_case(db):
     )
     owner = _user("dana@alpha.example", "Dana Owner")
     catalogue_import(
-        data=parse(DEMO_CATALOGUE.read_text(encoding="utf-8"), filename="demo.yaml"),
+        data=demo_catalogue_data(),
         by=None,
         publish=True,
     )
@@ -92,20 +92,9 @@ def audit_case(db):
     services.auditor_assign(application=application, auditor=auditor, role="lead", by=office)
     answer_all(application, owner)
     services.self_assessment_submit(application=application, by=owner)
-    criteria = criteria_of(application)
-    by_hand = criteria[:BY_HAND]
-    for criterion in criteria[BY_HAND:]:
-        services.score_save(
-            application_id=application.pk,
-            criterion_id=criterion.pk,
-            rating=Rating.FULFILLED,
-            rationale="",
-            expected_version=0,
-            by=auditor_user,
-        )
     return {
         "application": application,
-        "by_hand": by_hand,
+        "criteria": criteria_of(application),
         "auditor": (auditor_user, auditor_secret),
         "certifier": (certifier, certifier_secret),
     }
@@ -115,37 +104,37 @@ def test_auditor_scores_with_autosave_and_the_office_decides(live_server, page, 
     page.set_default_timeout(15_000)
     base = live_server.url
     application = audit_case["application"]
-    by_hand = audit_case["by_hand"]
+    criteria = audit_case["criteria"]
+    total = len(criteria)
     audit_path = f"/audit/{application.pk}/"
 
     # The auditor signs in with the second factor and opens the audit from the list.
     _log_in(page, base, "/audit/", *audit_case["auditor"])
     page.get_by_role("link", name="Alpha PLM AG").click()
     expect(page).to_have_url(f"{base}{audit_path}")
-    total = len(criteria_of(application))
     summary = page.locator("#audit-summary")
-    expect(summary).to_contain_text(f"{total - BY_HAND} of {total} criteria scored")
+    expect(summary).to_contain_text(f"0 of {total} criteria scored")
     page.screenshot(path=SHOTS.format("1-sheet"), full_page=False)
 
     # Autosave: a click on a rating saves at once; only the feedback region changes.
-    for criterion in by_hand[:3]:
+    for criterion in criteria[:3]:
         row = page.locator(f"#c-{criterion.pk}")
         row.locator(FULFILLED).check()
         expect(row.locator(".score-feedback")).to_contain_text("Saved at")
-    expect(summary).to_contain_text(f"{total - BY_HAND + 3} of {total} criteria scored")
+    expect(summary).to_contain_text(f"3 of {total} criteria scored")
 
     # Another tab saves the same score: typing here is refused with both values shown,
     # and "take the saved one" brings the saved values into the row.
     auditor_user = audit_case["auditor"][0]
     services.score_save(
         application_id=application.pk,
-        criterion_id=by_hand[0].pk,
+        criterion_id=criteria[0].pk,
         rating=Rating.FULFILLED,
         rationale="Checked in the other tab.",
         expected_version=1,
         by=auditor_user,
     )
-    row = page.locator(f"#c-{by_hand[0].pk}")
+    row = page.locator(f"#c-{criteria[0].pk}")
     row.get_by_label(re.compile("^Rationale")).press_sequentially("Mine", delay=10)
     conflict = row.locator(".score-conflict")
     expect(conflict).to_contain_text("Checked in the other tab.")
@@ -158,7 +147,7 @@ def test_auditor_scores_with_autosave_and_the_office_decides(live_server, page, 
 
     # Partially fulfilled needs a rationale: refused (422) until it is typed, then the
     # debounced keyup saves it without touching the text field.
-    row = page.locator(f"#c-{by_hand[3].pk}")
+    row = page.locator(f"#c-{criteria[3].pk}")
     row.locator('input[value="partially"]').check()
     expect(row.locator(".score-feedback")).to_contain_text("A rationale is required")
     rationale = row.get_by_label(re.compile("^Rationale"))
@@ -169,29 +158,37 @@ def test_auditor_scores_with_autosave_and_the_office_decides(live_server, page, 
     row.locator(FULFILLED).check()
     expect(row.locator(".score-feedback")).to_contain_text("(version 2)")
 
-    # The keyboard: focus a row, press 1 to rate it fulfilled, j to move on.
-    page.locator(f"#c-{by_hand[4].pk}").focus()
-    page.keyboard.press("1")
-    expect(page.locator(f"#c-{by_hand[4].pk} .score-feedback")).to_contain_text("Saved at")
-    page.keyboard.press("j")
-    expect(page.locator(f"#c-{by_hand[5].pk}")).to_be_focused()
-    page.keyboard.press("1")
-    expect(page.locator(f"#c-{by_hand[5].pk} .score-feedback")).to_contain_text("Saved at")
+    expect(summary).to_contain_text(f"{BY_MOUSE} of {total} criteria scored")
+
+    # The keyboard for every other criterion: focus the first row, then press 1 to rate
+    # it fulfilled and j to move to the next one, across subject areas, to the last.
+    page.locator(f"#c-{criteria[BY_MOUSE].pk}").focus()
+    for index, criterion in enumerate(criteria[BY_MOUSE:], start=BY_MOUSE):
+        row = page.locator(f"#c-{criterion.pk}")
+        expect(row).to_be_focused()
+        page.keyboard.press("1")
+        expect(row.locator(".score-feedback")).to_contain_text("Saved at")
+        expect(row.locator(FULFILLED)).to_be_checked()
+        if index + 1 < total:
+            page.keyboard.press("j")
     expect(summary).to_contain_text(f"{total} of {total} criteria scored")
     expect(summary).to_contain_text("Pass rule met")
     page.screenshot(path=SHOTS.format("3-scored"), full_page=False)
 
     # Reload: everything is there.
     page.reload()
-    for criterion in by_hand:
-        expect(page.locator(f"#c-{criterion.pk}").locator(FULFILLED)).to_be_checked()
+    expect(page.locator(f"[data-score-row] {FULFILLED}:checked")).to_have_count(total)
     expect(
-        page.locator(f"#c-{by_hand[3].pk}").get_by_label(re.compile("^Rationale"))
+        page.locator(f"#c-{criteria[3].pk}").get_by_label(re.compile("^Rationale"))
     ).to_have_value("Half of the interfaces have a named owner.")
     with scopes_disabled():
         scores = Score.objects.filter(application=application)
-        assert all(s.rating == Rating.FULFILLED for s in scores)
-        assert scores.get(criterion=by_hand[3]).version == 2
+        assert sorted(scores.values_list("criterion_id", "rating")) == sorted(
+            (c.pk, Rating.FULFILLED) for c in criteria
+        )
+        assert scores.get(criterion=criteria[3]).version == 2
+        # Every score was saved by the auditor (the other tab included).
+        assert set(scores.values_list("updated_by", flat=True)) == {auditor_user.pk}
 
     # The report, recommending grant.
     page.get_by_role("link", name="Report and recommendation").click()
