@@ -115,10 +115,9 @@ def _name(i: int) -> str:
 def bench_catalogue(criteria_per_scheme: int) -> dict[str, Any]:
     """The demo catalogue, its assessment schemes grown to `criteria_per_scheme` criteria
     each (repeating the demo criteria under new codes); still marked as illustrative."""
-    from criteria.demo import DEMO_CATALOGUE
-    from criteria.interchange import parse
+    from criteria.demo import demo_catalogue_data
 
-    data = parse(DEMO_CATALOGUE.read_text(encoding="utf-8"), filename=DEMO_CATALOGUE.name)
+    data = demo_catalogue_data()
     data["version"] = CATALOGUE_CODE
     data["title"] = {
         "en": "Code of PLM Openness — illustrative benchmark catalogue",

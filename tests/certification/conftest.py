@@ -14,8 +14,7 @@ from django_scopes import scopes_disabled
 
 from certification import services
 from certification.models import Rating, Score
-from criteria.demo import DEMO_CATALOGUE
-from criteria.interchange import parse
+from criteria.demo import demo_catalogue_data
 from criteria.models import AssessmentCriterion, Obligation, SchemeKind
 from criteria.services import catalogue_import
 from signees.services import signee_approve, signee_sign
@@ -23,7 +22,7 @@ from signees.services import signee_approve, signee_sign
 
 @pytest.fixture
 def catalogue(db):
-    data = parse(DEMO_CATALOGUE.read_text(encoding="utf-8"), filename="demo.yaml")
+    data = demo_catalogue_data()
     version, _ = catalogue_import(data=data, by=None, publish=True)
     return version
 

@@ -12,7 +12,6 @@ from typing import Any
 import factory
 
 from criteria.groups import SigneeGroup
-from criteria.interchange import parse
 from criteria.models import (
     AssessmentCriterion,
     AssessmentScheme,
@@ -253,9 +252,9 @@ def catalogue_payload(
 
 def demo_payload() -> dict[str, Any]:
     """The shipped demo catalogue, parsed."""
-    from criteria.demo import DEMO_CATALOGUE
+    from criteria.demo import demo_catalogue_data
 
-    return parse(DEMO_CATALOGUE.read_text(encoding="utf-8"), filename=DEMO_CATALOGUE.name)
+    return demo_catalogue_data()
 
 
 def build_version(

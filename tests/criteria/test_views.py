@@ -324,10 +324,9 @@ def test_demo_label_on_the_root_page_and_the_diff(client, demo_catalogue):
 
 
 def test_the_real_demo_catalogue_is_labelled(client, db):
-    from criteria.demo import DEMO_CATALOGUE
-    from criteria.interchange import parse
+    from criteria.demo import demo_catalogue_data
 
-    import_catalogue(parse(DEMO_CATALOGUE.read_text(encoding="utf-8")))
+    import_catalogue(demo_catalogue_data())
     page = html(client.get("/criteria/"))
     assert DEMO_NOTICE in page
     assert "not the official text of DIN SPEC 91372" in page  # the version's notes

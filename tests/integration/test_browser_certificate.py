@@ -29,8 +29,7 @@ from cpo_portal.accounts.roles import OFFICE_GROUP
 from cpo_portal.accounts.signals import ensure_office_group
 from cpo_portal.documents.models import Document, DocumentStatus
 from cpo_portal.tenancy.services import organization_create
-from criteria.demo import DEMO_CATALOGUE
-from criteria.interchange import parse
+from criteria.demo import demo_catalogue_data
 from criteria.models import SchemeKind
 from criteria.services import catalogue_import
 from tests.certification.conftest import (
@@ -135,7 +134,7 @@ def reported_case(db, settings, tmp_path):
     )
     owner = _user("dana@alpha.example", "Dana Owner")
     catalogue_import(
-        data=parse(DEMO_CATALOGUE.read_text(encoding="utf-8"), filename="demo.yaml"),
+        data=demo_catalogue_data(),
         by=None,
         publish=True,
     )

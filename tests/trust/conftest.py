@@ -284,11 +284,10 @@ def _community(world: World) -> None:
 
 
 def _catalogue(world: World) -> None:
-    from criteria.demo import DEMO_CATALOGUE
-    from criteria.interchange import parse
+    from criteria.demo import demo_catalogue_data
     from criteria.services import catalogue_create_draft, catalogue_import
 
-    data = parse(DEMO_CATALOGUE.read_text(encoding="utf-8"), filename="demo.yaml")
+    data = demo_catalogue_data()
     version, _ = catalogue_import(data=data, by=None, publish=True)
     world.objects["catalogue"] = version
     world.objects["draft_catalogue"] = catalogue_create_draft(

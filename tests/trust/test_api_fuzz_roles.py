@@ -68,8 +68,7 @@ def _build_world() -> World:
     from cpo_portal.accounts.models import OFFICE_GROUP
     from cpo_portal.accounts.services import api_token_create
     from cpo_portal.tenancy.services import organization_create
-    from criteria.demo import DEMO_CATALOGUE
-    from criteria.interchange import parse
+    from criteria.demo import demo_catalogue_data
     from criteria.models import SchemeKind
     from criteria.services import catalogue_import
     from tests.certification.conftest import (
@@ -84,7 +83,7 @@ def _build_world() -> World:
     from tests.factories import UserFactory
 
     catalogue_import(
-        data=parse(DEMO_CATALOGUE.read_text(encoding="utf-8"), filename="demo.yaml"),
+        data=demo_catalogue_data(),
         by=None,
         publish=True,
     )

@@ -35,8 +35,7 @@ def _throwaway_certificate() -> Any:
     """A certificate on the published scheme (the demo catalogue is imported if none)."""
     from certification.models import Application, ApplicationStatus, AuditType, Certificate
     from cpo_portal.tenancy.models import Organization
-    from criteria.demo import DEMO_CATALOGUE
-    from criteria.interchange import parse
+    from criteria.demo import demo_catalogue_data
     from criteria.models import AssessmentScheme, SchemeKind
     from criteria.services import catalogue_import
 
@@ -46,7 +45,7 @@ def _throwaway_certificate() -> Any:
         .first()
     )
     if scheme is None:
-        data = parse(DEMO_CATALOGUE.read_text(encoding="utf-8"), filename="demo.yaml")
+        data = demo_catalogue_data()
         version, _ = catalogue_import(data=data, by=None, publish=True)
         scheme = AssessmentScheme.objects.get(version=version, kind=SchemeKind.ORGANIZATIONAL)
     today = timezone.now().date()

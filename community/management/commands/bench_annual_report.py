@@ -43,15 +43,14 @@ def _peak_rss_mb() -> float:
 
 
 def _published_catalogue() -> Any:
-    from criteria.demo import DEMO_CATALOGUE
-    from criteria.interchange import parse
+    from criteria.demo import demo_catalogue_data
     from criteria.models import AssessmentScheme, SchemeKind
     from criteria.selectors import current_published_version
     from criteria.services import catalogue_import
 
     version = current_published_version()
     if version is None:
-        data = parse(DEMO_CATALOGUE.read_text(encoding="utf-8"), filename="demo.yaml")
+        data = demo_catalogue_data()
         version, _ = catalogue_import(data=data, by=None, publish=True)
     schemes = {}
     for kind in SchemeKind.values:
