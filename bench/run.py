@@ -525,7 +525,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--criteria", type=int, default=150)
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--scales", default="1000,100000", help="signees; empty: no scaling")
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint")
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds per endpoint")
     parser.add_argument("-c", "--concurrency", type=int, default=8, help="wrk connections")
     parser.add_argument("--autosave-users", type=int, default=8)
     parser.add_argument("--renders", type=int, default=30)

@@ -37,11 +37,12 @@ View = Callable[..., HttpResponseBase]
 
 def public_pages_changed() -> None:
     """Make every cached public page stale, now and again after the current commit."""
-    _bump()
-    transaction.on_commit(_bump)
+    generation_bump()
+    transaction.on_commit(generation_bump)
 
 
-def _bump() -> None:
+def generation_bump() -> None:
+    """Move the generation on (also the on-commit callback of public_pages_changed)."""
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # not there yet, or evicted

@@ -82,6 +82,8 @@ def domain_errors(**fields: str) -> Iterator[None]:
 class IsOffice(BasePermission):
     """The CPO office only; anyone else signed in gets 404 (the office area is not shown)."""
 
+    answers_404 = True  # documented in the OpenAPI schema (cpo_portal/api/schema.py)
+
     def has_permission(self, request: Any, view: Any) -> bool:
         if not is_office(request.user):
             raise NotFound
@@ -90,6 +92,8 @@ class IsOffice(BasePermission):
 
 class IsAuditor(BasePermission):
     """Auditors only; anyone else signed in gets 404."""
+
+    answers_404 = True
 
     def has_permission(self, request: Any, view: Any) -> bool:
         if not is_auditor(request.user):

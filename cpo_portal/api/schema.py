@@ -47,7 +47,9 @@ class PortalAutoSchema(AutoSchema):
             errors["401"] = _error(_("Not authenticated"), DETAIL)
         if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
             errors["403"] = _error(_("Not allowed"), DETAIL)
-        if self._has_path_parameters() or self._get_pagination_parameters():
+        # Role permissions that hide an area from everyone else answer 404 (never 403).
+        hides = any(getattr(p, "answers_404", False) for p in self.view.get_permissions())
+        if self._has_path_parameters() or self._get_pagination_parameters() or hides:
             errors["404"] = _error(_("Not found"), DETAIL)
         if self.view.get_throttles():
             errors["429"] = _error(_("Too many requests"), DETAIL)

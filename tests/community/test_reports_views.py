@@ -9,6 +9,7 @@ from community import services
 from community.models import AnnualReport
 from cpo_portal.documents.models import DocumentStatus
 from cpo_portal.documents.services import document_render
+from cpo_portal.pagecache import generation_bump
 from tests.community.core_team import *  # noqa: F403
 
 YEAR = timezone.now().year
@@ -145,6 +146,7 @@ def test_the_core_team_drafts_through_the_pages(
 
     with django_capture_on_commit_callbacks(execute=False) as queued:
         assert client.post(reverse("community:report_render", args=[YEAR])).status_code == 302
+    queued = [c for c in queued if c is not generation_bump]  # the page cache's refresh
     assert len(queued) == 1  # the render is queued on commit
     status_url = reverse("community:report_status", args=[YEAR])
     pending = client.get(status_url, headers={"HX-Request": "true"})

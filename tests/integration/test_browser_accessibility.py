@@ -76,7 +76,7 @@ def demo(db, monkeypatch) -> Demo:
     with scopes_disabled():
         vendor = Signee.objects.get(group=SigneeGroup.IT_VENDOR).organization
         provider = Signee.objects.get(group=SigneeGroup.IT_SERVICE_PROVIDER).organization
-        audit = Application.objects.get(organization=vendor)
+        audit = Application.objects.get(organization=vendor, status="audit")
     catalogue = CatalogueVersion.objects.get(status="published")
     newcomer_owner = User.objects.create_user(
         email="dana@openness-works.example", password="x-Openness-7", full_name="Dana Signer"
@@ -175,7 +175,7 @@ def test_public_pages_and_workflows_have_no_serious_violations(live_server, brow
     year = timezone.now().year
     with scopes_disabled():
         assert Election.objects.filter(year=year).exists()
-        provider_application = Application.objects.get(organization=demo.provider)
+        provider_application = Application.objects.filter(organization=demo.provider).first()
     newcomer = demo.newcomer.slug
     vendor = demo.vendor.slug
     provider = demo.provider.slug
