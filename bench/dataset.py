@@ -737,7 +737,10 @@ def build(sizes: Sizes) -> Built:
     built.seconds["total"] = round(time.perf_counter() - start, 2)
     listed = [s for s in signees if s.status == "approved"]
     step = max(1, len(listed) // 200)
-    built.signee_slugs = [organizations[i].slug for i in range(0, len(signees), step)][:200]
+    listed_slugs = [
+        o.slug for o, s in zip(organizations, signees, strict=True) if s.status == "approved"
+    ]
+    built.signee_slugs = listed_slugs[::step][:200]
     active = [c.number for c in certificates if c.status == "active"]
     built.certificate_numbers = active[:: max(1, len(active) // 200)][:200]
     from signees.views.public import PAGE_SIZE

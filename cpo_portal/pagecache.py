@@ -26,7 +26,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone, translation
-from django.utils.cache import patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import parse_http_date_safe
 
 GENERATION_KEY = "pagecache:generation"
 # Headers that belong to one response only, not to the page.
@@ -80,11 +81,16 @@ def _stored(response: HttpResponseBase) -> dict[str, Any] | None:
     return {"content": response.content, "headers": headers}
 
 
-def _replayed(stored: dict[str, Any]) -> HttpResponse:
+def _replayed(request: HttpRequest, stored: dict[str, Any]) -> HttpResponseBase:
     response = HttpResponse(stored["content"])
     for name, value in stored["headers"]:
         response[name] = value
-    return response
+    # A client that holds this version (its ETag or date) gets 304, as from the view.
+    modified = parse_http_date_safe(response.get("Last-Modified", ""))
+    conditional = get_conditional_response(
+        request, etag=response.get("ETag"), last_modified=modified, response=response
+    )
+    return conditional if conditional is not None else response
 
 
 def public_page(view: View) -> View:
@@ -95,7 +101,7 @@ def public_page(view: View) -> View:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         key = _key(request) if _cacheable_request(request) else None
         if key is not None and (stored := cache.get(key)) is not None:
-            return _replayed(stored)
+            return _replayed(request, stored)
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()  # a TemplateResponse or DRF Response

@@ -267,9 +267,15 @@ def _verify_lookup(
 
 
 def verify(request: HttpRequest, number: str) -> HttpResponseBase:
+    # Every lookup counts, also one the page cache answers.
     retry_after = rate_limited(request, "verify", _verify_limit())
     if retry_after is not None:
         return _rate_limited_page(request, retry_after)
+    return _verify_page(request, number)
+
+
+@public_page
+def _verify_page(request: HttpRequest, number: str) -> HttpResponseBase:
     found = _verify_lookup(number)
     if found is None:
         return _not_found(request, number)
@@ -415,6 +421,11 @@ def badge(request: HttpRequest, number: str) -> HttpResponseBase:
     retry_after = rate_limited(request, "badge", _badge_limit())
     if retry_after is not None:
         return _too_many(_svg_response(badge_svg(status=None)), retry_after)
+    return _badge_svg(request, number)
+
+
+@public_page
+def _badge_svg(request: HttpRequest, number: str) -> HttpResponseBase:
     certificate = selectors.public_badge_certificate(number)
     if certificate is None:
         response = _svg_response(badge_svg(status=None), status=404)

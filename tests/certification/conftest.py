@@ -176,4 +176,16 @@ def reported(in_audit, auditor_user):
     return in_audit
 
 
+@pytest.fixture
+def certificate(reported, office2):
+    """Alpha's organizational certificate, issued through the real grant decision."""
+    from certification.models import Certificate
+
+    services.application_decide(
+        application=reported, decision="grant", rationale="All criteria met.", by=office2
+    )
+    with scopes_disabled():
+        return Certificate.objects.get(application=reported)
+
+
 __all__ = ["Obligation", "timedelta"]

@@ -70,15 +70,6 @@ def test_badge_width_grows_with_the_text():
 # --- The view ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def certificate(reported, office2):
-    services.application_decide(
-        application=reported, decision="grant", rationale="All criteria met.", by=office2
-    )
-    with scopes_disabled():
-        return Certificate.objects.get(application=reported)
-
-
 def badge_url(number):
     return reverse("certification:seal_badge", args=[number])
 

@@ -13,8 +13,6 @@ from certification.models import CertificateEvent
 from criteria.models import SchemeKind
 from tests.certification.lifecycle_fixtures import (
     TODAY,
-    certificate_of,
-    decide,
     make_certificates,
     refreshed,
     set_fields,
@@ -33,12 +31,6 @@ def api():
 def as_user(api, user):
     api.force_authenticate(user)
     return api
-
-
-@pytest.fixture
-def certificate(reported, office2):
-    decide(reported, office2)
-    return certificate_of(reported)
 
 
 def detail(number):

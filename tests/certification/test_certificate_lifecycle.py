@@ -33,13 +33,6 @@ REASON = "Evidence of the audit lapsed."
 
 
 @pytest.fixture
-def certificate(reported, office2):
-    """Alpha's organizational certificate, issued through the real grant decision."""
-    decide(reported, office2)
-    return certificate_of(reported)
-
-
-@pytest.fixture
 def product(certificate, alpha, alice, lead, auditor_user, office_user, office2):
     return product_certificate(
         alpha,

@@ -34,13 +34,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def certificate(reported, office2):
-    """Alpha's organizational certificate, issued through the real grant decision."""
-    decide(reported, office2)
-    return certificate_of(reported)
-
-
-@pytest.fixture
 def product(certificate, alpha, alice, lead, auditor_user, office_user, office2):
     return product_certificate(
         alpha,

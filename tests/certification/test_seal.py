@@ -24,16 +24,6 @@ TODAY = timezone.localdate()
 # --- Fixtures ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def certificate(reported, office2):
-    """Alpha's organizational certificate, issued through the real grant decision."""
-    services.application_decide(
-        application=reported, decision="grant", rationale="All criteria met.", by=office2
-    )
-    with scopes_disabled():
-        return Certificate.objects.get(application=reported)
-
-
 def certificate_document(certificate):
     with scopes_disabled():
         return Document.objects.filter(kind="certificate", owner_id=str(certificate.pk)).first()

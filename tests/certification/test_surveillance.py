@@ -15,19 +15,12 @@ from certification.services.surveillance import overdue_surveillance, surveillan
 from cpo_portal.activity.models import ActivityEntry
 from tests.certification.lifecycle_fixtures import (
     audit_to_report,
-    certificate_of,
     decide,
     refreshed,
     set_fields,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def certificate(reported, office2):
-    decide(reported, office2)
-    return certificate_of(reported)
 
 
 @pytest.fixture
