@@ -12,7 +12,7 @@ graceful_timeout = 30
 keepalive = 5
 # Workers are recycled now and then (a guard against slow leaks); at the throughput of the
 # cached public pages a low number would restart them every few seconds under load.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
 max_requests_jitter = max_requests // 10
 accesslog = "-"
 errorlog = "-"

@@ -104,3 +104,30 @@ class ResilientRedisCache(RedisCache):
             super().clear()
         except UNREACHABLE as exc:
             self._unreachable("clear", exc)
+
+
+def count_in_window(key: str, *, seconds: int) -> int:
+    """Add one to a counter that lives `seconds` from its first count; the new count.
+
+    One round trip on Redis (SET NX with expiry and INCR in a pipeline) instead of add()
+    and incr(): rate limits sit on the hottest public paths. When Redis is unreachable
+    the count is 0: a limit is not worth a failed request (the cache's rule above).
+    """
+    from django.core.cache import cache
+
+    if isinstance(cache, RedisCache):
+        full_key = cache.make_and_validate_key(key)
+        try:
+            pipe = cache._cache.get_client(full_key, write=True).pipeline()
+            pipe.set(full_key, 0, ex=seconds, nx=True)
+            pipe.incr(full_key)
+            return int(pipe.execute()[-1])
+        except UNREACHABLE as exc:
+            log.warning("rate count skipped, Redis is unreachable: %r", exc)
+            return 0
+    cache.add(key, 0, timeout=seconds)
+    try:
+        return cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=seconds)
+        return 1

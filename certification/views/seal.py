@@ -18,7 +18,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import (
     Http404,
@@ -38,6 +37,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from cpo_portal.cache import count_in_window
 from cpo_portal.pagecache import public_page
 from signees.models import SigneeGroup
 
@@ -139,12 +139,7 @@ def rate_limited(request: HttpRequest, bucket: str, limit: int) -> int | None:
     """Count this lookup; the seconds to wait when the client is over `limit` a minute."""
     now = int(time.time())
     key = f"seal-rate:{bucket}:{_client_key(request)}:{now // RATE_WINDOW}"
-    cache.add(key, 0, timeout=RATE_WINDOW + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=RATE_WINDOW + 5)
-        count = 1
+    count = count_in_window(key, seconds=RATE_WINDOW + 5)
     if count > limit:
         return RATE_WINDOW - now % RATE_WINDOW or 1
     return None
