@@ -308,11 +308,16 @@ def load_run(
         wait_for(f"http://127.0.0.1:{PORT}/healthz", server)
         log(f"{label}: ceiling (trivial view)")
         # Workers load lazily: a longer warm-up first, so the ceiling is not measured on a
-        # cold server (it is measured again at the end, and the higher of the two is used).
+        # cold server (it is measured again halfway and at the end; the highest is used).
         wrk(["/bench/ceiling"], duration=5, connections=args.concurrency)
         ceiling = wrk(["/bench/ceiling"], duration=args.duration, connections=args.concurrency)
         out["ceiling"] = ceiling
-        for name, kind, paths in endpoints(manifest):
+        checks = [ceiling]
+        for n, (name, kind, paths) in enumerate(endpoints(manifest)):
+            if n == 5:  # and once more halfway: the machine's other tenants come and go
+                checks.append(
+                    wrk(["/bench/ceiling"], duration=args.duration, connections=args.concurrency)
+                )
             log(f"{label}: {name}")
             data = wrk(paths, duration=args.duration, connections=args.concurrency)
             data["kind"] = kind
@@ -332,9 +337,10 @@ def load_run(
             out["endpoints"]["/audit/<id>/scores/<criterion>/ (autosave)"] = data
         log(f"{label}: ceiling again")
         again = wrk(["/bench/ceiling"], duration=args.duration, connections=args.concurrency)
-        out["ceiling_at_end"] = again
-        if again["rps"] > ceiling["rps"]:
-            out["ceiling"] = ceiling = again
+        checks.append(again)
+        # The stack's ceiling is what it reached at best; every measurement is kept.
+        out["ceiling_measurements"] = [c["rps"] for c in checks]
+        out["ceiling"] = ceiling = max(checks, key=lambda c: c["rps"])
         for data in out["endpoints"].values():
             data["share_of_ceiling"] = (
                 round(data["rps"] / ceiling["rps"], 3) if ceiling["rps"] else 0
