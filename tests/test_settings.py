@@ -134,3 +134,15 @@ def test_production_has_secure_cookies_and_hsts():
     result = _run(["-c", code], SECRET_KEY=_secret(), ALLOWED_HOSTS="cpo.example.org")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True", "True", "True", "False", "https"]
+
+
+@pytest.mark.django_db
+def test_every_model_change_has_its_migration():
+    """`makemigrations --check` in the suite: a model changed without a migration fails CI."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()

@@ -9,9 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.conf import settings
 from django.core.management import call_command
-from django.test import Client
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
@@ -26,6 +24,7 @@ from signees.models import Fulfilment, Signee, SigneeGroup
 from signees.statement_selectors import applicable_criteria
 from signees.statements import statement_answer_save, statement_publish, statement_start_draft
 from tests.certification.test_seal import make_certificates
+from tests.integration.browser import log_in_by_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -100,14 +99,6 @@ def demo(db, monkeypatch) -> Demo:
     )
 
 
-def _log_in(context, base: str, user: User) -> None:
-    """The session of a force-logged-in test client, handed to the browser."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base}])
-
-
 def _check(page, base: str, paths: list[str]) -> list[str]:
     """Load each path and run axe; the failing violations, as readable lines."""
     failures = []
@@ -136,7 +127,7 @@ def browse(live_server, browser):
         context = browser.new_context(locale="en-GB")
         contexts.append(context)
         if user is not None:
-            _log_in(context, live_server.url, user)
+            log_in_by_session(context, live_server.url, user)
         page = context.new_page()
         page.set_default_timeout(15_000)
         return page

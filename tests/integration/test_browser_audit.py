@@ -2,24 +2,15 @@
 criteria, then the keyboard for every other one); the CPO office decides."""
 
 import re
-import time
 
 import pytest
-from allauth.account.models import EmailAddress
-from allauth.mfa import app_settings as mfa_settings
-from allauth.mfa.totp.internal.auth import (
-    TOTP,
-    format_hotp_value,
-    generate_totp_secret,
-    hotp_value,
-)
 from django.contrib.auth.models import Group
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
 from certification import services
 from certification.models import Application, ApplicationStatus, Rating, Score
-from cpo_portal.accounts.models import Auditor, User
+from cpo_portal.accounts.models import Auditor
 from cpo_portal.accounts.roles import OFFICE_GROUP
 from cpo_portal.accounts.signals import ensure_office_group
 from cpo_portal.tenancy.services import organization_create
@@ -27,58 +18,34 @@ from criteria.demo import demo_catalogue_data
 from criteria.models import SchemeKind
 from criteria.services import catalogue_import
 from tests.certification.conftest import answer_all, approve_signee, criteria_of, new_application
+from tests.integration.browser import (
+    log_in_with_totp,
+    verified_user,
+    with_totp,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "Openness-is-a-capability-7"
 SHOTS = "/tmp/audit-{}.png"
 # Scored with the mouse; every criterion after these is scored with the keyboard.
 BY_MOUSE = 4
 FULFILLED = 'input[name="rating"][value="fulfilled"]'
 
 
-def _user(email: str, name: str) -> User:
-    user = User.objects.create_user(email=email, password=PASSWORD, full_name=name)
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    return user
-
-
-def _with_totp(user: User) -> tuple[User, str]:
-    secret = generate_totp_secret()
-    TOTP.activate(user, secret)
-    return user, secret
-
-
-def _code(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
-
-
-def _log_in(page, base: str, path: str, user: User, secret: str) -> None:
-    page.goto(f"{base}{path}")
-    expect(page).to_have_url(re.compile(r"/accounts/login/"))
-    page.fill('input[name="login"]', user.email)
-    page.fill('input[name="password"]', PASSWORD)
-    page.locator('main form[action^="/accounts/login/"] [type="submit"]').click()
-    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
-    page.fill('input[name="code"]', _code(secret))
-    page.locator('main form [type="submit"]').first.click()
-    expect(page).to_have_url(f"{base}{path}")
-
-
 @pytest.fixture
 def audit_case(db):
     """An organizational application in audit, nothing scored yet."""
     ensure_office_group()
-    office, _ = _with_totp(_user("olga@prostep.example", "Olga Office"))
+    office, _ = with_totp(verified_user("olga@prostep.example", "Olga Office"))
     office.groups.add(Group.objects.get(name=OFFICE_GROUP))
-    certifier, certifier_secret = _with_totp(_user("otto@prostep.example", "Otto Office"))
+    certifier, certifier_secret = with_totp(verified_user("otto@prostep.example", "Otto Office"))
     certifier.groups.add(Group.objects.get(name=OFFICE_GROUP))
-    auditor_user, auditor_secret = _with_totp(_user("arne@audit.example", "Arne Auditor"))
+    auditor_user, auditor_secret = with_totp(verified_user("arne@audit.example", "Arne Auditor"))
     auditor = Auditor.objects.create(user=auditor_user, organisation_name="Audit Body")
     services.auditor_qualifications_set(
         auditor=auditor, scheme_kinds=[SchemeKind.ORGANIZATIONAL], by=auditor_user
     )
-    owner = _user("dana@alpha.example", "Dana Owner")
+    owner = verified_user("dana@alpha.example", "Dana Owner")
     catalogue_import(
         data=demo_catalogue_data(),
         by=None,
@@ -109,7 +76,7 @@ def test_auditor_scores_with_autosave_and_the_office_decides(live_server, page, 
     audit_path = f"/audit/{application.pk}/"
 
     # The auditor signs in with the second factor and opens the audit from the list.
-    _log_in(page, base, "/audit/", *audit_case["auditor"])
+    log_in_with_totp(page, base, "/audit/", *audit_case["auditor"])
     page.get_by_role("link", name="Alpha PLM AG").click()
     expect(page).to_have_url(f"{base}{audit_path}")
     summary = page.locator("#audit-summary")
@@ -206,7 +173,9 @@ def test_auditor_scores_with_autosave_and_the_office_decides(live_server, page, 
     page.locator('header form[action^="/accounts/logout/"] [type="submit"]').click()
 
     # Four eyes: another office certifier decides.
-    _log_in(page, base, f"/office/certification/{application.pk}/decide/", *audit_case["certifier"])
+    log_in_with_totp(
+        page, base, f"/office/certification/{application.pk}/decide/", *audit_case["certifier"]
+    )
     page.get_by_label("Grant").check()
     page.get_by_label("Rationale").fill("The report is conclusive.")
     page.screenshot(path=SHOTS.format("5-decide"), full_page=True)

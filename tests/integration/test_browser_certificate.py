@@ -3,28 +3,18 @@ signed PDF's QR code leads to the verification page, and a suspension changes th
 and the badge at once."""
 
 import hashlib
-import re
 import shutil
 import subprocess
-import time
 from urllib.parse import urlsplit
 
 import pytest
-from allauth.account.models import EmailAddress
-from allauth.mfa import app_settings as mfa_settings
-from allauth.mfa.totp.internal.auth import (
-    TOTP,
-    format_hotp_value,
-    generate_totp_secret,
-    hotp_value,
-)
 from django.contrib.auth.models import Group
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
 from certification import services
 from certification.models import Certificate, CertificateStatus
-from cpo_portal.accounts.models import Auditor, User
+from cpo_portal.accounts.models import Auditor
 from cpo_portal.accounts.roles import OFFICE_GROUP
 from cpo_portal.accounts.signals import ensure_office_group
 from cpo_portal.documents.models import Document, DocumentStatus
@@ -38,48 +28,19 @@ from tests.certification.conftest import (
     new_application,
     score_all,
 )
+from tests.integration.browser import (
+    log_in_with_totp,
+    verified_user,
+    with_totp,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "Openness-is-a-capability-7"
 # The QR code names the production address; the test follows it to the live server.
 SITE_URL = "https://cpo.example.org"
 HOLDER = "Alpha PLM AG"
 REASON = "The surveillance audit was not held in time."
 SHOTS = "/tmp/certificate-{}.png"
-
-
-def _user(email: str, name: str) -> User:
-    user = User.objects.create_user(email=email, password=PASSWORD, full_name=name)
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    return user
-
-
-def _with_totp(user: User) -> tuple[User, str]:
-    secret = generate_totp_secret()
-    TOTP.activate(user, secret)
-    return user, secret
-
-
-def _code(secret: str) -> str:
-    # The portal accepts only the current period's code: one about to lapse would be
-    # refused by the time the form arrives, so wait for the next period.
-    period = mfa_settings.TOTP_PERIOD
-    if period - time.time() % period < 3:
-        time.sleep(period - time.time() % period + 0.1)
-    return format_hotp_value(hotp_value(secret, int(time.time()) // period))
-
-
-def _log_in(page, base: str, path: str, user: User, secret: str) -> None:
-    page.goto(f"{base}{path}")
-    expect(page).to_have_url(re.compile(r"/accounts/login/"))
-    page.fill('input[name="login"]', user.email)
-    page.fill('input[name="password"]', PASSWORD)
-    page.locator('main form[action^="/accounts/login/"] [type="submit"]').click()
-    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
-    page.fill('input[name="code"]', _code(secret))
-    page.locator('main form [type="submit"]').first.click()
-    expect(page).to_have_url(f"{base}{path}")
 
 
 def _tool(name: str) -> str:
@@ -123,16 +84,16 @@ def reported_case(db, settings, tmp_path):
     settings.CERTIFICATE_SIGNING_SELF_SIGNED_DIR = tmp_path / "signing"
     # A transactional test flushes the database; the office group comes back with it.
     ensure_office_group()
-    office = _user("olga@prostep.example", "Olga Office")
+    office = verified_user("olga@prostep.example", "Olga Office")
     office.groups.add(Group.objects.get(name=OFFICE_GROUP))
-    certifier, secret = _with_totp(_user("otto@prostep.example", "Otto Office"))
+    certifier, secret = with_totp(verified_user("otto@prostep.example", "Otto Office"))
     certifier.groups.add(Group.objects.get(name=OFFICE_GROUP))
-    auditor_user = _user("arne@audit.example", "Arne Auditor")
+    auditor_user = verified_user("arne@audit.example", "Arne Auditor")
     auditor = Auditor.objects.create(user=auditor_user, organisation_name="Audit Body")
     services.auditor_qualifications_set(
         auditor=auditor, scheme_kinds=[SchemeKind.ORGANIZATIONAL], by=auditor_user
     )
-    owner = _user("dana@alpha.example", "Dana Owner")
+    owner = verified_user("dana@alpha.example", "Dana Owner")
     catalogue_import(
         data=demo_catalogue_data(),
         by=None,
@@ -165,7 +126,7 @@ def test_issue_verify_by_qr_code_suspend_and_see_page_and_badge_change(
 
     # Four eyes: an office certifier who is not the auditor grants; that issues the
     # certificate and renders its signed PDF (eagerly here, by the worker in production).
-    _log_in(
+    log_in_with_totp(
         page, base, f"/office/certification/{application.pk}/decide/", *reported_case["certifier"]
     )
     page.get_by_label("Grant").check()

@@ -8,8 +8,6 @@ user would. Navigation to the first page is the only exception: it is the addres
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
@@ -29,6 +27,7 @@ from tests.certification.conftest import (
     new_application,
 )
 from tests.certification.conftest import catalogue as certification_catalogue
+from tests.integration.browser import log_in_by_session
 from tests.signees.conftest import MINI_CATALOGUE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,13 +42,6 @@ catalogue = certification_catalogue
 def _office_group(db):
     # A transactional test flushes the database, the office group with it.
     ensure_office_group()
-
-
-def _log_in(page, base: str, user: User) -> None:
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base}])
 
 
 def _focused(page, selector: str) -> bool:
@@ -81,7 +73,7 @@ def test_sign_the_cpo_with_the_keyboard_only(live_server, page, monkeypatch):
     dana = User.objects.create_user(
         email="dana@openness-works.example", password="x-Openness-7", full_name="Dana Signer"
     )
-    _log_in(page, base, dana)
+    log_in_by_session(page.context, base, dana)
     page.goto(f"{base}/sign/")
 
     # The skip link comes first and leads into the page.
@@ -161,7 +153,7 @@ def test_score_criteria_with_the_keyboard_only(live_server, page, audit, auditor
     page.set_default_timeout(15_000)
     base = live_server.url
     first, second, third = criteria_of(audit)[:3]
-    _log_in(page, base, auditor_user)
+    log_in_by_session(page.context, base, auditor_user)
     page.goto(f"{base}/audit/{audit.pk}/")
 
     # Tab to the first criterion; 1 rates it fulfilled and saves it.
