@@ -31,8 +31,9 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import parse_http_date_safe
 
 GENERATION_KEY = "pagecache:generation"
-# Headers that belong to one response only, not to the page.
-_NOT_STORED = {"set-cookie", "content-length", "date", "vary"}
+# Headers that belong to one response only, not to the page. Vary is kept: a shared cache
+# in front of the portal must not hand a visitor's page to a signed-in user.
+_NOT_STORED = {"set-cookie", "content-length", "date"}
 
 View = Callable[..., HttpResponseBase]
 

@@ -4,10 +4,9 @@ pairs an organization's record of voting with its ballot; failed casts write not
 at the same moment lose no ballot and give no organization two."""
 
 import hashlib
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from community import services
 from community.models import Ballot, BallotCast, BallotVote
@@ -21,6 +20,8 @@ from tests.community.conftest import at_phase, member
 from tests.factories import UserFactory
 
 # conftest.py skips `postgres` tests when DATABASE_URL is not PostgreSQL.
+from tests.integration.concurrency import all_at_once
+
 pytestmark = pytest.mark.postgres
 
 # The community fixtures, reused.
@@ -244,32 +245,6 @@ def test_a_failed_cast_leaves_the_ballot_tables_untouched(
     assert stored() == before
 
 
-def _at_once(calls):
-    """Run every call on its own thread (its own connection), released together."""
-    start = threading.Barrier(len(calls))
-    outcomes: list[dict] = [{} for _ in calls]
-
-    def target(call, outcome):
-        try:
-            start.wait(10)
-            outcome["result"] = call()
-        except Exception as exc:
-            outcome["error"] = exc
-        finally:
-            connections.close_all()  # this thread's connections only
-
-    threads = [
-        threading.Thread(target=target, args=(call, outcome), daemon=True)
-        for call, outcome in zip(calls, outcomes, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-        assert not thread.is_alive()
-    return outcomes
-
-
 CONCURRENT = 8
 
 
@@ -283,7 +258,7 @@ def test_concurrent_casts_keep_every_ballot(voting, election, office_user, monke
             election=election, organization=organization, choices=chosen, by=owner
         )
 
-    outcomes = _at_once(
+    outcomes = all_at_once(
         [cast(org, owner, chosen) for (org, owner), chosen in zip(voters, choices, strict=True)]
     )
 
@@ -305,7 +280,7 @@ def test_concurrent_double_votes_give_exactly_one_ballot(
 ):
     rounds = [(gamma, dora), (alpha, alice), (beta, charlie)]
     for organization, user in rounds:
-        outcomes = _at_once(
+        outcomes = all_at_once(
             [
                 lambda organization=organization, user=user: services.ballot_cast(
                     election=election,

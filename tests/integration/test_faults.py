@@ -11,14 +11,13 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -46,6 +45,7 @@ from tests.certification import conftest as certification
 from tests.certification.lifecycle_fixtures import decide
 from tests.community.conftest import at_phase, member
 from tests.factories import UserFactory
+from tests.integration.concurrency import all_at_once
 from tests.integration.conftest import BASE_DIR, _worker_database_url, database_url_is_postgres
 from tests.integration.own_services import (
     OwnPostgres,
@@ -97,34 +97,6 @@ def clone_reported(application, count):
                     copies.append(copy)
             model.objects.bulk_create(copies)
     return clones
-
-
-def all_at_once(calls, timeout=60.0):
-    """Run every call on its own thread (hence its own database connection), released
-    together; return each one's outcome: {"result": …} or {"error": …}."""
-    start = threading.Barrier(len(calls))
-    outcomes: list[dict] = [{} for _ in calls]
-
-    def target(call, outcome):
-        try:
-            start.wait(20)
-            outcome["result"] = call()
-        except Exception as exc:
-            outcome["error"] = exc
-        finally:
-            connections.close_all()  # this thread's connections only
-
-    threads = [
-        threading.Thread(target=target, args=(call, outcome), daemon=True)
-        for call, outcome in zip(calls, outcomes, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + timeout
-    for thread in threads:
-        thread.join(max(0.1, deadline - time.monotonic()))
-        assert not thread.is_alive(), "a concurrent call hung"
-    return outcomes
 
 
 def documents():

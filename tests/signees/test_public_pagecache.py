@@ -24,6 +24,7 @@ def test_a_visitors_repeated_request_is_served_without_a_query(
     assert again.status_code == 200
     assert again.content == first.content
     assert "public" in again["Cache-Control"]
+    assert "Cookie" in again["Vary"] and "Accept-Language" in again["Vary"]
     assert "Content-Security-Policy" in again
 
 
