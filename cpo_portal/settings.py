@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Its runserver wraps WhiteNoise's (next in this list): the embedded default's server.
+    "cpo_portal.embedded",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
@@ -132,7 +134,15 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The embedded default serves several threads: with WAL, readers never wait for the one
+    # writer; a transaction takes the write lock when it begins (IMMEDIATE) instead of
+    # upgrading a read lock later, which SQLite refuses at once ("database is locked") when
+    # another writer came first; and a writer waits up to `timeout` seconds for its turn.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 elif "postgresql" in DATABASES["default"]["ENGINE"]:
     # An unreachable server fails a request (and /healthz) in seconds, not after the
     # operating system's TCP timeout of minutes.
