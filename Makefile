@@ -9,6 +9,10 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address e-mails, badge snippets and the QR codes signed into certificates point to:
+# SITE_URL as given (command line, environment or .env), else the server's own address
+# (with HOST=0.0.0.0, give SITE_URL the address others reach the portal at).
+SITE_URL ?= $(or $(shell grep -s '^SITE_URL=' .env | tail -n 1 | cut -d= -f2- | tr -d "\"' "),http://$(HOST):$(PORT))
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -31,11 +35,15 @@ messages: venv  ## compile the translation catalogues (.po → .mo)
 
 setup: venv messages  ## migrate and load the demo data
 	DEBUG=true $(MANAGE) migrate --no-input -v0
-	DEBUG=true $(MANAGE) seed_demo
+	DEBUG=true SITE_URL='$(SITE_URL)' $(MANAGE) seed_demo
 
-run: setup  ## serve the portal on http://127.0.0.1:8000 (SQLite, in-process tasks)
+# The periodic jobs (expiry, reminders, surveillance, the document sweeper) run beside the
+# server in a process of their own (cpo_portal/scheduler.py), stopped when the server stops.
+run: setup  ## serve the portal on http://127.0.0.1:8000 (SQLite, in-process tasks and periodic jobs)
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	DEBUG=true $(MANAGE) runserver $(HOST):$(PORT)
+	DEBUG=true SITE_URL='$(SITE_URL)' $(MANAGE) run_periodic_jobs & jobs=$$!; \
+	trap 'kill $$jobs 2>/dev/null' EXIT; \
+	DEBUG=true SITE_URL='$(SITE_URL)' $(MANAGE) runserver $(HOST):$(PORT)
 
 # One pytest-xdist worker per core, at most six (each takes a broker and a cache database
 # of its own on Redis, see tests/conftest.py). TEST_WORKERS=0 runs in one process.

@@ -24,6 +24,17 @@ class CertificationConfig(AppConfig):
             "certification.view_auditorconflict",
         )
         self._register_seals()
+        # Independence holds for the whole audit: an auditor cannot join an organization
+        # they audit (tenancy asks before inviting and before accepting).
+        from cpo_portal.tenancy.extensions import register_membership_check
+
+        from .services.auditors import auditor_membership_refusal
+
+        register_membership_check(auditor_membership_refusal)
+        # The certification record in the office's export and erasure of a person's data.
+        from . import personal_data
+
+        personal_data.register()
 
     @staticmethod
     def _register_seals() -> None:

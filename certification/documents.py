@@ -29,9 +29,12 @@ def _report_context(document: Document) -> dict[str, Any]:
 
 
 def _assigned_auditor(user: Any, document: Document) -> bool:
-    from .selectors import audit_for_auditor
+    from .selectors import audit_for_auditor, past_audit_for_auditor
 
-    return audit_for_auditor(user, document.owner_id) is not None
+    return (
+        audit_for_auditor(user, document.owner_id) is not None
+        or past_audit_for_auditor(user, document.owner_id) is not None
+    )
 
 
 register(
@@ -39,7 +42,8 @@ register(
         name="audit_report",
         template="certification/pdf/audit_report.html",
         build_context=_report_context,
-        # The company (members) and the office read it; so do the auditors while assigned.
+        # The company (members) and the office read it; so do its auditors, while assigned
+        # and afterwards (their own report, once the case is over).
         extra_access=_assigned_auditor,
     )
 )

@@ -9,6 +9,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cpo_portal.formfields import conditionally_required
+from cpo_portal.forms import VersionedForm
 from criteria.models import AssessmentCriterion, SchemeKind
 
 from .models import SelfStatus
@@ -70,7 +72,7 @@ class ApplicationForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason (optional)"),
+        label=_("Reason"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -78,7 +80,7 @@ class WithdrawForm(forms.Form):
     )
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(VersionedForm):
     """The company's answer to one assessment criterion."""
 
     status = forms.ChoiceField(
@@ -86,12 +88,15 @@ class AnswerForm(forms.Form):
         choices=[("", _("— choose —")), *SelfStatus.choices],
         error_messages={"required": _("Choose a status.")},
     )
-    explanation = forms.CharField(
-        label=_("Explanation"),
-        required=False,
-        max_length=10000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("How you meet the criterion; required for “not applicable”."),
+    # The service refuses a "not applicable" answer without it.
+    explanation = conditionally_required(
+        forms.CharField(
+            label=_("Explanation"),
+            required=False,
+            max_length=10000,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=_("How you meet the criterion; required for “not applicable”."),
+        )
     )
 
     def __init__(self, *args: Any, criterion: AssessmentCriterion, **kwargs: Any) -> None:
@@ -112,19 +117,24 @@ class AnswerForm(forms.Form):
 class EvidenceForm(forms.Form):
     """A file (checked by content in the service) or a link, with an optional title."""
 
-    file = forms.FileField(
-        label=_("File"),
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
-        help_text=_("PDF, PNG, JPEG, DOCX, XLSX or ODT, at most %(mb)d MB.")
-        % {"mb": MAX_EVIDENCE_BYTES // (1024 * 1024)},
+    # One of the two is required (clean() below).
+    file = conditionally_required(
+        forms.FileField(
+            label=_("File"),
+            required=False,
+            widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+            help_text=_("PDF, PNG, JPEG, DOCX, XLSX or ODT, at most %(mb)d MB.")
+            % {"mb": MAX_EVIDENCE_BYTES // (1024 * 1024)},
+        )
     )
-    url = forms.URLField(
-        label=_("or a link"),
-        required=False,
-        max_length=500,
-        assume_scheme="https",
-        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    url = conditionally_required(
+        forms.URLField(
+            label=_("or a link"),
+            required=False,
+            max_length=500,
+            assume_scheme="https",
+            widget=forms.URLInput(attrs={"placeholder": "https://"}),
+        )
     )
     title = forms.CharField(label=_("Title"), required=False, max_length=200)
 

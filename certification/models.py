@@ -333,6 +333,8 @@ class SelfAssessmentAnswer(models.Model):
     )
     status = models.CharField(_("status"), max_length=20, choices=SelfStatus.choices)
     explanation = models.TextField(_("explanation"), blank=True, max_length=10000)
+    # Guards against lost updates like Score.version: 0 means "not answered yet", each save +1.
+    version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cpo_portal.numbers import percent
 from criteria.models import Obligation
 
 from .models import Rating
@@ -146,12 +147,10 @@ def evaluate(
             % {"count": open_majors}
         )
     if share is not None and share < threshold:
+        # One decimal: 74.6 % must not read as the 75 % it falls short of.
         reasons.append(
-            _(
-                "Share of desired (should) criteria fulfilled is %(share)s %%, "
-                "below %(threshold)s %%."
-            )
-            % {"share": _percent(share), "threshold": _percent(threshold)}
+            _("Share of desired (should) criteria fulfilled is %(share)s, below %(threshold)s.")
+            % {"share": percent(share, 1), "threshold": percent(threshold, 1)}
         )
     return PassResult(
         passed=not reasons,
@@ -163,7 +162,3 @@ def evaluate(
         groups=groups,
         reasons=reasons,
     )
-
-
-def _percent(value: Decimal) -> str:
-    return f"{(value * 100).quantize(Decimal('0.1'))}"

@@ -5,15 +5,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, Prefetch, Q, QuerySet, When
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from cpo_portal.accounts.models import Auditor
 from cpo_portal.accounts.roles import is_office
-from cpo_portal.tenancy.models import Organization
+from cpo_portal.tenancy.models import Membership, Organization
 from cpo_portal.tenancy.selectors import membership_for
 from criteria.models import AssessmentCriterion, Obligation, SchemeKind, SubjectArea
+from signees.models import SigneeStatus
+from signees.selectors import signee_of_organization
 
 from .models import (
     Application,
@@ -23,6 +25,7 @@ from .models import (
     AuditorAssignment,
     AuditorConflict,
     AuditorQualification,
+    AuditType,
     Certificate,
     CertificateStatus,
     Evidence,
@@ -35,7 +38,7 @@ from .models import (
     SelfAssessmentAnswer,
 )
 from .pass_rule import GroupResult, PassResult, ScoredCriterion, evaluate
-from .services.lifecycle import AUDITOR_STATES
+from .services.lifecycle import AUDITOR_STATES, now
 
 
 def has_valid_organizational_certification(organization: Organization) -> bool:
@@ -79,6 +82,68 @@ def application_of_organization(organization: Organization, pk: Any) -> Applicat
         )
 
 
+@dataclass
+class Recertification:
+    """One certificate the organization may renew: whether a recertification can be started
+    now, or the one under way."""
+
+    certificate: Certificate
+    possible: bool = False
+    open_application: Application | None = None
+
+
+def recertifications_of_organization(
+    organization: Organization, *, certificate: Certificate | None = None
+) -> list[Recertification]:
+    """The organization's certificates that can still be renewed (live, within their
+    validity), with what the services would say: possible, or already under way. The same
+    rules as `application_create` (signee approved, a product needs a valid organizational
+    certificate); whether the user may apply is the caller's. At most four queries."""
+    today = now().date()
+    with scope(organization=organization):
+        live = Certificate.objects.filter(
+            organization=organization,
+            status__in=(CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED),
+            valid_until__gte=today,
+        )
+        if certificate is not None:
+            live = live.filter(pk=certificate.pk)
+        certificates = list(live.order_by("valid_until", "number"))
+        if not certificates:
+            return []
+        under_way = {
+            application.certificate_id: application
+            for application in Application.objects.filter(
+                certificate__in=certificates, audit_type=AuditType.RECERTIFICATION
+            )
+            .exclude(
+                status__in=(
+                    ApplicationStatus.DECIDED,
+                    ApplicationStatus.WITHDRAWN,
+                    ApplicationStatus.REJECTED,
+                )
+            )
+            .order_by("pk")
+        }
+    signee = signee_of_organization(organization)
+    approved = bool(signee and signee.status == SigneeStatus.APPROVED)
+    products_allowed = (
+        approved
+        and any(c.kind == SchemeKind.PRODUCT for c in certificates)
+        and has_valid_organizational_certification(organization)
+    )
+    return [
+        Recertification(
+            certificate=c,
+            open_application=under_way.get(c.pk),
+            possible=approved
+            and c.pk not in under_way
+            and (c.kind != SchemeKind.PRODUCT or products_allowed),
+        )
+        for c in certificates
+    ]
+
+
 def events_of(application: Application) -> list[Any]:
     with scope(organization=application.organization):
         return list(application.events.select_related("by").order_by("at", "pk"))
@@ -99,6 +164,18 @@ def assignments_of(
 # --- Auditors ----------------------------------------------------------------------------
 
 
+def independence_lost(user: Any, organization: Any) -> Q:
+    """Where `user` belongs to, or declared a conflict in force with, `organization` (an
+    OuterRef or an Organization): they may not audit it, whatever the assignment says.
+    Build it with scopes disabled; it adds two subqueries, not a query."""
+    today = timezone.now().date()
+    member = Membership.objects.filter(organization=organization, user=user)
+    conflict = AuditorConflict.objects.filter(auditor__user=user, organization=organization).filter(
+        Q(until__isnull=True) | Q(until__gte=today)
+    )
+    return Q(Exists(member)) | Q(Exists(conflict))
+
+
 def audits_for_auditor(user: Any) -> list[AuditorAssignment]:
     """The auditor's active assignments, with their applications."""
     if not user.is_authenticated:
@@ -110,13 +187,15 @@ def audits_for_auditor(user: Any) -> list[AuditorAssignment]:
                 status=AssignmentStatus.ACTIVE,
                 application__status__in=AUDITOR_STATES,
             )
+            .exclude(independence_lost(user, OuterRef("application__organization")))
             .select_related("application__organization", "application__scheme__version")
             .order_by("application__window_start", "application__pk")
         )
 
 
 def audit_for_auditor(user: Any, pk: Any) -> Application | None:
-    """The application, only while the user is actively assigned to it."""
+    """The application, only while the user is actively assigned to it and independent
+    of the organization (checked on every request, not only at assignment)."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
@@ -131,7 +210,54 @@ def audit_for_auditor(user: Any, pk: Any) -> Application | None:
                 assignments__auditor__user=user,
                 assignments__status=AssignmentStatus.ACTIVE,
             )
+            .exclude(independence_lost(user, OuterRef("organization")))
             .select_related("organization", "scheme__version")
+            .first()
+        )
+
+
+# A case that is over: its auditors keep read-only access to it (their record of work).
+PAST_STATES = (ApplicationStatus.DECIDED, ApplicationStatus.WITHDRAWN)
+
+
+def _lasted_until_the_end() -> Q:
+    """An assignment that ended with the case, not before it: `end_assignments` ends it
+    without a reason, while every early end (declined, removed by the office, a conflict of
+    interest) must give one. Those leave the auditor nothing of the case."""
+    return Q(
+        application__status__in=PAST_STATES,
+        status__in=(AssignmentStatus.ACTIVE, AssignmentStatus.ENDED),
+        reason="",
+    )
+
+
+def past_audits_for_auditor(user: Any) -> QuerySet[AuditorAssignment]:
+    """The auditor's finished audits (decided or withdrawn), the latest first."""
+    with scopes_disabled():
+        if not user.is_authenticated:
+            return AuditorAssignment.objects.none()
+        return (
+            AuditorAssignment.objects.filter(_lasted_until_the_end(), auditor__user=user)
+            .select_related("application__organization", "application__scheme__version")
+            .order_by("-ended_at", "-application__pk", "-pk")
+        )
+
+
+def past_audit_for_auditor(user: Any, pk: Any) -> AuditorAssignment | None:
+    """The user's assignment to a finished audit, read-only; None for anyone else."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    if not user.is_authenticated:
+        return None
+    with scopes_disabled():
+        return (
+            AuditorAssignment.objects.filter(
+                _lasted_until_the_end(), auditor__user=user, application_id=pk
+            )
+            .select_related("application__organization", "application__scheme__version")
+            .order_by("-pk")
             .first()
         )
 
@@ -196,20 +322,23 @@ class AuditorOption:
     auditor: Auditor
     qualified: bool
     conflict: str | None
+    active: bool = True
 
     @property
     def eligible(self) -> bool:
-        return self.qualified and self.conflict is None
+        return self.active and self.qualified and self.conflict is None
 
 
-def auditor_options(application: Application) -> list[AuditorOption]:
-    """Every active auditor with whether they may audit this application (and why not)."""
+def auditor_options(
+    application: Application, *, include_inactive: bool = False
+) -> list[AuditorOption]:
+    """Every active auditor with whether they may audit this application (and why not);
+    `include_inactive`: the deactivated ones too, for the office to see why they are not
+    offered."""
     today = timezone.now().date()
-    auditors = list(
-        Auditor.objects.filter(is_active=True, user__is_active=True)
-        .select_related("user")
-        .order_by("user__full_name", "user__email")
-    )
+    auditors = Auditor.objects.select_related("user").order_by("user__full_name", "user__email")
+    if not include_inactive:
+        auditors = auditors.filter(is_active=True, user__is_active=True)
     qualified = set(
         AuditorQualification.objects.filter(scheme_kind=application.kind)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
@@ -235,7 +364,8 @@ def auditor_options(application: Application) -> list[AuditorOption]:
             conflict = "declared"
         elif auditor.user_id in members:
             conflict = "member"
-        options.append(AuditorOption(auditor, auditor.pk in qualified, conflict))
+        active = auditor.is_active and auditor.user.is_active
+        options.append(AuditorOption(auditor, auditor.pk in qualified, conflict, active))
     return options
 
 
@@ -563,13 +693,17 @@ def evidence_for_user(user: Any, pk: Any) -> Evidence | None:
             return evidence
         if membership_for(organization=application.organization, user=user) is not None:
             return evidence
-        assigned = AuditorAssignment.objects.filter(
-            application=application,
-            auditor__user=user,
-            auditor__is_active=True,
-            status=AssignmentStatus.ACTIVE,
-            application__status__in=AUDITOR_STATES,
-        ).exists()
+        assigned = (
+            AuditorAssignment.objects.filter(
+                application=application,
+                auditor__user=user,
+                auditor__is_active=True,
+                status=AssignmentStatus.ACTIVE,
+                application__status__in=AUDITOR_STATES,
+            )
+            .exclude(independence_lost(user, OuterRef("application__organization")))
+            .exists()
+        )
     return evidence if assigned else None
 
 

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from .services.certificates import certificates_expire_due
+from .services.expiry import certificate_expiry_reminders_send
 from .services.surveillance import surveillance_reminders_send
 
 
@@ -16,3 +17,10 @@ def expire_certificates() -> int:
 def send_surveillance_reminders() -> int:
     """Daily: surveillance reminders 60, 30 and 7 days ahead, and once when overdue."""
     return surveillance_reminders_send()
+
+
+@shared_task
+def send_expiry_reminders() -> int:
+    """Daily: the end of a certificate's validity, 180, 90 and 30 days ahead, with the way
+    to recertify it."""
+    return certificate_expiry_reminders_send()

@@ -1,4 +1,5 @@
-"""The auditor's area: only audits assigned to the auditor, only while assigned."""
+"""The auditor's area: the audits assigned to the auditor while assigned; afterwards,
+read-only, the page and the report PDF of their own past audits."""
 
 from django.urls import URLPattern, path
 
@@ -29,5 +30,6 @@ urlpatterns: list[URLPattern] = [
     path("audit/<int:pk>/corrections/", views.request_corrections, name="request_corrections"),
     path("audit/<int:pk>/resume/", views.resume_audit, name="resume_audit"),
     path("audit/<int:pk>/report/", views.report, name="audit_report"),
+    path("audit/<int:pk>/report.pdf", views.report_pdf, name="audit_report_pdf"),
     path("audit/<int:pk>/decline/", views.decline, name="audit_decline"),
 ]

@@ -117,7 +117,7 @@ class CommunityOrganizationOutput(serializers.Serializer):
 class ElectionCandidateOutput(serializers.Serializer):
     id = serializers.IntegerField()
     group = serializers.ChoiceField(choices=SigneeGroup.choices)
-    name = serializers.CharField(source="user.__str__")
+    name = serializers.CharField(source="user.public_name")
     organization = CommunityOrganizationOutput()
     statement = serializers.CharField()
 
@@ -157,7 +157,7 @@ class ElectionResultsOutput(serializers.Serializer):
 
 class CoreTeamMemberOutput(serializers.Serializer):
     group = serializers.ChoiceField(choices=SigneeGroup.choices)
-    name = serializers.CharField(source="candidate.user.__str__")
+    name = serializers.CharField(source="candidate.user.public_name")
     organization = CommunityOrganizationOutput(source="candidate.organization")
 
 
@@ -169,7 +169,7 @@ class CoreTeamOutput(serializers.Serializer):
 class ElectionNominationOutput(serializers.Serializer):
     id = serializers.IntegerField()
     group = serializers.ChoiceField(choices=SigneeGroup.choices)
-    name = serializers.CharField(source="user.__str__")
+    name = serializers.CharField(source="user.public_name")
     organization = CommunityOrganizationOutput()
     nominated_by = CommunityOrganizationOutput(source="nominated_by_organization")
     status = serializers.CharField(help_text="nominated, accepted or declined.")
@@ -190,7 +190,7 @@ class BallotReceiptOutput(serializers.Serializer):
 class BallotApprovalOutput(serializers.Serializer):
     group = serializers.ChoiceField(choices=SigneeGroup.choices, source="candidate.group")
     candidate_id = serializers.IntegerField()
-    name = serializers.CharField(source="candidate.user.__str__")
+    name = serializers.CharField(source="candidate.user.public_name")
 
 
 class ElectionReceiptCheckOutput(serializers.Serializer):

@@ -25,6 +25,7 @@ from . import services
 from .api_elections import NON_FIELD, ORG_SLUG, YEAR, domain_errors
 from .markdown import render_markdown
 from .models import AnnualReport, Proposal, ProposalComment, ProposalKind, ProposalStatus
+from .report_figures import public_figures
 from .selectors_proposals import ProposalFilter, comments_of, public_proposal, public_proposals
 from .selectors_reports import published_report, published_reports
 from .services.reports import report_document
@@ -80,7 +81,7 @@ class CommentOutput(serializers.ModelSerializer):
         fields = ["id", "organization", "author", "body", "created_at"]
 
     def get_author(self, comment: ProposalComment) -> str:
-        return str(comment.author) if comment.author else ""
+        return comment.author.public_name if comment.author else ""
 
 
 class ProposalDetailOutput(ProposalOutput):
@@ -130,7 +131,7 @@ class SectionOutput(serializers.Serializer):
 
 class ReportDetailOutput(ReportOutput):
     sections = serializers.SerializerMethodField()
-    figures = serializers.JSONField(source="snapshot", help_text="The frozen figures.")
+    figures = serializers.SerializerMethodField(help_text="The frozen figures.")
     figures_taken_at = serializers.DateTimeField(source="snapshot_taken_at")
     pdf_url = serializers.SerializerMethodField()
     pdf_sha256 = serializers.SerializerMethodField()
@@ -144,6 +145,10 @@ class ReportDetailOutput(ReportOutput):
             "pdf_url",
             "pdf_sha256",
         ]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_figures(self, report: AnnualReport) -> Any:
+        return public_figures(report.snapshot) if report.snapshot else None
 
     @extend_schema_field(SectionOutput(many=True))
     def get_sections(self, report: AnnualReport) -> Any:

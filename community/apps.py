@@ -12,3 +12,8 @@ class CommunityConfig(AppConfig):
         # The annual report PDF; the accepted proposals on the office's catalogue drafts.
         documents.register_kinds()
         documents.register_draft_panel()
+        # Candidacies, comments, registrations… in the office's export and erasure of a
+        # person's data.
+        from . import personal_data
+
+        personal_data.register()

@@ -10,6 +10,8 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from cpo_portal.numbers import number
+
 PALETTE = ("#1f5f8b", "#c26a1b", "#3b7d3b", "#7a4a8c", "#8b1f3f", "#4f5b66")
 FONT = 'font-family="DejaVu Sans, Arial, sans-serif"'
 
@@ -33,7 +35,7 @@ def _label_width(labels: Sequence[str]) -> int:
 
 
 def bar_chart(
-    items: Sequence[tuple[str, int]],
+    items: Sequence[tuple[str, float]],
     *,
     title: str,
     plot_width: int = 250,
@@ -62,14 +64,15 @@ def bar_chart(
             f"{_e(label)}</text>"
             f'<rect x="{label_width}" y="{y}" width="{max(length, 1)}" height="{bar_height}" '
             f'fill="{colour}"/>'
-            f'<text x="{label_width + length + 6}" y="{middle}" fill="#222">{_e(value)}</text>'
+            f'<text x="{label_width + length + 6}" y="{middle}" fill="#222">'
+            f"{_e(number(value))}</text>"
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped
 
 
 def line_chart(
-    points: Sequence[tuple[str, int]],
+    points: Sequence[tuple[str, float]],
     *,
     title: str,
     width: int = 480,
@@ -84,7 +87,7 @@ def line_chart(
     def x(i: int) -> float:
         return left + (plot_w * i / (count - 1) if count > 1 else plot_w / 2)
 
-    def y(v: int) -> float:
+    def y(v: float) -> float:
         return top + plot_h - plot_h * v / top_value
 
     parts = [
@@ -94,7 +97,8 @@ def line_chart(
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
         f'stroke="#888"/>',
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#888"/>',
-        f'<text x="{left - 4}" y="{top + 4}" text-anchor="end" fill="#555">{top_value}</text>',
+        f'<text x="{left - 4}" y="{top + 4}" text-anchor="end" fill="#555">'
+        f"{number(top_value)}</text>",
         f'<text x="{left - 4}" y="{top + plot_h + 4}" text-anchor="end" fill="#555">0</text>',
     ]
     if count > 1:
@@ -106,7 +110,7 @@ def line_chart(
         parts.append(
             f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="3" fill="{PALETTE[0]}"/>'
             f'<text x="{x(i):.1f}" y="{y(value) - 6:.1f}" text-anchor="middle" fill="#222">'
-            f"{_e(value)}</text>"
+            f"{_e(number(value))}</text>"
             f'<text x="{x(i):.1f}" y="{height - 8}" text-anchor="middle" fill="#555">'
             f"{_e(label)}</text>"
         )

@@ -63,7 +63,11 @@ def _nominate_all(election: Election, members: list[tuple[Any, Any]]) -> list[Ca
             candidate_user=owner,
             candidate_organization=organization,
             by=owner,
-            statement=f"{owner.full_name or owner.email} stands for {organization}.",
+            statement=(
+                f"{owner.full_name} stands for {organization}."
+                if owner.full_name
+                else f"Standing for {organization}."
+            ),
         )
         candidates.append(services.candidate_answer(candidate=candidate, accept=True, by=owner))
     return candidates

@@ -7,6 +7,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cpo_portal.formfields import conditionally_required
+
 from .forms_elections import _datetime_field
 from .forms_membership import DateInput
 from .models import Conference
@@ -17,13 +19,18 @@ class ConferenceForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     starts_on = forms.DateField(label=_("First day"), widget=DateInput())
     ends_on = forms.DateField(label=_("Last day"), widget=DateInput())
-    venue = forms.CharField(label=_("Venue"), max_length=300, required=False)
-    online_url = forms.URLField(
-        label=_("Online link"),
-        max_length=500,
-        required=False,
-        assume_scheme="https",
-        help_text=_("Give a venue, an online link or both."),
+    # A venue, an online link or both (clean() below).
+    venue = conditionally_required(
+        forms.CharField(label=_("Venue"), max_length=300, required=False)
+    )
+    online_url = conditionally_required(
+        forms.URLField(
+            label=_("Online link"),
+            max_length=500,
+            required=False,
+            assume_scheme="https",
+            help_text=_("Give a venue, an online link or both."),
+        )
     )
     agenda = forms.CharField(
         label=_("Agenda"),

@@ -206,7 +206,8 @@ class ReceiptForm(forms.Form):
         label=_("Receipt code"),
         max_length=40,
         help_text=_(
-            "The code shown after your organization cast its ballot, e.g. 1A2B-3C4D-5E6F-7A8B."
+            "The code shown after your organization cast its ballot, e.g. 1A2B-3C4D-5E6F-7A8B; "
+            "upper or lower case, with or without dashes."
         ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )

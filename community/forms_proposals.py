@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cpo_portal.formfields import conditionally_required
 from criteria.models import Criterion
 
 from .models import ProposalKind, ProposalStatus
@@ -69,12 +70,17 @@ class CommentForm(forms.Form):
 
 class MoveForm(forms.Form):
     to = forms.ChoiceField(label=_("New status"), choices=())
-    rationale = forms.CharField(
-        label=_("Rationale"),
-        max_length=20000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Required to accept, reject or defer: the proposer and the public read it."),
+    # The service refuses it empty for accept, reject and defer.
+    rationale = conditionally_required(
+        forms.CharField(
+            label=_("Rationale"),
+            max_length=20000,
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 4}),
+            help_text=_(
+                "Required to accept, reject or defer: the proposer and the public read it."
+            ),
+        )
     )
 
     def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:

@@ -160,7 +160,8 @@ def _election(year: int) -> dict[str, Any] | None:
     for result in results:
         groups[result.group]["candidates"].append(
             {
-                "name": result.candidate.user.full_name or result.candidate.user.email,
+                # The name alone: never the e-mail address (see public_figures).
+                "name": result.candidate.user.full_name,
                 "organization": result.candidate.organization.display_name,
                 "votes": result.votes,
                 "rank": result.rank,
@@ -251,8 +252,35 @@ def _history(signees: dict[str, Any]) -> list[tuple[str, int]]:
     return points
 
 
+def _public_candidate_name(candidate: dict[str, Any]) -> str:
+    if candidate.get("erased"):
+        return _("Former member")
+    name = str(candidate.get("name") or "").strip()
+    # Snapshots taken before names were required held the address of a nameless candidate.
+    return name if name and "@" not in name else _("Anonymous member")
+
+
+def public_figures(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot as the public may read it: every candidate named, none by address."""
+    election = snapshot.get("election")
+    if not election:
+        return snapshot
+    groups = {
+        group: {
+            **figures,
+            "candidates": [
+                {**{k: v for k, v in c.items() if k != "erased"}, "name": _public_candidate_name(c)}
+                for c in figures.get("candidates", [])
+            ],
+        }
+        for group, figures in election.get("groups", {}).items()
+    }
+    return {**snapshot, "election": {**election, "groups": groups}}
+
+
 def present(snapshot: dict[str, Any]) -> dict[str, Any]:
     """Tables and charts for the page and the PDF, from the snapshot alone (no queries)."""
+    snapshot = public_figures(snapshot)
     signees = snapshot["signees"]
     community = snapshot["community"]
     proposals = snapshot["proposals"]

@@ -46,7 +46,12 @@ if not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # The public base URL, used in e-mails, PDFs and QR codes that leave the request cycle.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# `make run` sets it from HOST and PORT; unset with DEBUG off is a deploy-check error
+# (cpo_portal.E001): a wrong one is signed into every certificate's QR code.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+SITE_URL_CONFIGURED = bool(SITE_URL)
+if not SITE_URL:
+    SITE_URL = "http://127.0.0.1:8000"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -97,7 +102,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # The signed-in person's language, before anything that speaks to them.
+    "cpo_portal.accounts.middleware.UserLanguageMiddleware",
     "cpo_portal.accounts.middleware.RequireMFAMiddleware",
+    "cpo_portal.accounts.middleware.RequireNameMiddleware",
     "cpo_portal.tenancy.middleware.TenantMiddleware",
 ]
 
@@ -118,6 +126,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "cpo_portal.context_processors.portal",
             ],
+            # Percentages in the reader's language in every template: |percent, |percentage.
+            "builtins": ["cpo_portal.numbers"],
         },
     },
 ]
@@ -199,6 +209,8 @@ else:
 
 # --- Celery --------------------------------------------------------------------------
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Tasks outside the apps' tasks modules: the e-mail queue.
+CELERY_IMPORTS = ["cpo_portal.mail"]
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -230,6 +242,10 @@ CELERY_BEAT_SCHEDULE = {
     "certification-surveillance-reminders": {
         "task": "certification.tasks.send_surveillance_reminders",
         "schedule": crontab(hour=6, minute=10),
+    },
+    "certification-expiry-reminders": {
+        "task": "certification.tasks.send_expiry_reminders",
+        "schedule": crontab(hour=6, minute=20),
     },
     "community-lapse-memberships": {
         "task": "community.tasks.lapse_memberships",
@@ -266,9 +282,16 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CPO Portal] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not EMBEDDED else "http"
+# Clients are counted by cpo_portal.clients.client_ip (TRUSTED_PROXY_COUNT below); the
+# adapter makes the failed-login key per address *and* account, so a stranger's guesses
+# never lock the owner out, while one address guessing many accounts hits the looser
+# per-address limit.
+ACCOUNT_ADAPTER = "cpo_portal.accounts.adapter.AccountAdapter"
+# Sign-up asks for the person's name and language too (stored by the adapter above).
+ACCOUNT_SIGNUP_FORM_CLASS = "cpo_portal.accounts.forms.SignupForm"
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "5/5m/ip,5/5m/key",
+    "login_failed": "20/5m/ip,5/5m/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -277,6 +300,10 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Reverse proxies of the portal's own in front of it (nginx: 1). 0 = REMOTE_ADDR is the
+# client and X-Forwarded-For is ignored. One setting for allauth, DRF and the portal's limits.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 MFA_TOTP_ISSUER = "CPO Portal"
 MFA_RECOVERY_CODE_COUNT = 10
 
@@ -284,6 +311,8 @@ MFA_RECOVERY_CODE_COUNT = 10
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The 24-hour clock in English too: "2:30 p.m." ended sentences in "p.m.." (see the module).
+FORMAT_MODULE_PATH = ["cpo_portal.formats"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True
@@ -331,6 +360,8 @@ PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=300)
 # Verification lookups per client and minute (the QR code target, and the live badge).
 CERTIFICATE_VERIFY_RATE_LIMIT = env.int("CERTIFICATE_VERIFY_RATE_LIMIT", default=60)
 CERTIFICATE_BADGE_RATE_LIMIT = env.int("CERTIFICATE_BADGE_RATE_LIMIT", default=600)
+# Checks of a ballot receipt per client and minute.
+COMMUNITY_RECEIPT_RATE_LIMIT = env.int("COMMUNITY_RECEIPT_RATE_LIMIT", default=20)
 
 # --- Request limits ------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
@@ -342,10 +373,15 @@ EMAIL_CONFIG = env.email_url(
     "EMAIL_URL", default="consolemail://" if EMBEDDED else "smtp://localhost:25"
 )
 vars().update(EMAIL_CONFIG)
+# An SMTP server that does not answer fails the attempt (retried later by the mail queue)
+# instead of holding a worker until the task's time limit.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CPO Portal <cpo@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- REST API ------------------------------------------------------------------------
+# An API token works this many days after it is made (0: no expiry); a new password ends it.
+API_TOKEN_MAX_AGE_DAYS = env.int("API_TOKEN_MAX_AGE_DAYS", default=90)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: a bad token then answers 401 with WWW-Authenticate, not 403.
@@ -355,10 +391,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "cpo_portal.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
+    # The client address by cpo_portal.clients.client_ip (NUM_PROXIES for DRF's own uses).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "cpo_portal.api.throttling.AnonRateThrottle",
+        "cpo_portal.api.throttling.UserRateThrottle",
     ],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="120/min"),
         "user": env.str("API_THROTTLE_USER", default="600/min"),

@@ -23,6 +23,7 @@ handler404 = "cpo_portal.api.views.not_found"
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("office/", views.office_home, name="office_home"),
     # Choosing the display language needs no CSRF token: it changes nothing but a cookie,
@@ -30,6 +31,7 @@ urlpatterns = [
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("accounts/", include("cpo_portal.accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("", include("cpo_portal.accounts.urls_office")),
     path("admin/", admin.site.urls),
     path("", include("cpo_portal.tenancy.urls")),
     path("", include("cpo_portal.activity.urls")),

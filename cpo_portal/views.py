@@ -4,14 +4,17 @@ The home page shows signees, so it lives in the signees app (the floor imports n
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_safe
 
 from cpo_portal.accounts.decorators import office_required
 from cpo_portal.accounts.roles import is_auditor, is_office
 from cpo_portal.activity.selectors import activity_for_office
 from cpo_portal.tenancy.models import Organization
-from cpo_portal.tenancy.selectors import memberships_for_user
+from cpo_portal.tenancy.selectors import memberships_for_user, open_invitations_for_user
 
 
 @login_required
@@ -21,6 +24,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "dashboard.html",
         {
             "memberships": memberships_for_user(request.user),
+            "invitations": open_invitations_for_user(request.user),
             "is_office": is_office(request.user),
             "is_auditor": is_auditor(request.user),
         },
@@ -37,3 +41,14 @@ def office_home(request: HttpRequest) -> HttpResponse:
             "recent": activity_for_office()[:20],
         },
     )
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers and crawlers ask for on their own: the static icon.
+
+    A temporary redirect, kept for a day: the static file's (hashed) name changes with it.
+    """
+    response = HttpResponseRedirect(static("favicon.ico"))
+    patch_cache_control(response, public=True, max_age=86400)
+    return response

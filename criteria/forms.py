@@ -13,6 +13,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from cpo_portal.formfields import conditionally_required
+
 from .groups import SigneeGroup
 from .interchange import MAX_BYTES
 from .models import (
@@ -38,12 +40,18 @@ def version_languages(version: CatalogueVersion) -> list[str]:
 
 
 def _localized_fields(
-    form: forms.Form, languages: list[str], name: str, label: Any, **kwargs: Any
+    form: forms.Form,
+    languages: list[str],
+    name: str,
+    label: Any,
+    *,
+    in_one_language: bool = False,
+    **kwargs: Any,
 ) -> None:
+    """One field per language; `in_one_language`: needed in at least one (_at_least_one)."""
     for lang in languages:
-        form.fields[f"{name}_{lang}"] = forms.CharField(
-            label=f"{label} ({LANGUAGE_NAMES[lang]})", required=False, **kwargs
-        )
+        field = forms.CharField(label=f"{label} ({LANGUAGE_NAMES[lang]})", required=False, **kwargs)
+        form.fields[f"{name}_{lang}"] = conditionally_required(field) if in_one_language else field
 
 
 def _at_least_one(form: forms.Form, name: str, languages: list[str], message: Any) -> None:
@@ -148,7 +156,9 @@ class CategoryForm(OfficeForm):
         }
         kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
-        _localized_fields(self, self.languages, "title", _("Title"), max_length=200)
+        _localized_fields(
+            self, self.languages, "title", _("Title"), max_length=200, in_one_language=True
+        )
         _localized_fields(
             self,
             self.languages,
@@ -214,9 +224,16 @@ class CriterionForm(OfficeForm):
         assert isinstance(category, forms.ModelChoiceField)
         # Only this version's categories: a criterion never moves between versions.
         category.queryset = version.categories.order_by("position")
-        _localized_fields(self, self.languages, "title", _("Title"), max_length=300)
         _localized_fields(
-            self, self.languages, "text", _("Text"), widget=forms.Textarea(attrs={"rows": 5})
+            self, self.languages, "title", _("Title"), max_length=300, in_one_language=True
+        )
+        _localized_fields(
+            self,
+            self.languages,
+            "text",
+            _("Text"),
+            in_one_language=True,
+            widget=forms.Textarea(attrs={"rows": 5}),
         )
         # Titles and texts right after the code, flags last: the order people read them in.
         order = ["code", "category", *[f"title_{lang}" for lang in self.languages]]
@@ -283,7 +300,9 @@ class SchemeForm(OfficeForm):
         }
         kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
-        _localized_fields(self, self.languages, "title", _("Title"), max_length=200)
+        _localized_fields(
+            self, self.languages, "title", _("Title"), max_length=200, in_one_language=True
+        )
         self.order_fields([f"title_{lang}" for lang in self.languages])
 
     def clean(self) -> dict[str, Any]:

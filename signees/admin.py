@@ -50,6 +50,7 @@ class SignatureInline(ReadOnlyMixin, admin.StackedInline):
         "ip_address",
         "user_agent",
         "declaration_sha256",
+        "declaration_format",
         "withdrawn_at",
     ]
 

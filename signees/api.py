@@ -26,6 +26,7 @@ from cpo_portal.tenancy.selectors import organization_for_member_or_404
 
 from . import selectors
 from .models import Signee, SigneeGroup, SigneeStatus, Statement, StatementKind
+from .statement_selectors import open_statement_due
 from .views.public import openness_level_1, statement_path
 
 SLUG_PARAMETER = OpenApiParameter(
@@ -177,7 +178,10 @@ class SigningStatusOutput(serializers.Serializer):
     group = serializers.ChoiceField(choices=SigneeGroup.choices, allow_null=True)
     signed_at = serializers.DateTimeField(allow_null=True)
     approved_at = serializers.DateTimeField(allow_null=True, help_text="Signee since.")
-    statement_due = serializers.DateField(allow_null=True)
+    statement_due = serializers.DateField(
+        allow_null=True,
+        help_text="IT vendors without a published CPO Statement: when it is due.",
+    )
     catalogue_version = serializers.CharField(allow_null=True)
     listed = serializers.BooleanField(help_text="Whether the public signee list shows it.")
     public_url = serializers.URLField(allow_null=True)
@@ -209,7 +213,7 @@ def _signing_status(
         "group": signee.group,
         "signed_at": signee.signed_at,
         "approved_at": signee.approved_at,
-        "statement_due": signee.statement_due,
+        "statement_due": open_statement_due(signee),
         "catalogue_version": signee.catalogue_version.code if signee.catalogue_version else None,
         "listed": signee.is_listed,
         "public_url": request.build_absolute_uri(public) if signee.is_listed else None,

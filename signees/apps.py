@@ -12,7 +12,13 @@ class SigneesConfig(AppConfig):
         from cpo_portal.accounts.roles import register_office_permissions
         from cpo_portal.tenancy.signals import organization_updated
 
-        from . import documents  # noqa: F401  registers the signees' document kinds
+        from . import (
+            documents,  # noqa: F401  registers the signees' document kinds
+            personal_data,
+        )
+
+        # Signatures and reviews in the office's export and erasure of a person's data.
+        personal_data.register()
 
         organization_updated.connect(_organization_updated, dispatch_uid="signees-org-updated")
         register_office_permissions(

@@ -2,7 +2,9 @@
 
 The text names the company, its group and the catalogue version, so the hash proves which
 commitment was made. It is rendered in English: one binding wording, whatever the interface
-language (a German reading aid is shown on the page, not signed).
+language (a German reading aid is shown on the page, not signed). It is plain text, exactly as
+the signer reads it: the template does not HTML-escape ("Müller & Söhne" stays as it is);
+pages and PDFs escape it when they show it.
 """
 
 import hashlib

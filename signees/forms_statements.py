@@ -5,12 +5,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cpo_portal.formfields import conditionally_required
+from cpo_portal.forms import VersionedForm
 from criteria.models import Criterion
 
 from .models import Fulfilment, StatementKind
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(VersionedForm):
     """One criterion: how it is fulfilled, why, and where to read more."""
 
     fulfilment = forms.ChoiceField(
@@ -19,12 +21,15 @@ class AnswerForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose how the criterion is fulfilled.")},
     )
-    explanation = forms.CharField(
-        label=_("Explanation"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Required unless the criterion is fulfilled."),
+    # The service refuses it empty unless the criterion is fulfilled.
+    explanation = conditionally_required(
+        forms.CharField(
+            label=_("Explanation"),
+            required=False,
+            max_length=5000,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=_("Required unless the criterion is fulfilled."),
+        )
     )
     link = forms.URLField(
         label=_("Link to more information"),

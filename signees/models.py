@@ -3,6 +3,7 @@
 Each signee belongs to exactly one group. A signee is listed publicly only while approved.
 """
 
+import html
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django_scopes import ScopedManager
 from criteria.groups import SigneeGroup
 
 __all__ = [
+    "DeclarationFormat",
     "Signature",
     "Signee",
     "SigneeGroup",
@@ -87,6 +89,15 @@ class Signee(models.Model):
         return self.status == SigneeStatus.APPROVED
 
 
+class DeclarationFormat(models.TextChoices):
+    """How the declaration's text is stored; its SHA-256 is always over the stored bytes."""
+
+    TEXT = "text", _("plain text")
+    # Signatures made before December 2026 stored the text HTML-escaped ("&amp;" for "&").
+    # Those bytes are what their hash proves, so they are kept and only read unescaped.
+    HTML_ESCAPED = "html_escaped", _("HTML-escaped text")
+
+
 class Signature(models.Model):
     """One act of signing: who, for which catalogue version, the exact text, from where."""
 
@@ -97,6 +108,12 @@ class Signature(models.Model):
     group = models.CharField(_("group"), max_length=30, choices=SigneeGroup.choices)
     declaration_text = models.TextField(_("declaration"))
     declaration_sha256 = models.CharField(_("SHA-256 of the declaration"), max_length=64)
+    declaration_format = models.CharField(
+        _("format of the declaration"),
+        max_length=20,
+        choices=DeclarationFormat.choices,
+        default=DeclarationFormat.TEXT,
+    )
     signatory_name = models.CharField(_("signatory"), max_length=200)
     signatory_position = models.CharField(_("position"), max_length=200)
     authority_confirmed = models.BooleanField(_("authority to sign confirmed"))
@@ -117,6 +134,25 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signee} {self.signed_at:%Y-%m-%d}"
+
+    @property
+    def declaration_as_signed(self) -> str:
+        """The declaration as the signer read it (plain text), whatever its stored format."""
+        if self.declaration_format == DeclarationFormat.HTML_ESCAPED:
+            return html.unescape(self.declaration_text)
+        return self.declaration_text
+
+    @property
+    def declaration_recorded_escaped(self) -> bool:
+        """The stored bytes (which the hash covers) differ from the text as read."""
+        return self.declaration_as_signed != self.declaration_text
+
+    @property
+    def declaration_verifies(self) -> bool:
+        """The recorded SHA-256 matches the stored text."""
+        from .declaration import declaration_sha256  # declaration.py imports this module
+
+        return declaration_sha256(self.declaration_text) == self.declaration_sha256
 
 
 class SigneeReview(models.Model):
@@ -210,6 +246,11 @@ class StatementAnswer(models.Model):
     fulfilment = models.CharField(_("fulfilment"), max_length=15, choices=Fulfilment.choices)
     explanation = models.TextField(_("explanation"), blank=True, max_length=5000)
     link = models.URLField(_("link"), max_length=500, blank=True)
+    # Guards against lost updates: 0 means "not answered yet", each save +1 (see Score.version).
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = ScopedManager(organization="statement__signee__organization")

@@ -14,17 +14,16 @@ Every change goes through `_transition`, which checks the edge, records a Signee
 from datetime import date, timedelta
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_scopes import scope, scopes_disabled
 
 from cpo_portal.activity.services import activity_record
 from cpo_portal.documents.services import document_request
 from cpo_portal.errors import DomainError, TransitionNotAllowed
+from cpo_portal.mail import StrOrPromise, lazy_format, mail_on_commit
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import membership_for
 from criteria.selectors import current_published_version
@@ -111,13 +110,8 @@ def _transition(
     return signee
 
 
-def _mail(subject: str, template: str, context: dict[str, Any], to: list[str]) -> None:
-    if not to:
-        return
-    body = render_to_string(template, {**context, "site_url": settings.SITE_URL})
-    transaction.on_commit(
-        lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=to)
-    )
+def _mail(subject: StrOrPromise, template: str, context: dict[str, Any], to: list[str]) -> None:
+    mail_on_commit(subject=subject, template=template, context=context, to=to)
 
 
 def _admin_emails(organization: Organization) -> list[str]:
@@ -253,13 +247,15 @@ def signee_sign(
         by=by,
     )
     _mail(
-        _("You have signed the Code of PLM Openness"),
+        gettext_lazy("You have signed the Code of PLM Openness"),
         "signees/email/signed.txt",
         {"signee": signee, "signature": signature, "organization": organization},
         [by.email],
     )
     _mail(
-        _("New CPO signature to review: %(org)s") % {"org": organization.display_name},
+        lazy_format(
+            gettext_lazy("New CPO signature to review: %(org)s"), org=organization.display_name
+        ),
         "signees/email/office_new_signature.txt",
         {"signee": signee, "organization": organization},
         _office_emails(),
@@ -267,17 +263,20 @@ def signee_sign(
     return signature
 
 
-def _review_again_mail(signee: Signee, why: str) -> None:
+def _review_again_mail(signee: Signee, why: StrOrPromise) -> None:
     """Tell the office that a signee is back in its queue, and why."""
     _mail(
-        _("CPO signature to review again: %(org)s") % {"org": signee.organization.display_name},
+        lazy_format(
+            gettext_lazy("CPO signature to review again: %(org)s"),
+            org=signee.organization.display_name,
+        ),
         "signees/email/office_review_again.txt",
         {"signee": signee, "organization": signee.organization, "why": why},
         _office_emails(),
     )
 
 
-def _decision_mail(signee: Signee, subject: str) -> None:
+def _decision_mail(signee: Signee, subject: StrOrPromise) -> None:
     _mail(
         subject,
         "signees/email/decision.txt",
@@ -290,14 +289,14 @@ def _decision_mail(signee: Signee, subject: str) -> None:
 def signee_approve(*, signee: Signee, by: Any) -> Signee:
     """Publish the signee on the public list ("signee since" is the first approval)."""
     signee = _transition(signee, "approve", S.APPROVED, by=by)
-    _decision_mail(signee, _("Your CPO signature has been approved"))
+    _decision_mail(signee, gettext_lazy("Your CPO signature has been approved"))
     return signee
 
 
 @transaction.atomic
 def signee_reject(*, signee: Signee, by: Any, reason: str) -> Signee:
     signee = _transition(signee, "reject", S.REJECTED, by=by, reason=reason)
-    _decision_mail(signee, _("Your CPO signature has been rejected"))
+    _decision_mail(signee, gettext_lazy("Your CPO signature has been rejected"))
     return signee
 
 
@@ -305,7 +304,7 @@ def signee_reject(*, signee: Signee, by: Any, reason: str) -> Signee:
 def signee_return(*, signee: Signee, by: Any, reason: str) -> Signee:
     """Send the signature back to the company for changes, with the reason."""
     signee = _transition(signee, "return", S.CHANGES_REQUESTED, by=by, reason=reason)
-    _decision_mail(signee, _("Your CPO signature needs changes"))
+    _decision_mail(signee, gettext_lazy("Your CPO signature needs changes"))
     return signee
 
 
@@ -317,14 +316,14 @@ def signee_resubmit(*, signee: Signee, by: Any) -> Signee:
     signee = _transition(signee, "resubmit", S.PENDING, by=by)
     signee.listed_name = signee.organization.display_name
     signee.save(update_fields=["listed_name", "updated_at"])
-    _review_again_mail(signee, _("The company has made the requested changes."))
+    _review_again_mail(signee, gettext_lazy("The company has made the requested changes."))
     return signee
 
 
 @transaction.atomic
 def signee_unpublish(*, signee: Signee, by: Any, reason: str) -> Signee:
     signee = _transition(signee, "unpublish", S.UNPUBLISHED, by=by, reason=reason)
-    _decision_mail(signee, _("Your CPO signature has been removed from the public list"))
+    _decision_mail(signee, gettext_lazy("Your CPO signature has been removed from the public list"))
     return signee
 
 
@@ -340,7 +339,9 @@ def signee_withdraw(*, signee: Signee, by: Any) -> Signee:
             withdrawn_at=timezone.now()
         )
     _mail(
-        _("CPO signature withdrawn: %(org)s") % {"org": signee.organization.display_name},
+        lazy_format(
+            gettext_lazy("CPO signature withdrawn: %(org)s"), org=signee.organization.display_name
+        ),
         "signees/email/office_withdrawn.txt",
         {"signee": signee, "organization": signee.organization},
         _office_emails(),
@@ -370,8 +371,11 @@ def signee_change_group(*, signee: Signee, by: Any, group: str) -> Signee:
         )
         _review_again_mail(
             signee,
-            _("The company has changed its group from %(before)s to %(after)s.")
-            % {"before": SigneeGroup(before).label, "after": SigneeGroup(group).label},
+            lazy_format(
+                gettext_lazy("The company has changed its group from %(before)s to %(after)s."),
+                before=SigneeGroup(before).label,
+                after=SigneeGroup(group).label,
+            ),
         )
     else:
         activity_record(
@@ -399,8 +403,10 @@ def signee_organization_changed(*, organization: Organization, by: Any, changed:
         signee = _transition(signee, "rereview", S.PENDING, by=by, data={"changed": changed})
         _review_again_mail(
             signee,
-            _("The company has changed its legal name to %(name)s.")
-            % {"name": organization.legal_name},
+            lazy_format(
+                gettext_lazy("The company has changed its legal name to %(name)s."),
+                name=organization.legal_name,
+            ),
         )
 
 

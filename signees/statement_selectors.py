@@ -196,6 +196,25 @@ def statement_document(statement: Statement) -> Document | None:
     return statement_documents([statement]).get(statement.pk)
 
 
+# --- the deadline -------------------------------------------------------------------------
+
+
+def has_public_statement(signee: Signee) -> bool:
+    """Whether the signee has published a CPO Statement: its deadline is met for good."""
+    with scopes_disabled():
+        return Statement.objects.filter(
+            signee=signee, status__in=PUBLIC_STATEMENT_STATUSES
+        ).exists()
+
+
+def open_statement_due(signee: Signee | None) -> date | None:
+    """When the signee's CPO Statement is due while it still owes one (nothing published);
+    None once it has published one, or when it owes none."""
+    if signee is None or signee.statement_due is None or signee.group != SigneeGroup.IT_VENDOR:
+        return None
+    return None if has_public_statement(signee) else signee.statement_due
+
+
 # --- the CPO office -----------------------------------------------------------------------
 
 

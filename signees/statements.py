@@ -12,23 +12,22 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_scopes import scope, scopes_disabled
 
 from cpo_portal.activity.services import activity_record
 from cpo_portal.documents.services import document_request
 from cpo_portal.errors import DomainError
+from cpo_portal.mail import StrOrPromise, lazy_format, mail_on_commit
 from cpo_portal.tenancy.models import Membership, Organization, Role
 from cpo_portal.tenancy.selectors import membership_for
 from criteria.models import Criterion
@@ -49,6 +48,7 @@ from .statement_selectors import (
     SIGNED_STATUSES,
     STATEMENT_DOCUMENT_KIND,
     applicable_criteria,
+    has_public_statement,
     statement_progress,
 )
 
@@ -218,6 +218,18 @@ def _check_answer(criterion: Criterion, fulfilment: str, explanation: str) -> No
         )
 
 
+class StatementAnswerConflict(DomainError):
+    """Someone saved this answer since the version the editor started from."""
+
+    def __init__(self, current: StatementAnswer) -> None:
+        super().__init__(
+            _("This answer was changed by %(who)s in the meantime. Review both values.")
+            % {"who": current.updated_by or _("someone else")},
+            code="stale_version",
+        )
+        self.current = current
+
+
 @transaction.atomic
 def statement_answer_save(
     *,
@@ -227,29 +239,50 @@ def statement_answer_save(
     explanation: str = "",
     link: str = "",
     by: Any,
+    expected_version: int | None = None,
 ) -> StatementAnswer:
-    """Answer one criterion of a draft (insert or update); an unchanged answer is a no-op."""
+    """Answer one criterion of a draft (insert or update); an unchanged answer is a no-op.
+
+    `expected_version` is the version the editor started from (0: no answer yet); a save based
+    on an older one is refused with StatementAnswerConflict, which carries the newer answer.
+    """
     statement = _locked_draft(statement, by)
     _check_criterion(statement, criterion)
     explanation = explanation.strip()
     _check_answer(criterion, fulfilment, explanation)
     link = _clean_url(link, field="link")
     with scope(organization=statement.signee.organization):
-        answer = StatementAnswer.objects.filter(statement=statement, criterion=criterion).first()
+        # The draft is locked above: no other save of this answer runs meanwhile.
+        answer = (
+            StatementAnswer.objects.select_related("updated_by")
+            .filter(statement=statement, criterion=criterion)
+            .first()
+        )
         before = (answer.fulfilment, answer.explanation, answer.link) if answer else None
         if answer is not None and before == (fulfilment, explanation, link):
             return answer  # autosave sends unchanged rows too: nothing to write or log
-        answer = answer or StatementAnswer(statement=statement, criterion=criterion)
+        if answer is not None and expected_version not in (None, answer.version):
+            raise StatementAnswerConflict(answer)
+        if answer is None:
+            answer = StatementAnswer(statement=statement, criterion=criterion, version=1)
+        else:
+            answer.version += 1
         answer.fulfilment = fulfilment
         answer.explanation = explanation
         answer.link = link
-        answer.full_clean(exclude=["statement", "criterion"])
+        answer.updated_by = by
+        answer.full_clean(exclude=["statement", "criterion", "updated_by"])
         answer.save()
     _log(
         statement,
         by,
         "answer_saved",
-        {"criterion": criterion.code, "before": before[0] if before else None, "after": fulfilment},
+        {
+            "criterion": criterion.code,
+            "before": before[0] if before else None,
+            "after": fulfilment,
+            "version": answer.version,
+        },
     )
     return answer
 
@@ -480,11 +513,35 @@ def _admin_emails(organizations: list[Organization]) -> dict[int, list[str]]:
     return emails
 
 
+def _still_due(signee: Signee, due: date) -> bool:
+    """Read again under the signee's lock, which publishing takes first too: a statement
+    published, a deadline moved or a signature withdrawn since the daily list was read
+    gets no reminder."""
+    with scopes_disabled():
+        current = (
+            Signee.objects.select_for_update()
+            .filter(pk=signee.pk)
+            .values_list("group", "status", "statement_due")
+            .first()
+        )
+    if current is None:
+        return False
+    group, status, statement_due = current
+    return (
+        group == SigneeGroup.IT_VENDOR
+        and status in SIGNED_STATUSES
+        and statement_due == due
+        and not has_public_statement(signee)
+    )
+
+
 def _send_reminder(signee: Signee, kind: str, today: date, to: list[str]) -> bool:
     """Record and mail one reminder; False when it was sent before (idempotent)."""
     due = signee.statement_due
     assert due is not None
     with transaction.atomic():
+        if not _still_due(signee, due):
+            return False
         try:
             with transaction.atomic():
                 reminder = StatementReminder.objects.create(signee=signee, kind=kind, due=due)
@@ -498,18 +555,20 @@ def _send_reminder(signee: Signee, kind: str, today: date, to: list[str]) -> boo
             "due": due,
             "days_left": (due - today).days,
             "days_overdue": (today - due).days,
-            "site_url": settings.SITE_URL,
         }
-        subject = (
-            _("Your CPO Statement is overdue")
+        subject: StrOrPromise = (
+            gettext_lazy("Your CPO Statement is overdue")
             if kind == ReminderKind.OVERDUE
-            else _("Your CPO Statement is due on %(date)s") % {"date": due.isoformat()}
-        )
-        body = render_to_string("signees/statements/email_reminder.txt", context)
-        if to:
-            transaction.on_commit(
-                lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=to)
+            else lazy_format(
+                gettext_lazy("Your CPO Statement is due on %(date)s"), date=due.isoformat()
             )
+        )
+        mail_on_commit(
+            subject=subject,
+            template="signees/statements/email_reminder.txt",
+            context=context,
+            to=to,
+        )
         activity_record(
             actor=None,
             organization=organization,

@@ -57,6 +57,16 @@ def _isolated_settings(settings, tmp_path):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in a person's language (their preference, a cookie) activates it for the
+    thread; the next test starts in the default language again."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 # --- People ------------------------------------------------------------------------
 # Models are imported inside the fixtures: this module is imported before the app
 # registry is ready when the settings module is not named in the pytest configuration.

@@ -73,9 +73,44 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         SECRET_KEY=_secret(),
         ALLOWED_HOSTS="cpo.example.org",
+        SITE_URL="https://cpo.example.org",
         CERTIFICATE_SIGNING_P12=str(signing_p12),
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_deploy_check_fails_when_site_url_is_not_set(tmp_path):
+    signing_p12 = tmp_path / "signing.p12"
+    signing_p12.write_bytes(b"")
+    result = _run(
+        ["manage.py", "check", "--deploy"],
+        SECRET_KEY=_secret(),
+        ALLOWED_HOSTS="cpo.example.org",
+        CERTIFICATE_SIGNING_P12=str(signing_p12),
+    )
+    assert result.returncode != 0
+    assert "cpo_portal.E001" in result.stdout + result.stderr
+    assert "SITE_URL is not set" in result.stdout + result.stderr
+
+
+def test_site_url_check_is_quiet_in_development_and_when_set(settings):
+    from cpo_portal.checks import check_site_url
+
+    settings.DEBUG = False
+    settings.SITE_URL_CONFIGURED = False
+    assert [m.id for m in check_site_url()] == ["cpo_portal.E001"]
+    settings.SITE_URL_CONFIGURED = True
+    assert check_site_url() == []
+    settings.DEBUG = True
+    settings.SITE_URL_CONFIGURED = False
+    assert check_site_url() == []
+
+
+def test_site_url_is_read_from_the_environment_without_a_trailing_slash():
+    code = "import django; django.setup()\nfrom django.conf import settings as s\nprint(s.SITE_URL)"
+    result = _run(["-c", code], CPO_TESTING="true", SITE_URL="http://127.0.0.1:8102/")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "http://127.0.0.1:8102"
 
 
 def test_deploy_check_warns_when_no_certificate_signing_key_is_configured():

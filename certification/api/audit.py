@@ -231,8 +231,9 @@ class ScoreView(APIView):
         except ScoreConflict as conflict:
             return Response(_conflict(conflict), status=status.HTTP_409_CONFLICT)
         except DomainError as exc:
-            # Unassigned (or no longer assigned): the audit does not exist for this user.
-            if exc.code == "not_assigned":
+            # Unassigned, no longer assigned or no longer independent: the audit does not
+            # exist for this user.
+            if exc.code in ("not_assigned", "not_independent"):
                 raise Http404 from exc
             fields = {"rating": "rating", "rationale": "rationale", "stale_version": "version"}
             raise validation_error(exc, **fields) from exc

@@ -296,6 +296,7 @@ class AnswerOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=SelfStatus.choices)
     status_label = serializers.CharField(source="get_status_display")
     explanation = serializers.CharField()
+    version = serializers.IntegerField(help_text="Send it back with the next save.")
     updated_by = serializers.SerializerMethodField()
     updated_at = serializers.DateTimeField()
 

@@ -121,6 +121,15 @@ class AnswerInput(serializers.Serializer):
         default="",
         help_text="Required when not applicable.",
     )
+    version = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        help_text=(
+            "The version the edit is based on (from the sheet; 0 if there was no answer). "
+            "When given, a save based on an older version is refused with 409 and the newer "
+            "answer; without it the answer is overwritten."
+        ),
+    )
 
 
 class EvidenceInput(serializers.Serializer):
@@ -166,6 +175,11 @@ class SelfAssessmentOutput(serializers.Serializer):
 
 class SavedAnswerOutput(AnswerOutput):
     criterion_id = serializers.IntegerField()
+
+
+class AnswerConflictOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    current = AnswerOutput(help_text="The newer answer saved in the meantime.")
 
 
 # --- Views ------------------------------------------------------------------------------
@@ -295,19 +309,31 @@ class AnswerView(APIView):
     @extend_schema(
         parameters=[ORG_SLUG, APPLICATION_ID, CRITERION_ID],
         request=AnswerInput,
-        responses=SavedAnswerOutput,
+        responses={
+            200: SavedAnswerOutput,
+            409: OpenApiResponse(
+                AnswerConflictOutput, description="Saved by someone else in the meantime."
+            ),
+        },
     )
     def put(self, request: Request, org_slug: str, id: int, criterion_id: int) -> Response:
         application = _admin_application(request, org_slug, id)
         data = AnswerInput(data=request.data)
         data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
         with domain_errors():
-            answer = services.self_assessment_answer(
-                application=application,
-                criterion_id=criterion_id,
-                by=request.user,
-                **data.validated_data,
-            )
+            try:
+                answer = services.self_assessment_answer(
+                    application=application,
+                    criterion_id=criterion_id,
+                    status=values["status"],
+                    explanation=values["explanation"],
+                    expected_version=values.get("version"),
+                    by=request.user,
+                )
+            except services.AnswerConflict as conflict:
+                body = {"detail": conflict.messages[0], "current": conflict.current}
+                return Response(AnswerConflictOutput(body).data, status=status.HTTP_409_CONFLICT)
         return Response(SavedAnswerOutput(answer).data)
 
 

@@ -5,11 +5,13 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_scopes import scope
 
 from cpo_portal.accounts.roles import is_office
 from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError
+from cpo_portal.mail import lazy_format
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import membership_for
 from criteria.models import SchemeKind
@@ -205,8 +207,10 @@ def application_submit(*, application: Application, by: Any) -> Application:
     application = transition(application, "submit", by=by, fields={"submitted_at": now()})
     notify(
         application,
-        subject=_("New certification application: %(org)s") % {"org": application.organization},
-        message=_("An application was submitted and waits for review."),
+        subject=lazy_format(
+            gettext_lazy("New certification application: %(org)s"), org=application.organization
+        ),
+        message=gettext_lazy("An application was submitted and waits for review."),
         to=(OFFICE,),
     )
     return application
@@ -217,14 +221,18 @@ def _office_review(application: Application, action: str, *, by: Any, reason: st
     require_office(by)
     application = transition(application, action, by=by, reason=reason)
     messages = {
-        "accept": _("The CPO office accepted your application. Auditors will be assigned."),
-        "return": _("The CPO office returned your application for completion."),
-        "reject": _("The CPO office rejected your application."),
+        "accept": gettext_lazy(
+            "The CPO office accepted your application. Auditors will be assigned."
+        ),
+        "return": gettext_lazy("The CPO office returned your application for completion."),
+        "reject": gettext_lazy("The CPO office rejected your application."),
     }
     notify(
         application,
-        subject=_("Your certification application: %(status)s")
-        % {"status": application.get_status_display()},
+        subject=lazy_format(
+            gettext_lazy("Your certification application: %(status)s"),
+            status=S(application.status).label,
+        ),
         message=messages[action],
         to=(COMPANY,),
     )
@@ -257,9 +265,13 @@ def application_withdraw(*, application: Application, by: Any, reason: str = "")
     if notify_auditors:
         notify(
             application,
-            subject=_("Certification application withdrawn: %(org)s")
-            % {"org": application.organization},
-            message=_("The company withdrew the application; your assignment has ended."),
+            subject=lazy_format(
+                gettext_lazy("Certification application withdrawn: %(org)s"),
+                org=application.organization,
+            ),
+            message=gettext_lazy(
+                "The company withdrew the application; your assignment has ended."
+            ),
             to=(AUDITORS,),
         )
     application = transition(application, "withdraw", by=by, reason=reason)
@@ -267,9 +279,11 @@ def application_withdraw(*, application: Application, by: Any, reason: str = "")
     if notify_auditors or application.submitted_at:
         notify(
             application,
-            subject=_("Certification application withdrawn: %(org)s")
-            % {"org": application.organization},
-            message=_("The company withdrew the application."),
+            subject=lazy_format(
+                gettext_lazy("Certification application withdrawn: %(org)s"),
+                org=application.organization,
+            ),
+            message=gettext_lazy("The company withdrew the application."),
             to=(OFFICE,),
         )
     return application
@@ -337,9 +351,11 @@ def application_decide(
 
     notify(
         application,
-        subject=_("Certification decision: %(decision)s")
-        % {"decision": application.get_decision_display()},
-        message=_("The CPO office has decided the application."),
+        subject=lazy_format(
+            gettext_lazy("Certification decision: %(decision)s"),
+            decision=Recommendation(application.decision).label,
+        ),
+        message=gettext_lazy("The CPO office has decided the application."),
         to=(COMPANY, AUDITORS),
     )
     end_assignments(application)
@@ -372,8 +388,10 @@ def application_reopen_audit(*, application: Application, by: Any, reason: str) 
     )
     notify(
         application,
-        subject=_("Audit report returned: %(org)s") % {"org": application.organization},
-        message=_("The CPO office returned the audit report to the auditors."),
+        subject=lazy_format(
+            gettext_lazy("Audit report returned: %(org)s"), org=application.organization
+        ),
+        message=gettext_lazy("The CPO office returned the audit report to the auditors."),
         to=(AUDITORS,),
     )
     return application

@@ -11,12 +11,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_scopes import scope, scopes_disabled
 
 from cpo_portal.accounts.models import Auditor
 from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError
-from cpo_portal.mail import mail_on_commit
+from cpo_portal.mail import StrOrPromise, lazy_format, mail_on_commit
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import membership_for
 from criteria.models import SchemeKind
@@ -143,7 +144,8 @@ def _end_conflicted_assignments(auditor: Auditor, organization: Organization, *,
             assignment,
             AssignmentStatus.ENDED,
             by=by,
-            reason=_("conflict of interest declared"),
+            # Lazy: the mails about it are read in each recipient's language.
+            reason=gettext_lazy("conflict of interest declared"),
             verb="certification.auditor_removed",
             tell_company=True,
         )
@@ -175,6 +177,29 @@ def conflict_reason(auditor: Auditor, organization: Organization) -> str | None:
     if membership_for(organization=organization, user=auditor.user) is not None:
         return _("%(auditor)s is a member of %(org)s.") % {"auditor": auditor, "org": organization}
     return None
+
+
+def auditor_membership_refusal(*, organization: Organization, user: Any) -> str | None:
+    """Why `user` may not join `organization`: they audit it (asked by tenancy's invitations).
+
+    Refusing the membership, rather than ending the assignment, keeps the audit's work and
+    leaves the choice with the people concerned: the auditor declines, or the office ends
+    the assignment, and the invitation can be accepted afterwards.
+    """
+    with scope(organization=organization):
+        audits = AuditorAssignment.objects.filter(
+            auditor__user=user,
+            status=AssignmentStatus.ACTIVE,
+            application__organization=organization,
+            application__status__in=AUDITOR_STATES,
+        ).exists()
+    if not audits:
+        return None
+    return _(
+        "An auditor of an open audit of %(org)s cannot join it: auditors stay independent "
+        "of the organizations they audit. The assignment has to end first (the auditor "
+        "declines it, or the CPO office ends it)."
+    ) % {"org": organization}
 
 
 def is_qualified(auditor: Auditor, scheme_kind: str) -> bool:
@@ -246,15 +271,23 @@ def auditor_assign(
         )
     notify(
         application,
-        subject=_("New audit assignment: %(org)s") % {"org": application.organization},
-        message=_("You have been assigned as %(role)s.") % {"role": assignment.get_role_display()},
+        subject=lazy_format(
+            gettext_lazy("New audit assignment: %(org)s"), org=application.organization
+        ),
+        message=lazy_format(
+            gettext_lazy("You have been assigned as %(role)s."),
+            role=AssignmentRole(assignment.role).label,
+        ),
         to=(AUDITORS,),
     )
     notify(
         application,
-        subject=_("Auditor assigned to your certification application"),
-        message=_("%(auditor)s is your %(role)s. You can now complete the self-assessment.")
-        % {"auditor": auditor, "role": assignment.get_role_display()},
+        subject=gettext_lazy("Auditor assigned to your certification application"),
+        message=lazy_format(
+            gettext_lazy("%(auditor)s is your %(role)s. You can now complete the self-assessment."),
+            auditor=auditor,
+            role=AssignmentRole(assignment.role).label,
+        ),
         to=(COMPANY,),
     )
     return assignment
@@ -265,7 +298,7 @@ def _end(
     status: str,
     *,
     by: Any,
-    reason: str,
+    reason: StrOrPromise,
     verb: str,
     tell_company: bool = False,
 ) -> None:
@@ -279,12 +312,13 @@ def _end(
     if assignment.status != AssignmentStatus.ACTIVE:
         raise DomainError(_("This assignment has already ended."))
     assignment.status = status
-    assignment.reason = reason.strip()
+    text = str(reason)
+    assignment.reason = text.strip()
     assignment.ended_at = now()
     assignment.save(update_fields=["status", "reason", "ended_at"])
-    data = {"auditor": assignment.auditor.user.email, "role": assignment.role, "reason": reason}
+    data = {"auditor": assignment.auditor.user.email, "role": assignment.role, "reason": text}
     if assignment.role == AssignmentRole.LEAD and application.status == S.AUDITOR_ASSIGNED:
-        application = transition(application, "unassign", by=by, reason=reason, data=data)
+        application = transition(application, "unassign", by=by, reason=text, data=data)
     else:
         activity_record(
             actor=by,
@@ -295,21 +329,30 @@ def _end(
         )
     notify(
         application,
-        subject=_("Auditor assignment ended: %(org)s") % {"org": application.organization},
-        message=_("%(auditor)s (%(role)s) is no longer assigned: %(reason)s")
-        % {"auditor": assignment.auditor, "role": assignment.get_role_display(), "reason": reason},
+        subject=lazy_format(
+            gettext_lazy("Auditor assignment ended: %(org)s"), org=application.organization
+        ),
+        message=lazy_format(
+            gettext_lazy("%(auditor)s (%(role)s) is no longer assigned: %(reason)s"),
+            auditor=assignment.auditor,
+            role=AssignmentRole(assignment.role).label,
+            reason=reason,
+        ),
         to=(OFFICE,),
     )
     if tell_company:
         # The company's admins must know who (no longer) sees their evidence.
         notify(
             application,
-            subject=_("Auditor no longer assigned to your certification application"),
-            message=_(
-                "%(auditor)s (%(role)s) is no longer assigned to your application. "
-                "The CPO office will assign another auditor where needed."
-            )
-            % {"auditor": assignment.auditor, "role": assignment.get_role_display()},
+            subject=gettext_lazy("Auditor no longer assigned to your certification application"),
+            message=lazy_format(
+                gettext_lazy(
+                    "%(auditor)s (%(role)s) is no longer assigned to your application. "
+                    "The CPO office will assign another auditor where needed."
+                ),
+                auditor=assignment.auditor,
+                role=AssignmentRole(assignment.role).label,
+            ),
             to=(COMPANY,),
         )
     if assignment.auditor.user_id != getattr(by, "pk", None):
@@ -317,17 +360,22 @@ def _end(
 
 
 def _tell_removed_auditor(
-    assignment: AuditorAssignment, application: Application, reason: str
+    assignment: AuditorAssignment, application: Application, reason: StrOrPromise
 ) -> None:
     # No longer among the case's auditors: written to directly, with a link to their list
     # (the audit itself is closed to them now).
     mail_on_commit(
-        subject=_("Your audit assignment has ended: %(org)s") % {"org": application.organization},
+        subject=lazy_format(
+            gettext_lazy("Your audit assignment has ended: %(org)s"), org=application.organization
+        ),
         template="certification/email/event.txt",
         context={
             "application": application,
-            "message": _("You are no longer assigned as %(role)s: %(reason)s")
-            % {"role": assignment.get_role_display(), "reason": reason.strip()},
+            "message": lazy_format(
+                gettext_lazy("You are no longer assigned as %(role)s: %(reason)s"),
+                role=AssignmentRole(assignment.role).label,
+                reason=reason.strip() if isinstance(reason, str) else reason,
+            ),
             "path": reverse("certification:audits"),
         },
         to=[assignment.auditor.user.email],
@@ -380,6 +428,7 @@ __all__ = [
     "auditor_assign",
     "auditor_conflict_declare",
     "auditor_conflict_remove",
+    "auditor_membership_refusal",
     "auditor_qualifications_set",
     "conflict_reason",
     "end_assignments",

@@ -16,11 +16,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_scopes import scope, scopes_disabled
 
 from cpo_portal.activity.services import activity_record
 from cpo_portal.documents.services import document_request
 from cpo_portal.errors import DomainError, TransitionNotAllowed
+from cpo_portal.mail import StrOrPromise, lazy_format
 from criteria.models import SchemeKind
 
 from ..models import (
@@ -200,8 +202,10 @@ def certificate_issue(*, application: Application, by: Any) -> Certificate:
     _request_pdf(certificate, by)
     notify(
         application,
-        subject=_("Your CPO certificate %(number)s") % {"number": certificate.number},
-        message=_("The certificate has been issued; its signed PDF is being prepared."),
+        subject=lazy_format(
+            gettext_lazy("Your CPO certificate %(number)s"), number=certificate.number
+        ),
+        message=gettext_lazy("The certificate has been issued; its signed PDF is being prepared."),
         to=(COMPANY, OFFICE),
     )
     return certificate
@@ -232,7 +236,7 @@ def certificate_surveillance_result(
 def certificate_suspend(*, certificate: Certificate, reason: str, by: Any) -> Certificate:
     require_office(by)
     certificate = _event(certificate, "suspend", by=by, reason=reason)
-    _tell_holder(certificate, _("Your CPO certificate %(number)s has been suspended."))
+    _tell_holder(certificate, gettext_lazy("Your CPO certificate %(number)s has been suspended."))
     return certificate
 
 
@@ -244,7 +248,7 @@ def certificate_reinstate(*, certificate: Certificate, by: Any, reason: str = ""
     certificate = _event(certificate, "reinstate", by=by, reason=reason)
     if certificate.kind == SchemeKind.ORGANIZATIONAL:
         _unflag_products(certificate)
-    _tell_holder(certificate, _("Your CPO certificate %(number)s is valid again."))
+    _tell_holder(certificate, gettext_lazy("Your CPO certificate %(number)s is valid again."))
     return certificate
 
 
@@ -252,7 +256,7 @@ def certificate_reinstate(*, certificate: Certificate, by: Any, reason: str = ""
 def certificate_withdraw(*, certificate: Certificate, reason: str, by: Any) -> Certificate:
     require_office(by)
     certificate = _event(certificate, "withdraw", by=by, reason=reason)
-    _tell_holder(certificate, _("Your CPO certificate %(number)s has been withdrawn."))
+    _tell_holder(certificate, gettext_lazy("Your CPO certificate %(number)s has been withdrawn."))
     return certificate
 
 
@@ -342,13 +346,14 @@ def certification_policy_set(
     return policy
 
 
-def _tell_holder(certificate: Certificate, message: str) -> None:
+def _tell_holder(certificate: Certificate, message: StrOrPromise) -> None:
     from cpo_portal.mail import mail_on_commit, organization_admin_emails
 
+    text = lazy_format(message, number=certificate.number)
     mail_on_commit(
-        subject=message % {"number": certificate.number},
+        subject=text,
         template="certification/email/certificate_event.txt",
-        context={"certificate": certificate, "message": message % {"number": certificate.number}},
+        context={"certificate": certificate, "message": text},
         to=organization_admin_emails(certificate.organization),
     )
 
@@ -399,8 +404,10 @@ def surveillance_open(
     )
     notify(
         application,
-        subject=_("Surveillance audit of %(number)s") % {"number": certificate.number},
-        message=_("The surveillance audit of your certificate has been opened."),
+        subject=lazy_format(
+            gettext_lazy("Surveillance audit of %(number)s"), number=certificate.number
+        ),
+        message=gettext_lazy("The surveillance audit of your certificate has been opened."),
         to=(COMPANY,),
     )
     return application

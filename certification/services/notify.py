@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from cpo_portal.mail import mail_on_commit, office_emails, organization_admin_emails
+from cpo_portal.mail import StrOrPromise, mail_on_commit, office_emails, organization_admin_emails
 
 from ..models import Application, AssignmentStatus, AuditorAssignment
 
@@ -32,8 +32,18 @@ def links(application: Application) -> dict[str, str]:
     }
 
 
-def notify(application: Application, *, subject: str, message: str, to: tuple[str, ...]) -> None:
-    """E-mail each audience its own link to the case (company, auditors, office)."""
+def notify(
+    application: Application,
+    *,
+    subject: StrOrPromise,
+    message: StrOrPromise,
+    to: tuple[str, ...],
+) -> None:
+    """E-mail each audience its own link to the case (company, auditors, office).
+
+    `subject` and `message` are lazy (`gettext_lazy`, `lazy_format`): each recipient reads
+    them in their own language.
+    """
     urls = links(application)
     recipients = {
         COMPANY: lambda: organization_admin_emails(application.organization),

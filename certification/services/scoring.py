@@ -5,14 +5,16 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import OuterRef
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_scopes import scope, scopes_disabled
 
 from cpo_portal.activity.services import activity_record
 from cpo_portal.documents.services import document_request
 from cpo_portal.errors import DomainError
-from cpo_portal.mail import mail_on_commit
+from cpo_portal.mail import lazy_format, mail_on_commit
 
 from ..models import (
     NONCONFORMITIES,
@@ -29,6 +31,7 @@ from ..models import (
     ScoreChange,
 )
 from .applications import require_org_admin
+from .auditors import conflict_reason
 from .lifecycle import AUDITOR_STATES, SCORING_STATES, locked, now, require_state, transition
 from .notify import AUDITORS, COMPANY, OFFICE, links, notify
 from .self_assessment import criterion_of_scheme
@@ -60,6 +63,11 @@ def _assignment(application: Application, user: Any) -> AuditorAssignment:
         )
     if assignment is None:
         raise DomainError(_("You are not assigned to this audit."), code="not_assigned")
+    # Independence holds for the whole audit: a membership or a conflict that came about
+    # after the assignment stops the auditor's work (the office ends the assignment).
+    reason = conflict_reason(assignment.auditor, application.organization)
+    if reason:
+        raise DomainError(reason, code="not_independent")
     return assignment
 
 
@@ -134,11 +142,15 @@ def score_save(
 
 
 def _locked_score(application_id: Any, criterion_id: Any, user: Any) -> Score | None:
-    """The score row, locked, if the user is assigned and the audit is open for scoring."""
+    """The score row, locked, if the user is assigned, still independent of the
+    organization, and the audit is open for scoring."""
+    from ..selectors import independence_lost
+
     try:
         return (
             Score.objects.select_for_update(of=("self",))
             .select_related("criterion", "application__organization")
+            .exclude(independence_lost(user, OuterRef("application__organization")))
             .get(
                 application_id=int(application_id),
                 criterion_id=int(criterion_id),
@@ -246,8 +258,12 @@ def finding_raise(
     if finding.is_nonconformity:
         notify(
             application,
-            subject=_("%(kind)s raised in your audit") % {"kind": finding.get_kind_display()},
-            message=_("Answer it with a corrective action by %(due)s.") % {"due": due_date},
+            subject=lazy_format(
+                gettext_lazy("%(kind)s raised in your audit"), kind=FindingKind(finding.kind).label
+            ),
+            message=lazy_format(
+                gettext_lazy("Answer it with a corrective action by %(due)s."), due=due_date
+            ),
             to=(COMPANY,),
         )
     return finding
@@ -287,8 +303,10 @@ def finding_answer(*, finding: Finding, corrective_action: str, by: Any) -> Find
 
     notify(
         application,
-        subject=_("Corrective action proposed: %(org)s") % {"org": application.organization},
-        message=_("The company answered a nonconformity; please verify it."),
+        subject=lazy_format(
+            gettext_lazy("Corrective action proposed: %(org)s"), org=application.organization
+        ),
+        message=gettext_lazy("The company answered a nonconformity; please verify it."),
         to=(AUDITORS,),
     )
     return finding
@@ -342,7 +360,7 @@ def finding_reopen(*, finding: Finding, note: str, by: Any) -> Finding:
     )
     notify(
         application,
-        subject=_("Corrective action not accepted"),
+        subject=gettext_lazy("Corrective action not accepted"),
         message=note.strip(),
         to=(COMPANY,),
     )
@@ -363,8 +381,10 @@ def audit_request_corrections(*, application: Application, by: Any) -> Applicati
     application = transition(application, "request_corrections", by=by)
     notify(
         application,
-        subject=_("Corrective actions requested"),
-        message=_("Answer each open nonconformity with a corrective action by its due date."),
+        subject=gettext_lazy("Corrective actions requested"),
+        message=gettext_lazy(
+            "Answer each open nonconformity with a corrective action by its due date."
+        ),
         to=(COMPANY,),
     )
     return application
@@ -378,8 +398,10 @@ def audit_resume(*, application: Application, by: Any) -> Application:
     application = transition(application, "resume_audit", by=by)
     notify(
         application,
-        subject=_("Audit resumed: %(org)s") % {"org": application.organization},
-        message=_("The corrective-action phase has ended; the auditors continue the audit."),
+        subject=lazy_format(gettext_lazy("Audit resumed: %(org)s"), org=application.organization),
+        message=gettext_lazy(
+            "The corrective-action phase has ended; the auditors continue the audit."
+        ),
         to=(COMPANY,),
     )
     _tell_co_auditors(application, by)
@@ -397,11 +419,13 @@ def _tell_co_auditors(application: Application, by: Any) -> None:
             .values_list("auditor__user__email", flat=True)
         )
     mail_on_commit(
-        subject=_("Audit resumed: %(org)s") % {"org": application.organization},
+        subject=lazy_format(gettext_lazy("Audit resumed: %(org)s"), org=application.organization),
         template="certification/email/event.txt",
         context={
             "application": application,
-            "message": _("The lead auditor resumed the audit after the corrective actions."),
+            "message": gettext_lazy(
+                "The lead auditor resumed the audit after the corrective actions."
+            ),
             "path": links(application)[AUDITORS],
         },
         to=emails,
@@ -455,8 +479,10 @@ def report_submit(
     )
     notify(
         application,
-        subject=_("Audit report submitted: %(org)s") % {"org": application.organization},
-        message=_("The lead auditor submitted the report; the decision is due."),
+        subject=lazy_format(
+            gettext_lazy("Audit report submitted: %(org)s"), org=application.organization
+        ),
+        message=gettext_lazy("The lead auditor submitted the report; the decision is due."),
         to=(OFFICE, COMPANY),
     )
     return application

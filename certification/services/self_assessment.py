@@ -12,10 +12,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_scopes import scope
 
 from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError
+from cpo_portal.mail import lazy_format
 from criteria.models import AssessmentCriterion, Obligation
 
 from ..models import (
@@ -46,11 +48,34 @@ def criterion_of_scheme(application: Application, criterion_id: Any) -> Assessme
         ) from None
 
 
+class AnswerConflict(DomainError):
+    """Someone saved this answer since the version the editor started from."""
+
+    def __init__(self, current: SelfAssessmentAnswer) -> None:
+        super().__init__(
+            _("This answer was changed by %(who)s in the meantime. Review both values.")
+            % {"who": current.updated_by or _("someone else")},
+            code="stale_version",
+        )
+        self.current = current
+
+
 @transaction.atomic
 def self_assessment_answer(
-    *, application: Application, criterion_id: Any, status: str, explanation: str, by: Any
+    *,
+    application: Application,
+    criterion_id: Any,
+    status: str,
+    explanation: str,
+    by: Any,
+    expected_version: int | None = None,
 ) -> SelfAssessmentAnswer:
-    """Save the company's answer for one criterion (the first answer opens the self-assessment)."""
+    """Save the company's answer for one criterion (the first answer opens the self-assessment).
+
+    `expected_version` is the version the editor started from (0: no answer yet); a save based
+    on an older one is refused with AnswerConflict, which carries the newer answer. Saving the
+    values already stored changes nothing, whatever the version.
+    """
     application = locked(application)
     require_org_admin(application.organization, by)
     require_state(application, *SELF_ASSESSMENT_STATES)
@@ -63,21 +88,31 @@ def self_assessment_answer(
             raise DomainError(_("This criterion cannot be declared not applicable."))
         if not explanation:
             raise DomainError(_("Explain why the criterion does not apply."))
-    if application.status == S.AUDITOR_ASSIGNED:
-        application = transition(application, "start_self_assessment", by=by)
     with scope(organization=application.organization):
-        answer, created = SelfAssessmentAnswer.objects.select_for_update().get_or_create(
-            application=application,
-            criterion=criterion,
-            defaults={"status": status, "explanation": explanation, "updated_by": by},
+        # The application row is locked above: no other save of this answer runs meanwhile.
+        answer = (
+            SelfAssessmentAnswer.objects.select_related("updated_by")
+            .filter(application=application, criterion=criterion)
+            .first()
         )
-        before = {"status": answer.status, "explanation": answer.explanation}
-        if not created:
-            answer.status = status
-            answer.explanation = explanation
-            answer.updated_by = by
-            answer.full_clean(exclude=["application", "criterion", "updated_by"])
-            answer.save(update_fields=["status", "explanation", "updated_by", "updated_at"])
+        if answer is not None and (answer.status, answer.explanation) == (status, explanation):
+            return answer  # autosave sends unchanged rows too: nothing to write or log
+        if answer is not None and expected_version not in (None, answer.version):
+            raise AnswerConflict(answer)
+        if application.status == S.AUDITOR_ASSIGNED:
+            application = transition(application, "start_self_assessment", by=by)
+        before = (
+            None if answer is None else {"status": answer.status, "explanation": answer.explanation}
+        )
+        if answer is None:
+            answer = SelfAssessmentAnswer(application=application, criterion=criterion, version=1)
+        else:
+            answer.version += 1
+        answer.status = status
+        answer.explanation = explanation
+        answer.updated_by = by
+        answer.full_clean(exclude=["application", "criterion", "updated_by"])
+        answer.save()
     activity_record(
         actor=by,
         organization=application.organization,
@@ -85,8 +120,9 @@ def self_assessment_answer(
         target=application,
         data={
             "criterion": criterion.code,
-            "before": None if created else before,
+            "before": before,
             "after": {"status": status},
+            "version": answer.version,
         },
     )
     return answer
@@ -132,8 +168,10 @@ def self_assessment_submit(*, application: Application, by: Any) -> Application:
         )
     notify(
         application,
-        subject=_("Self-assessment submitted: %(org)s") % {"org": application.organization},
-        message=_("The company submitted its self-assessment; the audit can begin."),
+        subject=lazy_format(
+            gettext_lazy("Self-assessment submitted: %(org)s"), org=application.organization
+        ),
+        message=gettext_lazy("The company submitted its self-assessment; the audit can begin."),
         to=(AUDITORS, OFFICE),
     )
     return application
@@ -292,6 +330,7 @@ def evidence_remove(*, evidence: Evidence, by: Any) -> None:
 
 
 __all__ = [
+    "AnswerConflict",
     "criterion_of_scheme",
     "evidence_add_file",
     "evidence_add_link",

@@ -9,11 +9,17 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_scopes import scope, scopes_disabled
 
 from cpo_portal.activity.services import activity_record
-from cpo_portal.mail import mail_on_commit, office_emails, organization_admin_emails
+from cpo_portal.mail import (
+    StrOrPromise,
+    lazy_format,
+    mail_on_commit,
+    office_emails,
+    organization_admin_emails,
+)
 
 from ..models import Certificate, CertificateStatus, SurveillanceReminder
 
@@ -30,13 +36,17 @@ def _kind_for(days_left: int) -> str | None:
 
 
 def _send(certificate: Certificate, kind: str, due: date) -> None:
+    subject: StrOrPromise
     if kind == "overdue":
-        subject = _("Surveillance audit overdue: %(number)s") % {"number": certificate.number}
+        subject = lazy_format(
+            gettext_lazy("Surveillance audit overdue: %(number)s"), number=certificate.number
+        )
     else:
-        subject = _("Surveillance audit of %(number)s due in %(days)s days") % {
-            "number": certificate.number,
-            "days": kind,
-        }
+        subject = lazy_format(
+            gettext_lazy("Surveillance audit of %(number)s due in %(days)s days"),
+            number=certificate.number,
+            days=kind,
+        )
     recipients = [*organization_admin_emails(certificate.organization), *office_emails()]
     mail_on_commit(
         subject=subject,

@@ -1,7 +1,11 @@
-"""The auditor's area: only audits assigned to the auditor, only while assigned.
+"""The auditor's area: the audits assigned to the auditor while assigned; afterwards,
+read-only, their own past audits.
 
-Every view starts from `audit_for_auditor(request.user, pk)`: an audit the user is not
-(or no longer) actively assigned to is a 404, whoever asks. Writes go through the services;
+Every working view starts from `audit_for_auditor(request.user, pk)`: an audit the user is
+not (or no longer) actively assigned to is a 404, whoever asks. Once the case is decided or
+withdrawn, its auditors still open the audit page (read-only: scores, findings, report) and
+their report's PDF — not the company's evidence files; an assignment that ended early
+(declined, removed, a conflict of interest) leaves nothing. Writes go through the services;
 their refusals become form errors, messages, or (for htmx autosave) a 409 / 422 fragment.
 """
 
@@ -11,15 +15,17 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_scopes import scopes_disabled
 
 from cpo_portal.accounts.decorators import auditor_required
+from cpo_portal.documents.access import can_download
+from cpo_portal.documents.views import document_file_response
 from cpo_portal.errors import DomainError
 from criteria.models import SubjectArea
 
@@ -36,6 +42,7 @@ from ..forms_audit import (
 from ..models import (
     Application,
     AssignmentRole,
+    AuditorAssignment,
     AuditorConflict,
     Rating,
     Recommendation,
@@ -45,6 +52,7 @@ from ..pass_rule import PassResult
 from ..services.lifecycle import SCORING_STATES
 
 PAGE_SIZE = 25
+PAST_PAGE_SIZE = 25
 FILTERS = ("unscored", "shall", "findings")
 
 # --- lookups ------------------------------------------------------------------------------
@@ -93,9 +101,13 @@ def _areas(application: Application) -> list[SubjectArea]:
 
 @auditor_required
 def audit_list(request: HttpRequest) -> HttpResponse:
-    """The auditor's active assignments, with scoring progress (two queries a page)."""
+    """The auditor's active assignments with scoring progress, and apart from them, paged
+    on their own, the past audits (a fixed number of queries, whatever the number of rows)."""
     page = Paginator(selectors.audits_for_auditor(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
+    )
+    past = Paginator(selectors.past_audits_for_auditor(request.user), PAST_PAGE_SIZE).get_page(
+        request.GET.get("past")
     )
     ids = [assignment.application_id for assignment in page.object_list]
     with scopes_disabled():
@@ -111,7 +123,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         assignment.percent = (  # type: ignore[attr-defined]
             round(100 * counts["scored"] / counts["total"]) if counts and counts["total"] else 0
         )
-    return render(request, "certification/audit/list.html", {"page": page})
+    return render(request, "certification/audit/list.html", {"page": page, "past": past})
 
 
 # --- the auditor's profile ----------------------------------------------------------------
@@ -255,8 +267,45 @@ def _sheet_page(
 
 @auditor_required
 def audit_sheet(request: HttpRequest, pk: int) -> HttpResponse:
-    """Criteria by subject area: the company's answer and evidence beside the rating."""
-    return _sheet_page(request, _audit_or_404(request, pk))
+    """Criteria by subject area: the company's answer and evidence beside the rating; for
+    a past audit, the read-only record (the links in the decision e-mails lead here)."""
+    application = selectors.audit_for_auditor(request.user, pk)
+    if application is not None:
+        return _sheet_page(request, application)
+    assignment = selectors.past_audit_for_auditor(request.user, pk)
+    if assignment is None:
+        raise Http404
+    return _past_page(request, assignment)
+
+
+def _past_page(request: HttpRequest, assignment: AuditorAssignment) -> HttpResponse:
+    application = assignment.application
+    sheet = selectors.application_sheet(application)
+    report = selectors.audit_report_of(application)
+    context = {
+        "application": application,
+        "organization": application.organization,
+        "assignment": assignment,
+        "sheet": sheet,
+        "result": sheet.result,
+        "groups": [(block.area, block.result) for block in sheet.blocks],
+        "report_ready": bool(report and report.is_ready),
+    }
+    return render(request, "certification/audit/past.html", context)
+
+
+@require_GET
+@auditor_required
+def report_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The audit report's PDF, for the case's auditors while assigned and afterwards."""
+    application = selectors.audit_for_auditor(request.user, pk)
+    if application is None:
+        assignment = selectors.past_audit_for_auditor(request.user, pk)
+        application = assignment.application if assignment else None
+    document = selectors.audit_report_of(application) if application else None
+    if document is None or not can_download(request.user, document):
+        raise Http404
+    return document_file_response(document)
 
 
 def _row_fragment(
@@ -307,8 +356,8 @@ def score_save(request: HttpRequest, pk: int, criterion_id: int) -> HttpResponse
         mine.error = _error_text(exc)
         return _refused(request, application, criterion_id, mine, status=409)
     except DomainError as exc:
-        if exc.code in ("wrong_scheme", "not_assigned"):
-            # Not a row of this audit: there is nothing to show it in.
+        if exc.code in ("wrong_scheme", "not_assigned", "not_independent"):
+            # Not a row of this audit (or no longer this auditor's): nothing to show it in.
             raise Http404 from None
         mine.error = _error_text(exc)
         return _refused(request, application, criterion_id, mine, status=422)
@@ -530,6 +579,7 @@ __all__ = [
     "finding_new",
     "finding_reopen",
     "report",
+    "report_pdf",
     "request_corrections",
     "resume_audit",
     "score_save",

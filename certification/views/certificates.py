@@ -34,6 +34,7 @@ from ..forms_certificates import (
     SurveillanceForm,
 )
 from ..models import Certificate, CertificateStatus
+from ..selectors import recertifications_of_organization
 from ..selectors_certificates import (
     attention_for_office,
     certificate_for_office,
@@ -402,6 +403,9 @@ def recertify(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
                 )
             )
     effective = seal_selectors.effective_status(certificate.status, certificate.valid_until)
+    option = next(
+        iter(recertifications_of_organization(organization, certificate=certificate)), None
+    )
     return render(
         request,
         "certification/certificates/recertify.html",
@@ -410,6 +414,8 @@ def recertify(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
             "certificate": certificate,
             "form": form,
             "status": status_view(effective),
-            "recertifiable": effective in LIVE,
+            # A recertification under way is linked instead of a form the service refuses.
+            "under_way": option.open_application if option else None,
+            "recertifiable": effective in LIVE and not (option and option.open_application),
         },
     )

@@ -23,6 +23,7 @@ from django_scopes import scope
 
 from cpo_portal.documents.models import Document
 from cpo_portal.errors import DomainError
+from cpo_portal.forms import Conflict
 from cpo_portal.pagination import paginate
 from cpo_portal.tenancy.decorators import org_admin_required
 from criteria.models import SchemeKind
@@ -185,7 +186,13 @@ def _eligibility(request: HttpRequest) -> dict[str, Any]:
 
 def application_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     page = paginate(request, selectors.applications_of_organization(_org(request)), per_page=25)
-    context = {"organization": _org(request), "page": page, **_eligibility(request)}
+    context = {
+        "organization": _org(request),
+        "page": page,
+        # The certificates to renew, offered where recertification is possible.
+        "recertifications": selectors.recertifications_of_organization(_org(request)),
+        **_eligibility(request),
+    }
     return render(request, "certification/company/list.html", context)
 
 
@@ -326,9 +333,14 @@ def application_withdraw(request: HttpRequest, org_slug: str, pk: int) -> HttpRe
 # --- self-assessment --------------------------------------------------------------------------
 
 
+ANSWER_FIELDS = ("status", "explanation")
+
+
 def _answer_form(row: Any) -> AnswerForm:
     answer = row.answer
-    initial = {"status": answer.status, "explanation": answer.explanation} if answer else {}
+    initial: dict[str, Any] = {"version": answer.version if answer else 0}
+    if answer:
+        initial |= {"status": answer.status, "explanation": answer.explanation}
     return AnswerForm(initial=initial, criterion=row.criterion)
 
 
@@ -341,12 +353,15 @@ def _editor(
     application: Application,
     *,
     bound: AnswerForm | None = None,
+    conflict: Conflict | None = None,
     evidence_form: tuple[int, EvidenceForm] | None = None,
 ) -> HttpResponse:
     sheet = selectors.application_sheet(application, with_scores=False)
     for row in sheet.rows:
         pk = row.criterion.pk
-        row.form = bound if bound is not None and bound.criterion.pk == pk else _answer_form(row)  # type: ignore[attr-defined]
+        is_bound = bound is not None and bound.criterion.pk == pk
+        row.form = bound if is_bound else _answer_form(row)  # type: ignore[attr-defined]
+        row.conflict = conflict if is_bound else None  # type: ignore[attr-defined]
         row.evidence_form = (  # type: ignore[attr-defined]
             evidence_form[1]
             if evidence_form is not None and evidence_form[0] == pk
@@ -363,7 +378,9 @@ def _editor(
         "opens_later": application.status
         in (S.DRAFT, S.SUBMITTED, S.RETURNED, S.ACCEPTED, S.REJECTED),
     }
-    return render(request, "certification/company/self_assessment.html", context)
+    # A refused stale save answers 409 (the page shows both values), like the scoring page.
+    status = 409 if conflict is not None else 200
+    return render(request, "certification/company/self_assessment.html", context, status=status)
 
 
 def self_assessment(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
@@ -375,7 +392,11 @@ def self_assessment(request: HttpRequest, org_slug: str, pk: int) -> HttpRespons
 def self_assessment_answer(
     request: HttpRequest, org_slug: str, pk: int, criterion_id: int
 ) -> HttpResponse:
-    """Save one answer: the feedback region and progress for htmx (autosave), else a redirect."""
+    """Save one answer: the feedback region and progress for htmx (autosave), else a redirect.
+
+    A save based on an older version than the stored one is refused (409) with both values
+    shown: the colleague's saved answer and the user's unsaved one, to keep or to drop.
+    """
     application = _application_or_404(request, pk)
     try:
         criterion = services.criterion_of_scheme(application, criterion_id)
@@ -387,6 +408,7 @@ def self_assessment_answer(
         return redirect(_url("self_assessment", application))
     form = AnswerForm(request.POST, criterion=criterion)
     saved = False
+    conflict: Conflict | None = None
     if form.is_valid():
         try:
             services.self_assessment_answer(
@@ -394,9 +416,12 @@ def self_assessment_answer(
                 criterion_id=criterion.pk,
                 status=form.cleaned_data["status"],
                 explanation=form.cleaned_data["explanation"],
+                expected_version=form.expected_version(),
                 by=request.user,
             )
             saved = True
+        except services.AnswerConflict as exc:
+            conflict = form.conflict_with(exc.current, ANSWER_FIELDS)
         except DomainError as exc:
             _refuse(form, exc)
     if request.htmx:  # type: ignore[attr-defined]
@@ -405,6 +430,7 @@ def self_assessment_answer(
         sheet = selectors.application_sheet(application, with_scores=False)
         row = next(r for r in sheet.rows if r.criterion.pk == criterion.pk)
         row.form = _answer_form(row) if saved else form  # type: ignore[attr-defined]
+        row.conflict = conflict  # type: ignore[attr-defined]
         row.evidence_form = EvidenceForm(prefix=f"e{criterion.pk}")  # type: ignore[attr-defined]
         context = {
             "organization": _org(request),
@@ -414,14 +440,15 @@ def self_assessment_answer(
             "can_edit": True,
             "progress": sheet,
         }
-        return render(request, "certification/company/_answer_row.html", context)
+        status = 409 if conflict is not None else 200
+        return render(request, "certification/company/_answer_row.html", context, status=status)
     if saved:
         messages.success(
             request,
             _("Your answer to criterion %(code)s is saved.") % {"code": criterion.code},
         )
         return redirect(_url("self_assessment", application, f"c-{criterion_id}"))
-    return _editor(request, application, bound=form)
+    return _editor(request, application, bound=form, conflict=conflict)
 
 
 @require_POST

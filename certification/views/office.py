@@ -193,10 +193,13 @@ class OptionRow:
         return ", ".join(str(r) for r in self.reasons)
 
 
-def _option_rows(application: Application, assigned: set[int]) -> list[OptionRow]:
+def _option_rows(application: Application, assigned: set[int], by: Any) -> list[OptionRow]:
+    """Every auditor, the deactivated too, each with what the service would refuse."""
     rows = []
-    for option in selectors.auditor_options(application):
+    for option in selectors.auditor_options(application, include_inactive=True):
         reasons: list[Promise] = []
+        if not option.active:
+            reasons.append(gettext_lazy("inactive"))
         if not option.qualified:
             reasons.append(gettext_lazy("not qualified for this scheme"))
         if option.conflict == "declared":
@@ -205,6 +208,8 @@ def _option_rows(application: Application, assigned: set[int]) -> list[OptionRow
             reasons.append(gettext_lazy("member of the organization"))
         if option.auditor.pk in assigned:
             reasons.append(gettext_lazy("already assigned"))
+        if option.auditor.user_id == by.pk:
+            reasons.append(gettext_lazy("you cannot assign yourself"))
         rows.append(OptionRow(option, reasons))
     return rows
 
@@ -257,7 +262,11 @@ def _render_record(
     ]
     can_assign = application.status in ASSIGN_STATES
     has_lead = any(a.role == AssignmentRole.LEAD for a in active)
-    options = _option_rows(application, {a.auditor_id for a in active}) if can_assign else []
+    rows = (
+        _option_rows(application, {a.auditor_id for a in active}, request.user)
+        if can_assign
+        else []
+    )
     sheet = selectors.application_sheet(application)
     can_end = application.status in AUDITOR_STATES
     return render(
@@ -280,7 +289,10 @@ def _render_record(
             "has_lead": has_lead,
             "assign_form": assign_form
             or AssignForm(initial={"role": "co" if has_lead else "lead"}),
-            "options": options,
+            # The choice offers the active auditors (the ineligible disabled); the list
+            # under it says why each one who cannot be chosen cannot, the inactive too.
+            "options": [row for row in rows if row.option.active],
+            "ineligible": [row for row in rows if not row.eligible],
             "sheet": sheet,
             "result": sheet.result,
             "report": selectors.audit_report_of(application),

@@ -38,12 +38,14 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from cpo_portal.cache import count_in_window
+from cpo_portal.clients import client_ip
 from cpo_portal.pagecache import public_page
 from signees.models import SigneeGroup
 
 from .. import seal_selectors as selectors
 from ..badge import LOOKS, UNKNOWN, badge_svg
 from ..models import AuditType, Certificate, CertificateEvent, CertificateStatus
+from ..selectors import recertifications_of_organization
 
 C = CertificateStatus
 PAGE_SIZE = 50
@@ -118,14 +120,10 @@ def _event_label(action: str) -> str:
 
 
 def _client_key(request: HttpRequest) -> str:
-    """The client's address as allauth sees it (same proxy settings as the login limits);
-    IPv6 clients count per /64, as one household or server holds a whole network."""
-    from allauth.account.adapter import get_adapter
-
-    try:
-        address = get_adapter().get_client_ip(request)
-    except Exception:  # no address at all (e.g. a unix socket): one shared bucket
-        address = "unknown"
+    """The client's address (cpo_portal.clients: the same for the login limits and the
+    API); IPv6 clients count per /64, as one household or server holds a whole network."""
+    # No address at all (e.g. a unix socket): one shared bucket.
+    address = client_ip(request) or "unknown"
     try:
         parsed = ipaddress.ip_address(address)
         if parsed.version == 6:
@@ -725,6 +723,9 @@ def workspace_certificate(request: HttpRequest, org_slug: str, pk: int) -> HttpR
     status = selectors.effective_status(certificate.status, certificate.valid_until)
     document = selectors.certificate_document_of_organization(organization, certificate)
     status_word = str(VERDICT.get(status, status))
+    recertification = next(
+        iter(recertifications_of_organization(organization, certificate=certificate)), None
+    )
     return render(
         request,
         "certification/seal/workspace_detail.html",
@@ -742,5 +743,7 @@ def workspace_certificate(request: HttpRequest, org_slug: str, pk: int) -> HttpR
             "badge_path": reverse("certification:seal_badge", args=[certificate.number]),
             "predecessor_number": _related_number(certificate, "predecessor"),
             "successor_number": _related_number(certificate, "successor"),
+            "recertification": recertification,
+            "is_admin": request.membership.is_admin,  # type: ignore[attr-defined]
         },
     )

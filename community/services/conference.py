@@ -10,11 +10,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_scopes import scope, scopes_disabled
 
 from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError
-from cpo_portal.mail import mail_on_commit
+from cpo_portal.mail import StrOrPromise, lazy_format, mail_on_commit
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import membership_for
 
@@ -98,7 +99,7 @@ def _confirmed_count(conference: Conference) -> int:
         return Registration.objects.filter(conference=conference, status=R.CONFIRMED).count()
 
 
-def _mail(registration: Registration, subject: str, template: str) -> None:
+def _mail(registration: Registration, subject: StrOrPromise, template: str) -> None:
     """The attendee is told; a confirmed seat comes with the iCalendar file."""
     from ..ical import conference_ics
 
@@ -177,13 +178,13 @@ def registration_create(
     if seat:
         _mail(
             registration,
-            _("Your registration for %(c)s") % {"c": conference},
+            lazy_format(gettext_lazy("Your registration for %(c)s"), c=conference),
             "community/email/registration_confirmed.txt",
         )
     else:
         _mail(
             registration,
-            _("You are on the waitlist for %(c)s") % {"c": conference},
+            lazy_format(gettext_lazy("You are on the waitlist for %(c)s"), c=conference),
             "community/email/registration_waitlisted.txt",
         )
     return registration
@@ -214,7 +215,7 @@ def _promote(conference: Conference) -> list[Registration]:
             )
             _mail(
                 registration,
-                _("A seat is free for you at %(c)s") % {"c": conference},
+                lazy_format(gettext_lazy("A seat is free for you at %(c)s"), c=conference),
                 "community/email/registration_confirmed.txt",
             )
     return waiting

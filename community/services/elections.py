@@ -9,7 +9,9 @@ voter alone can check it was counted.
 """
 
 import hashlib
+import re
 import secrets
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -17,10 +19,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError
-from cpo_portal.mail import mail_on_commit, office_emails
+from cpo_portal.mail import lazy_format, mail_on_commit, office_emails
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import membership_for
 from criteria.groups import SigneeGroup
@@ -170,7 +173,7 @@ def candidate_nominate(
         data={"election": election.year, "group": group},
     )
     mail_on_commit(
-        subject=_("You have been nominated for the CPO Core Team"),
+        subject=gettext_lazy("You have been nominated for the CPO Core Team"),
         template="community/email/nominated.txt",
         context={"candidate": candidate, "election": election},
         to=[candidate_user.email],
@@ -207,9 +210,26 @@ def candidate_answer(
     return candidate
 
 
+RECEIPT_GROUPS, RECEIPT_GROUP_LENGTH = 4, 4
+_RECEIPT_CHARACTERS = re.compile(rf"[0-9A-F]{{{RECEIPT_GROUPS * RECEIPT_GROUP_LENGTH}}}")
+
+
 def _receipt() -> tuple[str, str]:
-    code = "-".join(secrets.token_hex(2).upper() for _ in range(4))
+    code = "-".join(
+        secrets.token_hex(RECEIPT_GROUP_LENGTH // 2).upper() for _ in range(RECEIPT_GROUPS)
+    )
     return code, hashlib.sha256(code.encode()).hexdigest()
+
+
+def receipt_code_normalized(code: str) -> str | None:
+    """A receipt code as it was issued ("1A2B-3C4D-5E6F-7A8B"), however it is typed: in lower
+    case, without dashes, with spaces, en dashes or line breaks from a copy; None when it
+    cannot be one. Only the hash of the issued form is stored, so this form must be exact."""
+    compact = re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", code or "")).upper()
+    if not _RECEIPT_CHARACTERS.fullmatch(compact):
+        return None
+    size = RECEIPT_GROUP_LENGTH
+    return "-".join(compact[i : i + size] for i in range(0, len(compact), size))
 
 
 def _ballot_choices(election: Election, choices: dict[str, list[int]]) -> list[int]:
@@ -322,10 +342,10 @@ def ballot_cast(
 
 def ballot_for_receipt(election: Election, code: str) -> Ballot | None:
     """The ballot a receipt code belongs to (the voter's check that it was counted)."""
-    code = (code or "").strip().upper()[:40]
-    if not code:
+    normalized = receipt_code_normalized((code or "")[:100])
+    if normalized is None:
         return None
-    digest = hashlib.sha256(code.encode()).hexdigest()
+    digest = hashlib.sha256(normalized.encode()).hexdigest()
     return (
         Ballot.objects.filter(election=election, receipt_hash=digest)
         .prefetch_related("votes__candidate__user")
@@ -410,7 +430,9 @@ def election_tally(*, election: Election, by: Any) -> dict[str, list[ElectionRes
     )
     if ties:
         mail_on_commit(
-            subject=_("Tie in the Core Team election %(year)s") % {"year": election.year},
+            subject=lazy_format(
+                gettext_lazy("Tie in the Core Team election %(year)s"), year=election.year
+            ),
             template="community/email/tie.txt",
             context={"election": election, "groups": [SigneeGroup(g).label for g in ties]},
             to=office_emails(),

@@ -7,11 +7,18 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_scopes import scope, scopes_disabled
 
 from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError
-from cpo_portal.mail import mail_on_commit, office_emails, organization_admin_emails
+from cpo_portal.mail import (
+    StrOrPromise,
+    lazy_format,
+    mail_on_commit,
+    office_emails,
+    organization_admin_emails,
+)
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import membership_for
 from signees.models import SigneeStatus
@@ -72,7 +79,9 @@ def membership_declare(
         data={"number": membership.number, "before": before},
     )
     mail_on_commit(
-        subject=_("prostep ivip membership to verify: %(org)s") % {"org": organization},
+        subject=lazy_format(
+            gettext_lazy("prostep ivip membership to verify: %(org)s"), org=organization
+        ),
         template="community/email/membership_office.txt",
         context={"membership": membership},
         to=office_emails(),
@@ -122,7 +131,9 @@ def membership_verify(
     )
     _tell(
         membership,
-        _("Your prostep ivip membership has been verified: you are a CPO Community member."),
+        gettext_lazy(
+            "Your prostep ivip membership has been verified: you are a CPO Community member."
+        ),
     )
     return membership
 
@@ -151,11 +162,11 @@ def membership_reject(
         target=membership,
         data={"before": before, "reason": reason.strip()},
     )
-    _tell(membership, _("Your prostep ivip membership could not be confirmed."))
+    _tell(membership, gettext_lazy("Your prostep ivip membership could not be confirmed."))
     return membership
 
 
-def _tell(membership: AssociationMembership, message: str) -> None:
+def _tell(membership: AssociationMembership, message: StrOrPromise) -> None:
     mail_on_commit(
         subject=message,
         template="community/email/membership.txt",
@@ -205,7 +216,9 @@ def memberships_lapse_due(*, today: date | None = None) -> dict[str, int]:
             )
             _tell(
                 membership,
-                _("Your prostep ivip membership has lapsed: your CPO Community rights have ended."),
+                gettext_lazy(
+                    "Your prostep ivip membership has lapsed: your CPO Community rights have ended."
+                ),
             )
             lapsed += 1
     for membership in soon:
@@ -220,11 +233,13 @@ def memberships_lapse_due(*, today: date | None = None) -> dict[str, int]:
             if updated:
                 _tell(
                     membership,
-                    _(
-                        "Your prostep ivip membership ends on %(date)s; renew it to keep your "
-                        "CPO Community rights."
-                    )
-                    % {"date": membership.valid_until},
+                    lazy_format(
+                        gettext_lazy(
+                            "Your prostep ivip membership ends on %(date)s; renew it to keep "
+                            "your CPO Community rights."
+                        ),
+                        date=membership.valid_until,
+                    ),
                 )
                 warned += 1
     return {"lapsed": lapsed, "warned": warned}

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cpo_portal.accounts.decorators import office_required
+from cpo_portal.clients import client_ip
 from cpo_portal.pagecache import public_page
 from cpo_portal.pagination import paginate
 from cpo_portal.tenancy.decorators import org_admin_required
@@ -401,13 +402,8 @@ def core_team(request: HttpRequest) -> HttpResponse:
 
 
 def _client_key(request: HttpRequest) -> str:
-    """The client's address as allauth sees it; IPv6 clients count per /64."""
-    from allauth.account.adapter import get_adapter
-
-    try:
-        address = get_adapter().get_client_ip(request)
-    except Exception:  # no address at all: one shared bucket
-        address = "unknown"
+    """The client's address (cpo_portal.clients); IPv6 clients count per /64."""
+    address = client_ip(request) or "unknown"  # no address at all: one shared bucket
     try:
         parsed = ipaddress.ip_address(address)
         if parsed.version == 6:
@@ -419,7 +415,7 @@ def _client_key(request: HttpRequest) -> str:
 
 def receipt_rate_limited(request: HttpRequest) -> int | None:
     """Count one receipt check; the seconds to wait when the client is over the limit."""
-    limit = int(getattr(settings, "COMMUNITY_RECEIPT_RATE_LIMIT", 20))
+    limit = int(settings.COMMUNITY_RECEIPT_RATE_LIMIT)
     now = int(time.time())
     key = f"community-receipt:{_client_key(request)}:{now // RATE_WINDOW}"
     cache.add(key, 0, timeout=RATE_WINDOW + 5)

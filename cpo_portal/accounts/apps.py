@@ -9,8 +9,14 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from .signals import ensure_office_group
+        from django.contrib.auth.signals import user_logged_in
+
+        from .languages import remember_language_at_login
+        from .signals import connect_password_receivers, ensure_office_group
 
         # post_migrate fires once per app; the handler is idempotent, and the last call
         # sees every app's permissions.
         post_migrate.connect(ensure_office_group, dispatch_uid="cpo_office_group")
+        user_logged_in.connect(remember_language_at_login, dispatch_uid="cpo_language_at_login")
+        # A new password ends the API token (the admin's password form does the same).
+        connect_password_receivers()

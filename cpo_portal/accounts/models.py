@@ -1,11 +1,14 @@
 """Users (e-mail as login) and the auditor profile."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 # The CPO office: prostep staff who review, assign, decide and publish.
 OFFICE_GROUP = "CPO office"
+# An erased person's account keeps its row with an address here: unusable (RFC 2606).
+ERASED_EMAIL_DOMAIN = "erased.invalid"
 
 
 class UserManager(BaseUserManager["User"]):
@@ -35,6 +38,14 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    # The language the portal speaks to this person: pages after sign-in and every e-mail.
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the portal's pages and of the e-mails you receive."),
+    )
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]
 
@@ -51,7 +62,20 @@ class User(AbstractUser):
         permissions = [("office_access", _("Can use the CPO office"))]
 
     def __str__(self) -> str:
-        return self.full_name or self.email
+        # str(user) ends up in templates, API answers and the activity log: never the address.
+        return self.public_name
+
+    @property
+    def public_name(self) -> str:
+        """How the portal names this person to others: their name, never their e-mail."""
+        if self.is_erased:
+            return str(_("Former member"))
+        return self.full_name.strip() or str(_("Anonymous member"))
+
+    @property
+    def is_erased(self) -> bool:
+        """Erased on request (GDPR Art. 17): the row stays, anonymised, for the records."""
+        return self.email.endswith(f"@{ERASED_EMAIL_DOMAIN}")
 
     def get_full_name(self) -> str:
         return self.full_name or self.email

@@ -1,4 +1,5 @@
-"""Keep the CPO office group and its explicit permissions in place after every migrate."""
+"""Receivers of the accounts app: the CPO office group and its explicit permissions after
+every migrate; the API token ends when allauth changes, resets or sets a password."""
 
 from typing import Any
 
@@ -15,3 +16,27 @@ def ensure_office_group(**_: Any) -> None:
         app_label, codename = code.split(".", 1)
         wanted |= Q(content_type__app_label=app_label, codename=codename)
     group.permissions.set(Permission.objects.filter(wanted))
+
+
+def _api_token_ends_with_password(reason: str) -> Any:
+    def receiver(sender: Any, request: Any, user: Any, **_: Any) -> None:
+        from .services import api_token_revoke
+
+        # A token is a second way in: whoever learnt the old password may have made one.
+        # (allauth's flows are the person's own: they changed, reset or set it.)
+        api_token_revoke(user=user, by=user, reason=reason)
+
+    return receiver
+
+
+def connect_password_receivers() -> None:
+    from allauth.account import signals
+
+    for signal, reason in (
+        (signals.password_changed, "password_changed"),
+        (signals.password_reset, "password_reset"),
+        (signals.password_set, "password_set"),
+    ):
+        signal.connect(
+            _api_token_ends_with_password(reason), weak=False, dispatch_uid=f"cpo_token_{reason}"
+        )

@@ -6,3 +6,9 @@ class ActivityConfig(AppConfig):
     name = "cpo_portal.activity"
     label = "activity"
     verbose_name = _("Activity log")
+
+    def ready(self) -> None:
+        from . import personal_data
+
+        # What this app holds about a person, for the office's export and erasure.
+        personal_data.register()

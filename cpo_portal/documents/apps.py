@@ -8,4 +8,11 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("Documents")
 
     def ready(self) -> None:
-        from . import builtin  # noqa: F401  registers the floor's own document kinds
+        from cpo_portal import checks  # noqa: F401  registers the project's deploy checks
+
+        from . import (
+            builtin,  # noqa: F401  registers the floor's own document kinds
+            personal_data,
+        )
+
+        personal_data.register()

@@ -18,7 +18,9 @@ from .selectors import document_for_office, document_of_organization, documents_
 from .services import document_request, document_rerender
 
 
-def _file_response(document: Document) -> HttpResponseBase:
+def document_file_response(document: Document) -> HttpResponseBase:
+    """A ready document as a private download (404 while it is not ready); the caller has
+    checked who may have it."""
     if not document.is_ready:
         raise Http404
     response = FileResponse(
@@ -61,7 +63,7 @@ def document_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespons
 
 
 def document_download(request: HttpRequest, org_slug: str, pk: int) -> HttpResponseBase:
-    return _file_response(_visible(request, pk))
+    return document_file_response(_visible(request, pk))
 
 
 @office_required
@@ -69,7 +71,7 @@ def office_document_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     document = document_for_office(pk)
     if document is None:
         raise Http404
-    return _file_response(document)
+    return document_file_response(document)
 
 
 @require_POST

@@ -5,9 +5,9 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
-from django_scopes import scope
+from django_scopes import scope, scopes_disabled
 
-from .models import Invitation, Membership, Organization
+from .models import Invitation, Membership, Organization, hash_token
 
 
 def organizations_for_user(user: Any) -> QuerySet[Organization]:
@@ -55,6 +55,47 @@ def open_invitations_of(organization: Organization) -> QuerySet[Invitation]:
             revoked_at__isnull=True,
             expires_at__gt=timezone.now(),
         ).select_related("invited_by")
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    """The invitation a link's token stands for, open or not (the token is the secret)."""
+    if not token or len(token) > 100:
+        return None
+    with scopes_disabled():
+        return (
+            Invitation.objects.select_related("organization", "invited_by")
+            .filter(token_hash=hash_token(token))
+            .first()
+        )
+
+
+def open_invitations_for_user(user: Any) -> list[Invitation]:
+    """Open invitations to the user's confirmed e-mail addresses, of organizations they do
+    not belong to yet (the invitee who confirmed the address in another browser)."""
+    from allauth.account.models import EmailAddress
+
+    if not user.is_authenticated:
+        return []
+    addresses = [
+        address.lower()
+        for address in EmailAddress.objects.filter(user=user, verified=True).values_list(
+            "email", flat=True
+        )
+    ]
+    if not addresses:
+        return []
+    with scopes_disabled():
+        return list(
+            Invitation.objects.filter(
+                email__in=addresses,
+                accepted_at__isnull=True,
+                revoked_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            )
+            .exclude(organization__memberships__user=user)
+            .select_related("organization", "invited_by")
+            .order_by("-created_at")[:20]
+        )
 
 
 def organization_for_member_or_404(slug: str, user: Any) -> tuple[Organization, Membership]:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -20,6 +21,7 @@ from django_scopes import scope, scopes_disabled
 from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError
 
+from .extensions import membership_refusal
 from .models import Invitation, Membership, Organization, Role, hash_token, new_token
 from .selectors import membership_for
 from .signals import organization_updated
@@ -237,6 +239,10 @@ def invitation_create(
     with scope(organization=organization):
         if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
             raise DomainError(_("This person is already a member."))
+    invitee = get_user_model().objects.filter(email__iexact=email).first()
+    if invitee is not None:
+        _refuse_if_barred(organization, invitee)
+    with scope(organization=organization):
         # A new invitation replaces any open one for the same address.
         Invitation.objects.filter(
             organization=organization,
@@ -266,6 +272,13 @@ def invitation_create(
     link = settings.SITE_URL + reverse("tenancy:invitation_accept", args=[token])
     transaction.on_commit(lambda: _send_invitation(invitation, link))
     return invitation, token
+
+
+def _refuse_if_barred(organization: Organization, user: Any) -> None:
+    """A feature app's reason why `user` may not join (see tenancy.extensions)."""
+    reason = membership_refusal(organization=organization, user=user)
+    if reason:
+        raise DomainError(reason, code="membership_barred")
 
 
 def _send_invitation(invitation: Invitation, link: str) -> None:
@@ -316,6 +329,8 @@ def invitation_accept(*, token: str, user: Any) -> Membership:
             _("This invitation was sent to another e-mail address. Sign in with that address.")
         )
     org = invitation.organization
+    # Asked again: what barred the person may have begun after the invitation was sent.
+    _refuse_if_barred(org, user)
     with scope(organization=org):
         try:
             with transaction.atomic():

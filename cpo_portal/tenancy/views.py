@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +17,13 @@ from . import services
 from .decorators import org_admin_required, org_owner_required
 from .forms import InvitationForm, OrganizationForm, RoleForm
 from .models import Invitation, Membership
-from .selectors import members_of, open_invitations_of, organizations_for_user
+from .selectors import (
+    invitation_by_token,
+    members_of,
+    open_invitations_of,
+    organizations_for_user,
+)
+from .signals import invitation_forget, invitation_remember
 
 
 def _error(request: HttpRequest, exc: DomainError) -> None:
@@ -201,22 +208,48 @@ def invitation_revoke(request: HttpRequest, org_slug: str, pk: int) -> HttpRespo
     )
 
 
-@login_required
+def _dead_invitation(invitation: Invitation | None) -> str | None:
+    """Why the link leads nowhere, in the words of the accepting service; None if open."""
+    if invitation is None or invitation.revoked_at is not None:
+        return _("This invitation link is not valid.")
+    if invitation.accepted_at is not None:
+        return _("This invitation has already been used.")
+    if not invitation.is_open:
+        return _("This invitation has expired. Ask for a new one.")
+    return None
+
+
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
-    if len(token) > 100:
-        return render(
-            request,
-            "tenancy/invitation_invalid.html",
-            {"reason": _("This invitation link is not valid.")},
-            status=404,
-        )
+    """The invitation link: it names the organization and who invited, to anyone holding the
+    link (the token is the secret). A visitor signs up or in and comes back here; a signed-in
+    user accepts."""
+    invitation = invitation_by_token(token)
+    dead = _dead_invitation(invitation)
+    if len(token) > 100:  # no token is this long: nothing to look up or accept
+        return render(request, "tenancy/invitation_invalid.html", {"reason": dead}, status=404)
     if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
         try:
             membership = services.invitation_accept(token=token, user=request.user)
         except DomainError as exc:
             return render(
                 request, "tenancy/invitation_invalid.html", {"reason": exc.messages[0]}, status=400
             )
+        invitation_forget(request)
         messages.success(request, _("Welcome to %(org)s.") % {"org": membership.organization})
         return redirect("tenancy:home", org_slug=membership.organization.slug)
-    return render(request, "tenancy/invitation_accept.html", {"token": token})
+    if dead or invitation is None:
+        invitation_forget(request)
+        return render(request, "tenancy/invitation_invalid.html", {"reason": dead}, status=404)
+    invitation_remember(request, token)
+    inviter = invitation.invited_by
+    context = {
+        "token": token,
+        "invitation": invitation,
+        "organization": invitation.organization,
+        # By name only: the link may reach someone who is not (yet) a member.
+        "inviter_name": inviter.full_name if inviter else "",
+        "next_path": request.path,
+    }
+    return render(request, "tenancy/invitation_accept.html", context)

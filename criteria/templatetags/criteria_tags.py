@@ -1,11 +1,9 @@
 """Template helpers for the public catalogue pages: texts in a fallback language, obligation
 badges, the language note and word diffs."""
 
-from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.utils.formats import number_format
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, get_language_info, gettext_lazy, pgettext
@@ -121,13 +119,7 @@ def anchor(code: str) -> str:
     return "-".join(str(code).split())
 
 
-@register.filter
-def percent(share: Decimal | float | None) -> str:
-    """0.75 → "75%" (or "75 %" where the language writes it so)."""
-    if share is None:
-        return ""
-    value = number_format(Decimal(str(share)) * 100, decimal_pos=0)
-    return _("%(percent)s%%") % {"percent": value}
+# |percent is one of the floor's built-in filters (cpo_portal/numbers.py).
 
 
 _FLAG_LABELS = {

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from cpo_portal.clients import client_ip
 from cpo_portal.documents.models import Document
 from cpo_portal.documents.selectors import documents_of_organization
 from cpo_portal.errors import DomainError
@@ -43,6 +44,7 @@ from ..services import (
     signee_sign,
     signee_withdraw,
 )
+from ..statement_selectors import open_statement_due
 
 S = SigneeStatus
 # A signee in one of these states may sign again (a new signature, a new review).
@@ -108,7 +110,8 @@ def _declaration_document(organization: Organization, signature: Signature) -> D
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    # The signer's address, not the reverse proxy's (TRUSTED_PROXY_COUNT).
+    return client_ip(request)
 
 
 @dataclass(frozen=True)
@@ -363,6 +366,8 @@ def status(request: HttpRequest, org_slug: str) -> HttpResponse:
             may_sign=signee.status in SIGN_AGAIN,
             is_active=signee.status in ACTIVE,
             is_approved=is_approved,
+            # Only while the statement is owed: once one is published, no deadline is pending.
+            statement_due=open_statement_due(signee) if signee.status in ACTIVE else None,
         )
     else:
         context["may_sign"] = True

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cpo_portal.errors import DomainError
+from cpo_portal.forms import Conflict
 from cpo_portal.pagecache import public_page
 from cpo_portal.tenancy.decorators import org_admin_required
 from criteria.models import Criterion
@@ -54,6 +55,7 @@ from ..statement_selectors import (
     statements_of_signee,
 )
 from ..statements import (
+    StatementAnswerConflict,
     statement_answer_save,
     statement_discard,
     statement_publish,
@@ -156,13 +158,18 @@ def statement_start(request: HttpRequest, org_slug: str) -> HttpResponse:
     return redirect(_draft_url(request))
 
 
+ANSWER_FIELDS = ("fulfilment", "explanation", "link")
+
+
 def _answer_form(row: Row) -> AnswerForm:
     answer = row.answer
-    initial = (
-        {"fulfilment": answer.fulfilment, "explanation": answer.explanation, "link": answer.link}
-        if answer
-        else {}
-    )
+    initial: dict[str, object] = {"version": answer.version if answer else 0}
+    if answer:
+        initial |= {
+            "fulfilment": answer.fulfilment,
+            "explanation": answer.explanation,
+            "link": answer.link,
+        }
     return AnswerForm(initial=initial, criterion=row.criterion)
 
 
@@ -171,6 +178,7 @@ def _editor(
     draft: Statement,
     *,
     bound: AnswerForm | None = None,
+    conflict: Conflict | None = None,
     forms: dict[str, Form] | None = None,
 ) -> HttpResponse:
     view = statement_view(draft)
@@ -178,6 +186,7 @@ def _editor(
         for row in block.rows:
             is_bound = bound is not None and bound.criterion.pk == row.criterion.pk
             row.form = bound if is_bound else _answer_form(row)  # type: ignore[attr-defined]
+            row.conflict = conflict if is_bound else None  # type: ignore[attr-defined]
     context = {
         "organization": request.organization,  # type: ignore[attr-defined]
         "statement": draft,
@@ -193,7 +202,9 @@ def _editor(
         "discard_form": DiscardForm(),
         **(forms or {}),
     }
-    return render(request, "signees/statements/editor.html", context)
+    # A refused stale save answers 409 (the page shows both values), like the scoring page.
+    status = 409 if conflict is not None else 200
+    return render(request, "signees/statements/editor.html", context, status=status)
 
 
 def statement_draft(request: HttpRequest, org_slug: str) -> HttpResponse:
@@ -204,9 +215,16 @@ def statement_draft(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 def _row_response(
-    request: HttpRequest, draft: Statement, row: Row, form: AnswerForm, *, saved: bool
+    request: HttpRequest,
+    draft: Statement,
+    row: Row,
+    form: AnswerForm,
+    *,
+    saved: bool,
+    conflict: Conflict | None = None,
 ) -> HttpResponse:
     row.form = form  # type: ignore[attr-defined]
+    row.conflict = conflict  # type: ignore[attr-defined]
     context = {
         "organization": request.organization,  # type: ignore[attr-defined]
         "statement": draft,
@@ -215,13 +233,18 @@ def _row_response(
         "can_edit": True,
         "progress": statement_progress(draft),
     }
-    return render(request, "signees/statements/_answer_row.html", context)
+    status = 409 if conflict is not None else 200
+    return render(request, "signees/statements/_answer_row.html", context, status=status)
 
 
 @require_POST
 @org_admin_required
 def statement_answer(request: HttpRequest, org_slug: str, criterion_id: int) -> HttpResponse:
-    """Save one answer: the whole row for htmx (autosave), else back to the editor."""
+    """Save one answer: the whole row for htmx (autosave), else back to the editor.
+
+    A save based on an older version than the stored one is refused (409) with both values
+    shown: the colleague's saved answer and the user's unsaved one, to keep or to drop.
+    """
     draft = _draft_or_redirect(request)
     if isinstance(draft, HttpResponse):
         return draft
@@ -230,6 +253,7 @@ def statement_answer(request: HttpRequest, org_slug: str, criterion_id: int) -> 
         raise Http404
     form = AnswerForm(request.POST, criterion=criterion)
     saved = False
+    conflict: Conflict | None = None
     if form.is_valid():
         try:
             statement_answer_save(
@@ -238,9 +262,12 @@ def statement_answer(request: HttpRequest, org_slug: str, criterion_id: int) -> 
                 fulfilment=form.cleaned_data["fulfilment"],
                 explanation=form.cleaned_data["explanation"],
                 link=form.cleaned_data["link"],
+                expected_version=form.expected_version(),
                 by=request.user,
             )
             saved = True
+        except StatementAnswerConflict as exc:
+            conflict = form.conflict_with(exc.current, ANSWER_FIELDS)
         except DomainError as exc:
             _refuse(form, exc)
     row = statement_row(draft, criterion.pk)
@@ -257,13 +284,13 @@ def statement_answer(request: HttpRequest, org_slug: str, criterion_id: int) -> 
     if request.htmx:  # type: ignore[attr-defined]
         if saved:
             form = _answer_form(row)
-        return _row_response(request, draft, row, form, saved=saved)
+        return _row_response(request, draft, row, form, saved=saved, conflict=conflict)
     if saved:
         messages.success(
             request, _("Your answer to criterion %(code)s is saved.") % {"code": criterion.code}
         )
         return redirect(_draft_url(request, f"c-{criterion.pk}"))
-    return _editor(request, draft, bound=form)
+    return _editor(request, draft, bound=form, conflict=conflict)
 
 
 @require_POST

@@ -16,7 +16,14 @@ STRONG = "Tulip-Harbour-Sextant-41"
 
 def _signup(client, email="new@example.org", password=STRONG):
     return client.post(
-        "/accounts/signup/", {"email": email, "password1": password, "password2": password}
+        "/accounts/signup/",
+        {
+            "email": email,
+            "full_name": "Nora Neu",
+            "language": "en",
+            "password1": password,
+            "password2": password,
+        },
     )
 
 

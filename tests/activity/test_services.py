@@ -56,3 +56,28 @@ def test_long_target_repr_is_truncated(alpha, alice):
     alpha.display_name = "A" * 300
     entry = activity_record(actor=alice, organization=alpha, verb="x", target=alpha)
     assert len(entry.target_repr) == 200
+
+
+def test_a_target_named_differently_per_language_keeps_every_name(alpha, alice):
+    from django.utils import translation
+
+    from certification.services.certificates import certification_policy
+
+    target = certification_policy()  # its name is translated
+    with translation.override("de"):  # the actor reads German
+        entry = activity_record(actor=alice, verb="x.done", target=target, data={"n": 1})
+
+    with scopes_disabled():
+        entry.refresh_from_db()
+    assert entry.target_repr == "Certification policy"  # the default language, for the admin
+    assert entry.details == {"n": 1}
+    with translation.override("en"):
+        assert entry.target_label == "Certification policy"
+    with translation.override("de"):
+        assert entry.target_label == "Zertifizierungsrichtlinie"
+
+
+def test_a_target_named_alike_in_every_language_adds_nothing_to_the_data(alpha, alice):
+    entry = activity_record(actor=alice, organization=alpha, verb="x", target=alpha)
+    assert entry.data == {}
+    assert entry.target_label == "Alpha"

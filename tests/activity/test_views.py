@@ -5,6 +5,17 @@ from cpo_portal.activity.services import activity_record
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def signed(alpha, alice):
+    """Alpha signed the CPO (as in tests/signees), pending the office's review."""
+    from criteria.interchange import parse
+    from criteria.services import catalogue_import
+    from tests.signees.conftest import MINI_CATALOGUE, sign
+
+    catalogue_import(data=parse(MINI_CATALOGUE), by=None, publish=True)
+    return sign(alpha, alice).signee
+
+
 def test_owner_sees_the_organization_log_but_not_another_one(client, alpha, beta, alice, charlie):
     activity_record(actor=charlie, organization=beta, verb="beta.secret")
     client.force_login(alice)
@@ -45,3 +56,49 @@ def test_office_log_can_be_read_by_the_office_only(client, alpha, office_user, a
     assert client.get("/office/activity/").status_code == 404
     client.force_login(office_user)
     assert client.get("/office/activity/").status_code == 200
+
+
+# --- Each reader reads the log in their own language ------------------------------------
+
+
+def _activity_page(client, user, language):
+    client.force_login(user)
+    client.cookies["django_language"] = language
+    return client.get("/o/alpha/activity/").content.decode()
+
+
+def test_an_entry_made_by_a_german_user_reads_in_english_for_an_english_reader(
+    client, signed, alice, office_user
+):
+    from django.utils import translation
+
+    from signees.services import signee_approve
+
+    office_user.language = "de"
+    office_user.save(update_fields=["language"])
+    with translation.override("de"):  # the German office user's request
+        signee_approve(signee=signed, by=office_user)
+
+    page = _activity_page(client, alice, "en")
+
+    assert "Approved the signature: listed as signee" in page
+    assert "Alpha (IT vendor)" in page
+    assert "IT-Anbieter" not in page
+
+
+def test_an_entry_made_by_an_english_user_reads_in_german_for_a_german_reader(
+    client, signed, alice, office_user
+):
+    from django.utils import translation
+
+    from signees.services import signee_approve
+
+    with translation.override("en"):
+        signee_approve(signee=signed, by=office_user)
+    alice.language = "de"
+    alice.save(update_fields=["language"])
+
+    page = _activity_page(client, alice, "de")
+
+    assert "Alpha (IT-Anbieter)" in page
+    assert "Alpha (IT vendor)" not in page

@@ -132,12 +132,16 @@ def test_visitor_is_sent_to_login(client, in_audit, first):
         assert response["Location"].startswith(reverse("account_login"))
 
 
-def test_decided_audit_is_no_longer_visible(client, reported, auditor_user, office2):
+def test_decided_audit_is_read_only_for_its_auditor(client, reported, auditor_user, office2):
+    """The page stays (their record of work, tests/certification/test_audit_past.py);
+    every working route of the audit is closed."""
     services.application_decide(
         application=reported, decision="grant", rationale="Conclusive.", by=office2
     )
     client.force_login(auditor_user)
-    assert client.get(url("audit", reported.pk)).status_code == 404
+    assert client.get(url("audit", reported.pk)).status_code == 200
+    assert client.get(url("audit_summary", reported.pk)).status_code == 404
+    assert client.get(url("audit_report", reported.pk)).status_code == 404
 
 
 # --- the list and the profile -------------------------------------------------------------

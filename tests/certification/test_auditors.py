@@ -439,7 +439,7 @@ def test_conflict_declared_by_the_office_ends_a_co_assignment_in_audit(
         from cpo_portal.activity.models import ActivityEntry
 
         entry = ActivityEntry.objects.filter(verb="certification.auditor_removed").get()
-    assert entry.data == {
+    assert entry.details == {
         "auditor": "co@example.org",
         "role": "co",
         "reason": "conflict of interest declared",

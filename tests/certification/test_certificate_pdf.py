@@ -204,6 +204,17 @@ def test_qr_matrix_is_segnos_encoding_of_the_url(certificate):
     assert context["verify_url"] in str(context["verify_url"])
 
 
+def test_qr_code_follows_site_url(certificate, settings):
+    # `make run PORT=8102` sets SITE_URL so; a scanner must reach the server that issued it.
+    settings.SITE_URL = "http://127.0.0.1:8102"
+    context = _certificate_page_context(certificate)
+    url = f"http://127.0.0.1:8102/verify/{certificate.number}/"
+    assert context["verify_url"] == url
+    assert str(context["qr_svg"]) == qr_code(url).svg_inline(
+        scale=1, border=4, dark="#000", light="#fff", omitsize=True
+    )
+
+
 def test_signature_validates_with_pyhanko(rendered):
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.fields import MDPPerm

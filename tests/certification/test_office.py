@@ -375,6 +375,61 @@ def test_assign_form_lists_ineligible_auditors_disabled_with_why(
     assert "not qualified for this scheme" in page
 
 
+def _why_not(page):
+    """The "Why some auditors cannot be chosen" block, or None when the page has none."""
+    if 'data-testid="ineligible-auditors"' not in page:
+        return None
+    block = page.split('data-testid="ineligible-auditors"', 1)[1].split("</details>", 1)[0]
+    return [li.split("</li>", 1)[0] for li in block.split("<li>")[1:]]
+
+
+def test_why_not_lists_each_auditor_who_cannot_be_chosen_with_the_reason(
+    office_client, accepted, lead, co, bob, make_user, alpha, office_user
+):
+    services.auditor_conflict_declare(auditor=co, organization=alpha, by=co.user)
+    make_auditor(bob)  # bob is a member of Alpha
+    novice = make_auditor(make_user(email="novice@example.org", full_name="Nina Novice"))
+    services.auditor_qualifications_set(auditor=novice, scheme_kinds=[], by=novice.user)
+    retired = make_auditor(make_user(email="retired@example.org", full_name="Rita Retired"))
+    retired.is_active = False
+    retired.save(update_fields=["is_active"])
+    locked = make_auditor(make_user(email="locked@example.org", full_name="Leo Locked"))
+    locked.user.is_active = False
+    locked.user.save(update_fields=["is_active"])
+    make_auditor(office_user)  # the office user who assigns is an auditor too
+
+    page = office_client.get(_url("office_application", accepted)).content.decode()
+
+    rows = _why_not(page)
+    assert rows is not None
+    reasons = {row.split(":", 1)[0].strip(): row.split(":", 1)[1].strip() for row in rows}
+    assert reasons == {
+        str(co): "declared a conflict of interest",
+        str(bob): "member of the organization",
+        "Nina Novice": "not qualified for this scheme",
+        "Rita Retired": "inactive",
+        "Leo Locked": "inactive",
+        str(office_user): "you cannot assign yourself",
+    }
+    assert str(lead) not in reasons
+    # No address in the list, and the inactive are not offered in the choice at all.
+    assert "@" not in "".join(rows)
+    assert f'value="{retired.pk}"' not in page and f'value="{locked.pk}"' not in page
+
+
+def test_why_not_is_left_out_when_every_auditor_can_be_chosen(office_client, accepted, lead, co):
+    page = office_client.get(_url("office_application", accepted)).content.decode()
+    assert f'<option value="{lead.pk}">' in page and f'<option value="{co.pk}">' in page
+    assert _why_not(page) is None
+    assert "Why some auditors cannot be chosen" not in page
+
+
+def test_no_auditor_at_all_is_said_instead_of_an_empty_choice(office_client, accepted):
+    page = office_client.get(_url("office_application", accepted)).content.decode()
+    assert "There are no active auditors." in page
+    assert _why_not(page) is None
+
+
 # --- review -------------------------------------------------------------------------------
 
 

@@ -133,7 +133,17 @@ def test_reasons_name_each_failing_part():
     assert len(result.reasons) == 3
     assert "S1" in result.reasons[0]
     assert "1 major nonconformity" in result.reasons[1]
-    assert "50.0 %" in result.reasons[2] and "75.0 %" in result.reasons[2]
+    assert "50.0%" in result.reasons[2] and "75.0%" in result.reasons[2]
+
+
+def test_reasons_write_the_percentages_in_the_language_of_the_reader():
+    from django.utils import translation
+
+    criteria = [shall(F), should(N), should(N)]
+    with translation.override("de"):
+        [reason] = evaluate(criteria, threshold=THRESHOLD).reasons
+    assert "0,0 %" in reason and "75,0 %" in reason
+    assert "0.0" not in reason and "75.0" not in reason
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ queries, and downloadable only by the company, the assigned auditors and the off
 
 import shutil
 import subprocess
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -137,3 +138,26 @@ def test_auditor_loses_access_once_the_case_is_decided(reported, auditor_user, o
         application=reported, decision="grant", rationale="Conclusive.", by=office2
     )
     assert can_download(auditor_user, document) is False
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize(
+    ("instant", "shown", "berlin"),
+    [
+        (datetime(2026, 1, 15, 12, 5, tzinfo=UTC), "2026-01-15 12:05 UTC", "13:05"),
+        (datetime(2026, 7, 15, 12, 5, tzinfo=UTC), "2026-07-15 12:05 UTC", "14:05"),
+    ],
+)
+def test_report_pdf_states_its_times_in_utc(reported, language, instant, shown, berlin):
+    """Europe/Berlin is UTC+1 in winter and UTC+2 in summer; the record says UTC and means it."""
+    with scopes_disabled():
+        Application.objects.filter(pk=reported.pk).update(report_submitted_at=instant)
+        Document.objects.filter(pk=_report_document(reported).pk).update(
+            created_at=instant, language=language
+        )
+    _document, pdf = _rendered(reported)
+    text = pdf_text(pdf)
+    # The submission and the production time, each with its zone; no sentence ends in "..".
+    assert text.count(shown) == 2
+    assert berlin not in text
+    assert f"{shown}.." not in text

@@ -411,6 +411,23 @@ def test_workspace_certificate_offers_pdf_hash_and_embed_snippets(
     assert download.status_code == 200
 
 
+def test_embed_snippets_and_verify_json_follow_site_url(
+    client, bob, alpha, certificate, ready_pdf, settings
+):
+    settings.SITE_URL = "http://127.0.0.1:8102"  # as `make run PORT=8102` sets it
+    verify = f"http://127.0.0.1:8102/verify/{certificate.number}/"
+    badge = f"http://127.0.0.1:8102/seal/{certificate.number}.svg"
+    client.force_login(bob)
+    text = client.get(
+        reverse("certification:certificate", args=[alpha.slug, certificate.pk])
+    ).content.decode()
+    assert f"&lt;a href=&quot;{verify}&quot;&gt;&lt;img src=&quot;{badge}&quot;" in text
+    assert f"]({badge})]({verify})" in text
+    assert "127.0.0.1:8000" not in text
+    data = client.get(reverse("certification:verify_json", args=[certificate.number])).json()
+    assert data["verify_url"] == verify
+
+
 def test_workspace_certificate_says_pdf_is_being_prepared(client, bob, alpha, certificate):
     client.force_login(bob)
     text = client.get(

@@ -147,6 +147,16 @@ def test_auditor_options_say_who_may_audit_and_why_not(
     assert (options[unqualified].qualified, options[unqualified].eligible) == (False, False)
     assert options[product_only].qualified is False
 
+    with django_assert_max_num_queries(4):
+        everyone = {
+            o.auditor.user.email: o
+            for o in selectors.auditor_options(accepted, include_inactive=True)
+        }
+    assert len(everyone) == 6
+    gone = everyone["gone@example.org"]
+    assert (gone.active, gone.eligible) == (False, False)
+    assert all(o.active for email, o in everyone.items() if email != "gone@example.org")
+
 
 # --- The office -----------------------------------------------------------------------------
 

@@ -105,6 +105,12 @@ def test_cast_by_api_returns_the_receipt(api, voting, election, gamma, dora):
             {"group": "it_vendor", "candidate_id": voting["alice"].pk, "name": "Alice Owner"}
         ],
     }
+    typed = APIClient().post(
+        f"{API}/elections/{election.year}/receipt/",
+        {"code": code.replace("-", " ").lower()},
+        format="json",
+    )
+    assert typed.json()["counted"] is True
     missing = APIClient().post(
         f"{API}/elections/{election.year}/receipt/", {"code": "nope"}, format="json"
     )

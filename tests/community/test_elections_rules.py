@@ -213,6 +213,35 @@ def test_a_member_organization_casts_one_ballot(voting, election, gamma, dora):
     assert services.ballot_for_receipt(election, code.lower()) == ballot
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        lambda code: code.replace("-", ""),  # without dashes
+        lambda code: code.replace("-", " "),  # groups separated by spaces
+        lambda code: code.replace("-", "").lower(),  # lower case, one block
+        lambda code: f"  {code.lower().replace('-', ' - ')}\n",  # as copied from a mail
+        lambda code: code.replace("-", "–"),  # dashes turned into en dashes by a word processor
+        lambda code: " ".join(code.replace("-", "")),  # every character spaced out
+    ],
+    ids=["no-dashes", "spaces", "lower-block", "copied", "en-dashes", "spaced-out"],
+)
+def test_a_receipt_code_is_found_however_it_is_typed(voting, election, gamma, dora, typed):
+    code = cast(election, gamma, dora, it_vendor=[voting["alice"].pk])
+    (ballot,) = Ballot.objects.all()
+    assert services.ballot_for_receipt(election, typed(code)) == ballot
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    ["", "   ", "----", "0000-0000-0000-0000", "1A2B-3C4D-5E6F", "ZZZZ-ZZZZ-ZZZZ-ZZZZ"],
+)
+def test_a_wrong_or_incomplete_receipt_code_finds_nothing(voting, election, gamma, dora, wrong):
+    code = cast(election, gamma, dora, it_vendor=[voting["alice"].pk])
+    assert services.ballot_for_receipt(election, wrong) is None
+    assert services.ballot_for_receipt(election, code[:-1]) is None
+    assert services.ballot_for_receipt(election, code + "0") is None
+
+
 def test_an_empty_ballot_is_a_ballot(voting, election, gamma, dora):
     cast(election, gamma, dora)
     assert Ballot.objects.count() == 1 and BallotVote.objects.count() == 0

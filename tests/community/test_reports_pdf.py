@@ -2,6 +2,7 @@
 and the figures back, and nothing of a hostile section survives."""
 
 import subprocess
+from datetime import UTC, datetime
 
 import pytest
 from django.utils import timezone
@@ -49,5 +50,36 @@ def test_report_pdf_contains_the_year_sections_and_figures(
     # Three community member organizations (Alpha, Beta: IT vendors; Gamma: IT customer),
     # written in the community table and at the end of its chart's bars.
     assert "Community members per group" in text or "Member organizations" in text
-    assert "Turnout: 1 of 2 member organizations voted (50.0 %)" in text
+    assert "Turnout: 1 of 2 member organizations voted (50.0%)" in text
     assert "Alice Owner" in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize(
+    ("instant", "shown", "berlin"),
+    [
+        (datetime(2026, 1, 15, 23, 30, tzinfo=UTC), "2026-01-15 23:30 UTC", "00:30"),
+        (datetime(2026, 7, 15, 12, 5, tzinfo=UTC), "2026-07-15 12:05 UTC", "14:05"),
+    ],
+)
+def test_report_pdf_states_when_the_figures_were_taken_in_utc(
+    core_team, alice, pdftotext_path, language, instant, shown, berlin
+):
+    from django_scopes import scopes_disabled
+
+    from community.models import AnnualReport
+    from cpo_portal.documents.models import Document
+
+    report = services.report_create(year=YEAR, by=alice)
+    services.report_snapshot_take(report=report, by=alice)
+    AnnualReport.objects.filter(pk=report.pk).update(snapshot_taken_at=instant)
+    requested = services.report_render(report=report, by=alice)
+    with scopes_disabled():
+        Document.objects.filter(pk=requested.pk).update(language=language)
+    document = document_render(document_id=requested.pk)
+    assert document.status == DocumentStatus.READY, document.last_error
+
+    text = pdf_text(pdftotext_path, document)
+    assert shown in text
+    assert berlin not in text

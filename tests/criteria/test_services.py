@@ -677,7 +677,7 @@ def test_category_save_changes_titles_and_refuses_structural_fields(draft, offic
     stored = draft.categories.get(pk=category.pk)
     assert (stored.title_en, stored.number) == ("Interfaces (APIs)", "2.4")
     [entry] = activity("category.updated")
-    assert entry.data == {"title_en": "Interfaces (APIs)"}
+    assert entry.details == {"title_en": "Interfaces (APIs)"}
 
 
 def test_scheme_save_changes_the_pass_rule_and_logs_before_and_after(draft, office):
@@ -712,7 +712,7 @@ def test_mapping_is_visible_from_both_sides(draft, office):
     assert {a.code for a in second.verified_by.all()} == {"O-5.1"}
     assert not draft.criteria.get(code="2.4.1").verified_by.filter(code="O-5.1").exists()
     [entry] = activity("mapping.updated")
-    assert entry.data == {"before": ["2.4.1"], "after": ["2.1.1", "2.1.2"]}
+    assert entry.details == {"before": ["2.4.1"], "after": ["2.1.1", "2.1.2"]}
 
 
 def test_mapping_to_a_criterion_of_another_version_is_refused(published, office):

@@ -25,6 +25,7 @@ def test_sign_up_confirm_email_and_sign_in(live_server, page, mailoutbox):
     page.set_default_timeout(15_000)
 
     page.goto(f"{live_server.url}/accounts/signup/")
+    page.fill('input[name="full_name"]', "Dana Example")
     page.fill('input[name="email"]', email)
     page.fill('input[name="password1"]', PASSWORD)
     page.fill('input[name="password2"]', PASSWORD)
@@ -61,4 +62,5 @@ def test_sign_up_confirm_email_and_sign_in(live_server, page, mailoutbox):
 
     expect(page).to_have_url(f"{live_server.url}/dashboard/")
     expect(page.locator("h1")).to_have_text("Dashboard")
-    expect(page.locator("main")).to_contain_text(email)
+    # Named at sign-up: greeted by name, not asked for it again.
+    expect(page.locator("main")).to_contain_text("Dana Example")

@@ -616,3 +616,24 @@ def test_admin_shows_signees_read_only(admin_client_mfa, signed):
     assert response.status_code == 403
     assert _snapshot() == before
     assert review_count == 0
+
+
+def test_record_shows_a_declaration_recorded_escaped_as_plain_text(office_client, signed):
+    import hashlib
+
+    from django.utils.html import escape
+
+    from signees.models import DeclarationFormat
+
+    with scopes_disabled():
+        signature = Signature.objects.get(signee=signed)
+        legacy = str(escape(signature.declaration_text.replace("Alpha", "Alpha & Co")))
+        Signature.objects.filter(pk=signature.pk).update(
+            declaration_text=legacy,
+            declaration_sha256=hashlib.sha256(legacy.encode()).hexdigest(),
+            declaration_format=DeclarationFormat.HTML_ESCAPED,
+        )
+    page = office_client.get(_detail(signed)).content.decode()
+    assert "Alpha &amp; Co" in page
+    assert "&amp;amp;" not in page
+    assert "recorded with HTML character references" in page

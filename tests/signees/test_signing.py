@@ -200,7 +200,8 @@ def test_declaration_shows_a_reading_aid_in_german(client, published_catalogue, 
     client.force_login(alice)
     url = _url("sign", alpha, step="declaration", group="it_vendor")
     assert "reading-aid" not in client.get(url).content.decode()
-    page = client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    client.cookies["django_language"] = "de"  # German chosen in the footer
+    page = client.get(url).content.decode()
     assert "reading-aid" in page
     assert 'lang="en"' in page  # the signed text stays English
 
@@ -573,3 +574,116 @@ def test_outsider_gets_404_on_every_signing_url(client, approved, alpha, charlie
     assert getattr(client, method)(_url(name, alpha)).status_code == 404
     assert _counts() == before
     assert _signee(alpha).status == SigneeStatus.APPROVED
+
+
+# --- The exact text ----------------------------------------------------------------------
+
+AWKWARD = 'Müller & Söhne "Quote" <b>'
+AWKWARD_ON_PAGE = "Müller &amp; Söhne &quot;Quote&quot; &lt;b&gt;"  # escaped once, by the page
+DOUBLE_ESCAPED = ("&amp;amp;", "&amp;quot;", "&amp;lt;", "&amp;#x27;")
+
+
+def _awkward_org(alice):
+    from cpo_portal.tenancy.services import organization_create
+
+    return organization_create(by=alice, legal_name=AWKWARD, country="DE")
+
+
+def test_an_awkward_name_is_signed_stored_hashed_and_shown_exactly(
+    client, published_catalogue, alice, django_capture_on_commit_callbacks
+):
+    org = _awkward_org(alice)
+    client.force_login(alice)
+    page = client.get(_url("sign", org, step="declaration", group="it_vendor")).content.decode()
+    assert f"{AWKWARD_ON_PAGE}, Germany, hereinafter" in page
+    assert not any(entity in page for entity in DOUBLE_ESCAPED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_signature(client, org, signatory_name="Ann O'Brien & Co")
+    assert response.status_code == 302
+    with scope(organization=org):
+        signature = Signature.objects.get()
+    # The stored, hashed text is the plain text the signer read: no HTML entities in it.
+    assert f"\n\n{AWKWARD}, Germany, hereinafter" in signature.declaration_text
+    assert "Signed for the company by Ann O'Brien & Co, Managing Director" in (
+        signature.declaration_text
+    )
+    assert "&" not in signature.declaration_text.replace("& Söhne", "").replace("& Co", "")
+    assert signature.declaration_sha256 == (
+        hashlib.sha256(signature.declaration_text.encode("utf-8")).hexdigest()
+    )
+    assert signature.declaration_verifies
+
+    status = client.get(_url("status", org)).content.decode()
+    assert f"{AWKWARD_ON_PAGE}, Germany, hereinafter" in status
+    assert "Ann O&#x27;Brien &amp; Co" in status
+    assert not any(entity in status for entity in DOUBLE_ESCAPED)
+
+
+def test_a_signature_recorded_escaped_reads_plain_on_the_status_page(
+    client, published_catalogue, alice
+):
+    from django.utils.html import escape
+
+    from signees.models import DeclarationFormat
+
+    org = _awkward_org(alice)
+    signature = sign(org, alice)
+    legacy_text = str(escape(signature.declaration_text))
+    with scope(organization=org):
+        Signature.objects.filter(pk=signature.pk).update(
+            declaration_text=legacy_text,
+            declaration_sha256=hashlib.sha256(legacy_text.encode()).hexdigest(),
+            declaration_format=DeclarationFormat.HTML_ESCAPED,
+        )
+    client.force_login(alice)
+    status = client.get(_url("status", org)).content.decode()
+    assert f"{AWKWARD_ON_PAGE}, Germany, hereinafter" in status
+    assert not any(entity in status for entity in DOUBLE_ESCAPED)
+    assert "recorded with HTML character references" in status
+
+
+def test_signing_receipt_mail_states_the_time_in_utc(
+    published_catalogue, alpha, alice, django_capture_on_commit_callbacks
+):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    summer = datetime(2026, 7, 15, 12, 5, 9, tzinfo=UTC)  # 14:05 in Berlin
+    mail.outbox.clear()
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.setattr(timezone, "now", lambda: summer)
+        sign(alpha, alice)
+    [receipt] = [m for m in mail.outbox if m.to == [alice.email]]
+    assert "2026-07-15 12:05 UTC" in receipt.body
+    assert "14:05" not in receipt.body
+
+
+def test_status_page_states_the_signing_time_in_utc(client, signed, alpha, alice):
+    from datetime import UTC, datetime
+
+    winter = datetime(2026, 1, 15, 12, 5, 9, tzinfo=UTC)  # 13:05 in Berlin
+    with scope(organization=alpha):
+        Signature.objects.filter(signee=signed).update(signed_at=winter)
+    client.force_login(alice)
+    status = client.get(_url("status", alpha)).content.decode()
+    assert ">2026-01-15 12:05 UTC</time>" in status
+    assert "Jan. 15, 2026" not in status  # Berlin's wall clock, no zone named
+
+
+def test_signing_mails_link_to_site_url(
+    published_catalogue, alpha, alice, office_user, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "http://127.0.0.1:8102"  # as `make run PORT=8102` sets it
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        sign(alpha, alice)
+    [receipt] = [m for m in mail.outbox if m.to == [alice.email]]
+    assert "http://127.0.0.1:8102/o/alpha/signing/" in receipt.body
+    office = [m for m in mail.outbox if office_user.email in m.to]
+    assert office and all("http://127.0.0.1:8102/office/signees/" in m.body for m in office)
+    assert not any("127.0.0.1:8000" in m.body for m in mail.outbox)

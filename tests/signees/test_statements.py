@@ -585,6 +585,76 @@ def test_overdue_signees_are_flagged_for_the_office(approved, alice, publish, se
     assert list(overdue_statement_signees()) == []
 
 
+def test_no_reminder_for_a_statement_published_while_the_reminders_go_out(
+    approved, alice, publish, send, monkeypatch
+):
+    """The daily job reads who is due, then mails them one by one; a statement published
+    in between (the job holds no lock while it reads) must stop that signee's reminder."""
+    import signees.statements as statements
+
+    set_due(approved, timezone.now().date() + timedelta(days=7))
+    draft = statement_start_draft(signee=approved, by=alice)
+    answer_all(draft, alice)
+    read_recipients = statements._admin_emails
+
+    def published_meanwhile(organizations):
+        publish(reload(draft), alice)
+        return read_recipients(organizations)
+
+    monkeypatch.setattr(statements, "_admin_emails", published_meanwhile)
+    assert send(timezone.now().date()) == 0
+    assert mail.outbox == []
+    with scopes_disabled():
+        assert not StatementReminder.objects.filter(signee=approved).exists()
+
+
+def test_no_reminder_once_the_signee_is_no_longer_due(approved, send, monkeypatch, office_user):
+    """The same for a signature withdrawn or a deadline moved while the job runs."""
+    import signees.statements as statements
+
+    set_due(approved, timezone.now().date() + timedelta(days=7))
+    read_recipients = statements._admin_emails
+
+    def moved_meanwhile(organizations):
+        set_due(approved, timezone.now().date() + timedelta(days=60))
+        return read_recipients(organizations)
+
+    monkeypatch.setattr(statements, "_admin_emails", moved_meanwhile)
+    assert send(timezone.now().date()) == 0
+    assert mail.outbox == []
+
+
+def test_after_publishing_no_deadline_is_shown_as_pending(
+    client, approved, alice, alpha, publish, django_capture_on_commit_callbacks
+):
+    from rest_framework.test import APIClient
+
+    set_due(approved, timezone.now().date() + timedelta(days=12))
+    client.force_login(alice)
+    api = APIClient()
+    api.force_authenticate(alice)
+    pending = "publishes its CPO Statement by"
+    assert pending in client.get(org_url("status", alpha)).content.decode()
+    assert api.get(f"/api/v1/organizations/{alpha.slug}/signing/").json()["statement_due"]
+
+    draft = statement_start_draft(signee=approved, by=alice)
+    answer_all(draft, alice)
+    publish(draft, alice)
+
+    status = client.get(org_url("status", alpha)).content.decode()
+    assert pending not in status
+    overview = client.get(org_url("statement", alpha)).content.decode()
+    assert "statement-deadline" not in overview and "is due on" not in overview
+    assert api.get(f"/api/v1/organizations/{alpha.slug}/signing/").json()["statement_due"] is None
+    assert api.get(f"/api/v1/organizations/{alpha.slug}/statement/").json()["due"] is None
+    public = client.get(reverse("signees:detail", args=[alpha.slug])).content.decode()
+    assert "it is due by" not in public and "it was due by" not in public
+    # Past the old deadline, nothing turns overdue either.
+    set_due(approved, timezone.now().date() - timedelta(days=1))
+    assert "was due" not in client.get(org_url("status", alpha)).content.decode()
+    assert list(overdue_statement_signees()) == []
+
+
 def test_the_office_flag_query_is_bounded(
     approved, django_assert_num_queries, beta, charlie, published_catalogue
 ):

@@ -349,3 +349,65 @@ def test_transfer_ownership_by_non_owner_is_refused(alpha, alice, bob):
 
 def test_users_factory_email_is_unique():
     assert UserFactory().email != UserFactory().email
+
+
+# --- membership checks registered by feature apps -----------------------------------------
+
+
+@pytest.fixture
+def refusing_check(monkeypatch):
+    """A feature app's check that refuses dora joining alpha (and nothing else)."""
+    from cpo_portal.tenancy import extensions
+
+    asked = []
+
+    def check(*, organization, user):
+        asked.append((organization.slug, user.email))
+        if user.email == "dora@example.org" and organization.slug == "alpha":
+            return "Dora audits Alpha."
+        return None
+
+    monkeypatch.setattr(extensions, "_membership_checks", [check])
+    return asked
+
+
+def test_a_registered_check_refuses_the_invitation_of_a_known_user(
+    alpha, alice, make_user, refusing_check
+):
+    make_user(email="dora@example.org")
+    before = _counts()
+
+    with pytest.raises(DomainError, match="Dora audits Alpha") as caught:
+        _invite(alpha, alice, "Dora@Example.org")
+
+    assert caught.value.code == "membership_barred"
+    assert _counts() == before
+    with scope(organization=alpha):
+        assert not Invitation.objects.exists()
+    assert mail.outbox == []
+
+
+def test_a_registered_check_refuses_the_acceptance(alpha, alice, make_user, refusing_check):
+    # Invited before the user existed: only the acceptance can ask.
+    _invitation, token = _invite(alpha, alice, "dora@example.org")
+    dora = make_user(email="dora@example.org")
+    before = _counts()
+
+    with pytest.raises(DomainError, match="Dora audits Alpha") as caught:
+        services.invitation_accept(token=token, user=dora)
+
+    assert caught.value.code == "membership_barred"
+    assert _counts() == before
+    assert refusing_check[-1] == ("alpha", "dora@example.org")
+
+
+def test_registered_checks_let_everyone_else_in(
+    alpha, beta, alice, charlie, make_user, refusing_check
+):
+    dora = make_user(email="dora@example.org")
+    _invitation, token = _invite(beta, charlie, dora.email)
+
+    assert services.invitation_accept(token=token, user=dora).organization == beta
+    _invitation, token = _invite(alpha, alice, "erik@example.org")
+    erik = make_user(email="erik@example.org")
+    assert services.invitation_accept(token=token, user=erik).organization == alpha

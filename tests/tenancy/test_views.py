@@ -271,9 +271,11 @@ def test_invitation_flow_through_the_views(
     assert _write_counts() == before
 
 
-def test_invitation_link_needs_sign_in(client, alpha, alice):
+def test_accepting_an_invitation_needs_sign_in(client, alpha, alice):
+    """A visitor reads the invitation (tests/tenancy/test_invitation_signup.py) but must
+    sign up or in to accept it."""
     _invitation, token = invitation_create(organization=alpha, by=alice, email="d@example.org")
-    response = client.get(f"/invitations/{token}/")
+    response = client.post(f"/invitations/{token}/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
 

@@ -2,9 +2,9 @@
 
 Alpha (alice owner, bob member) is an approved IT vendor signee and a community member: a
 published CPO Statement and a draft of the next one, an organizational certificate with its
-PDF, a product application in audit (evidence file, findings, a draft audit report PDF)
-with `lead` assigned (who declared a conflict with Beta) and `idle` qualified but not
-assigned. Beta (charlie) is the other
+PDF (its audit, decided, is `lead`'s past audit), a product application in audit (evidence
+file, findings, a draft audit report PDF) with `lead` assigned (who declared a conflict with
+Beta) and `idle` qualified but not assigned. Beta (charlie) is the other
 organization. Gamma (dora) is a community member whose dora was elected to the Core Team in
 this year's published election, in which Alpha cast a ballot. There is a submitted
 proposal, a draft annual report, a published conference with Alpha's registration and a
@@ -181,6 +181,12 @@ def _certification(world: World) -> None:
             "certificate.pdf",
         )
     o["decided_application"] = organizational
+    # Its audit report, which `lead` keeps reading as a past audit.
+    with scopes_disabled():
+        o["past_audit_report_pdf"] = _ready_pdf(
+            Document.objects.get(owner_id=str(organizational.pk), kind="audit_report"),
+            "past-report.pdf",
+        )
 
     application = new_application(o["alpha"], u["alice"], kind=SchemeKind.PRODUCT)
     services.application_submit(application=application, by=u["alice"])

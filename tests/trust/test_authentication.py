@@ -165,7 +165,14 @@ NEW_PASSWORD = "Tulip-Harbour-Sextant-41"
 
 def _signup(client: Client, email: str, password: str = NEW_PASSWORD) -> None:
     response = client.post(
-        "/accounts/signup/", {"email": email, "password1": password, "password2": password}
+        "/accounts/signup/",
+        {
+            "email": email,
+            "full_name": "Nora Neu",
+            "language": "en",
+            "password1": password,
+            "password2": password,
+        },
     )
     assert response.status_code == 302
     client.logout()

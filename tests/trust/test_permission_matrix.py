@@ -107,6 +107,7 @@ def _overrides(w: Any) -> dict[str, dict[str, Any]]:
     draft = w.draft_catalogue
     statement_criterion = w.alpha_signee.catalogue_version.criteria.order_by("pk").first()
     return {
+        "people:": {"pk": w.users["bob"].pk},
         "tenancy:member_": {"pk": w.bob_membership.pk},
         "tenancy:ownership_transfer": {"pk": w.bob_membership.pk},
         "tenancy:invitation_revoke": {"pk": w.invitation.pk},
@@ -173,6 +174,18 @@ def _variants(w: Any) -> dict[str, dict[str, dict[str, Any]]]:
             "statement": {"pk": w.statement_pdf.pk},
         },
         "documents:office_download": {"audit_report": {"pk": w.audit_report_pdf.pk}},
+        # The assigned auditor's past audit (decided): read-only, the working routes closed.
+        **{
+            f"certification:{name}": {"past": {"pk": w.decided_application.pk}}
+            for name in (
+                "audit",
+                "audit_report_pdf",
+                "audit_summary",
+                "finding_new",
+                "audit_report",
+                "audit_decline",
+            )
+        },
         "signees:statement_version": {"draft": statement_draft},
         "signees:statement_file": {"draft": statement_draft},
         "signees:public_statement_version": {"draft": statement_draft},
@@ -247,6 +260,7 @@ WORKSPACE_ADMIN = (LOGIN, 404, 403, 200, 404, 404, 404, 404)  # owners and admin
 WORKSPACE_POST = (LOGIN, 404, 405, 405, 404, 404, 404, 404)
 AUDITORS = (LOGIN, 404, 404, 404, 200, 200, 404, 404)  # an auditor's own list and profile
 ASSIGNED = (LOGIN, 404, 404, 404, 404, 200, 404, 404)  # the assigned auditor only
+CLOSED = (LOGIN, 404, 404, 404, 404, 404, 404, 404)  # nobody: e.g. a past audit's working routes
 OFFICE = (LOGIN, 404, 404, 404, 404, 404, 200, 404)
 OFFICE_POST = (LOGIN, 404, 404, 404, 404, 404, 405, 404)
 REPORT_EDITORS = (LOGIN, 404, 404, 404, 404, 404, 200, 200)  # the Core Team and the office
@@ -268,10 +282,17 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     # The floor
     "home": PUBLIC,
     "healthz": PUBLIC,
+    "favicon": (REDIRECT,) * 8,  # to the static icon, for everyone
     "dashboard": SIGNED_IN,
     "office_home": OFFICE,
     "set_language": ADMIN,  # a redirect back, for everyone
     "api_token": SIGNED_IN,
+    "profile": SIGNED_IN,
+    # The office's people pages: a person's data on request (GDPR export and erasure).
+    "people:list": OFFICE,
+    "people:detail": OFFICE,
+    "people:export": OFFICE_POST,
+    "people:erase": OFFICE,
     # Accounts (allauth): each person's own account only.
     "account_login": SIGNED_OUT_ONLY,
     "account_logout": (REDIRECT, 200, 200, 200, 200, 200, 200, 200),
@@ -308,7 +329,8 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "tenancy:ownership_transfer": WORKSPACE_POST,
     "tenancy:leave": WORKSPACE_POST,
     "tenancy:invitation_revoke": WORKSPACE_POST,
-    "tenancy:invitation_accept": SIGNED_IN,  # the token is the secret
+    # The token is the secret: its holder reads the invitation, signed in or not.
+    "tenancy:invitation_accept": PUBLIC,
     "activity:organization": WORKSPACE_ADMIN,
     "activity:office": OFFICE,
     # Documents: the certificate PDF, the draft audit report, the statement PDF.
@@ -426,15 +448,22 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "certification:auditor_profile": AUDITORS,
     "certification:conflict_remove": POST_ONLY,
     "certification:audit": ASSIGNED,
+    "certification:audit[past]": ASSIGNED,  # the decided audit stays readable, read-only
     "certification:score_save": POST_ONLY,
     "certification:audit_summary": ASSIGNED,
+    "certification:audit_summary[past]": CLOSED,
     "certification:finding_new": ASSIGNED,
+    "certification:finding_new[past]": CLOSED,
     "certification:finding_close": POST_ONLY,
     "certification:finding_reopen": POST_ONLY,
     "certification:request_corrections": POST_ONLY,
     "certification:resume_audit": POST_ONLY,
     "certification:audit_report": ASSIGNED,
+    "certification:audit_report[past]": CLOSED,
+    "certification:audit_report_pdf": ASSIGNED,
+    "certification:audit_report_pdf[past]": ASSIGNED,  # their own report, kept
     "certification:audit_decline": ASSIGNED,
+    "certification:audit_decline[past]": CLOSED,
     # The office's side
     "certification:office_applications": OFFICE,
     "certification:office_grants": OFFICE,

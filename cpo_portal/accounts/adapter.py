@@ -1,0 +1,50 @@
+"""The portal's allauth adapter (ACCOUNT_ADAPTER): names and languages at sign-up, allauth's
+mails (confirmation, password reset, notifications) queued in the recipient's language, and
+clients counted the portal's way (ratelimits.ClientAddressAdapterMixin)."""
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.contrib.sites.shortcuts import get_current_site
+from django.forms import BaseForm
+from django.http import HttpRequest
+from django.utils import translation
+
+from cpo_portal.mail import fallback_language, languages_of, queue_message
+
+from .models import User
+from .ratelimits import ClientAddressAdapterMixin
+
+
+class AccountAdapter(ClientAddressAdapterMixin, DefaultAccountAdapter):
+    def save_user(
+        self, request: HttpRequest, user: Any, form: BaseForm, commit: bool = True
+    ) -> Any:
+        data = form.cleaned_data
+        if data.get("full_name"):
+            user.full_name = data["full_name"]
+        if data.get("language"):
+            user.language = data["language"]
+        return super().save_user(request, user, form, commit=commit)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """As allauth's, rendered in the recipient's language and queued, not sent inline."""
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        with translation.override(_language_of(email, context.get("user"))):
+            message = self.render_mail(template_prefix, email, ctx)
+        # At once, not after commit: allauth's flows commit as they go, and their links
+        # are signed rather than stored, so the mail holds whatever becomes of a transaction.
+        queue_message(message, after_commit=False)
+
+
+def _language_of(email: str, user: Any) -> str:
+    # The user the mail is about, when there is one: a new address being confirmed is not
+    # yet theirs. Otherwise whoever owns the address; an unknown address (a password reset
+    # asked for nobody) gets the language of the page it was asked from.
+    if isinstance(user, User) and user.pk:
+        return fallback_language(user.language)
+    [language] = languages_of([email], fallback=fallback_language())
+    return language

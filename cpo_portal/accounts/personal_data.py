@@ -1,0 +1,109 @@
+"""What the portal holds about a person, for the office to export (GDPR Art. 15) or erase
+(Art. 17) on request.
+
+The floor knows no feature app, yet every app holds something about people. Each app
+registers one `Provider` from its AppConfig.ready(): what it exports about a person, what it
+deletes or anonymises on erasure, what it keeps (the certification record: decisions,
+signatures, audit scores; the secret ballot is never linked to anyone) and what stands in
+the way of an erasure right now. The account itself is anonymised last, by the service
+(`person_erase`), so that every provider still sees the person as they were.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.utils.functional import Promise
+from django_scopes import scopes_disabled
+
+from .models import User
+
+__all__ = [
+    "ErasureLine",
+    "Provider",
+    "Subject",
+    "Text",
+    "providers",
+    "register_provider",
+]
+
+Text = str | Promise
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The person as they were before the erasure began: providers find their records by
+    this, not by the account (which is anonymised at the end)."""
+
+    user: User
+    email: str
+    full_name: str
+    # The organizations the person belonged to (memberships go early in an erasure).
+    organization_ids: frozenset[int]
+
+    @classmethod
+    def of(cls, user: User) -> "Subject":
+        from cpo_portal.tenancy.models import Membership
+
+        with scopes_disabled():
+            organizations = Membership.objects.filter(user=user).values_list(
+                "organization_id", flat=True
+            )
+            return cls(
+                user=user,
+                email=user.email,
+                full_name=user.full_name.strip(),
+                organization_ids=frozenset(organizations),
+            )
+
+
+@dataclass(frozen=True)
+class ErasureLine:
+    """One line of what an erasure will do, for the confirmation page."""
+
+    action: Literal["delete", "anonymise"]
+    text: Text
+
+
+def _no_lines(user: User) -> list[ErasureLine]:
+    return []
+
+
+def _no_blockers(user: User) -> list[Text]:
+    return []
+
+
+def _nothing_erased(subject: Subject, by: Any) -> dict[str, int]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Provider:
+    # The export's section, e.g. "community"; unique.
+    key: str
+    # Everything the app holds about `user`, as JSON-safe data (DjangoJSONEncoder).
+    export: Callable[[User], dict[str, Any]]
+    # Delete or anonymise what may go; returns counts for the activity log.
+    erase: Callable[[Subject, Any], dict[str, int]] = _nothing_erased
+    # What `erase` would do for `user` now (counts in sentences), for the confirmation page.
+    describe: Callable[[User], list[ErasureLine]] = _no_lines
+    # What is kept on erasure and why: shown before erasing and written into the export.
+    kept: Sequence[Text] = field(default_factory=tuple)
+    # Why `user` cannot be erased now (e.g. an audit in progress); empty: nothing.
+    blockers: Callable[[User], list[Text]] = _no_blockers
+    # Erasure runs in this order (then registration order): the activity log is scrubbed
+    # last, after the other apps have written their entries.
+    order: int = 0
+
+
+_providers: dict[str, Provider] = {}
+
+
+def register_provider(provider: Provider) -> None:
+    """Called once per app from its AppConfig.ready(); a second call replaces the first."""
+    _providers[provider.key] = provider
+
+
+def providers() -> list[Provider]:
+    """The registered providers by `order`, then in registration order (INSTALLED_APPS)."""
+    return sorted(_providers.values(), key=lambda provider: provider.order)

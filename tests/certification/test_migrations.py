@@ -1,0 +1,49 @@
+"""Migrations carry existing rows forward."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from certification import services
+
+from .conftest import criteria_of
+
+
+def migrate(*targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(list(targets) or executor.loader.graph.leaf_nodes())
+
+
+def rows(sql, *params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0003_answer_version_gives_existing_answers_version_one(assigned, alice):
+    criterion = criteria_of(assigned)[0]
+    answer = services.self_assessment_answer(
+        application=assigned,
+        criterion_id=criterion.pk,
+        status="partially",
+        explanation="Kept across the migration.",
+        by=alice,
+    )
+    table = "certification_selfassessmentanswer"
+    rows(f"UPDATE {table} SET version = 7 WHERE id = %s", answer.pk)
+    try:
+        migrate(("certification", "0002_certificates"))
+        columns = [
+            c.name
+            for c in connection.introspection.get_table_description(connection.cursor(), table)
+        ]
+        assert "version" not in columns
+        migrate(("certification", "0003_answer_version"))
+        assert rows(
+            f"SELECT status, explanation, updated_by_id, version FROM {table} WHERE id = %s",
+            answer.pk,
+        ) == [("partially", "Kept across the migration.", alice.pk, 1)]
+    finally:
+        migrate()
