@@ -4,6 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cpo_portal.forms import VersionedForm
+
 
 class ReportForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
@@ -19,7 +21,9 @@ class ReportForm(forms.Form):
         self.fields["year"].initial = timezone.now().year - 1
 
 
-class SectionForm(forms.Form):
+class SectionForm(VersionedForm):
+    """One section; its hidden version guards against overwriting a colleague's save."""
+
     title = forms.CharField(label=_("Title"), max_length=200)
     position = forms.IntegerField(label=_("Position"), min_value=0, max_value=999, required=False)
     body = forms.CharField(

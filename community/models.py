@@ -430,6 +430,9 @@ class ReportSection(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text (Markdown)"), blank=True, max_length=50000)
+    # Counted up by every save: a save based on an older version is refused, not applied
+    # (several Core Team members edit the same sections).
+    version = models.PositiveIntegerField(default=1)
     updated_by = _user_fk()
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -105,7 +105,7 @@ def mail_on_commit(
     attachments: list[tuple[str, bytes, str]] | None = None,
     language: str | None = None,
 ) -> None:
-    """Queue one e-mail for after commit, in each recipient's language.
+    """Queue one e-mail for after commit to each recipient, in their language.
 
     `subject` and the texts in `context` are best lazy (`gettext_lazy`, `lazy_format`), so
     they are translated for each language; `language` is for addresses that are no user's
@@ -120,7 +120,10 @@ def mail_on_commit(
         with translation.override(code):
             rendered_subject = str(subject)
             body = render_to_string(template, {**context, "site_url": settings.SITE_URL})
-        queue_mail(subject=rendered_subject, body=body, to=addresses, attachments=attachments)
+        # One message per person: an address is private, so no recipient learns another's
+        # (a company's admins, the office's staff and the auditors are told of one case).
+        for address in addresses:
+            queue_mail(subject=rendered_subject, body=body, to=[address], attachments=attachments)
 
 
 def queue_mail(

@@ -277,3 +277,42 @@ def test_retries_back_off_over_hours_when_a_worker_runs_the_queue():
     # Below the Redis broker's visibility timeout (1 h), so a waiting retry is not redelivered.
     assert max(delays) < 3600
     assert 5 * 3600 <= sum(delays) <= 12 * 3600
+
+
+def test_each_recipient_gets_a_message_of_their_own(django_capture_on_commit_callbacks, make_user):
+    """No recipient learns another's address: not in To, Cc or Bcc."""
+    first, second = make_user(email="first@example.org"), make_user(email="second@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        mail_on_commit(
+            subject="Test",
+            template="tenancy/email/invitation.txt",
+            context={"invitation": None, "link": "/"},
+            to=[first.email, second.email, "third@example.org"],
+        )
+    assert sorted(m.to for m in mail.outbox) == [
+        ["first@example.org"],
+        ["second@example.org"],
+        ["third@example.org"],
+    ]
+    assert all(not m.cc and not m.bcc for m in mail.outbox)
+
+
+def test_an_invitation_stands_through_an_smtp_outage(
+    client, alpha, alice, smtp, django_capture_on_commit_callbacks
+):
+    """The invitation mail went out straight from the request: a 500 after the invitation
+    was saved. Now it is queued like every mail."""
+    from cpo_portal.tenancy.models import Invitation
+
+    mail.outbox.clear()
+    smtp.down_for = 2
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/o/alpha/members/", {"email": "dora@example.org", "role": "admin"})
+
+    assert response.status_code == 302
+    with scopes_disabled():
+        assert Invitation.objects.filter(email="dora@example.org").exists()
+    [message] = mail.outbox
+    assert message.to == ["dora@example.org"]
+    assert "Alpha" in message.subject

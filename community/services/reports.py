@@ -23,6 +23,7 @@ from ..selectors import is_core_team_member
 
 __all__ = [
     "REPORT_DOCUMENT_KIND",
+    "ReportSectionConflict",
     "can_edit_reports",
     "can_publish_reports",
     "pdf_is_current",
@@ -103,6 +104,35 @@ def report_create(*, year: int, title: str = "", by: Any) -> AnnualReport:
     return report
 
 
+class ReportSectionConflict(DomainError):
+    """Someone saved this section since the version the editor started from."""
+
+    def __init__(self, current: ReportSection, *, deleting: bool = False) -> None:
+        who = current.updated_by or _("someone else")
+        message = (
+            _(
+                "This section was changed by %(who)s after you loaded the page. Look at it, "
+                "then delete it again if it should still go."
+            )
+            if deleting
+            else _("This section was changed by %(who)s in the meantime. Review both values.")
+        )
+        super().__init__(message % {"who": who}, code="stale_version")
+        self.current = current
+
+
+def _current_section(report: AnnualReport, section: ReportSection) -> ReportSection:
+    """The section as stored now (the report is locked: no other save of it runs meanwhile)."""
+    current = (
+        ReportSection.objects.select_related("updated_by")
+        .filter(pk=section.pk, report=report)
+        .first()
+    )
+    if current is None:
+        raise DomainError(_("This section was deleted in the meantime."), code="deleted")
+    return current
+
+
 @transaction.atomic
 def report_section_save(
     *,
@@ -112,18 +142,34 @@ def report_section_save(
     body: str,
     position: int | None = None,
     section: ReportSection | None = None,
+    expected_version: int | None = None,
 ) -> ReportSection:
-    """Add a section or change one; the Markdown is stored as written, sanitized on output."""
+    """Add a section or change one; the Markdown is stored as written, sanitized on output.
+
+    `expected_version` is the version the editor started from; a change based on an older
+    one is refused with ReportSectionConflict, which carries the newer section. Saving the
+    values already stored changes nothing, whatever the version.
+    """
     _require_editor(by)
     report = _locked(report)
     _require_draft(report)
+    title = (title or "").strip()
+    body = body or ""
     if section is None:
         last = report.sections.order_by("-position").values_list("position", flat=True).first()
-        section = ReportSection(report=report, position=(last or 0) + 1)
-    elif section.report_id != report.pk:
-        raise DomainError(_("This section belongs to another report."))
-    section.title = (title or "").strip()
-    section.body = body or ""
+        section = ReportSection(report=report, position=(last or 0) + 1, version=1)
+    else:
+        if section.report_id != report.pk:
+            raise DomainError(_("This section belongs to another report."))
+        section = _current_section(report, section)
+        unchanged = (title, body, section.position if position is None else position)
+        if (section.title, section.body, section.position) == unchanged:
+            return section  # the same text saved twice: nothing to write or log
+        if expected_version not in (None, section.version):
+            raise ReportSectionConflict(section)
+        section.version += 1
+    section.title = title
+    section.body = body
     if position is not None:
         section.position = position
     section.updated_by = by
@@ -134,18 +180,29 @@ def report_section_save(
         actor=by,
         verb="report.section_saved",
         target=report,
-        data={"section": section.pk, "title": section.title[:100]},
+        data={
+            "section": section.pk,
+            "title": section.title[:100],
+            "version": section.version,
+        },
     )
     return section
 
 
 @transaction.atomic
-def report_section_delete(*, section: ReportSection, by: Any) -> None:
+def report_section_delete(
+    *, section: ReportSection, by: Any, expected_version: int | None = None
+) -> None:
+    """Delete a section, unless it changed since the version the deleting person saw."""
     _require_editor(by)
     report = _locked(section.report)
     _require_draft(report)
-    title = section.title
-    section.delete()
+    current = _current_section(report, section)
+    if expected_version not in (None, current.version):
+        raise ReportSectionConflict(current, deleting=True)
+    title = current.title
+    current.delete()
+    section.pk = None  # the caller's copy is gone too
     _touch(report)
     activity_record(
         actor=by, verb="report.section_deleted", target=report, data={"title": title[:100]}

@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cpo_portal.forms import Conflict, VersionedForm
 from cpo_portal.pagecache import public_page
 from cpo_portal.pagination import paginate
 
@@ -165,20 +166,71 @@ def editor_detail(request: HttpRequest, year: int) -> HttpResponse:
     return render(request, "community/reports/editor_detail.html", context)
 
 
+SECTION_FIELDS = ("title", "position", "body")
+
+
+def _conflicting_fields(form: SectionForm, current: ReportSection) -> list[str]:
+    """Title and text always; the position only if the editor changed it to another."""
+    yours = form.cleaned_data
+    return [
+        name
+        for name in SECTION_FIELDS
+        if name != "position" or yours["position"] not in (None, current.position)
+    ]
+
+
+def _section_page(
+    request: HttpRequest,
+    report: AnnualReport,
+    section: ReportSection | None,
+    form: SectionForm,
+    *,
+    conflict: Conflict | None = None,
+    gone: bool = False,
+) -> HttpResponse:
+    body = form.data.get("body", "") if form.is_bound else form.initial.get("body", "")
+    context = {
+        "report": report,
+        "section": section,
+        "form": form,
+        "preview": render_markdown(body or ""),
+        "conflict": conflict,
+        "gone": gone,
+    }
+    # A refused save answers 409, like the other editors (scores, answers).
+    status = 409 if conflict or gone else 400 if form.errors else 200
+    return render(request, "community/reports/section_form.html", context, status=status)
+
+
+def _section_gone(request: HttpRequest, report: AnnualReport) -> HttpResponse:
+    """The section was deleted while it was being edited: keep the text to save it anew."""
+    typed = {name: request.POST.get(name, "") for name in SECTION_FIELDS}
+    return _section_page(request, report, None, SectionForm(initial=typed), gone=True)
+
+
 @editor_required
 def section_edit(request: HttpRequest, year: int, pk: int | None = None) -> HttpResponse:
+    """A section's form; a save based on an older version is refused with both values."""
     report = _draft_or_404(year)
     section = None
     if pk is not None:
         section = ReportSection.objects.filter(report=report, pk=pk).first()
         if section is None:
+            if request.method == "POST":
+                return _section_gone(request, report)
             raise Http404
     initial = (
-        {"title": section.title, "body": section.body, "position": section.position}
+        {
+            "title": section.title,
+            "body": section.body,
+            "position": section.position,
+            "version": section.version,
+        }
         if section
         else None
     )
     form = SectionForm(request.POST if request.method == "POST" else None, initial=initial)
+    conflict: Conflict | None = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -189,21 +241,18 @@ def section_edit(request: HttpRequest, year: int, pk: int | None = None) -> Http
                 title=data["title"],
                 body=data["body"],
                 position=data["position"],
+                expected_version=form.expected_version(),
             )
+        except services.ReportSectionConflict as exc:
+            conflict = form.conflict_with(exc.current, _conflicting_fields(form, exc.current))
         except ValidationError as exc:
+            if getattr(exc, "code", "") == "deleted":
+                return _section_gone(request, report)
             form.add_error(None, _error_text(exc))
         else:
             messages.success(request, _("The section has been saved."))
             return redirect("community:report_edit", year=report.year)
-    preview = render_markdown(
-        form.data.get("body", "") if form.is_bound else (section.body if section else "")
-    )
-    return render(
-        request,
-        "community/reports/section_form.html",
-        {"report": report, "section": section, "form": form, "preview": preview},
-        status=400 if form.errors else 200,
-    )
+    return _section_page(request, report, section, form, conflict=conflict)
 
 
 def _step(
@@ -225,10 +274,15 @@ def section_delete(request: HttpRequest, year: int, pk: int) -> HttpResponse:
     section = ReportSection.objects.filter(report=report, pk=pk).first()
     if section is None:
         raise Http404
+    # The version the list showed: a section changed since then is not deleted unseen.
+    seen = VersionedForm(request.POST)
+    expected = seen.expected_version() if seen.is_valid() else None
     return _step(
         request,
         report,
-        lambda: services.report_section_delete(section=section, by=request.user),
+        lambda: services.report_section_delete(
+            section=section, by=request.user, expected_version=expected
+        ),
         _("The section has been deleted."),
     )
 

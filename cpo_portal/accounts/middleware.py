@@ -25,6 +25,7 @@ _ALLOWED_PREFIXES = (
     "/static/",
     "/i18n/",
     "/healthz",
+    "/favicon.ico",
 )
 
 
@@ -80,7 +81,15 @@ class UserLanguageMiddleware:
 # Pages a signed-in person without a name may still reach: their account pages (the profile
 # page that asks for the name, signing out, MFA, e-mail confirmation), the API, static
 # files, the language switch, health.
-_NAMELESS_ALLOWED_PREFIXES = ("/accounts/", "/api/", "/static/", "/i18n/", "/healthz", "/admin/")
+_NAMELESS_ALLOWED_PREFIXES = (
+    "/accounts/",
+    "/api/",
+    "/static/",
+    "/i18n/",
+    "/healthz",
+    "/admin/",
+    "/favicon.ico",
+)
 
 
 class RequireNameMiddleware:

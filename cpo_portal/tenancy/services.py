@@ -9,17 +9,17 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_scopes import scope, scopes_disabled
 
 from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError
+from cpo_portal.mail import lazy_format, mail_on_commit
 
 from .extensions import membership_refusal
 from .models import Invitation, Membership, Organization, Role, hash_token, new_token
@@ -270,7 +270,7 @@ def invitation_create(
         data={"email": email, "role": role},
     )
     link = settings.SITE_URL + reverse("tenancy:invitation_accept", args=[token])
-    transaction.on_commit(lambda: _send_invitation(invitation, link))
+    _send_invitation(invitation, link)
     return invitation, token
 
 
@@ -282,13 +282,16 @@ def _refuse_if_barred(organization: Organization, user: Any) -> None:
 
 
 def _send_invitation(invitation: Invitation, link: str) -> None:
-    context = {"invitation": invitation, "link": link, "site_url": settings.SITE_URL}
-    send_mail(
-        subject=_("You are invited to %(org)s on the CPO Portal")
-        % {"org": invitation.organization.display_name},
-        message=render_to_string("tenancy/email/invitation.txt", context),
-        from_email=None,
-        recipient_list=[invitation.email],
+    # Queued like every mail: an SMTP outage leaves the invitation standing (it can be sent
+    # again); an invitee with an account reads it in their language, others in the inviter's.
+    mail_on_commit(
+        subject=lazy_format(
+            gettext_lazy("You are invited to %(org)s on the CPO Portal"),
+            org=invitation.organization.display_name,
+        ),
+        template="tenancy/email/invitation.txt",
+        context={"invitation": invitation, "link": link},
+        to=[invitation.email],
     )
 
 

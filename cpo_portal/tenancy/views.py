@@ -223,9 +223,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """The invitation link: it names the organization and who invited, to anyone holding the
     link (the token is the secret). A visitor signs up or in and comes back here; a signed-in
     user accepts."""
-    invitation = invitation_by_token(token)
+    invitation = invitation_by_token(token)  # None for a token longer than any we make
     dead = _dead_invitation(invitation)
-    if len(token) > 100:  # no token is this long: nothing to look up or accept
+    if len(token) > 100:  # nothing to accept either
         return render(request, "tenancy/invitation_invalid.html", {"reason": dead}, status=404)
     if request.method == "POST":
         if not request.user.is_authenticated:

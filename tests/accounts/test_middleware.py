@@ -80,3 +80,13 @@ def test_inactive_auditor_profile_does_not_require_mfa(client, auditor_user_with
     auditor_user_without_mfa.auditor.save(update_fields=["is_active"])
     client.force_login(auditor_user_without_mfa)
     assert client.get("/dashboard/").status_code == 200
+
+
+@pytest.mark.parametrize("who", ROLE_USERS)
+def test_role_without_mfa_still_gets_the_favicon(client, request, who):
+    """A browser asks for /favicon.ico on every page; it must not queue a warning message."""
+    client.force_login(request.getfixturevalue(who))
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] != ACTIVATE
+    assert "favicon" in response["Location"]

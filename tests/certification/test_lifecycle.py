@@ -413,7 +413,13 @@ def test_reopen_audit_is_for_the_office_only(walk, auditor_user, alice):
 
 
 def recipients(mailoutbox):
-    return [sorted(m.to) for m in mailoutbox]
+    """Who got each message (the same subject and text), one list per message; every person
+    gets a copy of their own."""
+    assert all(len(m.to) == 1 for m in mailoutbox)
+    by_message: dict[tuple[str, str], list[str]] = {}
+    for message in mailoutbox:
+        by_message.setdefault((message.subject, message.body), []).extend(message.to)
+    return [sorted(addresses) for addresses in by_message.values()]
 
 
 def test_submit_tells_the_office(walk, alice, mailoutbox, django_capture_on_commit_callbacks):

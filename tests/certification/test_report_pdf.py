@@ -132,11 +132,23 @@ def test_report_download_access(request, reported, co, beta, who, allowed):
     assert can_download(user, document) is allowed
 
 
-def test_auditor_loses_access_once_the_case_is_decided(reported, auditor_user, office2):
+def test_auditor_keeps_their_report_once_the_case_is_decided(reported, auditor_user, office2):
+    """Their record of work (tests/certification/test_audit_past.py); nobody else's."""
     document, _pdf = _rendered(reported)
     services.application_decide(
         application=reported, decision="grant", rationale="Conclusive.", by=office2
     )
+    assert can_download(auditor_user, document) is True
+
+
+def test_auditor_removed_before_the_end_loses_the_report(
+    reported, auditor_user, office_user, office2
+):
+    from certification.selectors import assignment_of_auditor
+
+    document, _pdf = _rendered(reported)
+    assignment = assignment_of_auditor(auditor_user, reported)
+    services.assignment_end(assignment=assignment, by=office_user, reason="Workload.")
     assert can_download(auditor_user, document) is False
 
 

@@ -63,7 +63,7 @@ def test_reminders_exactly_60_30_and_7_days_ahead_and_once_overdue(certificate, 
     assert sent_on == {60: 1, 30: 1, 7: 1, -1: 1}
     assert reminders(certificate) == [("60", due), ("30", due), ("7", due), ("overdue", due)]
     n = certificate.number
-    assert [m.subject for m in mail.outbox] == [
+    assert list(dict.fromkeys(m.subject for m in mail.outbox)) == [
         f"Surveillance audit of {n} due in 60 days",
         f"Surveillance audit of {n} due in 30 days",
         f"Surveillance audit of {n} due in 7 days",
@@ -85,9 +85,10 @@ def test_reminders_go_to_the_company_admins_and_the_office(
 ):
     mail.outbox.clear()
     send(certificate.next_surveillance_due - timedelta(days=60))
-    (message,) = mail.outbox
-    assert message.to == sorted([alice.email, office_user.email, office2.email])
-    assert bob.email not in message.to  # a plain member
+    assert sorted(m.to for m in mail.outbox) == sorted(
+        [[alice.email], [office_user.email], [office2.email]]
+    )  # each told apart; bob is a plain member
+    assert len({m.subject for m in mail.outbox}) == 1
 
 
 def test_a_missed_day_sends_the_nearest_reminder_once(certificate, send):

@@ -56,12 +56,16 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def alice(db):
-    return User.objects.create_user(email="alice@example.org", password="correct horse 42")
+    return User.objects.create_user(
+        email="alice@example.org", password="correct horse 42", full_name="Alice Owner"
+    )
 
 
 @pytest.fixture
 def bob(db):
-    return User.objects.create_user(email="bob@example.org", password="battery staple 42")
+    return User.objects.create_user(
+        email="bob@example.org", password="battery staple 42", full_name="Bob Member"
+    )
 
 
 @pytest.fixture

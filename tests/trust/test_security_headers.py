@@ -282,16 +282,23 @@ HTMX_CONFIG = re.compile(r'<meta name="htmx-config" content=\'([^\']+)\'>')
 @pytest.mark.django_db
 def test_htmx_is_configured_without_eval_and_inline_styles(client):
     [config] = HTMX_CONFIG.findall(client.get("/").content.decode())
-    assert json.loads(config) == SAFE_HTMX
-
-
-def test_audit_sheet_keeps_the_safe_htmx_settings_in_its_own_config():
-    # htmx reads only the first htmx-config, so the sheet's own must repeat them.
-    sheet = (BASE_DIR / "templates/certification/audit/sheet.html").read_text()
-    [config] = HTMX_CONFIG.findall(sheet)
     values = json.loads(config)
     assert {name: values.get(name) for name in SAFE_HTMX} == SAFE_HTMX
-    assert "responseHandling" in values
+    # A failed response never replaces what the user typed (js/autosave.js shows it).
+    assert {"code": "[45]..", "swap": False, "error": True} in values["responseHandling"]
+
+
+def test_every_page_that_configures_htmx_keeps_the_safe_settings():
+    # htmx reads only the first htmx-config, so a page's own must repeat them.
+    configs = [
+        (path, config)
+        for path in _served_templates()
+        for config in HTMX_CONFIG.findall(path.read_text(encoding="utf-8"))
+    ]
+    assert any(path.name == "base.html" for path, _config in configs)
+    for path, config in configs:
+        values = json.loads(config)
+        assert {name: values.get(name) for name in SAFE_HTMX} == SAFE_HTMX, path
 
 
 @pytest.mark.django_db

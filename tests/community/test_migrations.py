@@ -1,0 +1,47 @@
+"""Migrations carry existing rows forward."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from community import services
+from tests.community.core_team import *  # noqa: F403
+
+
+def migrate(*targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(list(targets) or executor.loader.graph.leaf_nodes())
+
+
+def rows(sql, *params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def columns(table):
+    with connection.cursor() as cursor:
+        return [c.name for c in connection.introspection.get_table_description(cursor, table)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0002_reportsection_version_gives_existing_sections_version_one(core_team, alice):
+    report = services.report_create(year=2025, by=alice)
+    section = report.sections.order_by("position").first()
+    services.report_section_save(
+        report=report, section=section, by=alice, title="Foreword", body="Kept as written."
+    )
+    table = "community_reportsection"
+    try:
+        migrate(("community", "0001_initial"))
+        assert "version" not in columns(table)
+        migrate(("community", "0002_reportsection_version"))
+        assert rows(
+            f"SELECT report_id, position, title, body, updated_by_id, version FROM {table} "
+            "WHERE id = %s",
+            section.pk,
+        ) == [(report.pk, 1, "Foreword", "Kept as written.", alice.pk, 1)]
+        assert rows(f"SELECT COUNT(*), MIN(version), MAX(version) FROM {table}") == [(3, 1, 1)]
+    finally:
+        migrate()
