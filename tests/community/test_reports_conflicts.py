@@ -190,7 +190,9 @@ def test_stale_save_shows_both_values_and_who_saved_and_keep_mine_saves(
     alices.force_login(alice)
     client.force_login(charlie)
     seen = version_on(client.get(section_url(section)).content.decode())
-    assert alices.post(section_url(section), form_data(seen, "Alice's saved text.")).status_code == 302
+    assert (
+        alices.post(section_url(section), form_data(seen, "Alice's saved text.")).status_code == 302
+    )
 
     response = client.post(
         section_url(section), form_data(seen, "Charlie's unsaved text.", title="Preface")
@@ -207,6 +209,8 @@ def test_stale_save_shows_both_values_and_who_saved_and_keep_mine_saves(
     assert "Saved by Alice Owner" in html
     assert "Preface" in html and "Foreword" in html
     assert 'name="keep_version" value="2"' in html
+    # The button is the form's only keep_version: an empty hidden one after it would win.
+    assert html.count('name="keep_version"') == 1
     assert version_on(html) == seen
     url = section_url(section)
     assert f'href="{url}#c-{section.pk}"' in html  # take the saved one, without JavaScript
