@@ -1,20 +1,23 @@
 """Forms of the annual conference. They parse input; the services decide what is allowed."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from cpo_portal.formfields import conditionally_required
+from cpo_portal.forms import VersionedForm
 
 from .forms_elections import _datetime_field
 from .forms_membership import DateInput
 from .models import Conference
 
 
-class ConferenceForm(forms.Form):
+class ConferenceForm(VersionedForm):
+    """The conference's details; `version` guards an edit against a lost update."""
+
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2999)
     title = forms.CharField(label=_("Title"), max_length=200)
     starts_on = forms.DateField(label=_("First day"), widget=DateInput())
@@ -59,7 +62,11 @@ class ConferenceForm(forms.Form):
             self.initial["year"] = conference.year  # a disabled field reads its initial
             if not self.is_bound:
                 self.initial.update(
-                    {name: getattr(conference, name) for name in self.fields if name != "year"}
+                    {
+                        name: getattr(conference, name)
+                        for name in self.fields
+                        if name not in ("year", "keep_version")
+                    }
                 )
         elif not self.is_bound:
             now = timezone.localtime().replace(minute=0, second=0, microsecond=0)
@@ -85,9 +92,18 @@ class ConferenceForm(forms.Form):
 
     def values(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
-        data.pop("year", None)
+        for name in ("year", "version", "keep_version"):
+            data.pop(name, None)
         data["venue"] = data["venue"].strip()
         return data
+
+    def _shown(self, name: str, value: Any) -> str:
+        """Dates and times as the portal shows them (its local time), not as stored."""
+        if isinstance(value, datetime):
+            return str(formats.localize(timezone.localtime(value)))
+        if isinstance(value, date):
+            return str(formats.localize(value))
+        return super()._shown(name, value)
 
 
 class RegistrationForm(forms.Form):

@@ -110,6 +110,8 @@ class Conference(models.Model):
     registration_opens = models.DateTimeField(_("registration opens"))
     registration_closes = models.DateTimeField(_("registration closes"))
     is_published = models.BooleanField(_("published"), default=False)
+    # Counts up with every change of the details: a save based on an older one is refused.
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -192,7 +192,9 @@ def test_a_second_scheduler_does_not_run_the_jobs_again(var_dir, capsys):
     assert not (var_dir / "periodic-jobs.json").exists()
 
 
-@pytest.mark.django_db
+# Transactional: the scheduler's process is never inside a transaction, and it closes
+# connections between jobs as a long-lived process must (PostgreSQL would lose the test's).
+@pytest.mark.django_db(transaction=True)
 def test_the_jobs_really_run_in_process(var_dir, capsys, settings, monkeypatch):
     """The real tasks, through the command: a document stuck for good is marked failed by
     the sweeper (each job is idempotent, so a second run changes nothing)."""

@@ -56,25 +56,87 @@ def _check(values: dict[str, Any]) -> None:
         raise DomainError(_("The capacity must be at least one attendee."))
 
 
+class ConferenceConflict(DomainError):
+    """Someone saved the conference since the version the editor started from.
+
+    Carries the conference as stored now and who saved it last (from the activity log).
+    """
+
+    def __init__(self, current: Conference, *, saved_by: Any = None) -> None:
+        who = saved_by or _("someone else")
+        super().__init__(
+            _("The conference was changed by %(who)s in the meantime. Review both values.")
+            % {"who": who},
+            code="stale_version",
+        )
+        self.current = current
+        self.saved_by = saved_by
+
+
+def _last_saved_by(conference: Conference) -> Any:
+    """Who saved the conference's details last, as the activity log has it (or None)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from cpo_portal.activity.models import ActivityEntry
+
+    with scopes_disabled():
+        entry = (
+            ActivityEntry.objects.select_related("actor")
+            .filter(
+                verb="conference.saved",
+                target_type=ContentType.objects.get_for_model(Conference),
+                target_id=str(conference.pk),
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+    return entry.actor if entry else None
+
+
 @transaction.atomic
 def conference_save(
-    *, by: Any, year: int, conference: Conference | None = None, **values: Any
+    *,
+    by: Any,
+    year: int,
+    conference: Conference | None = None,
+    expected_version: int | None = None,
+    **values: Any,
 ) -> Conference:
-    """Create or change the year's conference (office)."""
+    """Create or change the year's conference (office).
+
+    `expected_version` is the version the editor started from; a change based on an older
+    one is refused with ConferenceConflict, which carries the newer conference. Saving the
+    values already stored changes nothing, whatever the version.
+    """
     _require_office(by)
     _check(values)
     if conference is None:
         if Conference.objects.filter(year=year).exists():
             raise DomainError(_("There is already a conference for %(year)s.") % {"year": year})
-        conference = Conference(year=year)
+        conference = Conference(year=year, version=1)
     else:
         conference = Conference.objects.select_for_update().get(pk=conference.pk)
+        changed = [
+            name
+            for name in CONFERENCE_FIELDS
+            if name in values and getattr(conference, name) != values[name]
+        ]
+        if not changed:
+            return conference  # the same details saved twice: nothing to write or log
+        if expected_version not in (None, conference.version):
+            raise ConferenceConflict(conference, saved_by=_last_saved_by(conference))
+        conference.version += 1
     for name in CONFERENCE_FIELDS:
         if name in values:
             setattr(conference, name, values[name])
     conference.full_clean()
     conference.save()
-    activity_record(actor=by, verb="conference.saved", target=conference, data={"year": year})
+    activity_record(
+        actor=by,
+        verb="conference.saved",
+        target=conference,
+        data={"year": year, "version": conference.version},
+    )
     if conference.pk:
         _promote(conference)  # a larger capacity lets the waitlist in
     return conference
@@ -255,6 +317,7 @@ def registration_cancel(*, registration: Registration, by: Any) -> Registration:
 
 __all__ = [
     "CONFERENCE_FIELDS",
+    "ConferenceConflict",
     "conference_publish",
     "conference_save",
     "registration_cancel",

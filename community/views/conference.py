@@ -8,6 +8,7 @@ the current published conference and can download it as an iCalendar file.
 
 import csv
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cpo_portal.accounts.decorators import office_required
+from cpo_portal.forms import Conflict
 from cpo_portal.pagination import paginate
 
 from .. import selectors, services
@@ -137,13 +139,17 @@ def office_list(request: HttpRequest) -> HttpResponse:
 
 
 def _save(request: HttpRequest, form: ConferenceForm, conference: Conference | None) -> Any:
+    """Save the form's values; a stale edit raises ConferenceConflict for the caller."""
     try:
         return services.conference_save(
             by=request.user,
             year=conference.year if conference else form.cleaned_data["year"],
             conference=conference,
+            expected_version=form.expected_version() if conference else None,
             **form.values(),
         )
+    except services.ConferenceConflict:
+        raise
     except ValidationError as exc:
         form.add_error(None, _error_text(exc))
         return None
@@ -160,19 +166,40 @@ def office_create(request: HttpRequest) -> HttpResponse:
     return render(request, "community/conference/office_form.html", {"form": form})
 
 
+def _conflict(form: ConferenceForm, exc: services.ConferenceConflict) -> Conflict:
+    """Both values of every field that differs, and who saved the newer version."""
+    yours = form.values()
+    fields = [
+        name
+        for name in services.CONFERENCE_FIELDS
+        if name in yours and yours[name] != getattr(exc.current, name)
+    ]
+    conflict = form.conflict_with(exc.current, fields)
+    return replace(conflict, who=str(exc.saved_by) if exc.saved_by else "")
+
+
 @office_required
 def office_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The conference's details; a save based on an older version is refused with both values
+    (409), "Keep mine" saves them on top, "Take the saved one" reloads the form."""
     conference = _conference_or_404(pk)
     form = ConferenceForm(request.POST if request.method == "POST" else None, conference=conference)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _save(request, form, conference) is not None
-    ):
-        messages.success(request, _("The conference is saved."))
-        return redirect("community:office_conference", pk=conference.pk)
+    conflict: Conflict | None = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = _save(request, form, conference)
+        except services.ConferenceConflict as exc:
+            conflict = _conflict(form, exc)
+        else:
+            if saved is not None:
+                messages.success(request, _("The conference is saved."))
+                return redirect("community:office_conference", pk=conference.pk)
+    status = 409 if conflict else 200  # a refused stale save answers 409, like the reports
     return render(
-        request, "community/conference/office_form.html", {"form": form, "conference": conference}
+        request,
+        "community/conference/office_form.html",
+        {"form": form, "conference": conference, "conflict": conflict},
+        status=status,
     )
 
 

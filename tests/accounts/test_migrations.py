@@ -2,29 +2,22 @@
 
 import pytest
 from django.conf import settings
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrations import migrate
 
 BEFORE = [("accounts", "0001_initial")]
 AFTER = [("accounts", "0002_user_language")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_existing_users_are_carried_forward_with_the_default_language():
-    old_apps = _migrate(BEFORE)
+    old_apps = migrate(*BEFORE)
     try:
         User = old_apps.get_model("accounts", "User")
         User.objects.create(email="old@example.org", full_name="Olaf Old", password="x")
         User.objects.create(email="nameless@example.org", password="x")
 
-        new_apps = _migrate(AFTER)
+        new_apps = migrate(*AFTER)
 
         User = new_apps.get_model("accounts", "User")
         rows = list(User.objects.order_by("email").values("email", "full_name", "language"))
@@ -38,4 +31,4 @@ def test_existing_users_are_carried_forward_with_the_default_language():
         ]
     finally:
         # Leave the schema as every other test expects it.
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate()

@@ -2,23 +2,11 @@
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from certification import services
+from tests.migrations import migrate, rows
 
 from .conftest import criteria_of
-
-
-def migrate(*targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(list(targets) or executor.loader.graph.leaf_nodes())
-
-
-def rows(sql, *params):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 @pytest.mark.django_db(transaction=True)

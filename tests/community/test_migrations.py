@@ -45,3 +45,22 @@ def test_0002_reportsection_version_gives_existing_sections_version_one(core_tea
         assert rows(f"SELECT COUNT(*), MIN(version), MAX(version) FROM {table}") == [(3, 1, 1)]
     finally:
         migrate()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0003_conference_version_gives_existing_conferences_version_one(office_user):
+    from tests.community.test_conference_rules import make_conference
+
+    conference = make_conference(office_user, published=True)
+    table = "community_conference"
+    try:
+        migrate(("community", "0002_reportsection_version"))
+        assert "version" not in columns(table)
+        migrate(("community", "0003_conference_version"))
+        assert rows(
+            f"SELECT year, title, venue, capacity, is_published, version FROM {table} "
+            "WHERE id = %s",
+            conference.pk,
+        ) == [(conference.year, "CPO Conference", "Darmstadt", 2, True, 1)]
+    finally:
+        migrate()

@@ -4,27 +4,19 @@ recorded SHA-256 still verifies) and are marked as recorded HTML-escaped, so the
 import hashlib
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils.html import escape
 from django_scopes import scope
 
 from signees.models import DeclarationFormat, Signature
+from tests.migrations import migrate
 
 BEFORE = ("signees", "0003_answer_version")
 AFTER = ("signees", "0004_signature_declaration_format")
 
 
-def _migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([target])
-    return executor.loader.project_state([target]).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_existing_signatures_keep_their_exact_text_and_are_marked_escaped(signed, alpha, alice):
-    old_apps = _migrate(BEFORE)
+    old_apps = migrate(BEFORE)
     OldSignature = old_apps.get_model("signees", "Signature")
     text = str(escape('DECLARATION\n\nMüller & Söhne "Quote" <b>, Germany\n'))
     sha = hashlib.sha256(text.encode()).hexdigest()
@@ -41,10 +33,9 @@ def test_existing_signatures_keep_their_exact_text_and_are_marked_escaped(signed
         signed_at="2026-01-15T12:05:09Z",
     )
 
-    _migrate(AFTER)
+    migrate(AFTER)
     # Back to the newest state of every app (the test database is left as it was found).
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate()
 
     with scope(organization=alpha):
         carried = Signature.objects.get(pk=old.pk)
