@@ -2,22 +2,10 @@
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from community import services
 from tests.community.core_team import *  # noqa: F403
-
-
-def migrate(*targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(list(targets) or executor.loader.graph.leaf_nodes())
-
-
-def rows(sql, *params):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+from tests.migrations import migrate, rows
 
 
 def columns(table):
