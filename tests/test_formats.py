@@ -51,6 +51,8 @@ def test_english_times_are_on_the_24_hour_clock():
     with translation.override("en"):
         assert formats.time_format(time(14, 30), "TIME_FORMAT") == "14:30"
         assert formats.date_format(MOMENTS[3], "DATETIME_FORMAT") == "Dec. 31, 2026, 14:30"
-        assert formats.date_format(MOMENTS[0], "SHORT_DATETIME_FORMAT") == "03/03/2026 00:00"
+        # ISO, not "03/03/2026": month and day are never confused.
+        assert formats.date_format(MOMENTS[0], "SHORT_DATETIME_FORMAT") == "2026-03-03 00:00"
+        assert formats.date_format(MOMENTS[3], "SHORT_DATE_FORMAT") == "2026-12-31"
     with translation.override("de"):
         assert formats.date_format(MOMENTS[3], "DATETIME_FORMAT") == "31. Dezember 2026 14:30"

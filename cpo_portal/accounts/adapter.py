@@ -3,10 +3,11 @@ mails (confirmation, password reset, notifications) queued in the recipient's la
 clients counted the portal's way (ratelimits.ClientAddressAdapterMixin)."""
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
-from django.contrib.sites.shortcuts import get_current_site
+from django.conf import settings
 from django.forms import BaseForm
 from django.http import HttpRequest
 from django.utils import translation
@@ -31,13 +32,33 @@ class AccountAdapter(ClientAddressAdapterMixin, DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """As allauth's, rendered in the recipient's language and queued, not sent inline."""
         request = allauth_context.request
-        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx = {"request": request, "email": email, "current_site": portal_site()}
         ctx.update(context)
         with translation.override(_language_of(email, context.get("user"))):
             message = self.render_mail(template_prefix, email, ctx)
         # At once, not after commit: allauth's flows commit as they go, and their links
         # are signed rather than stored, so the mail holds whatever becomes of a transaction.
         queue_message(message, after_commit=False)
+
+
+class _Site:
+    def __init__(self, name: str, domain: str) -> None:
+        self.name, self.domain = name, domain
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def portal_site() -> _Site:
+    """What allauth's mails call the site ("Hello from …"): the portal, not the host name the
+    request happened to use."""
+    return _Site("CPO Portal", urlsplit(settings.SITE_URL).netloc)
+
+
+def user_display(user: Any) -> str:
+    """How allauth names people to themselves ("Successfully signed in as …"): their name,
+    else their own address (shown only to them), never "Anonymous member"."""
+    return getattr(user, "full_name", "") or getattr(user, "email", "")
 
 
 def _language_of(email: str, user: Any) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
+from django.utils import translation
 
 # Set on the request by the user_logged_in handler; the middleware writes the cookie.
 _SIGNED_IN_LANGUAGE = "_portal_signed_in_language"
@@ -33,6 +34,9 @@ def remember_language_at_login(*, request: HttpRequest | None, user: Any, **_: A
     language = getattr(user, "language", "")
     if request is not None and language:
         setattr(request, _SIGNED_IN_LANGUAGE, language)
+        # The rest of this request too: allauth's "Successfully signed in" follows.
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
 
 
 def language_signed_in(request: HttpRequest) -> str | None:

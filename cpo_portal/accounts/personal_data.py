@@ -9,7 +9,8 @@ the way of an erasure right now. The account itself is anonymised last, by the s
 (`person_erase`), so that every provider still sees the person as they were.
 """
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -19,11 +20,13 @@ from django_scopes import scopes_disabled
 from .models import User
 
 __all__ = [
+    "OTHER_ADDRESS",
     "ErasureLine",
     "Provider",
     "Subject",
     "Text",
     "providers",
+    "redact_other_addresses",
     "register_provider",
 ]
 
@@ -63,6 +66,34 @@ class ErasureLine:
 
     action: Literal["delete", "anonymise"]
     text: Text
+
+
+# What takes the place of another person's e-mail address in an export: the same in every
+# language, like the activity log's "[erased]".
+OTHER_ADDRESS = "[another person's address]"
+# Generous on purpose: a false match only hides a little text, a miss discloses an address.
+_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def redact_other_addresses(document: Any, *, own: Collection[str]) -> Any:
+    """`document` (an export: dicts, lists, strings, ...) with every e-mail address that is
+    not one of `own` replaced by OTHER_ADDRESS, in keys and values at any depth: an export
+    hands over the person's data, not other people's (GDPR Art. 15(4))."""
+    mine = {address.lower() for address in own}
+
+    def replace(match: re.Match[str]) -> str:
+        return match[0] if match[0].lower() in mine else OTHER_ADDRESS
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            return _ADDRESS.sub(replace, value)
+        if isinstance(value, dict):
+            return {walk(key): walk(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [walk(item) for item in value]
+        return value
+
+    return walk(document)
 
 
 def _no_lines(user: User) -> list[ErasureLine]:

@@ -21,7 +21,7 @@ from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError
 
 from .models import ERASED_EMAIL_DOMAIN, Auditor, User
-from .personal_data import Subject, providers
+from .personal_data import Subject, providers, redact_other_addresses
 from .roles import is_auditor, is_office
 from .selectors import OFFICE_ACCESS, erasure_blockers, erasure_preview
 
@@ -141,6 +141,9 @@ def person_export(*, person: User, by: User) -> dict[str, Any]:
     for provider in providers():
         export[provider.key] = provider.export(person)
     export["kept_on_erasure"] = [str(text) for text in erasure_preview(person).kept]
+    # One rule for the whole document, whichever app put an address in: only the person's own.
+    own = {person.email, *EmailAddress.objects.filter(user=person).values_list("email", flat=True)}
+    export = redact_other_addresses(export, own=own)
     activity_record(actor=by, verb="person.exported", target=person, data={"person": person.pk})
     return export
 

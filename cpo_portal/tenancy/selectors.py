@@ -69,6 +69,19 @@ def invitation_by_token(token: str) -> Invitation | None:
         )
 
 
+def invitation_is_for(invitation: Invitation, user: Any) -> bool:
+    """Whether `invitation` was sent to one of `user`'s addresses: the account's own or
+    another they confirmed (one query)."""
+    from allauth.account.models import EmailAddress
+
+    if not user.is_authenticated:
+        return False
+    invited = invitation.email.lower()
+    if invited == user.email.lower():
+        return True
+    return EmailAddress.objects.filter(user=user, verified=True, email__iexact=invited).exists()
+
+
 def open_invitations_for_user(user: Any) -> list[Invitation]:
     """Open invitations to the user's confirmed e-mail addresses, of organizations they do
     not belong to yet (the invitee who confirmed the address in another browser)."""

@@ -23,7 +23,7 @@ from cpo_portal.mail import lazy_format, mail_on_commit
 
 from .extensions import membership_refusal
 from .models import Invitation, Membership, Organization, Role, hash_token, new_token
-from .selectors import membership_for
+from .selectors import invitation_is_for, membership_for
 from .signals import organization_updated
 
 INVITATION_VALID_FOR = timedelta(days=7)
@@ -327,7 +327,7 @@ def invitation_accept(*, token: str, user: Any) -> Membership:
         raise DomainError(_("This invitation has already been used."))
     if invitation.expires_at <= timezone.now():
         raise DomainError(_("This invitation has expired. Ask for a new one."))
-    if invitation.email.lower() != user.email.lower():
+    if not invitation_is_for(invitation, user):
         raise DomainError(
             _("This invitation was sent to another e-mail address. Sign in with that address.")
         )

@@ -19,6 +19,7 @@ from .forms import InvitationForm, OrganizationForm, RoleForm
 from .models import Invitation, Membership
 from .selectors import (
     invitation_by_token,
+    invitation_is_for,
     members_of,
     open_invitations_of,
     organizations_for_user,
@@ -251,5 +252,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         # By name only: the link may reach someone who is not (yet) a member.
         "inviter_name": inviter.full_name if inviter else "",
         "next_path": request.path,
+        # Said before any click, and without the invited address: the link may have reached
+        # someone else, or the invitee signed in with another account.
+        "for_another_address": (
+            request.user.is_authenticated and not invitation_is_for(invitation, request.user)
+        ),
     }
     return render(request, "tenancy/invitation_accept.html", context)

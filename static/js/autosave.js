@@ -12,6 +12,13 @@
  *   - asks before the page is left while the failure stands.
  * A later successful save clears all of it.
  *
+ * Typing saves too: in an autosave form whose own trigger waits for no typing, a text field
+ * sends its `change` after a pause of TYPING_PAUSE ms (the form's `hx-sync="this:queue last"`
+ * keeps the saves in order). Any input marks the form dirty (`data-autosave-dirty`) until a
+ * save of exactly those values succeeds; while a form is dirty, saving, failed, refused or
+ * held back by the browser's own validation (`htmx:validation:halted`, shown like a failure
+ * with the browser's message), leaving the page asks first.
+ *
  * A refusal the server renders itself (a validation error, a stale version with both values)
  * carries `data-autosave-refused`: such a 4xx response is swapped in like a success, and the
  * fields stay marked as not saved until a save succeeds.
@@ -35,8 +42,10 @@
     session: "You are signed out or no longer allowed to change this. Sign in again (for example in another tab), then retry.",
     gone: "This no longer exists or can no longer be changed. Reload the page.",
     busy: "Too many saves in a short time. Wait a moment, then retry.",
-    large: "The input is too large to be saved."
+    large: "The input is too large to be saved.",
+    invalid: "Complete or correct the input first:"
   };
+  var TYPING_PAUSE = 1000;
   var texts = null;
   var counter = 0;
 
@@ -150,14 +159,19 @@
       }
       if (marked.indexOf(wrapper) >= 0) return;
       marked.push(wrapper);
-      wrapper.classList.add("autosave-field-unsaved");
-      var label = wrapper.querySelector("legend, label") || null;
-      var badge = document.createElement("span");
-      badge.className = "autosave-unsaved-badge";
-      badge.textContent = text("unsaved");
-      if (label && label !== wrapper) label.appendChild(badge);
-      else wrapper.parentNode.insertBefore(badge, wrapper.nextSibling);
+      markField(wrapper);
     });
+  }
+
+  function markField(wrapper) {
+    if (wrapper.classList.contains("autosave-field-unsaved")) return;
+    wrapper.classList.add("autosave-field-unsaved");
+    var label = wrapper.querySelector("legend, label") || null;
+    var badge = document.createElement("span");
+    badge.className = "autosave-unsaved-badge";
+    badge.textContent = text("unsaved");
+    if (label && label !== wrapper) label.appendChild(badge);
+    else wrapper.parentNode.insertBefore(badge, wrapper.nextSibling);
   }
 
   function place(owner, message) {
@@ -188,7 +202,7 @@
     }
   }
 
-  function fail(owner, kind, status, detailText) {
+  function fail(owner, kind, status, detailText, noRetry) {
     clearMessage(owner);
     owner.querySelectorAll("[data-autosave-saved]").forEach(function (chip) {
       chip.remove();
@@ -218,7 +232,7 @@
     message.appendChild(heading);
     message.appendChild(reason);
     message.appendChild(kept);
-    message.appendChild(button);
+    if (!noRetry) message.appendChild(button);
     place(owner, message);
     owner._autosaveMessage = message;
     mark(owner, "failed", message.id);
@@ -229,10 +243,60 @@
     mark(owner, "refused", null);
   }
 
+  function same(a, b) {
+    if (!a || !b) return false;
+    var keys = Object.keys(a);
+    if (keys.length !== Object.keys(b).length) return false;
+    return keys.every(function (key) { return a[key] === b[key]; });
+  }
+
+  function setDirty(owner, dirty) {
+    if (dirty) owner.setAttribute("data-autosave-dirty", "");
+    else owner.removeAttribute("data-autosave-dirty");
+  }
+
   function succeeded(owner) {
     clearMessage(owner);
     unmark(owner);
     owner._autosaveSaved = owner._autosavePending || values(owner);
+    // Typed on while the save was under way: that is not saved yet.
+    setDirty(owner, !same(owner._autosaveSaved, values(owner)));
+  }
+
+  /* The browser's own validation held the save back: nothing was sent. Say why, beside the
+     field, with the browser's message; the input stays and is marked until a save succeeds. */
+  function halted(owner, errors) {
+    var seen = [];
+    var messages = [];
+    (errors || []).forEach(function (error) {
+      var control = error.elt;
+      if (!control) return;
+      // One message per field: a radio group reports each of its buttons.
+      var duplicate = seen.some(function (other) { return other === control || (control.name && other.name === control.name); });
+      if (duplicate) return;
+      seen.push(control);
+      var label = control.labels && control.labels.length ? control.labels[0] : null;
+      var fieldset = control.closest ? control.closest("fieldset") : null;
+      var legend = fieldset ? fieldset.querySelector("legend") : null;
+      var name = (legend || label) ? (legend || label).textContent.replace(/\s+/g, " ").trim() : "";
+      var badge = text("unsaved");
+      if (name && name.slice(-badge.length) === badge) name = name.slice(0, -badge.length).trim();
+      messages.push((name ? name + ": " : "") + (error.message || control.validationMessage || ""));
+    });
+    var detailText = messages.join(" ");
+    var current = owner._autosaveMessage;
+    if (current && current.parentNode && current.getAttribute("data-detail") === detailText) {
+      mark(owner, "halted", current.id);
+    } else {
+      fail(owner, "invalid", 0, detailText, true);
+      owner._autosaveMessage.setAttribute("data-detail", detailText);
+      mark(owner, "halted", owner._autosaveMessage.id);
+    }
+    // The invalid fields are not saved either, even where they did not change.
+    seen.forEach(function (control) {
+      markField(wrapperOf(control));
+    });
+    setDirty(owner, true);
   }
 
   function plainText(xhr) {
@@ -271,6 +335,7 @@
     owner._autosaveEvent = trigger ? trigger.type : null;
     owner._autosavePending = values(owner);
     owner._autosaveFailure = null;
+    owner._autosaveInFlight = (owner._autosaveInFlight || 0) + 1;
     // The submit button the request carries (e.g. "Keep mine"), to press again on retry.
     var formData = event.detail.requestConfig && event.detail.requestConfig.formData;
     owner._autosaveButton = null;
@@ -320,6 +385,7 @@
 
   document.addEventListener("htmx:afterRequest", function (event) {
     var owner = ownerOf(event.detail);
+    if (owner && owner._autosaveInFlight) owner._autosaveInFlight -= 1;
     var xhr = event.detail.xhr;
     if (!owner || !xhr || owner._autosaveFailure) return;
     if (xhr.status >= 200 && xhr.status < 300) {
@@ -334,9 +400,68 @@
     }
   });
 
-  // Leaving the page would drop input that failed to save: ask first.
+  document.addEventListener("htmx:validation:halted", function (event) {
+    var owner = ownerOf(event.detail);
+    if (owner) halted(owner, event.detail.errors);
+  });
+
+  /* A `change` (the save) on a typed-in field of an autosave form, after a pause. */
+  function typedField(control) {
+    if (!control || !control.closest || !control.name) return false;
+    if (control.tagName === "TEXTAREA") return true;
+    return control.tagName === "INPUT" && /^(text|url|email|search|tel|number)$/.test(control.type);
+  }
+
+  function savesWhileTyping(owner) {
+    // A form whose own trigger already saves while typing (e.g. "keyup changed delay:…").
+    return /\b(keyup|input|keydown)\b/.test(owner.getAttribute("hx-trigger") || "");
+  }
+
+  document.addEventListener("input", function (event) {
+    var control = event.target;
+    var owner = control && control.closest ? control.closest("[data-autosave]") : null;
+    if (!owner) return;
+    setDirty(owner, true);
+    if (!typedField(control) || savesWhileTyping(owner)) return;
+    clearTimeout(control._autosaveTimer);
+    control._autosaveTimer = setTimeout(function () {
+      control._autosaveTimer = null;
+      if (!document.body.contains(control)) return;
+      control.dispatchEvent(new Event("change", { bubbles: true }));
+    }, TYPING_PAUSE);
+  }, true);
+
+  document.addEventListener("change", function (event) {
+    var control = event.target;
+    var owner = control && control.closest ? control.closest("[data-autosave]") : null;
+    if (!owner) return;
+    // The field was left (or the pause is over): its pending pause-save is this one.
+    if (control._autosaveTimer) {
+      clearTimeout(control._autosaveTimer);
+      control._autosaveTimer = null;
+    }
+    if (!same(owner._autosaveSaved, values(owner))) setDirty(owner, true);
+  }, true);
+
+  // The field left after its pause-save went out: the same values again need no second save.
+  document.addEventListener("htmx:confirm", function (event) {
+    var detail = event.detail;
+    var owner = detail.elt && detail.elt.closest ? detail.elt.closest("[data-autosave]") : null;
+    var trigger = detail.triggeringEvent;
+    if (!owner || !trigger || trigger.type !== "change") return;
+    if (owner.getAttribute("data-autosave-state") || owner.hasAttribute("data-autosave-dirty")) return;
+    if (owner._autosaveInFlight) return;
+    if (same(owner._autosaveSaved, values(owner))) event.preventDefault();
+  });
+
+  // Leaving the page would drop input that is not saved (typed, under way, failed, refused or
+  // held back by the browser's validation): ask first.
   window.addEventListener("beforeunload", function (event) {
-    if (document.querySelector("[data-autosave-state='failed']")) {
+    var unsaved = Array.prototype.some.call(document.querySelectorAll("[data-autosave]"), function (owner) {
+      return owner.hasAttribute("data-autosave-dirty") || owner.hasAttribute("data-autosave-state") ||
+        owner._autosaveInFlight > 0;
+    });
+    if (unsaved || document.querySelector("[data-autosave-state]")) {
       event.preventDefault();
       event.returnValue = "";
     }

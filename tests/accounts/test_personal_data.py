@@ -8,6 +8,7 @@ Alpha, charlie owns Beta, which voted.
 """
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -27,7 +28,7 @@ from cpo_portal.accounts.services import person_erase
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.errors import DomainError
 from cpo_portal.tenancy.models import Membership, Role
-from cpo_portal.tenancy.services import membership_change_role
+from cpo_portal.tenancy.services import invitation_create, membership_change_role
 from signees.models import Signature
 from tests.community import conftest as community_fixtures
 from tests.community.conftest import at_phase
@@ -170,6 +171,44 @@ def test_an_export_is_logged(world, alice, office_user):
         entry = ActivityEntry.objects.filter(verb="person.exported").get()
     assert entry.actor == office_user
     assert entry.data == {"person": alice.pk}
+
+
+ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _addresses(value) -> set[str]:
+    """Every e-mail address anywhere in an export document, keys included."""
+    if isinstance(value, str):
+        return {a.lower() for a in ADDRESS.findall(value)}
+    if isinstance(value, dict):
+        return set().union(*(_addresses(k) | _addresses(v) for k, v in value.items()))
+    if isinstance(value, list):
+        return set().union(*(_addresses(v) for v in value))
+    return set()
+
+
+def test_an_export_holds_no_address_but_the_persons_own(
+    world, alpha, alice, bob, office_user, auditor_user
+):
+    """Art. 15(4): the export hands over this person's data, not other people's addresses —
+    not the invitee's in an activity entry's object text, nor in its details."""
+    invitation_create(organization=alpha, by=alice, email="invitee@example.org")
+    _make_bob_owner(alpha, alice, bob)
+    EmailAddress.objects.create(user=alice, email="alice.second@example.org", verified=True)
+    invitation_create(organization=alpha, by=alice, email="auditor@example.org")
+    office = _office(office_user)
+    office.get(reverse("people:detail", args=[auditor_user.pk]))
+    _export(office, auditor_user)
+
+    alice_data = _export(office, alice)
+    office_data = _export(office, office_user)
+
+    assert _addresses(alice_data) == {"alice@example.org", "alice.second@example.org"}
+    assert _addresses(office_data) == {"office@example.org"}
+    assert "[another person's address]" in json.dumps(alice_data)
+    sent = [a for a in alice_data["activity"]["actions"] if a["action"] == "invitation.sent"]
+    assert sent, "the invitations stay in the export, without the invitees' addresses"
+    assert "Alpha" in json.dumps(sent)
 
 
 def test_export_takes_no_get(world, alice, office_user):

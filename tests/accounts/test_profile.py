@@ -202,3 +202,22 @@ def test_a_signed_in_user_without_a_language_cookie_gets_their_language(client, 
 
 def test_visitors_still_get_the_language_of_their_browser(client):
     assert _lang(client.get("/", HTTP_ACCEPT_LANGUAGE="de")) == "de"
+
+
+def test_the_signed_in_message_speaks_the_users_language_and_names_them(client, bob, nameless):
+    """allauth's "Successfully signed in as …" came in the browser's language, and as
+    "Anonymous member" for a person without a name."""
+    bob.language = "de"
+    bob.save(update_fields=["language"])
+    client.cookies[COOKIE] = "en"
+    client.post("/accounts/login/", {"login": bob.email, "password": PASSWORD})
+    page = client.get("/dashboard/").content.decode()
+    assert f"Erfolgreich als {bob.full_name} angemeldet." in page
+    assert "Successfully signed in" not in page
+
+    client.logout()
+    client.cookies[COOKIE] = "en"
+    client.post("/accounts/login/", {"login": nameless.email, "password": PASSWORD})
+    page = client.get(PROFILE).content.decode()
+    assert f"Successfully signed in as {nameless.email}" in page
+    assert "Anonymous member" not in page

@@ -88,3 +88,13 @@ def test_password_reset_mail_is_in_the_users_language(client, bob):
     [message] = mail.outbox
     assert message.to == [bob.email]
     assert "Passwort" in message.subject, message.subject
+
+
+def test_allauth_mails_name_the_portal_not_the_host(client, settings):
+    """They greeted "Hello from 127.0.0.1:8102!" (the request's host, no sites framework)."""
+    settings.SITE_URL = "http://127.0.0.1:8102"
+    _signup(client)
+
+    [message] = mail.outbox
+    assert "CPO Portal" in message.body
+    assert "Hello from testserver" not in message.body and "from 127.0.0.1" not in message.body

@@ -4,11 +4,13 @@ CPO Statement, the self-assessment and the scoring page are made to fail (no con
 shown beside the field, the stale "Saved" goes, the typed value stays and is marked; Retry,
 once the requests go through again, saves it, and the database holds the new value."""
 
+import contextlib
 import re
 
 import pytest
 from django.contrib.auth.models import Group
 from django_scopes import scopes_disabled
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from certification import services
@@ -277,3 +279,226 @@ def test_scoring_failures_are_shown_kept_and_retried(live_server, page, case):
     retry(page, row, url)
     expect(row.locator(".score-feedback")).to_contain_text("(version 2)")
     assert stored() == ("not_fulfilled", "Two of five interfaces lack an owner.", 2)
+
+
+def statement_row(page, case):
+    """The draft editor open on Alpha's second criterion: (row, criterion, stored)."""
+    base = page.base
+    alpha, draft = case["alpha"], case["draft"]
+    criterion = applicable_criteria(draft)[1]
+    log_in_by_session(page.context, base, case["owner"])
+    page.goto(f"{base}/o/{alpha.slug}/statement/draft/")
+
+    def stored():
+        with scopes_disabled():
+            answer = StatementAnswer.objects.filter(statement=draft, criterion=criterion).first()
+        return answer and (answer.fulfilment, answer.explanation, answer.link, answer.version)
+
+    return page.locator(f"#c-{criterion.pk}"), stored
+
+
+def test_typing_is_saved_after_a_pause_without_leaving_the_field(live_server, page, case):
+    """Typed text is saved after a short pause, not only when the field is left."""
+    page.set_default_timeout(15_000)
+    page.base = live_server.url
+    row, stored = statement_row(page, case)
+    row.locator("input[value='fulfilled']").check()
+    expect(row.locator(".answer-feedback")).to_contain_text("Saved at")
+    explanation = row.locator("textarea[name$='-explanation']")
+    explanation.click()
+    explanation.press_sequentially("Typed, never left.", delay=20)
+    expect(explanation).to_be_focused()
+    expect(row.locator(".answer-feedback")).to_contain_text("Saved at")
+    expect(row.locator("form")).not_to_have_attribute("data-autosave-dirty", "")
+    expect(explanation).to_be_focused()
+    assert stored() == ("fulfilled", "Typed, never left.", "", 2)
+
+
+def leaving_asks(page):
+    """Try to close the page (running beforeunload): whether the browser asked first. The
+    question is dismissed, so the page stays open."""
+    asked = []
+
+    def on_dialog(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.once("dialog", on_dialog)
+    page.close(run_before_unload=True)
+    # Still open after that: the question was dismissed.
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_event("close", timeout=1500)
+    if not asked:
+        page.remove_listener("dialog", on_dialog)
+    return asked == ["beforeunload"] and not page.is_closed()
+
+
+def test_leaving_with_unsaved_input_asks_first(live_server, page, case):
+    """Typed and not yet saved, refused as stale, or held back by the browser's validation:
+    leaving the page asks first. Saved: it does not."""
+    page.set_default_timeout(15_000)
+    page.base = live_server.url
+    row, stored = statement_row(page, case)
+    explanation = row.locator("textarea[name$='-explanation']")
+    link = row.locator("input[name$='-link']")
+
+    # Typed before choosing the (required) fulfilment: the browser holds the save back;
+    # that is said beside the field, the text is kept and marked, and leaving asks.
+    explanation.click()
+    explanation.press_sequentially("Written before choosing.")
+    alert = row.locator(".autosave-failure")
+    expect(alert).to_have_count(1)
+    expect(alert).to_have_attribute("role", "alert")
+    expect(alert).to_contain_text("Not saved:")
+    expect(alert).to_contain_text("Fulfilment")
+    expect(alert).to_contain_text("Your input is kept on this page.")
+    expect(explanation).to_have_value("Written before choosing.")
+    expect(row.locator(".autosave-field-unsaved").first).to_be_visible()
+    row.scroll_into_view_if_needed()
+    page.screenshot(path=SHOTS.format("4-statement-validation-halted"))
+    assert stored() is None
+    assert leaving_asks(page)
+
+    # Choosing the fulfilment saves both; the alert goes; leaving no longer asks.
+    row.locator("input[value='partially']").check()
+    expect(alert).to_have_count(0)
+    expect(row.locator(".answer-feedback")).to_contain_text("Saved at")
+    assert stored() == ("partially", "Written before choosing.", "", 1)
+
+    # A link without https:// is held back too.
+    link.click()
+    link.press_sequentially("not a link")
+    expect(alert).to_contain_text("Not saved:")
+    expect(link).to_have_value("not a link")
+    assert leaving_asks(page)
+    link.fill("https://example.com/plm")
+    expect(alert).to_have_count(0)
+    expect(row.locator(".answer-feedback")).to_contain_text("Saved at")
+    assert stored() == ("partially", "Written before choosing.", "https://example.com/plm", 2)
+
+    # Typed, the pause not yet over: leaving asks.
+    explanation.click()
+    explanation.press("End")
+    explanation.press_sequentially(" More")
+    assert leaving_asks(page)
+    expect(row.locator(".answer-feedback")).to_contain_text("Saved at")
+    expect(row.locator("form")).not_to_have_attribute("data-autosave-dirty", "")
+    assert stored()[1] == "Written before choosing. More"
+
+    # A save that is still under way: leaving asks.
+    held = []
+    page.route(re.compile(r".*/answers/\d+/$"), lambda route: held.append(route))
+    explanation.press_sequentially("!")
+    explanation.blur()
+    page.wait_for_timeout(300)
+    assert held
+    assert leaving_asks(page)
+    for route in held:
+        route.continue_()
+    page.unroute(re.compile(r".*/answers/\d+/$"))
+    expect(row.locator("form")).not_to_have_attribute("data-autosave-dirty", "")
+    assert stored()[1] == "Written before choosing. More!"
+
+    # Refused as stale (someone saved in between): the text is not saved, leaving asks.
+    with scopes_disabled():
+        answer = StatementAnswer.objects.get(statement=case["draft"])
+        StatementAnswer.objects.filter(pk=answer.pk).update(
+            explanation="A colleague's text.", version=answer.version + 1
+        )
+    explanation.fill("Mine.")
+    explanation.blur()
+    expect(row.locator(".autosave-conflict")).to_contain_text("A colleague's text.")
+    assert leaving_asks(page)
+
+    # Saved on top: leaving does not ask, the page closes.
+    row.get_by_role("button", name="Keep mine").click()
+    expect(row.locator(".autosave-conflict")).to_have_count(0)
+    expect(row.locator(".answer-feedback")).to_contain_text("Saved at")
+    assert stored()[1] == "Mine."
+    assert not leaving_asks(page)
+    assert page.is_closed()
+
+
+def test_conflict_fits_a_phone(live_server, browser, case):
+    """At 390 px the conflict (both values, long words and names, the buttons) fits the page
+    width: nothing is cut off, the page does not scroll sideways."""
+    base = live_server.url
+    colleague = verified_user("max@alpha.example", "Maximiliane Oberpfaffenhofenerwolkenstein")
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    alpha, application = case["alpha"], case["self_assessment"]
+    criterion = criteria_of(application)[0]
+    log_in_by_session(context, base, case["owner"])
+    path = f"/o/{alpha.slug}/certification/{application.pk}/self-assessment/"
+    page.goto(f"{base}{path}")
+    row = page.locator(f"#c-{criterion.pk}")
+    row.locator("select[name$='-status']").select_option("partially")
+    expect(row.locator(".sa-feedback")).to_contain_text("Saved at")
+    services.self_assessment_answer(
+        application=application,
+        criterion_id=criterion.pk,
+        status="implemented",
+        explanation="https://wiki.alpha.example/plm/interfaces/openness/documentation-overview",
+        expected_version=1,
+        by=case["owner"],
+    )
+    with scopes_disabled():
+        SelfAssessmentAnswer.objects.filter(application=application, criterion=criterion).update(
+            updated_by=colleague
+        )
+    explanation = row.locator("textarea[name$='-explanation']")
+    explanation.fill("See Handbuchkapitelübersichtsverzeichnisseiteneintrag for the details.")
+    explanation.blur()
+    conflict = row.locator(".autosave-conflict")
+    expect(conflict).to_contain_text("Not saved: this answer was changed in the meantime.")
+    row.scroll_into_view_if_needed()
+    row.screenshot(path=SHOTS.format("5-conflict-phone"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for name in ("Keep mine", "Take the saved one"):
+        box = conflict.locator("button, a", has_text=name).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, name
+
+    # The same on the CPO Statement editor.
+    page.base = base
+    row, _stored = statement_row(page, case)
+    row.locator("input[value='fulfilled']").check()
+    expect(row.locator(".answer-feedback")).to_contain_text("Saved at")
+    with scopes_disabled():
+        answer = StatementAnswer.objects.get(statement=case["draft"])
+        StatementAnswer.objects.filter(pk=answer.pk).update(
+            explanation="https://wiki.alpha.example/plm/interfaces/openness/documentation-overview",
+            version=answer.version + 1,
+            updated_by=colleague,
+        )
+    explanation = row.locator("textarea[name$='-explanation']")
+    explanation.fill("See Handbuchkapitelübersichtsverzeichnisseiteneintrag for the details.")
+    explanation.blur()
+    conflict = row.locator(".autosave-conflict")
+    expect(conflict).to_contain_text("Not saved: this answer was changed in the meantime.")
+    row.scroll_into_view_if_needed()
+    row.screenshot(path=SHOTS.format("6-statement-conflict-phone"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for name in ("Keep mine", "Take the saved one"):
+        box = conflict.locator("button, a", has_text=name).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, name
+    context.close()
+
+
+def test_a_long_address_in_a_heading_fits_a_phone(live_server, browser):
+    """The office's erase page names the person by address in its heading: at 390 px a long
+    address wraps instead of widening the page."""
+    ensure_office_group()
+    office, secret = with_totp(verified_user("olga@prostep.example", "Olga Office"))
+    office.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    person = verified_user(
+        "maximiliane.oberpfaffenhofener-wolkenstein@engineering.alpha-plm.example", "Max"
+    )
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    path = f"/office/people/{person.pk}/erase/"
+    log_in_with_totp(page, live_server.url, path, office, secret)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(person.email)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()

@@ -75,6 +75,54 @@ def test_a_signed_in_invitee_sees_the_organization(client, invited):
     assert 'method="post"' in html
 
 
+ANOTHER_ADDRESS_NOTICE = "This invitation was sent to another address."
+
+
+def test_a_signed_in_user_of_another_address_is_told_so_and_offered_no_button(client, invited, bob):
+    """Not after a click: the page says at once that the invitation is for someone else —
+    without showing whom."""
+    _invitation, token = invited
+    client.force_login(bob)
+    html = client.get(invitation_path(token)).content.decode()
+    assert ANOTHER_ADDRESS_NOTICE in html
+    assert "Sign out and sign in with the invited address, or ask for a new invitation." in html
+    assert "Accept and join" not in html
+    assert f'action="{invitation_path(token)}"' not in html
+    assert "dora@example.org" not in html
+    assert "bob@example.org" in html  # whom they are signed in as
+
+
+def test_an_unconfirmed_second_address_does_not_count(client, invited):
+    _invitation, token = invited
+    eve = UserFactory(email="eve@example.org", full_name="Eve")
+    EmailAddress.objects.create(user=eve, email="dora@example.org", verified=False)
+    client.force_login(eve)
+    html = client.get(invitation_path(token)).content.decode()
+    assert ANOTHER_ADDRESS_NOTICE in html
+    assert "Accept and join" not in html
+
+
+def test_a_confirmed_second_address_may_accept(client, invited, alpha):
+    _invitation, token = invited
+    dora = UserFactory(email="dora.private@example.org", full_name="Dora")
+    EmailAddress.objects.create(user=dora, email="dora@example.org", verified=True)
+    client.force_login(dora)
+    html = client.get(invitation_path(token)).content.decode()
+    assert ANOTHER_ADDRESS_NOTICE not in html
+    assert "Accept and join" in html
+    response = client.post(invitation_path(token))
+    assert response.status_code == 302
+    assert is_member(alpha, "dora.private@example.org")
+
+
+def test_the_invitee_sees_the_button_and_no_notice(client, invited):
+    _invitation, token = invited
+    client.force_login(UserFactory(email="Dora@Example.org", full_name="Dora"))
+    html = client.get(invitation_path(token)).content.decode()
+    assert "Accept and join" in html
+    assert ANOTHER_ADDRESS_NOTICE not in html
+
+
 @pytest.mark.parametrize("spoil", ["unknown", "revoked", "used"])
 def test_a_dead_invitation_says_so_to_a_visitor(client, invited, alice, spoil):
     invitation, token = invited

@@ -325,6 +325,24 @@ def test_owner_revokes_an_invitation(client, alpha, alice):
     assert invitation.revoked_at is not None
 
 
+def test_open_invitations_name_the_inviter_not_their_address(client, alpha, alice, make_user):
+    invitation_create(organization=alpha, by=alice, email="dora-invitee@example.org")
+    nameless = make_user(email="nameless-admin@example.org", full_name="")
+    MembershipFactory(organization=alpha, user=nameless, role=Role.ADMIN)
+    invitation_create(organization=alpha, by=nameless, email="emil-invitee@example.org")
+    client.force_login(alice)
+
+    html = client.get("/o/alpha/members/").content.decode()
+
+    invitations = html[
+        min(html.index("dora-invitee@example.org"), html.index("emil-invitee@example.org")) :
+    ]
+    assert "invited by Alice Owner" in invitations
+    assert "invited by Anonymous member" in invitations
+    assert "invited by alice@example.org" not in invitations
+    assert "nameless-admin@example.org" not in invitations
+
+
 # --- bad input ---------------------------------------------------------------------------
 
 

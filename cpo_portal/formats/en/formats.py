@@ -7,4 +7,6 @@ for a European audience; "14:30" is unambiguous and matches the German pages.
 
 TIME_FORMAT = "H:i"
 DATETIME_FORMAT = "N j, Y, H:i"
-SHORT_DATETIME_FORMAT = "m/d/Y H:i"
+# Short dates as ISO 8601: "12/07/2026" reads as 7 December in the US and 12 July in Europe.
+SHORT_DATE_FORMAT = "Y-m-d"
+SHORT_DATETIME_FORMAT = "Y-m-d H:i"
