@@ -52,3 +52,51 @@ def test_0003_conference_version_gives_existing_conferences_version_one(office_u
         ) == [(conference.year, "CPO Conference", "Darmstadt", 2, True, 1)]
     finally:
         migrate()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0004_puts_annual_report_pdfs_back_to_be_rendered_again(alpha):
+    """Their election results may print an address: the sweeper renders them anew."""
+    from datetime import UTC, datetime
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+    from django_scopes import scopes_disabled
+
+    from cpo_portal.documents.models import Document
+    from cpo_portal.documents.services import document_sweep_stuck
+
+    owner = {"owner_type": ContentType.objects.get_for_model(alpha), "owner_id": str(alpha.pk)}
+    with scopes_disabled():
+        report = Document.objects.create(
+            kind="annual_report",
+            title="Report",
+            status="ready",
+            attempts=1,
+            status_changed_at=timezone.now(),
+            sha256="a" * 64,
+            **owner,
+        )
+        certificate = Document.objects.create(
+            kind="certificate",
+            title="Certificate",
+            status="ready",
+            status_changed_at=timezone.now(),
+            **owner,
+        )
+    try:
+        migrate(("community", "0003_conference_version"))
+        migrate(("community", "0004_rerender_annual_reports"))
+        with scopes_disabled():
+            report.refresh_from_db()
+            certificate.refresh_from_db()
+        assert (report.status, report.attempts) == ("pending", 0)
+        assert report.status_changed_at == datetime(2000, 1, 1, tzinfo=UTC)
+        assert certificate.status == "ready"
+    finally:
+        migrate()
+    from unittest import mock
+
+    with mock.patch("cpo_portal.documents.services._queue") as queue:
+        assert document_sweep_stuck() == 1  # the next sweep sends it to be rendered
+    assert queue.call_args.args[0].pk == report.pk
