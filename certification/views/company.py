@@ -459,7 +459,8 @@ def self_assessment_submit(request: HttpRequest, org_slug: str, pk: int) -> Http
         services.self_assessment_submit(application=application, by=request.user)
     except DomainError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect(_url("self_assessment", application, "finish"))
+        # To the top, where the message is: at the page's end it was off screen on a phone.
+        return redirect(_url("self_assessment", application))
     messages.success(request, _("Your self-assessment is submitted. The audit can begin."))
     return redirect(_url("application", application))
 

@@ -530,6 +530,10 @@ def test_submit_with_unanswered_shall_lists_them(client, alice, alpha, assigned)
     client.force_login(alice)
     response = client.post(u("self_assessment_submit", alpha, assigned), follow=True)
     html = response.content.decode()
+    # The page opens at its top, where the refusal is shown (not at the form at its end).
+    assert [url for url, _status in response.redirect_chain] == [
+        u("self_assessment", alpha, assigned)
+    ]
     missing = [c for c in criteria_of(assigned, Obligation.SHALL) if c.pk != first.pk]
     assert "Answer every mandatory (shall) criterion first" in html
     assert all(c.code in html for c in missing)
