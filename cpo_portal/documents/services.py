@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
@@ -193,7 +193,9 @@ def document_render(*, document_id: int) -> Document | None:
         return None
     kind = get_kind(document.kind)
     try:
-        with scope(organization=document.organization):
+        # The context speaks the document's language too: labels and figures built there
+        # (choice labels, chart titles) were otherwise in the worker's language.
+        with scope(organization=document.organization), translation.override(document.language):
             context = kind.build_context(document)
         html = render_html(
             kind.template, {"document": document, **context}, language=document.language

@@ -83,3 +83,24 @@ def test_report_pdf_states_when_the_figures_were_taken_in_utc(
     text = pdf_text(pdftotext_path, document)
     assert shown in text
     assert berlin not in text
+
+
+@pytest.mark.django_db
+def test_german_report_pdf_has_german_figures(core_team, alice, pdftotext_path):
+    """The figures (tables, chart labels) were built before the document's language was
+    switched on: a German PDF listed the proposal states in English."""
+    from django_scopes import scopes_disabled
+
+    from cpo_portal.documents.models import Document
+
+    report = services.report_create(year=YEAR, by=alice)
+    services.report_snapshot_take(report=report, by=alice)
+    requested = services.report_render(report=report, by=alice)
+    with scopes_disabled():
+        Document.objects.filter(pk=requested.pk).update(language="de")
+    document = document_render(document_id=requested.pk)
+    assert document.status == DocumentStatus.READY, document.last_error
+
+    text = pdf_text(pdftotext_path, document)
+    assert "In Diskussion" in text
+    assert "Under discussion" not in text
