@@ -26,7 +26,7 @@ from django_scopes import scope, scopes_disabled
 
 from cpo_portal.activity.services import activity_record
 from cpo_portal.documents.services import document_request
-from cpo_portal.errors import DomainError
+from cpo_portal.errors import DomainError, StaleVersion
 from cpo_portal.mail import StrOrPromise, lazy_format, mail_on_commit
 from cpo_portal.tenancy.models import Membership, Organization, Role
 from cpo_portal.tenancy.selectors import membership_for
@@ -218,16 +218,15 @@ def _check_answer(criterion: Criterion, fulfilment: str, explanation: str) -> No
         )
 
 
-class StatementAnswerConflict(DomainError):
+class StatementAnswerConflict(StaleVersion):
     """Someone saved this answer since the version the editor started from."""
 
     def __init__(self, current: StatementAnswer) -> None:
         super().__init__(
-            _("This answer was changed by %(who)s in the meantime. Review both values.")
-            % {"who": current.updated_by or _("someone else")},
-            code="stale_version",
+            _("This answer was changed by %(who)s in the meantime. Review both values."),
+            current=current,
+            who=current.updated_by,
         )
-        self.current = current
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from django_scopes import scope, scopes_disabled
 
 from cpo_portal.activity.services import activity_record
 from cpo_portal.documents.services import document_request
-from cpo_portal.errors import DomainError
+from cpo_portal.errors import DomainError, StaleVersion
 from cpo_portal.mail import lazy_format, mail_on_commit
 
 from ..models import (
@@ -40,16 +40,15 @@ AUDIT_REPORT_KIND = "audit_report"
 DEFAULT_CORRECTION_DAYS = 30
 
 
-class ScoreConflict(DomainError):
+class ScoreConflict(StaleVersion):
     """Someone saved this score since the version the editor started from."""
 
     def __init__(self, current: Score) -> None:
         super().__init__(
-            _("This score was changed by %(who)s in the meantime. Review both values.")
-            % {"who": current.updated_by or _("someone else")},
-            code="stale_version",
+            _("This score was changed by %(who)s in the meantime. Review both values."),
+            current=current,
+            who=current.updated_by,
         )
-        self.current = current
 
 
 def _assignment(application: Application, user: Any) -> AuditorAssignment:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django_scopes import scope
 
 from cpo_portal.activity.services import activity_record
-from cpo_portal.errors import DomainError
+from cpo_portal.errors import DomainError, StaleVersion
 from cpo_portal.mail import lazy_format
 from criteria.models import AssessmentCriterion, Obligation
 
@@ -48,16 +48,15 @@ def criterion_of_scheme(application: Application, criterion_id: Any) -> Assessme
         ) from None
 
 
-class AnswerConflict(DomainError):
+class AnswerConflict(StaleVersion):
     """Someone saved this answer since the version the editor started from."""
 
     def __init__(self, current: SelfAssessmentAnswer) -> None:
         super().__init__(
-            _("This answer was changed by %(who)s in the meantime. Review both values.")
-            % {"who": current.updated_by or _("someone else")},
-            code="stale_version",
+            _("This answer was changed by %(who)s in the meantime. Review both values."),
+            current=current,
+            who=current.updated_by,
         )
-        self.current = current
 
 
 @transaction.atomic

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django_scopes import scope, scopes_disabled
 
 from cpo_portal.activity.services import activity_record
-from cpo_portal.errors import DomainError
+from cpo_portal.errors import DomainError, StaleVersion
 from cpo_portal.mail import StrOrPromise, lazy_format, mail_on_commit
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import membership_for
@@ -56,20 +56,18 @@ def _check(values: dict[str, Any]) -> None:
         raise DomainError(_("The capacity must be at least one attendee."))
 
 
-class ConferenceConflict(DomainError):
+class ConferenceConflict(StaleVersion):
     """Someone saved the conference since the version the editor started from.
 
     Carries the conference as stored now and who saved it last (from the activity log).
     """
 
     def __init__(self, current: Conference, *, saved_by: Any = None) -> None:
-        who = saved_by or _("someone else")
         super().__init__(
-            _("The conference was changed by %(who)s in the meantime. Review both values.")
-            % {"who": who},
-            code="stale_version",
+            _("The conference was changed by %(who)s in the meantime. Review both values."),
+            current=current,
+            who=saved_by,
         )
-        self.current = current
         self.saved_by = saved_by
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from cpo_portal.activity.services import activity_record
 from cpo_portal.documents.models import Document, DocumentStatus
 from cpo_portal.documents.services import document_request, document_rerender
-from cpo_portal.errors import DomainError
+from cpo_portal.errors import DomainError, StaleVersion
 
 from ..models import AnnualReport, ReportSection
 from ..report_figures import take_snapshot
@@ -104,11 +104,10 @@ def report_create(*, year: int, title: str = "", by: Any) -> AnnualReport:
     return report
 
 
-class ReportSectionConflict(DomainError):
+class ReportSectionConflict(StaleVersion):
     """Someone saved this section since the version the editor started from."""
 
     def __init__(self, current: ReportSection, *, deleting: bool = False) -> None:
-        who = current.updated_by or _("someone else")
         message = (
             _(
                 "This section was changed by %(who)s after you loaded the page. Look at it, "
@@ -117,8 +116,7 @@ class ReportSectionConflict(DomainError):
             if deleting
             else _("This section was changed by %(who)s in the meantime. Review both values.")
         )
-        super().__init__(message % {"who": who}, code="stale_version")
-        self.current = current
+        super().__init__(message, current=current, who=current.updated_by)
 
 
 def _current_section(report: AnnualReport, section: ReportSection) -> ReportSection:
