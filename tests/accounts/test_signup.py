@@ -96,5 +96,5 @@ def test_allauth_mails_name_the_portal_not_the_host(client, settings):
     _signup(client)
 
     [message] = mail.outbox
-    assert "CPO Portal" in message.body
+    assert "Hello from CPO Portal!" in message.body
     assert "Hello from testserver" not in message.body and "from 127.0.0.1" not in message.body
