@@ -7,7 +7,7 @@ from django import forms
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from cpo_portal.formfields import conditionally_required
+from cpo_portal.forms import conditionally_required
 from cpo_portal.forms import VersionedForm
 
 from .forms_elections import _datetime_field

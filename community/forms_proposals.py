@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cpo_portal.formfields import conditionally_required
+from cpo_portal.forms import conditionally_required
 from criteria.models import Criterion
 
 from .models import ProposalKind, ProposalStatus

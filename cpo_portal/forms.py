@@ -1,11 +1,72 @@
-"""Form pieces every app shares."""
+"""Form pieces every app shares: the form base, the mapping of a service's refusal onto a
+form, the version guard against lost updates, and the marks the shared field template reads.
+
+The field template (templates/includes/field.html) labels a required field with "*" and any
+other with "(optional)". Some fields are neither: required only in some cases (the
+explanation of a "not applicable" answer) or as one of several (a venue or an online link; a
+title in at least one language). Marked "(optional)", they invite people to leave them empty
+and then refuse it: `conditionally_required` marks them.
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
+from django.core.exceptions import ValidationError
+
+
+class PortalFormMixin:
+    """Labels without the trailing colon, and a service's refusal shown on the form."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def refuse(self, exc: ValidationError) -> None:
+        """A service's refusal on the form: on the field it names, otherwise form-wide."""
+        assert isinstance(self, forms.BaseForm)
+        refuse(self, exc)
+
+
+class PortalForm(PortalFormMixin, forms.Form):
+    pass
+
+
+class PortalModelForm(PortalFormMixin, forms.ModelForm):
+    pass
+
+
+def refuse(form: forms.BaseForm, exc: ValidationError) -> None:
+    """A service's refusal on the form: on the field it names, otherwise form-wide.
+
+    Model validation may name fields the form does not have: those become form-wide errors.
+    """
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def error_text(exc: ValidationError) -> str:
+    """A refusal as one line, for a message on the next page."""
+    return " ".join(exc.messages)
+
+
+F = TypeVar("F", bound=forms.Field)
+
+
+def conditionally_required(field: F) -> F:
+    """Label the field with neither "*" nor "(optional)"; its help text says when it is
+    needed, and the form (or the service) refuses it empty in those cases."""
+    field.conditionally_required = True  # type: ignore[attr-defined]
+    return field
+
+
+def is_conditionally_required(field: forms.Field) -> bool:
+    return bool(getattr(field, "conditionally_required", False))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cpo_portal.formfields import conditionally_required
+from cpo_portal.forms import conditionally_required
 
 from .groups import SigneeGroup
 from .interchange import MAX_BYTES

@@ -3,7 +3,7 @@
 includes/field.html marks a required field with "*" and every other one "(optional)". The
 walk over every form of the portal checks that no label carries its own "(optional)" (it
 would read twice); the cases below are the fields that are refused empty in some cases or
-as one of several, which must carry neither mark (cpo_portal/formfields.py).
+as one of several, which must carry neither mark (cpo_portal/forms.py).
 """
 
 import importlib
@@ -15,7 +15,7 @@ from django import forms
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from cpo_portal.formfields import conditionally_required, is_conditionally_required
+from cpo_portal.forms import conditionally_required, is_conditionally_required
 
 PROJECT_PACKAGES = ("cpo_portal", "criteria", "signees", "community", "certification")
 
