@@ -52,9 +52,11 @@ TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ "$$n" -gt 6 ] && n=
 test: venv messages  ## run the whole test suite
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-lint: venv  ## ruff (format check + lint) and mypy
+lint: venv  ## ruff (format check + lint), the layout and import rules, mypy
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/pytest -p no:xdist -q tests/test_layout.py
 	CPO_TESTING=true $(VENV)/bin/mypy
 
 fmt: venv  ## format the code
