@@ -6,8 +6,8 @@ Core Team elections, conferences, proposals and published annual reports. Rows a
 inserted in large batches (one INSERT … VALUES per batch), never one by one, so 100,000
 signees build in well under a minute on PostgreSQL.
 
-It reaches into every feature app (as the root URLconf does), importing them inside its
-functions; nothing in the portal imports it.
+It reaches into every feature app (as the root URLconf does); nothing in the portal imports
+it, only the bench_dataset command.
 """
 
 import copy
@@ -19,11 +19,48 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django_scopes import scopes_disabled
+
+from certification.models import (
+    Application,
+    ApplicationEvent,
+    AuditorAssignment,
+    AuditorQualification,
+    Certificate,
+    CertificateEvent,
+    CertificateSequence,
+    Score,
+    ScoreChange,
+    SelfAssessmentAnswer,
+)
+from community.models import (
+    AnnualReport,
+    AssociationMembership,
+    Ballot,
+    BallotCast,
+    BallotVote,
+    Candidate,
+    Conference,
+    Election,
+    ElectionResult,
+    Proposal,
+    Registration,
+    ReportSection,
+)
+from community.report_figures import take_snapshot
+from cpo_portal.accounts.models import Auditor, User
+from cpo_portal.tenancy.models import Membership, Organization
+from criteria.demo import demo_catalogue_data
+from criteria.models import AssessmentScheme
+from criteria.services.catalogue import catalogue_import
+from signees.declaration import declaration_text
+from signees.models import Signature, Signee, Statement
+from signees.views.signing import PAGE_SIZE
 
 BATCH = 5000
 CATALOGUE_CODE = "bench-1"
@@ -115,8 +152,6 @@ def _name(i: int) -> str:
 def bench_catalogue(criteria_per_scheme: int) -> dict[str, Any]:
     """The demo catalogue, its assessment schemes grown to `criteria_per_scheme` criteria
     each (repeating the demo criteria under new codes); still marked as illustrative."""
-    from criteria.demo import demo_catalogue_data
-
     data = demo_catalogue_data()
     data["version"] = CATALOGUE_CODE
     data["title"] = {
@@ -140,9 +175,6 @@ def bench_catalogue(criteria_per_scheme: int) -> dict[str, Any]:
 
 
 def _catalogue(criteria_per_scheme: int) -> tuple[Any, dict[str, Any]]:
-    from criteria.models import AssessmentScheme
-    from criteria.services import catalogue_import
-
     version, _outcome = catalogue_import(
         data=bench_catalogue(criteria_per_scheme), by=None, publish=True
     )
@@ -151,9 +183,6 @@ def _catalogue(criteria_per_scheme: int) -> tuple[Any, dict[str, Any]]:
 
 
 def _organizations(n: int, stamp: datetime, password: str) -> tuple[list[Any], list[Any]]:
-    from cpo_portal.accounts.models import User
-    from cpo_portal.tenancy.models import Membership, Organization
-
     organizations = _bulk(
         Organization,
         (
@@ -192,9 +221,6 @@ def _organizations(n: int, stamp: datetime, password: str) -> tuple[list[Any], l
 
 
 def _signees(organizations: Sequence[Any], owners: Sequence[Any], version: Any) -> list[Any]:
-    from signees.declaration import declaration_text
-    from signees.models import Signature, Signee, Statement
-
     now = timezone.now()
     span = 5 * 365
     signees = []
@@ -285,13 +311,6 @@ def _certificates(
 ) -> list[Any]:
     """Organizational and product certificates (a product one only for a holder of an
     organizational one), issued over five years, in every status, with their events."""
-    from certification.models import (
-        Application,
-        Certificate,
-        CertificateEvent,
-        CertificateSequence,
-    )
-
     holders = [s for s in signees if s.group != "it_customer" and s.status == "approved"]
     if not holders or count < 1:
         return []
@@ -398,11 +417,6 @@ def _certificates(
 
 
 def _auditors(n: int, password: str) -> list[Any]:
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
-    from certification.models import AuditorQualification
-    from cpo_portal.accounts.models import Auditor, User
-
     users = _bulk(
         User,
         (
@@ -429,15 +443,6 @@ def _audits(
     signees: Sequence[Any], schemes: dict[str, Any], auditors: Sequence[Any], count: int, by: Any
 ) -> list[Any]:
     """Audits in progress: self-assessment answered, about half of the criteria scored."""
-    from certification.models import (
-        Application,
-        ApplicationEvent,
-        AuditorAssignment,
-        Score,
-        ScoreChange,
-        SelfAssessmentAnswer,
-    )
-
     companies = [s for s in signees if s.group != "it_customer" and s.status == "approved"]
     companies = companies[::-1] or list(signees)
     today = timezone.localdate()
@@ -533,22 +538,6 @@ def _community(
 ) -> dict[str, int]:
     """Association members (one in ten signees), and for each past year an election with
     ballots and results, a conference with registrations, proposals and a published report."""
-    from community.models import (
-        AnnualReport,
-        AssociationMembership,
-        Ballot,
-        BallotCast,
-        BallotVote,
-        Candidate,
-        Conference,
-        Election,
-        ElectionResult,
-        Proposal,
-        Registration,
-        ReportSection,
-    )
-    from community.report_figures import take_snapshot
-
     now = timezone.now()
     today = timezone.localdate()
     members = [
@@ -708,8 +697,6 @@ def _community(
 
 def build(sizes: Sizes) -> Built:
     """Insert the whole dataset in one transaction; times and counts per step."""
-    from cpo_portal.accounts.models import User
-
     built = Built()
     clock = _Clock(built)
     start = time.perf_counter()
@@ -743,7 +730,6 @@ def build(sizes: Sizes) -> Built:
     built.signee_slugs = listed_slugs[::step][:200]
     active = [c.number for c in certificates if c.status == "active"]
     built.certificate_numbers = active[:: max(1, len(active) // 200)][:200]
-    from signees.views.public import PAGE_SIZE
 
     built.deep_page = max(1, (len(listed) + PAGE_SIZE - 1) // PAGE_SIZE * 9 // 10)
     built.counts = {

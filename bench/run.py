@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import psycopg
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 WORK = ROOT / "var" / "bench"
@@ -65,15 +67,8 @@ def database_url(name: str) -> str:
 
 def psql(sql: str) -> None:
     """One statement in autocommit on the server's maintenance connection."""
-    import psycopg2
-
-    connection = psycopg2.connect(os.environ["DATABASE_URL"])
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-    finally:
-        connection.close()
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as connection:
+        connection.execute(sql)
 
 
 def recreate_database(name: str, template: str | None = None) -> None:

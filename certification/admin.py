@@ -7,7 +7,7 @@ organizations, so the tenant scope is lifted for these lists.
 
 from django.contrib import admin
 
-from signees.admin import ReadOnlyAdmin, ReadOnlyMixin
+from cpo_portal.admin import ReadOnlyAdmin, ReadOnlyMixin
 
 from .models import (
     Application,

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from cpo_portal.navigation import Audience, Place, register_card, register_link
+
 
 class CertificationConfig(AppConfig):
     name = "certification"
@@ -35,6 +37,8 @@ class CertificationConfig(AppConfig):
         from . import personal_data
 
         personal_data.register()
+        # The app's entries in the floor's navigation (cpo_portal/navigation.py).
+        _register_navigation()
 
     @staticmethod
     def _register_seals() -> None:
@@ -42,7 +46,7 @@ class CertificationConfig(AppConfig):
         so that signees never imports certification."""
         from signees.extensions import register_seals
 
-        from .seal_selectors import public_latest_seals, public_seals_of_organization
+        from .selectors.seal import public_latest_seals, public_seals_of_organization
 
         register_seals(
             seals_for=public_seals_of_organization, latest_certificates=public_latest_seals
@@ -53,3 +57,85 @@ class CertificationConfig(AppConfig):
         from .figures import certificate_figures
 
         register_certificate_figures(certificate_figures)
+
+
+def _register_navigation() -> None:
+    """The seal registry, audits and certification in the portal's header, an organization's
+    workspace, the dashboard and the office's start page."""
+    register_link(
+        place=Place.HEADER,
+        audience=Audience.VISITOR,
+        order=20,
+        label=_("Seal registry"),
+        url_name="certification:seal",
+    )
+    register_link(
+        place=Place.HEADER,
+        audience=Audience.OFFICE,
+        order=30,
+        label=_("Certification"),
+        url_name="certification:office_applications",
+        section=True,
+        hint=_("CPO office"),
+    )
+    register_link(
+        place=Place.HEADER,
+        audience=Audience.AUDITOR,
+        order=10,
+        label=_("Audits"),
+        url_name="certification:audits",
+    )
+    register_link(
+        place=Place.WORKSPACE,
+        audience=Audience.MEMBER,
+        order=10,
+        label=_("Certification"),
+        url_name="certification:applications",
+    )
+    register_link(
+        place=Place.WORKSPACE,
+        audience=Audience.MEMBER,
+        order=20,
+        label=_("Certificates"),
+        url_name="certification:certificates",
+    )
+    register_card(
+        place=Place.DASHBOARD,
+        audience=Audience.AUDITOR,
+        order=10,
+        key="auditor",
+        title=_("Audits"),
+        text=_("The assessments assigned to you for scoring."),
+        links=[(_("Your audits"), "certification:audits")],
+    )
+    register_card(
+        place=Place.OFFICE,
+        audience=Audience.OFFICE,
+        order=30,
+        key="certificates",
+        title=_("Certificates"),
+        text=_(
+            "Suspend, reinstate or withdraw certificates, open surveillance audits, and work "
+            "through the suspension list."
+        ),
+        links=[
+            (_("Certificates"), "certification:office_certificates"),
+            (_("Needs attention"), "certification:office_certificates_attention"),
+        ],
+    )
+    register_card(
+        place=Place.OFFICE,
+        audience=Audience.OFFICE,
+        order=40,
+        key="certification",
+        title=_("Certification"),
+        text=_(
+            "Review applications, assign independent auditors, and decide on audit reports "
+            "under the four-eyes rule."
+        ),
+        links=[
+            (_("Certification queue"), "certification:office_applications"),
+            (_("Auditors"), "certification:office_auditors"),
+            (_("Recorded certifications"), "certification:office_grants"),
+        ],
+    )

@@ -32,7 +32,7 @@ class Look:
 
 # Contrast of white text: #17603a 7.4:1, #7a4b00 7.4:1, #a4161a 7.6:1, #4b5563 7.6:1,
 # #1f4a63 9.5:1, #5b6573 5.9:1, #0a4f96 8.2:1.
-LOOKS = {
+LOOKS: dict[str, Look] = {
     C.ACTIVE: Look("#17603a", "M1.5 5.5 L4 8 L8.5 2"),
     C.SUSPENDED: Look("#7a4b00", "M3 1.5 V8.5 M7 1.5 V8.5"),
     C.WITHDRAWN: Look("#a4161a", "M2 2 L8 8 M8 2 L2 8"),
@@ -80,7 +80,7 @@ def badge_svg(
     *, status: str | None, valid_until: date | None = None, number: str = "", holder: str = ""
 ) -> str:
     """The badge for a certificate in `status` (its effective one); None: unknown number."""
-    look = LOOKS.get(status or "", UNKNOWN)  # type: ignore[call-overload]
+    look = LOOKS.get(status or "", UNKNOWN)
     left = _("CPO certified") if status in LOOKS else _("CPO")
     right = status_text(status, valid_until)
     left_width = text_width(left) + 2 * PADDING

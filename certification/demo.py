@@ -20,7 +20,6 @@ from django_scopes import scopes_disabled
 from criteria.models import AssessmentCriterion, SchemeKind
 from signees.models import SigneeGroup
 
-from . import services
 from .models import (
     Application,
     ApplicationStatus,
@@ -31,7 +30,8 @@ from .models import (
     Score,
     SelfStatus,
 )
-from .selectors import has_valid_organizational_certification
+from .selectors.applications import has_valid_organizational_certification
+from .services import applications, auditors, audits, certificates, self_assessment
 
 S = ApplicationStatus
 # The way a demo case travels; a case a demo user moved elsewhere (returned, withdrawn,
@@ -124,21 +124,21 @@ def _answer_everything(application: Application, actors: Actors) -> None:
     )
     for index, criterion in enumerate(criteria):
         status = SelfStatus.PARTIALLY if index % 7 == 3 else SelfStatus.IMPLEMENTED
-        services.self_assessment_answer(
+        self_assessment.self_assessment_answer(
             application=application,
             criterion_id=criterion.pk,
             status=status,
             explanation=f"Demo answer: how {application.organization} meets {criterion.code}.",
             by=actors.owner,
         )
-    services.self_assessment_submit(application=application, by=actors.owner)
+    self_assessment.self_assessment_submit(application=application, by=actors.owner)
 
 
 def _score_everything(application: Application, actors: Actors) -> None:
     with scopes_disabled():
         scores = list(Score.objects.filter(application=application).order_by("pk"))
     for score in scores:
-        services.score_save(
+        audits.score_save(
             application_id=application.pk,
             criterion_id=score.criterion_id,
             rating=Rating.FULFILLED,
@@ -146,7 +146,7 @@ def _score_everything(application: Application, actors: Actors) -> None:
             expected_version=score.version,
             by=actors.auditor,
         )
-    services.report_submit(
+    audits.report_submit(
         application=application,
         recommendation="grant",
         summary="Demo report: every criterion is fulfilled.",
@@ -156,7 +156,7 @@ def _score_everything(application: Application, actors: Actors) -> None:
 
 def _decide(application: Application, actors: Actors) -> None:
     # Four eyes: the office decides, the auditor who scored does not.
-    services.application_decide(
+    applications.application_decide(
         application=application,
         decision="grant",
         rationale="Demo decision: the audit report shows the scheme is met.",
@@ -165,9 +165,9 @@ def _decide(application: Application, actors: Actors) -> None:
 
 
 STEPS: dict[str, Callable[[Application, Actors], Any]] = {
-    S.DRAFT: lambda a, x: services.application_submit(application=a, by=x.owner),
-    S.SUBMITTED: lambda a, x: services.application_accept(application=a, by=x.office),
-    S.ACCEPTED: lambda a, x: services.auditor_assign(
+    S.DRAFT: lambda a, x: applications.application_submit(application=a, by=x.owner),
+    S.SUBMITTED: lambda a, x: applications.application_accept(application=a, by=x.office),
+    S.ACCEPTED: lambda a, x: auditors.auditor_assign(
         application=a, auditor=x.auditor.auditor, role="lead", by=x.office
     ),
     S.AUDITOR_ASSIGNED: _answer_everything,
@@ -201,7 +201,7 @@ def _application(case: Case, organization: Any, actors: Actors) -> Application |
     if case.kind == SchemeKind.PRODUCT and not has_valid_organizational_certification(organization):
         return None  # a demo user changed the organizational certificate: nothing to build on
     today = timezone.now().date()
-    return services.application_create(
+    return applications.application_create(
         organization=organization,
         kind=case.kind,
         by=actors.owner,
@@ -229,7 +229,7 @@ def _run(case: Case, ctx: Any) -> None:
     if case.suspend and not decided_before and application.status == S.DECIDED:
         with scopes_disabled():
             certificate = Certificate.objects.get(application=application)
-        services.certificate_suspend(
+        certificates.certificate_suspend(
             certificate=certificate, reason=SUSPENSION_REASON, by=ctx.office
         )
 
@@ -240,11 +240,9 @@ def seed(ctx: Any) -> None:
     for case in CASES:
         _run(case, ctx)
     with scopes_disabled():
-        certificates = list(Certificate.objects.order_by("number"))
-    held = ", ".join(f"{c.number} ({c.get_status_display()})" for c in certificates)
-    live = sum(
-        c.status in (CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED) for c in certificates
-    )
+        issued = list(Certificate.objects.order_by("number"))
+    held = ", ".join(f"{c.number} ({c.get_status_display()})" for c in issued)
+    live = sum(c.status in (CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED) for c in issued)
     print(
         f"Certification: {live} live certificates ({held}); one audit open for scoring, "
         "one application awaiting review."

@@ -2,18 +2,25 @@
 
 from typing import Any
 
+from django_countries.fields import Country
 from django_scopes import scope
 
 from cpo_portal.documents.models import Document
 from cpo_portal.documents.registry import DocumentKind, register
 
-from .models import Application
+from .models import Application, Certificate
+from .selectors.auditors import assignments_of
+from .selectors.audits import (
+    AUDIT_REPORT_KIND,
+    application_sheet,
+    audit_for_auditor,
+    past_audit_for_auditor,
+)
+from .selectors.seal import CERTIFICATE_DOCUMENT_KIND
 from .signing import sign_certificate_pdf
 
 
 def _report_context(document: Document) -> dict[str, Any]:
-    from .selectors import application_sheet, assignments_of
-
     with scope(organization=document.organization):
         application = Application.objects.select_related(
             "organization", "scheme__version", "report_submitted_by"
@@ -29,8 +36,6 @@ def _report_context(document: Document) -> dict[str, Any]:
 
 
 def _assigned_auditor(user: Any, document: Document) -> bool:
-    from .selectors import audit_for_auditor, past_audit_for_auditor
-
     return (
         audit_for_auditor(user, document.owner_id) is not None
         or past_audit_for_auditor(user, document.owner_id) is not None
@@ -39,8 +44,8 @@ def _assigned_auditor(user: Any, document: Document) -> bool:
 
 register(
     DocumentKind(
-        name="audit_report",
-        template="certification/pdf/audit_report.html",
+        name=AUDIT_REPORT_KIND,
+        template="certification/audits/pdf/audit_report.html",
         build_context=_report_context,
         # The company (members) and the office read it; so do its auditors, while assigned
         # and afterwards (their own report, once the case is over).
@@ -50,8 +55,6 @@ register(
 
 
 def _certificate_context(document: Document) -> dict[str, Any]:
-    from .models import Certificate
-
     with scope(organization=document.organization):
         certificate = Certificate.objects.select_related(
             "organization", "scheme", "catalogue_version", "application", "predecessor"
@@ -63,9 +66,8 @@ def _certificate_context(document: Document) -> dict[str, Any]:
 SCOPE_ON_PAGE_MAX_CHARS = 480
 
 
-def _certificate_page_context(certificate: Any) -> dict[str, Any]:
-    from django_countries.fields import Country
-
+def _certificate_page_context(certificate: Certificate) -> dict[str, Any]:
+    # segno (the QR code) is loaded when a certificate is rendered, not with every process.
     from .qr import qr_svg, verify_url
 
     url = verify_url(certificate.number)
@@ -86,8 +88,8 @@ def _certificate_page_context(certificate: Any) -> dict[str, Any]:
 
 register(
     DocumentKind(
-        name="certificate",
-        template="certification/pdf/certificate.html",
+        name=CERTIFICATE_DOCUMENT_KIND,
+        template="certification/certificates/pdf/certificate.html",
         build_context=_certificate_context,
         # PAdES signature; importing .signing also registers its deploy check.
         finish=sign_certificate_pdf,

@@ -3,7 +3,8 @@
 One `Application` is one certification case of one organization: its audit type (initial,
 surveillance, recertification), the scheme it is assessed against, the auditors assigned,
 the company's self-assessment, the auditor's scores and findings, the report and the
-office's decision. Its states form one explicit state machine (see services.py).
+office's decision. Its states form one explicit state machine (APPLICATION_EDGES below,
+moved along only by services.applications.application_transition).
 """
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from cpo_portal.states import Edges
 from criteria.models import SchemeKind
 
 __all__ = [
@@ -58,6 +60,75 @@ class ApplicationStatus(models.TextChoices):
     REPORT_SUBMITTED = "report_submitted", _("Report submitted")
     DECIDED = "decided", _("Decided")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+S = ApplicationStatus
+
+OPEN_STATES = (
+    S.DRAFT,
+    S.SUBMITTED,
+    S.RETURNED,
+    S.ACCEPTED,
+    S.AUDITOR_ASSIGNED,
+    S.SELF_ASSESSMENT,
+    S.AUDIT,
+    S.CORRECTIVE_ACTIONS,
+    S.REPORT_SUBMITTED,
+)
+# States in which assigned auditors work on the case (see it, score, raise findings).
+AUDITOR_STATES = (
+    S.AUDITOR_ASSIGNED,
+    S.SELF_ASSESSMENT,
+    S.AUDIT,
+    S.CORRECTIVE_ACTIONS,
+    S.REPORT_SUBMITTED,
+)
+SCORING_STATES = (S.AUDIT, S.CORRECTIVE_ACTIONS)
+SELF_ASSESSMENT_STATES = (S.AUDITOR_ASSIGNED, S.SELF_ASSESSMENT)
+# Evidence can be added while the company answers and, to nonconformities, during the audit.
+EVIDENCE_STATES = (*SELF_ASSESSMENT_STATES, S.AUDIT, S.CORRECTIVE_ACTIONS)
+# A case that is over: its auditors keep read-only access to it (their record of work).
+PAST_STATES = (S.DECIDED, S.WITHDRAWN)
+# A case that no longer runs: a new one (a recertification, a surveillance audit) may start.
+CLOSED_STATES = (S.DECIDED, S.WITHDRAWN, S.REJECTED)
+
+
+def _edges(sources: tuple[str, ...], to: str) -> dict[str, tuple[str]]:
+    return dict.fromkeys(sources, (to,))
+
+
+# The application's state machine, one set of edges per action (the services' only way to
+# change the status is `application_transition`, which checks them):
+#
+#     draft ──submit──▶ submitted ──accept──▶ accepted ──assign lead──▶ auditor_assigned
+#       ▲                 │  ╲──return──▶ returned ──submit──▶ submitted
+#       │                 ╰──reject──▶ rejected          (returned ──reject──▶ rejected)
+#     auditor_assigned ──first answer──▶ self_assessment ──submit──▶ audit
+#     auditor_assigned ──lead declines / is removed──▶ accepted
+#     audit ──request corrective actions──▶ corrective_actions ──resume──▶ audit
+#     audit / corrective_actions ──submit report──▶ report_submitted ──decide──▶ decided
+#     report_submitted ──reopen (office)──▶ audit
+#     any open state ──withdraw (company)──▶ withdrawn
+APPLICATION_EDGES: dict[str, Edges] = {
+    "submit": _edges((S.DRAFT, S.RETURNED), S.SUBMITTED),
+    "accept": _edges((S.SUBMITTED,), S.ACCEPTED),
+    "return": _edges((S.SUBMITTED,), S.RETURNED),
+    "reject": _edges((S.SUBMITTED, S.RETURNED), S.REJECTED),
+    "assign": _edges((S.ACCEPTED,), S.AUDITOR_ASSIGNED),
+    "unassign": _edges((S.AUDITOR_ASSIGNED,), S.ACCEPTED),
+    "start_self_assessment": _edges((S.AUDITOR_ASSIGNED,), S.SELF_ASSESSMENT),
+    "submit_self_assessment": _edges((S.SELF_ASSESSMENT,), S.AUDIT),
+    "request_corrections": _edges((S.AUDIT,), S.CORRECTIVE_ACTIONS),
+    "resume_audit": _edges((S.CORRECTIVE_ACTIONS,), S.AUDIT),
+    "submit_report": _edges((S.AUDIT, S.CORRECTIVE_ACTIONS), S.REPORT_SUBMITTED),
+    "reopen_audit": _edges((S.REPORT_SUBMITTED,), S.AUDIT),
+    "decide": _edges((S.REPORT_SUBMITTED,), S.DECIDED),
+    "withdraw": _edges(OPEN_STATES, S.WITHDRAWN),
+}
+# The company must be told why.
+APPLICATION_REASON_REQUIRED = {"return", "reject", "reopen_audit"}
+# The office's review of a submitted application: the actions its record page offers.
+REVIEW_ACTIONS = ("accept", "return", "reject")
 
 
 class AuditType(models.TextChoices):
@@ -156,6 +227,10 @@ class Application(models.Model):
     @property
     def is_product(self) -> bool:
         return self.kind == SchemeKind.PRODUCT
+
+    def allows(self, action: str) -> bool:
+        """Whether the state machine has an edge for `action` from the current status."""
+        return self.status in APPLICATION_EDGES[action]
 
 
 class ApplicationEvent(models.Model):
@@ -541,6 +616,27 @@ class CertificateStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded by a successor")
 
 
+C = CertificateStatus
+# A certificate in force (suspended is still in force, only not valid while it lasts).
+LIVE = (C.ACTIVE, C.SUSPENDED)
+
+# The certificate's lifecycle, one set of edges per action:
+#
+#     active ──suspend──▶ suspended ──reinstate──▶ active
+#     active / suspended ──withdraw──▶ withdrawn
+#     active / suspended ──expire (validity ended, daily task)──▶ expired
+#     active / suspended ──supersede (successor issued on recertification)──▶ superseded
+CERTIFICATE_EDGES: dict[str, Edges] = {
+    "suspend": _edges((C.ACTIVE,), C.SUSPENDED),
+    "reinstate": _edges((C.SUSPENDED,), C.ACTIVE),
+    "withdraw": _edges(LIVE, C.WITHDRAWN),
+    "expire": _edges(LIVE, C.EXPIRED),
+    "supersede": _edges(LIVE, C.SUPERSEDED),
+}
+# Shown publicly on the verification page: the reason must be given.
+CERTIFICATE_REASON_REQUIRED = {"suspend", "withdraw"}
+
+
 class Certificate(models.Model):
     """An issued CPO certificate. What it certifies never changes after issuance; its
     status changes only through lifecycle events, all of which are public."""
@@ -633,6 +729,17 @@ class CertificateEvent(models.Model):
 
     objects = ScopedManager(organization="certificate__organization")
 
+    # Each step in words, as the verification page, the feed and the office show it.
+    LABELS = {
+        "issued": _("Issued"),
+        "suspend": _("Suspended"),
+        "reinstate": _("Reinstated"),
+        "withdraw": _("Withdrawn"),
+        "expire": _("Expired"),
+        "supersede": _("Superseded"),
+        "surveillance_passed": _("Surveillance audit passed"),
+    }
+
     class Meta:
         verbose_name = _("certificate event")
         verbose_name_plural = _("certificate events")
@@ -640,6 +747,11 @@ class CertificateEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate_id} {self.action}"
+
+    @property
+    def label(self) -> str:
+        label = self.LABELS.get(self.action)
+        return str(label) if label else self.action.replace("_", " ").capitalize()
 
 
 class CertificateSequence(models.Model):

@@ -30,6 +30,9 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from .models import Certificate
 
 T = TypeVar("T")
 
@@ -290,10 +293,6 @@ def run_outside_event_loop(fn: Callable[[], T]) -> T:
 
 def sign_certificate_pdf(document: Any, pdf: bytes) -> bytes:
     """The Document pipeline's `finish` step for the certificate PDF."""
-    from django_scopes import scopes_disabled
-
-    from .models import Certificate
-
     with scopes_disabled():
         number = (
             Certificate.objects.filter(pk=document.owner_id)

@@ -2,9 +2,11 @@
 
 from celery import shared_task
 
-from .services.certificates import certificates_expire_due
-from .services.expiry import certificate_expiry_reminders_send
-from .services.surveillance import surveillance_reminders_send
+from .services.certificates import (
+    certificate_expiry_reminders_send,
+    certificates_expire_due,
+    surveillance_reminders_send,
+)
 
 
 @shared_task

@@ -1,13 +1,154 @@
-"""URLs of certification, one module per audience (each mounted at the root)."""
+"""URLs of certification, one namespace ("certification"), mounted at the root.
 
-from django.urls import include, path
+The organization's workspace is under /o/<org_slug>/certification/ (members read; owners and
+admins act), the auditor's area under /audit/, the CPO office's under /office/, the public
+seal under /seal/ and /verify/.
+"""
+
+from django.urls import URLPattern, path, re_path
+
+from .views import applications, auditors, audits, certificates, seal, self_assessment
 
 app_name = "certification"
 
-urlpatterns = [
-    path("", include("certification.urls_company")),
-    path("", include("certification.urls_audit")),
-    path("", include("certification.urls_office")),
-    path("", include("certification.urls_seal")),
-    path("", include("certification.urls_certificates")),
+ORG = "o/<slug:org_slug>/certification/"
+OFFICE = "office/certification/"
+CERTIFICATES = "office/certificates/"
+
+urlpatterns: list[URLPattern] = [
+    # --- The organization's workspace ---------------------------------------------------------
+    path(ORG, applications.application_list, name="applications"),
+    path(f"{ORG}new/<str:kind>/", applications.application_new, name="application_new"),
+    path(f"{ORG}<int:pk>/", applications.application_detail, name="application"),
+    path(f"{ORG}<int:pk>/edit/", applications.application_edit, name="application_edit"),
+    path(f"{ORG}<int:pk>/submit/", applications.application_submit, name="application_submit"),
+    path(
+        f"{ORG}<int:pk>/withdraw/", applications.application_withdraw, name="application_withdraw"
+    ),
+    path(
+        f"{ORG}<int:pk>/self-assessment/",
+        self_assessment.self_assessment,
+        name="self_assessment",
+    ),
+    path(
+        f"{ORG}<int:pk>/self-assessment/submit/",
+        self_assessment.self_assessment_submit,
+        name="self_assessment_submit",
+    ),
+    path(
+        f"{ORG}<int:pk>/self-assessment/<int:criterion_id>/",
+        self_assessment.self_assessment_answer,
+        name="self_assessment_answer",
+    ),
+    path(
+        f"{ORG}<int:pk>/self-assessment/<int:criterion_id>/evidence/",
+        self_assessment.evidence_add,
+        name="evidence_add",
+    ),
+    path(
+        f"{ORG}<int:pk>/evidence/<int:evidence_id>/remove/",
+        self_assessment.evidence_remove,
+        name="evidence_remove",
+    ),
+    path(
+        f"{ORG}<int:pk>/findings/<int:finding_id>/",
+        audits.finding_answer,
+        name="finding_answer",
+    ),
+    path(
+        f"{ORG}<int:pk>/findings/<int:finding_id>/evidence/",
+        audits.finding_evidence_add,
+        name="finding_evidence_add",
+    ),
+    # One download view for every role; it checks who may read the file.
+    path(
+        "certification/evidence/<int:pk>/",
+        self_assessment.evidence_download,
+        name="evidence_download",
+    ),
+    # --- The auditor's area: assigned audits while assigned; afterwards, read-only, the page
+    # and the report PDF of their own past audits ------------------------------------------------
+    path("audit/", audits.audit_list, name="audits"),
+    path("audit/profile/", auditors.auditor_profile, name="auditor_profile"),
+    path(
+        "audit/profile/conflicts/<int:conflict_id>/remove/",
+        auditors.conflict_remove,
+        name="conflict_remove",
+    ),
+    path("audit/<int:pk>/", audits.audit_sheet, name="audit"),
+    path("audit/<int:pk>/scores/<int:criterion_id>/", audits.score_save, name="score_save"),
+    path("audit/<int:pk>/summary/", audits.audit_summary, name="audit_summary"),
+    path("audit/<int:pk>/findings/new/", audits.finding_new, name="finding_new"),
+    path(
+        "audit/<int:pk>/findings/<int:finding_id>/close/",
+        audits.finding_close,
+        name="finding_close",
+    ),
+    path(
+        "audit/<int:pk>/findings/<int:finding_id>/reopen/",
+        audits.finding_reopen,
+        name="finding_reopen",
+    ),
+    path("audit/<int:pk>/corrections/", audits.request_corrections, name="request_corrections"),
+    path("audit/<int:pk>/resume/", audits.resume_audit, name="resume_audit"),
+    path("audit/<int:pk>/report/", audits.report, name="audit_report"),
+    path("audit/<int:pk>/report.pdf", audits.report_pdf, name="audit_report_pdf"),
+    path("audit/<int:pk>/decline/", auditors.decline, name="audit_decline"),
+    # --- The CPO office's cases ------------------------------------------------------------
+    path(OFFICE, applications.office_application_list, name="office_applications"),
+    path(f"{OFFICE}grants/", applications.office_grants, name="office_grants"),
+    path(f"{OFFICE}auditors/", auditors.office_auditors, name="office_auditors"),
+    path(f"{OFFICE}<int:pk>/", applications.office_application_detail, name="office_application"),
+    path(f"{OFFICE}<int:pk>/review/", applications.office_review, name="office_review"),
+    path(f"{OFFICE}<int:pk>/assign/", auditors.office_assign, name="office_assign"),
+    path(
+        f"{OFFICE}<int:pk>/assignments/<int:assignment_id>/end/",
+        auditors.office_assignment_end,
+        name="office_assignment_end",
+    ),
+    path(f"{OFFICE}<int:pk>/decide/", applications.office_decide, name="office_decide"),
+    path(f"{OFFICE}<int:pk>/reopen/", applications.office_reopen, name="office_reopen"),
+    path(f"{OFFICE}<int:pk>/scores/", audits.office_score_history, name="office_score_history"),
+    # --- The public seal: registry, verification (the QR code target), badges, exports -----
+    path("seal/", seal.registry, name="seal"),
+    path("seal/feed.atom", seal.registry_feed, name="seal_feed"),
+    path("seal/certificates.csv", seal.registry_csv, name="seal_csv"),
+    re_path(r"^seal/(?P<number>[^/]{1,60})\.svg$", seal.badge, name="seal_badge"),
+    re_path(r"^verify/(?P<number>[^/]{1,60})\.json$", seal.verify_json, name="verify_json"),
+    re_path(r"^verify/(?P<number>[^/]{1,60})/$", seal.verify, name="verify"),
+    # The organization's own certificates: PDF download and the badge snippets to embed.
+    path("o/<slug:org_slug>/certificates/", seal.workspace_certificates, name="certificates"),
+    path(
+        "o/<slug:org_slug>/certificates/<int:pk>/",
+        seal.workspace_certificate,
+        name="certificate",
+    ),
+    # --- The CPO office's certificate lifecycle, and the company's recertification ---------
+    path(CERTIFICATES, certificates.office_certificates, name="office_certificates"),
+    path(
+        f"{CERTIFICATES}attention/",
+        certificates.office_attention,
+        name="office_certificates_attention",
+    ),
+    path(
+        f"{CERTIFICATES}policy/",
+        certificates.office_policy,
+        name="office_certification_policy",
+    ),
+    path(f"{CERTIFICATES}<int:pk>/", certificates.office_certificate, name="office_certificate"),
+    path(
+        f"{CERTIFICATES}<int:pk>/surveillance/",
+        certificates.office_open_surveillance,
+        name="office_open_surveillance",
+    ),
+    path(
+        f"{CERTIFICATES}<int:pk>/<slug:action>/",
+        certificates.office_certificate_action,
+        name="office_certificate_action",
+    ),
+    path(
+        "o/<slug:org_slug>/certificates/<int:pk>/recertify/",
+        certificates.recertify,
+        name="certificate_recertify",
+    ),
 ]

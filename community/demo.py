@@ -15,7 +15,6 @@ from django.utils import timezone
 from cpo_portal.documents.services import document_render
 from signees.models import SigneeGroup
 
-from . import services
 from .models import (
     AnnualReport,
     AssociationMembership,
@@ -24,6 +23,11 @@ from .models import (
     ProposalKind,
     ProposalStatus,
 )
+from .services import conference as conference_services
+from .services import elections as election_services
+from .services import membership as membership_services
+from .services import proposals as proposal_services
+from .services import reports as report_services
 
 GROUPS = (SigneeGroup.IT_CUSTOMER, SigneeGroup.IT_VENDOR, SigneeGroup.IT_SERVICE_PROVIDER)
 
@@ -39,13 +43,13 @@ def _members(ctx: Any) -> list[tuple[Any, Any]]:
     for group in GROUPS:
         organization, owner_email = ctx.organizations[group]
         owner = users.get(email=owner_email)
-        membership = services.membership_declare(
+        membership = membership_services.membership_declare(
             organization=organization,
             number=f"PI-{organization.pk:05d}",
             member_since=today.replace(year=today.year - 3),
             by=owner,
         )
-        services.membership_verify(
+        membership_services.membership_verify(
             membership=membership,
             valid_until=today.replace(month=12, day=31) + timedelta(days=365),
             by=ctx.office,
@@ -57,7 +61,7 @@ def _members(ctx: Any) -> list[tuple[Any, Any]]:
 def _nominate_all(election: Election, members: list[tuple[Any, Any]]) -> list[Candidate]:
     candidates = []
     for organization, owner in members:
-        candidate = services.candidate_nominate(
+        candidate = election_services.candidate_nominate(
             election=election,
             nominating_organization=organization,
             candidate_user=owner,
@@ -69,7 +73,9 @@ def _nominate_all(election: Election, members: list[tuple[Any, Any]]) -> list[Ca
                 else f"Standing for {organization}."
             ),
         )
-        candidates.append(services.candidate_answer(candidate=candidate, accept=True, by=owner))
+        candidates.append(
+            election_services.candidate_answer(candidate=candidate, accept=True, by=owner)
+        )
     return candidates
 
 
@@ -88,14 +94,16 @@ def _move_windows(election: Election, *, voting_open: bool) -> None:
 def _vote(election: Election, members: list[tuple[Any, Any]], candidates: list[Candidate]) -> None:
     ids = {c.group: [c.pk] for c in candidates}
     for organization, owner in members:
-        services.ballot_cast(election=election, organization=organization, choices=ids, by=owner)
+        election_services.ballot_cast(
+            election=election, organization=organization, choices=ids, by=owner
+        )
 
 
 def _elections(ctx: Any, members: list[tuple[Any, Any]]) -> None:
     now = timezone.now()
 
     def create(year: int) -> Election:
-        return services.election_create(
+        return election_services.election_create(
             year=year,
             title="",
             nomination_opens=now - timedelta(hours=1),
@@ -110,8 +118,8 @@ def _elections(ctx: Any, members: list[tuple[Any, Any]]) -> None:
     _move_windows(last, voting_open=True)
     _vote(last, members, candidates)
     _move_windows(last, voting_open=False)
-    services.election_tally(election=last, by=ctx.office)
-    services.results_publish(election=last, by=ctx.office)
+    election_services.election_tally(election=last, by=ctx.office)
+    election_services.results_publish(election=last, by=ctx.office)
 
     current = create(now.year)
     candidates = _nominate_all(current, members)
@@ -122,7 +130,7 @@ def _elections(ctx: Any, members: list[tuple[Any, Any]]) -> None:
 def _conference(ctx: Any, members: list[tuple[Any, Any]]) -> None:
     now = timezone.now()
     starts = (now + timedelta(days=60)).date()
-    conference = services.conference_save(
+    conference = conference_services.conference_save(
         by=ctx.office,
         year=starts.year,
         title=f"CPO Conference {starts.year}",
@@ -138,9 +146,9 @@ def _conference(ctx: Any, members: list[tuple[Any, Any]]) -> None:
         registration_opens=now - timedelta(days=7),
         registration_closes=_at(starts - timedelta(days=7)),
     )
-    services.conference_publish(conference=conference, by=ctx.office)
+    conference_services.conference_publish(conference=conference, by=ctx.office)
     for organization, owner in members[:2]:
-        services.registration_create(
+        conference_services.registration_create(
             conference=conference,
             organization=organization,
             attendee_name=owner.full_name or owner.email,
@@ -151,7 +159,7 @@ def _conference(ctx: Any, members: list[tuple[Any, Any]]) -> None:
 
 def _proposals(members: list[tuple[Any, Any]]) -> None:
     (customer, customer_owner), (vendor, vendor_owner), _provider = members
-    first = services.proposal_submit(
+    first = proposal_services.proposal_submit(
         organization=customer,
         by=customer_owner,
         kind=ProposalKind.NEW,
@@ -161,19 +169,19 @@ def _proposals(members: list[tuple[Any, Any]]) -> None:
             "system, with all revisions, in a documented format."
         ),
     )
-    services.proposal_comment(
+    proposal_services.proposal_comment(
         proposal=first,
         by=vendor_owner,
         organization=vendor,
         body="Agreed in principle; the format should be an open standard such as STEP AP242.",
     )
-    services.proposal_transition(
+    proposal_services.proposal_transition(
         proposal=first,
         to=ProposalStatus.DISCUSSION,
         by=customer_owner,
         rationale="On the agenda of the next Core Team meeting.",
     )
-    services.proposal_submit(
+    proposal_services.proposal_submit(
         organization=vendor,
         by=vendor_owner,
         kind=ProposalKind.EDITORIAL,
@@ -184,22 +192,22 @@ def _proposals(members: list[tuple[Any, Any]]) -> None:
 
 def _reports(ctx: Any, core_team_author: Any) -> None:
     year = timezone.now().year
-    last = services.report_create(year=year - 1, by=core_team_author)
+    last = report_services.report_create(year=year - 1, by=core_team_author)
     for section in last.sections.order_by("position"):
-        services.report_section_save(
+        report_services.report_section_save(
             report=last,
             section=section,
             by=core_team_author,
             title=section.title,
             body=f"Demo text for *{section.title}* of the CPO report {year - 1}.",
         )
-    services.report_snapshot_take(report=last, by=core_team_author)
-    document = services.report_render(report=last, by=core_team_author)
+    report_services.report_snapshot_take(report=last, by=core_team_author)
+    document = report_services.report_render(report=last, by=core_team_author)
     document_render(document_id=document.pk)
-    services.report_publish(report=AnnualReport.objects.get(pk=last.pk), by=ctx.office)
+    report_services.report_publish(report=AnnualReport.objects.get(pk=last.pk), by=ctx.office)
     # This year's draft shows its figures so far, as after the Core Team's "refresh figures".
-    current = services.report_create(year=year, by=core_team_author)
-    services.report_snapshot_take(report=current, by=core_team_author)
+    current = report_services.report_create(year=year, by=core_team_author)
+    report_services.report_snapshot_take(report=current, by=core_team_author)
 
 
 def seed(ctx: Any) -> None:

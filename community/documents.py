@@ -8,10 +8,12 @@ from django.utils.safestring import SafeString, mark_safe
 
 from cpo_portal.documents.models import Document
 from cpo_portal.documents.registry import DocumentKind, register
+from criteria.extensions import register_draft_panel as register_panel
 
 from .markdown import render_markdown
 from .models import AnnualReport
 from .report_figures import present
+from .selectors.proposals import accepted_proposals_for_next_version
 
 
 def _report_context(document: Document) -> dict[str, Any]:
@@ -44,8 +46,6 @@ def register_kinds() -> None:
 
 def accepted_proposals_panel(version: Any) -> SafeString:
     """The proposals accepted for the next version, on the office's draft page (read-only)."""
-    from .selectors_proposals import accepted_proposals_for_next_version
-
     html = render_to_string(
         "community/proposals/_draft_panel.html",
         {"proposals": accepted_proposals_for_next_version(), "version": version},
@@ -54,6 +54,4 @@ def accepted_proposals_panel(version: Any) -> SafeString:
 
 
 def register_draft_panel() -> None:
-    from criteria.extensions import register_draft_panel as register_panel
-
     register_panel("community.accepted_proposals", accepted_proposals_panel)

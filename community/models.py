@@ -2,21 +2,27 @@
 proposals for the CPO and the annual report.
 
 A *community member* is an approved signee whose prostep ivip membership the office has
-verified and which is still current (see selectors.is_community_member).
+verified and which is still current (see selectors.membership.is_community_member).
 """
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from criteria.groups import SigneeGroup
 
 __all__ = [
+    "LAPSE_WARNING_DAYS",
+    "PROPOSAL_CLOSED",
+    "PROPOSAL_EDGES",
+    "PROPOSAL_NEEDS_RATIONALE",
     "AnnualReport",
     "AssociationMembership",
     "Ballot",
@@ -58,6 +64,10 @@ class MembershipStatus(models.TextChoices):
     LAPSED = "lapsed", _("Lapsed")
 
 
+# The organization is warned this many days before a verified membership lapses.
+LAPSE_WARNING_DAYS = 30
+
+
 class AssociationMembership(models.Model):
     """An organization's membership of the prostep ivip association, as declared and verified."""
 
@@ -94,6 +104,13 @@ class AssociationMembership(models.Model):
     def __str__(self) -> str:
         return f"{self.organization} ({self.number})"
 
+    def lapse_warning(self) -> int | None:
+        """Days left when a verified membership ends within the warning period, else None."""
+        if self.status != MembershipStatus.VERIFIED or self.valid_until is None:
+            return None
+        left = (self.valid_until - timezone.now().date()).days
+        return left if 0 <= left <= LAPSE_WARNING_DAYS else None
+
 
 # --- Conference --------------------------------------------------------------------------
 
@@ -122,6 +139,13 @@ class Conference(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def window_state(self) -> str:
+        """ "upcoming", "open" or "closed": the registration window as of now."""
+        now = timezone.now()
+        if now < self.registration_opens:
+            return "upcoming"
+        return "open" if now < self.registration_closes else "closed"
 
 
 class RegistrationStatus(models.TextChoices):
@@ -348,6 +372,25 @@ class ProposalStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted for the next version")
     REJECTED = "rejected", _("Rejected")
     DEFERRED = "deferred", _("Deferred")
+
+
+# The edges of a proposal's state machine (services.proposals.proposal_transition):
+# submitted → under discussion → accepted | rejected | deferred; deferred → under discussion.
+PROPOSAL_EDGES: Mapping[str, frozenset[str]] = {
+    ProposalStatus.SUBMITTED: frozenset({ProposalStatus.DISCUSSION}),
+    ProposalStatus.DISCUSSION: frozenset(
+        {ProposalStatus.ACCEPTED, ProposalStatus.REJECTED, ProposalStatus.DEFERRED}
+    ),
+    ProposalStatus.DEFERRED: frozenset({ProposalStatus.DISCUSSION}),
+    ProposalStatus.ACCEPTED: frozenset(),
+    ProposalStatus.REJECTED: frozenset(),
+}
+# Decisions the public reads: each needs its reason.
+PROPOSAL_NEEDS_RATIONALE = frozenset(
+    {ProposalStatus.ACCEPTED, ProposalStatus.REJECTED, ProposalStatus.DEFERRED}
+)
+# Once decided for good, the discussion is closed.
+PROPOSAL_CLOSED = frozenset({ProposalStatus.ACCEPTED, ProposalStatus.REJECTED})
 
 
 class Proposal(models.Model):

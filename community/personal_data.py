@@ -23,12 +23,13 @@ from .models import (
     AssociationMembership,
     BallotCast,
     Candidate,
+    Proposal,
     ProposalComment,
     Registration,
     RegistrationStatus,
     ReportSection,
 )
-from .services import registration_cancel
+from .services.conference import registration_cancel
 from .services.reports import report_document
 
 # What takes the place of an erased attendee's name: the same in every language.
@@ -129,8 +130,6 @@ def export(user: User) -> dict[str, Any]:
 
 
 def _proposals(user: User) -> dict[str, Any]:
-    from .models import Proposal
-
     submitted = Proposal.objects.filter(submitted_by=user).select_related("organization")
     decided = Proposal.objects.filter(decided_by=user)
     return {
@@ -171,7 +170,7 @@ def _names(snapshot: dict[str, Any] | None, full_name: str) -> list[dict[str, An
     ]
 
 
-def _erase_from_reports(subject: Subject, by: Any) -> int:
+def _erase_from_reports(subject: Subject, by: User | None) -> int:
     reports = _reports_naming(subject.user, subject.full_name)
     for report in reports:
         snapshot = report.snapshot
@@ -186,7 +185,7 @@ def _erase_from_reports(subject: Subject, by: Any) -> int:
     return len(reports)
 
 
-def _erase_registrations(subject: Subject, by: Any) -> int:
+def _erase_registrations(subject: Subject, by: User | None) -> int:
     today = timezone.localdate()
     registrations = list(_registrations(subject.email))
     for registration in registrations:
@@ -201,7 +200,7 @@ def _erase_registrations(subject: Subject, by: Any) -> int:
     return len(registrations)
 
 
-def erase(subject: Subject, by: Any) -> dict[str, int]:
+def erase(subject: Subject, by: User | None) -> dict[str, int]:
     with scopes_disabled():
         statements = (
             Candidate.objects.filter(user=subject.user).exclude(statement="").update(statement="")

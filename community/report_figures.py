@@ -33,7 +33,7 @@ from .models import (
     Registration,
     RegistrationStatus,
 )
-from .selectors import community_member_organizations
+from .selectors.membership import community_member_organizations
 
 SCHEMA = 1
 GROUPS = [g.value for g in SigneeGroup]

@@ -188,18 +188,27 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 if REDIS_URL:
     CACHES = {
         "default": {
-            # A Redis outage turns into cache misses (cpo_portal/cache.py), not into 500s.
-            "BACKEND": "cpo_portal.cache.ResilientRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             # The cache lives in its own database: clearing it must never drop the queue.
             "LOCATION": env.str(
                 "REDIS_CACHE_URL",
                 default=_redis_database(REDIS_URL, REDIS_CACHE_DB),
             ),
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="cpo"),
-            # Fail fast when Redis is unreachable: a request waits seconds at most.
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {
+                # Fail fast when Redis is unreachable: a request waits seconds at most.
+                "SOCKET_CONNECT_TIMEOUT": 2,
+                "SOCKET_TIMEOUT": 2,
+                # Nothing in the cache is the truth (pages, rate counts, copies of sessions):
+                # a Redis outage turns into cache misses, not into 500s. add() answers
+                # "not added" then, so a once-only marker (a used TOTP code) stays refused.
+                # /healthz still reports the cache down: it reads back what it stored.
+                "IGNORE_EXCEPTIONS": True,
+            },
         }
     }
+    # ... and every skipped operation is logged (logger django_redis.cache).
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     # Sessions are written to the database and read from Redis when it answers: a Redis
     # restart signs nobody out, and an outage does not fail signed-in requests.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -7,7 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from signees.views.public import home
+from signees.views.signing import home
 
 from . import health, views
 
@@ -29,17 +29,16 @@ urlpatterns = [
     # Choosing the display language needs no CSRF token: it changes nothing but a cookie,
     # and a token in the language form of every page would keep visitors' pages uncached.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
-    path("accounts/", include("cpo_portal.accounts.urls")),
+    # The portal's own account pages come first: allauth's share the /accounts/ prefix.
+    path("", include("cpo_portal.accounts.urls")),
     path("accounts/", include("allauth.urls")),
-    path("", include("cpo_portal.accounts.urls_office")),
     path("admin/", admin.site.urls),
     path("", include("cpo_portal.tenancy.urls")),
     path("", include("cpo_portal.activity.urls")),
     path("", include("cpo_portal.documents.urls")),
     path("", include("cpo_portal.api.urls")),
     # Feature apps
-    path("criteria/", include("criteria.urls")),
-    path("", include("criteria.office_urls")),
+    path("", include("criteria.urls")),
     path("", include("community.urls")),
     path("", include("signees.urls")),
     path("", include("certification.urls")),

@@ -1,6 +1,7 @@
 """Portal-wide pages: a signed-in user's dashboard and the office start page.
 
-The home page shows signees, so it lives in the signees app (the floor imports no feature app).
+The home page shows signees, so it lives in the signees app (the floor imports no feature app);
+the feature apps' cards and links on these pages come from cpo_portal/navigation.py.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -11,14 +12,16 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from cpo_portal.accounts.decorators import office_required
-from cpo_portal.accounts.roles import is_auditor, is_office
+from cpo_portal.accounts.roles import is_office
 from cpo_portal.activity.selectors import activity_for_office
+from cpo_portal.http import AuthenticatedRequest
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import memberships_for_user, open_invitations_for_user
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    # The apps' cards for the person's roles come from the navigation (auditors: their audits).
     return render(
         request,
         "dashboard.html",
@@ -26,13 +29,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "memberships": memberships_for_user(request.user),
             "invitations": open_invitations_for_user(request.user),
             "is_office": is_office(request.user),
-            "is_auditor": is_auditor(request.user),
         },
     )
 
 
 @office_required
-def office_home(request: HttpRequest) -> HttpResponse:
+def office_home(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "office/home.html",

@@ -7,7 +7,7 @@ the office pages, so they are checked and logged the same way.
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -20,6 +20,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from cpo_portal.accounts.models import User
 from cpo_portal.accounts.roles import is_office
 
 from .groups import SigneeGroup
@@ -32,16 +33,15 @@ from .models import (
     SubjectArea,
     VersionStatus,
 )
-from .services import (
+from .services.catalogue import (
     CRITERION_EDITABLE_FIELDS,
-    assessment_criterion_map,
     catalogue_publish,
     catalogue_retire,
     category_save,
     criterion_delete,
     criterion_save,
-    scheme_save,
 )
+from .services.schemes import assessment_criterion_map, scheme_save
 
 
 class DraftOnlyAdmin(admin.ModelAdmin):
@@ -82,6 +82,11 @@ class DraftOnlyAdmin(admin.ModelAdmin):
 
     def changed_fields(self, form: forms.ModelForm, editable: set[str]) -> dict[str, Any]:
         return {f: form.cleaned_data[f] for f in form.changed_data if f in editable}
+
+
+def _actor(request: HttpRequest) -> User:
+    # The admin site lets only signed-in staff in: the user is never anonymous here.
+    return cast(User, request.user)
 
 
 def _version_link(version: CatalogueVersion) -> str:
@@ -174,7 +179,7 @@ class CatalogueVersionAdmin(admin.ModelAdmin):
         changed = 0
         for version in queryset:
             try:
-                service(version=version, by=request.user)
+                service(version=version, by=_actor(request))
             except ValidationError as exc:
                 for message in exc.messages:
                     self.message_user(request, message, messages.ERROR)
@@ -236,7 +241,7 @@ class CategoryAdmin(DraftOnlyAdmin):
     def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
         category_save(
             category=Category.objects.select_related("version").get(pk=obj.pk),
-            by=request.user,
+            by=_actor(request),
             **self.changed_fields(form, self.editable),
         )
 
@@ -319,23 +324,25 @@ class CriterionAdmin(DraftOnlyAdmin):
             original = Criterion.objects.select_related("version", "category").get(pk=obj.pk)
             saved = criterion_save(
                 version=original.version,
-                by=request.user,
+                by=_actor(request),
                 criterion=original,
                 **self.changed_fields(form, self.editable),
             )
         else:
             fields = {f: form.cleaned_data[f] for f in self.editable if f in form.cleaned_data}
-            saved = criterion_save(version=form.cleaned_data["version"], by=request.user, **fields)
+            saved = criterion_save(
+                version=form.cleaned_data["version"], by=_actor(request), **fields
+            )
         # The admin goes on with its own object (messages, log entry, redirect).
         obj.pk = saved.pk
         obj._state.adding = False
 
     def delete_model(self, request: HttpRequest, obj: Criterion) -> None:
-        criterion_delete(criterion=obj, by=request.user)
+        criterion_delete(criterion=obj, by=_actor(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for criterion in queryset.select_related("version"):
-            criterion_delete(criterion=criterion, by=request.user)
+            criterion_delete(criterion=criterion, by=_actor(request))
 
 
 @admin.register(AssessmentScheme)
@@ -378,7 +385,7 @@ class AssessmentSchemeAdmin(DraftOnlyAdmin):
     ) -> None:
         scheme_save(
             scheme=AssessmentScheme.objects.select_related("version").get(pk=obj.pk),
-            by=request.user,
+            by=_actor(request),
             **self.changed_fields(form, self.editable),
         )
 
@@ -448,5 +455,5 @@ class AssessmentCriterionAdmin(DraftOnlyAdmin):
                     pk=form.instance.pk
                 ),
                 criteria=list(form.cleaned_data["verifies"]),
-                by=request.user,
+                by=_actor(request),
             )

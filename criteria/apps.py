@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from cpo_portal.navigation import Audience, Place, register_card, register_link
+
 
 class CriteriaConfig(AppConfig):
     name = "criteria"
@@ -25,3 +27,37 @@ class CriteriaConfig(AppConfig):
             "criteria.view_assessmentcriterion",
             "criteria.change_assessmentcriterion",
         )
+        # The app's entries in the floor's navigation (cpo_portal/navigation.py).
+        _register_navigation()
+
+
+def _register_navigation() -> None:
+    """The catalogue in the portal's header and on the office's start page."""
+    register_link(
+        place=Place.HEADER,
+        audience=Audience.VISITOR,
+        order=30,
+        label=_("Criteria"),
+        url_name="criteria:current",
+    )
+    register_link(
+        place=Place.HEADER,
+        audience=Audience.OFFICE,
+        order=10,
+        label=_("Criteria"),
+        url_name="criteria:office_versions",
+        section=True,
+        hint=_("CPO office"),
+    )
+    register_card(
+        place=Place.OFFICE,
+        audience=Audience.OFFICE,
+        order=20,
+        key="criteria",
+        title=_("Criteria"),
+        text=_(
+            "Import, review, edit and publish versions of the CPO catalogue and its "
+            "assessment schemes."
+        ),
+        links=[(_("Criteria catalogue"), "criteria:office_versions")],
+    )

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 
 from .interchange import parse
-from .services import catalogue_import
+from .services.catalogue import catalogue_import
 
 DEMO_CATALOGUE = Path(settings.BASE_DIR) / "fixtures" / "catalogue" / "demo.yaml"
 

@@ -41,6 +41,15 @@ class VersionStatus(models.TextChoices):
     RETIRED = "retired", _("Retired")
 
 
+# The lifecycle: draft → published → retired; nothing else.
+VERSION_EDGES: dict[str, tuple[str, ...]] = {
+    VersionStatus.DRAFT: (VersionStatus.PUBLISHED,),
+    VersionStatus.PUBLISHED: (VersionStatus.RETIRED,),
+}
+# What the public may read: a draft exists for nobody outside the office.
+PUBLIC_VERSION_STATUSES = (VersionStatus.PUBLISHED, VersionStatus.RETIRED)
+
+
 # The status as it reads inside a sentence ("Version 2.0 is published and …"); own msgids,
 # because a capitalised label lower-cased is wrong in German ("entwurf").
 _STATUS_IN_SENTENCE = {
@@ -135,7 +144,7 @@ class CatalogueVersion(Localized):
 
     @property
     def is_public(self) -> bool:
-        return self.status in (VersionStatus.PUBLISHED, VersionStatus.RETIRED)
+        return self.status in PUBLIC_VERSION_STATUSES
 
     @property
     def notes(self) -> LocalizedText:

@@ -1,12 +1,15 @@
-"""Public catalogue URLs (DESIGN §5): /criteria/, /criteria/<version>/, /criteria/<version>/<code>/.
+"""The catalogue's URLs (DESIGN §5), one namespace "criteria", mounted at the root.
 
-"versions" and "diff" are pages of their own, so the version converter never matches them,
-neither when resolving nor when reversing; they are also listed first.
+Public: /criteria/, /criteria/<version>/, /criteria/<version>/<code>/ and the schemes. "versions"
+and "diff" are pages of their own, so the version converter never matches them, neither when
+resolving nor when reversing; they are also listed first.
+
+The CPO office's pages live under /office/criteria/; their names start with "office_".
 """
 
 from django.urls import path, register_converter
 
-from . import views
+from .views import catalogue, schemes
 
 
 class VersionCodeConverter:
@@ -24,11 +27,44 @@ register_converter(VersionCodeConverter, "catalogue_version")
 
 app_name = "criteria"
 
+_public = "criteria/<catalogue_version:version>/"
+_version = "office/criteria/versions/<str:code>/"
+
 urlpatterns = [
-    path("", views.current_catalogue, name="current"),
-    path("versions/", views.versions, name="versions"),
-    path("diff/", views.diff, name="diff"),
-    path("<catalogue_version:version>/", views.catalogue, name="catalogue"),
-    path("<catalogue_version:version>/schemes/<str:kind>/", views.scheme, name="scheme"),
-    path("<catalogue_version:version>/<str:code>/", views.criterion, name="criterion"),
+    path("criteria/", catalogue.current_catalogue, name="current"),
+    path("criteria/versions/", catalogue.versions, name="versions"),
+    path("criteria/diff/", catalogue.diff, name="diff"),
+    path(_public, catalogue.catalogue, name="catalogue"),
+    path(f"{_public}schemes/<str:kind>/", schemes.scheme, name="scheme"),
+    path(f"{_public}<str:code>/", catalogue.criterion, name="criterion"),
+    # The CPO office
+    path("office/criteria/", catalogue.office_version_list, name="office_versions"),
+    path("office/criteria/import/", catalogue.office_catalogue_import, name="office_import"),
+    path("office/criteria/new-draft/", catalogue.office_version_new_draft, name="office_new_draft"),
+    path(_version, catalogue.office_version_detail, name="office_version"),
+    path(f"{_version}publish/", catalogue.office_version_publish, name="office_publish"),
+    path(f"{_version}retire/", catalogue.office_version_retire, name="office_retire"),
+    path(f"{_version}export/<str:fmt>/", catalogue.office_version_export, name="office_export"),
+    path(
+        f"{_version}categories/<int:pk>/",
+        catalogue.office_category_edit,
+        name="office_category_edit",
+    ),
+    path(f"{_version}criteria/add/", catalogue.office_criterion_add, name="office_criterion_add"),
+    path(
+        f"{_version}criteria/<int:pk>/",
+        catalogue.office_criterion_edit,
+        name="office_criterion_edit",
+    ),
+    path(
+        f"{_version}criteria/<int:pk>/delete/",
+        catalogue.office_criterion_delete,
+        name="office_criterion_delete",
+    ),
+    path(f"{_version}schemes/<str:kind>/", schemes.office_scheme_edit, name="office_scheme_edit"),
+    path(
+        f"{_version}schemes/<str:kind>/criteria/<int:pk>/mapping/",
+        schemes.office_mapping_edit,
+        name="office_mapping_edit",
+    ),
 ]

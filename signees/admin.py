@@ -5,33 +5,14 @@ the lifecycle, keep the review history, log and e-mail the company; the admin on
 The records belong to many organizations, so the tenant scope is lifted for these lists.
 """
 
-from typing import Any
-
 from django.contrib import admin
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django_scopes import scopes_disabled
+
+from cpo_portal.admin import ReadOnlyAdmin, ReadOnlyMixin
 
 from .models import Signature, Signee, SigneeReview
-
-
-class ReadOnlyMixin:
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        with scopes_disabled():
-            return super().get_queryset(request)  # type: ignore[misc]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class SignatureInline(ReadOnlyMixin, admin.StackedInline):
@@ -61,25 +42,6 @@ class SigneeReviewInline(ReadOnlyMixin, admin.TabularInline):
     can_delete = False
     readonly_fields = ("at", "action", "status_before", "status_after", "reason", "by")
     fields = readonly_fields
-
-
-class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    """Pages rendered with the scope lifted: inline formsets query through the model's
-    default (scoped) manager while they are built and drawn."""
-
-    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        with scopes_disabled():
-            return _rendered(super().changeform_view(request, *args, **kwargs))
-
-    def changelist_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        with scopes_disabled():
-            return _rendered(super().changelist_view(request, *args, **kwargs))
-
-
-def _rendered(response: HttpResponse) -> HttpResponse:
-    if isinstance(response, TemplateResponse):
-        response.render()
-    return response
 
 
 @admin.register(Signee)

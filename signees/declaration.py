@@ -13,9 +13,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from cpo_portal.tenancy.models import Organization
+from criteria.groups import SigneeGroup
 from criteria.models import CatalogueVersion
-
-from .models import SigneeGroup
 
 
 def declaration_text(
@@ -28,7 +27,7 @@ def declaration_text(
 ) -> str:
     with translation.override("en"):
         text = render_to_string(
-            "signees/declaration.txt",
+            "signees/signing/declaration.txt",
             {
                 "organization": organization,
                 "group": SigneeGroup(group).label,

@@ -6,10 +6,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django_scopes import scope
 
+from cpo_portal.accounts.models import User
+
 from .models import Fulfilment, Signee, SigneeGroup, SigneeStatus, Statement
-from .services import signee_approve, signee_sign
-from .statement_selectors import applicable_criteria
-from .statements import (
+from .selectors.statements import applicable_criteria
+from .services.signing import signee_approve, signee_sign
+from .services.statements import (
     statement_answer_save,
     statement_publish,
     statement_start_draft,
@@ -28,7 +30,7 @@ def _answer(index: int) -> tuple[str, str]:
     return Fulfilment.FULFILLED, "Demo answer: documented in our developer portal."
 
 
-def _publish_statement(signee: Signee, by: Any) -> None:
+def _publish_statement(signee: Signee, by: User) -> None:
     """Publish a complete online statement, unless the vendor has one (published or draft)."""
     with scope(organization=signee.organization):
         if Statement.objects.filter(signee=signee).exists():

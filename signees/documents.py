@@ -8,7 +8,7 @@ from cpo_portal.documents.models import Document
 from cpo_portal.documents.registry import DocumentKind, register
 
 from .models import Signature, Statement
-from .statement_selectors import statement_view
+from .selectors.statements import statement_view
 
 
 def _declaration_context(document: Document) -> dict[str, Any]:
@@ -27,7 +27,7 @@ def _declaration_context(document: Document) -> dict[str, Any]:
 register(
     DocumentKind(
         name="signed_declaration",
-        template="signees/pdf/declaration.html",
+        template="signees/signing/pdf/declaration.html",
         build_context=_declaration_context,
     )
 )
@@ -52,7 +52,7 @@ def _statement_context(document: Document) -> dict[str, Any]:
 register(
     DocumentKind(
         name="cpo_statement",
-        template="signees/pdf/statement.html",
+        template="signees/statements/pdf/statement.html",
         build_context=_statement_context,
         # A CPO Statement is published for everyone to read; so is its PDF.
         public=True,

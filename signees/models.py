@@ -13,6 +13,8 @@ from django_scopes import ScopedManager
 
 from criteria.groups import SigneeGroup
 
+from .declaration import declaration_sha256
+
 __all__ = [
     "DeclarationFormat",
     "Signature",
@@ -36,6 +38,21 @@ class SigneeStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     UNPUBLISHED = "unpublished", _("Unpublished")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# A signee that has signed and not been turned down or withdrawn: it works on its statement.
+SIGNED_STATUSES = (SigneeStatus.APPROVED, SigneeStatus.PENDING)
+# A signee in one of these states may sign again (a new signature, a new review).
+SIGN_AGAIN_STATUSES = frozenset({SigneeStatus.REJECTED, SigneeStatus.WITHDRAWN})
+# States with a signature in force: it can be withdrawn and its group changed.
+ACTIVE_STATUSES = frozenset(
+    {
+        SigneeStatus.PENDING,
+        SigneeStatus.CHANGES_REQUESTED,
+        SigneeStatus.APPROVED,
+        SigneeStatus.UNPUBLISHED,
+    }
+)
 
 
 class Signee(models.Model):
@@ -150,8 +167,6 @@ class Signature(models.Model):
     @property
     def declaration_verifies(self) -> bool:
         """The recorded SHA-256 matches the stored text."""
-        from .declaration import declaration_sha256  # declaration.py imports this module
-
         return declaration_sha256(self.declaration_text) == self.declaration_sha256
 
 
@@ -183,6 +198,10 @@ class StatementStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PUBLISHED = "published", _("Published")
     SUPERSEDED = "superseded", _("Superseded")
+
+
+# What the public may read of a signee's statements: never a draft.
+PUBLIC_STATEMENT_STATUSES = (StatementStatus.PUBLISHED, StatementStatus.SUPERSEDED)
 
 
 class StatementKind(models.TextChoices):

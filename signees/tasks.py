@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .statements import statement_reminders_send
+from .services.statements import statement_reminders_send
 
 
 @shared_task

@@ -10,8 +10,11 @@ import uuid
 
 import pytest
 from django.test import Client, RequestFactory
+from rest_framework.throttling import SimpleRateThrottle
 
+from community.views.elections import receipt_rate_limited
 from cpo_portal.clients import client_ip
+from cpo_portal.ratelimit import rate_limited
 from tests.test_settings import _run
 
 PROXY = "10.0.0.1"
@@ -110,8 +113,6 @@ def test_a_random_x_forwarded_for_does_not_escape_the_anonymous_api_throttle(set
 
 @pytest.mark.django_db
 def test_behind_the_proxy_anonymous_api_clients_are_throttled_apart(behind_proxy, monkeypatch):
-    from rest_framework.throttling import SimpleRateThrottle
-
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/min", "user": None})
     client = Client()
     first = [client.get("/api/v1/signees/", **_via_proxy("198.51.100.1")) for _ in range(4)]
@@ -125,9 +126,6 @@ def test_behind_the_proxy_anonymous_api_clients_are_throttled_apart(behind_proxy
 
 @pytest.mark.django_db
 def test_behind_the_proxy_the_portals_limits_count_each_client(behind_proxy):
-    from certification.views.seal import rate_limited
-    from community.views.elections import receipt_rate_limited
-
     behind_proxy.COMMUNITY_RECEIPT_RATE_LIMIT = 2
     factory = RequestFactory()
     one = factory.post("/", **_via_proxy("198.51.100.1"))
@@ -144,8 +142,6 @@ def test_behind_the_proxy_the_portals_limits_count_each_client(behind_proxy):
 
 @pytest.mark.django_db
 def test_without_trusted_proxies_the_portals_limits_ignore_x_forwarded_for(settings):
-    from certification.views.seal import rate_limited
-
     settings.TRUSTED_PROXY_COUNT = 0
     factory = RequestFactory()
     results = [

@@ -95,7 +95,7 @@ def _not_marked_optional(form, name):
 
 
 def test_certification_evidence_needs_a_file_or_a_link():
-    from certification.forms_company import EvidenceForm
+    from certification.forms.self_assessment import EvidenceForm
 
     form = EvidenceForm(data={"title": "Handbook"})
     assert not form.is_valid()  # neither a file nor a link
@@ -105,7 +105,7 @@ def test_certification_evidence_needs_a_file_or_a_link():
 
 
 def test_certification_answer_explanation_is_needed_for_not_applicable(db):
-    from certification.forms_company import AnswerForm
+    from certification.forms.self_assessment import AnswerForm
 
     # The service refuses a "not applicable" answer without an explanation
     # (tests/certification/test_self_assessment.py).
@@ -113,7 +113,7 @@ def test_certification_answer_explanation_is_needed_for_not_applicable(db):
 
 
 def test_certification_withdraw_reason_reads_optional_once():
-    from certification.forms_company import WithdrawForm
+    from certification.forms.applications import WithdrawForm
 
     label = _label(WithdrawForm()["reason"])
     assert label.count("optional") == 1, label
@@ -121,14 +121,14 @@ def test_certification_withdraw_reason_reads_optional_once():
 
 
 def test_statement_answer_explanation_is_needed_unless_fulfilled():
-    from signees.forms_statements import AnswerForm
+    from signees.forms.statements import AnswerForm
 
     _not_marked_optional(AnswerForm(criterion=_criterion()), "explanation")
     assert "(optional)" in _label(AnswerForm(criterion=_criterion())["link"])
 
 
 def test_conference_needs_a_venue_or_an_online_link():
-    from community.forms_conference import ConferenceForm
+    from community.forms.conference import ConferenceForm
 
     form = ConferenceForm(
         data={
@@ -149,13 +149,13 @@ def test_conference_needs_a_venue_or_an_online_link():
 
 
 def test_proposal_move_rationale_is_needed_to_accept_reject_or_defer():
-    from community.forms_proposals import MoveForm
+    from community.forms.proposals import MoveForm
 
     _not_marked_optional(MoveForm(current="submitted"), "rationale")
 
 
 def test_catalogue_titles_are_needed_in_at_least_one_language():
-    from criteria.forms import CategoryForm
+    from criteria.forms.catalogue import CategoryForm
 
     category = SimpleNamespace(
         version=SimpleNamespace(languages=["en", "de"]),

@@ -15,7 +15,11 @@ from django_scopes import scopes_disabled
 
 from cpo_portal import mail as portal_mail
 from cpo_portal.mail import lazy_format, mail_on_commit
+from cpo_portal.tenancy.models import Invitation
+from criteria.interchange import parse
+from criteria.services.catalogue import catalogue_import
 from signees.models import Signee, SigneeStatus
+from tests.signees.helpers import MINI_CATALOGUE, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -25,10 +29,6 @@ BACKEND = "tests.test_mail.FlakyBackend"
 @pytest.fixture
 def signed(alpha, alice):
     """Alpha signed the CPO (as in tests/signees), pending the office's review."""
-    from criteria.interchange import parse
-    from criteria.services import catalogue_import
-    from tests.signees.conftest import MINI_CATALOGUE, sign
-
     catalogue_import(data=parse(MINI_CATALOGUE), by=None, publish=True)
     return sign(alpha, alice).signee
 
@@ -66,7 +66,7 @@ def _speaks(user, language):
 def _send(**kwargs):
     fields = {
         "subject": lazy_format(gettext_lazy("Audit resumed: %(org)s"), org="Alpha"),
-        "template": "community/email/membership.txt",
+        "template": "community/membership/email/membership.txt",
         "context": {
             "membership": None,
             "message": gettext_lazy(
@@ -302,8 +302,6 @@ def test_an_invitation_stands_through_an_smtp_outage(
 ):
     """The invitation mail went out straight from the request: a 500 after the invitation
     was saved. Now it is queued like every mail."""
-    from cpo_portal.tenancy.models import Invitation
-
     mail.outbox.clear()
     smtp.down_for = 2
     client.force_login(alice)

@@ -13,7 +13,10 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from cpo_portal import scheduler as embedded
+from cpo_portal.documents.models import Document
 from cpo_portal.scheduler import AlreadyRunning, Scheduler, SchedulerLock, serve
+from cpo_portal.tenancy.services import organization_create
+from tests.factories import UserFactory
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 MAKE = shutil.which("make") or "make"
@@ -198,10 +201,6 @@ def test_a_second_scheduler_does_not_run_the_jobs_again(var_dir, capsys):
 def test_the_jobs_really_run_in_process(var_dir, capsys, settings, monkeypatch):
     """The real tasks, through the command: a document stuck for good is marked failed by
     the sweeper (each job is idempotent, so a second run changes nothing)."""
-    from cpo_portal.documents.models import Document
-    from cpo_portal.tenancy.services import organization_create
-    from tests.factories import UserFactory
-
     owner = UserFactory()
     organization = organization_create(by=owner, legal_name="Sweep GmbH", country="DE")
     long_ago = timezone.now() - timedelta(days=1)

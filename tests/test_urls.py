@@ -8,6 +8,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.exceptions import NoReverseMatch
 
+from cpo_portal.accounts.middleware import _ALLOWED_PREFIXES
+
 pytestmark = pytest.mark.django_db
 
 
@@ -40,8 +42,6 @@ def _reverses(name):
 
 
 def test_role_without_mfa_reaches_only_the_mfa_setup(client, office_user_without_mfa):
-    from cpo_portal.accounts.middleware import _ALLOWED_PREFIXES
-
     client.force_login(office_user_without_mfa)
     opened = {}
     for name, url in _argument_free_urls():

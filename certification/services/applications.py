@@ -1,34 +1,60 @@
-"""Applications: the company applies, the office reviews and, in the end, decides."""
+"""Applications: the company applies, the office reviews and, in the end, decides; and the
+application's state machine (its edges are `APPLICATION_EDGES` beside the statuses).
+
+`application_transition` is the only code that changes `Application.status`: it checks the
+edge, keeps an ApplicationEvent, writes the activity log and refuses anything else.
+"""
 
 from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_scopes import scope
+from django_scopes import scope, scopes_disabled
 
-from cpo_portal.accounts.roles import is_office
+from cpo_portal.accounts.models import User
 from cpo_portal.activity.services import activity_record
-from cpo_portal.errors import DomainError
+from cpo_portal.errors import DomainError, TransitionNotAllowed
+from cpo_portal.guards import require_office, require_org_admin
 from cpo_portal.mail import lazy_format
+from cpo_portal.states import check_transition
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import membership_for
 from criteria.models import SchemeKind
-from criteria.selectors import current_published_version, scheme_of_version
+from criteria.selectors.catalogue import current_published_version
+from criteria.selectors.schemes import scheme_of_version
 from signees.models import SigneeStatus
-from signees.selectors import signee_of_organization
+from signees.selectors.signing import signee_of_organization
 
 from ..models import (
+    APPLICATION_EDGES,
+    APPLICATION_REASON_REQUIRED,
+    CLOSED_STATES,
+    LIVE,
     Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    AssignmentStatus,
     AuditorAssignment,
     AuditType,
+    Certificate,
+    CertificateStatus,
     OrganizationalGrant,
     Recommendation,
 )
+from ..notify import AUDITORS, COMPANY, OFFICE, notify
 from ..pass_rule import PassResult
-from .lifecycle import OPEN_STATES, S, locked, now, require_state, transition
-from .notify import AUDITORS, COMPANY, OFFICE, notify
+from ..selectors.applications import has_valid_organizational_certification
+from ..selectors.audits import pass_result_of
+from .certificates import (
+    certificate_issue,
+    certificate_surveillance_result,
+    locked_certificate,
+)
+
+S = ApplicationStatus
 
 # Fields the company fills in, and may change while the application is a draft or returned.
 APPLICATION_FIELDS = (
@@ -41,15 +67,78 @@ APPLICATION_FIELDS = (
 )
 
 
-def require_org_admin(organization: Organization, user: Any) -> None:
-    membership = membership_for(organization=organization, user=user)
-    if membership is None or not membership.is_admin:
-        raise DomainError(_("Only an owner or admin of the organization can do this."))
+# --- The state machine ---------------------------------------------------------------------
 
 
-def require_office(user: Any) -> None:
-    if not is_office(user):
-        raise DomainError(_("Only the CPO office can do this."))
+def locked_application(application: Application) -> Application:
+    """The application row, locked for this transaction (two clicks must not race)."""
+    with scopes_disabled():
+        return (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("organization", "scheme__version")
+            .get(pk=application.pk)
+        )
+
+
+def require_state(application: Application, *states: str) -> None:
+    if application.status not in states:
+        raise TransitionNotAllowed(
+            _("This is not possible while the application is “%(status)s”.")
+            % {"status": application.get_status_display()}
+        )
+
+
+def application_transition(
+    application: Application,
+    action: str,
+    *,
+    by: User | None,
+    reason: str = "",
+    fields: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+) -> Application:
+    """Move a locked application along one edge of the state machine, or refuse."""
+    before = application.status
+    edges = APPLICATION_EDGES[action]
+    to = next(iter(edges.get(before, ())), "")
+    check_transition(
+        edges,
+        before,
+        to,
+        message=_("An application that is “%(status)s” cannot be changed this way.")
+        % {"status": application.get_status_display()},
+    )
+    reason = reason.strip()
+    if action in APPLICATION_REASON_REQUIRED and not reason:
+        raise DomainError(_("Give a reason: the company sees it."))
+    application.status = to
+    application.status_reason = reason
+    update = ["status", "status_reason", "updated_at"]
+    for name, value in (fields or {}).items():
+        setattr(application, name, value)
+        update.append(name)
+    application.full_clean(exclude=["organization", "scheme", "created_by"])
+    application.save(update_fields=update)
+    with scope(organization=application.organization):
+        ApplicationEvent.objects.create(
+            application=application,
+            action=action,
+            status_before=before,
+            status_after=application.status,
+            reason=reason,
+            by=by if by is not None and by.is_authenticated else None,
+        )
+    activity_record(
+        actor=by,
+        organization=application.organization,
+        verb=f"certification.{action}",
+        target=application,
+        data={"before": before, "after": application.status, "reason": reason, **(data or {})},
+    )
+    return application
+
+
+# --- The company's application --------------------------------------------------------------
 
 
 def _validate_fields(kind: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -72,8 +161,6 @@ def _validate_fields(kind: str, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _require_product_precondition(organization: Organization) -> None:
-    from ..selectors import has_valid_organizational_certification
-
     if not has_valid_organizational_certification(organization):
         raise DomainError(
             _(
@@ -84,22 +171,20 @@ def _require_product_precondition(organization: Organization) -> None:
         )
 
 
-def _require_recertifiable(organization: Organization, kind: str, certificate: Any) -> Any:
+def _require_recertifiable(
+    organization: Organization, kind: str, certificate: Certificate
+) -> Certificate:
     """A recertification renews the organization's own live certificate of the same kind,
     once at a time (its successor supersedes it on the grant)."""
-    from ..models import CertificateStatus
-    from .certificates import locked_certificate
-
     if certificate.organization_id != organization.pk or certificate.kind != kind:
         raise DomainError(_("Only your own certificate of this kind can be recertified."))
     certificate = locked_certificate(certificate)  # two requests at once: one application
-    live = (CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED)
-    if certificate.status not in live or certificate.valid_until < now().date():
+    if certificate.status not in LIVE or certificate.valid_until < timezone.now().date():
         raise DomainError(
             _("A certificate that is “%(status)s” cannot be recertified; apply anew instead.")
             % {
                 "status": certificate.get_status_display()
-                if certificate.status not in live
+                if certificate.status not in LIVE
                 else CertificateStatus.EXPIRED.label
             },
             code="not_recertifiable",
@@ -109,7 +194,7 @@ def _require_recertifiable(organization: Organization, kind: str, certificate: A
             Application.objects.filter(
                 certificate=certificate, audit_type=AuditType.RECERTIFICATION
             )
-            .exclude(status__in=[S.DECIDED, S.WITHDRAWN, S.REJECTED])
+            .exclude(status__in=CLOSED_STATES)
             .exists()
         ):
             raise DomainError(
@@ -124,8 +209,8 @@ def application_create(
     *,
     organization: Organization,
     kind: str,
-    by: Any,
-    certificate: Any = None,
+    by: User | None,
+    certificate: Certificate | None = None,
     **values: Any,
 ) -> Application:
     """Start a draft application under the current published scheme (owners and admins);
@@ -174,9 +259,9 @@ def application_create(
 
 
 @transaction.atomic
-def application_update(*, application: Application, by: Any, **values: Any) -> Application:
+def application_update(*, application: Application, by: User | None, **values: Any) -> Application:
     """Change what the company filled in, while it is a draft or returned for completion."""
-    application = locked(application)
+    application = locked_application(application)
     require_org_admin(application.organization, by)
     require_state(application, S.DRAFT, S.RETURNED)
     cleaned = _validate_fields(application.kind, values)
@@ -199,12 +284,14 @@ def application_update(*, application: Application, by: Any, **values: Any) -> A
 
 
 @transaction.atomic
-def application_submit(*, application: Application, by: Any) -> Application:
-    application = locked(application)
+def application_submit(*, application: Application, by: User | None) -> Application:
+    application = locked_application(application)
     require_org_admin(application.organization, by)
     if application.is_product:
         _require_product_precondition(application.organization)
-    application = transition(application, "submit", by=by, fields={"submitted_at": now()})
+    application = application_transition(
+        application, "submit", by=by, fields={"submitted_at": timezone.now()}
+    )
     notify(
         application,
         subject=lazy_format(
@@ -216,10 +303,12 @@ def application_submit(*, application: Application, by: Any) -> Application:
     return application
 
 
-def _office_review(application: Application, action: str, *, by: Any, reason: str) -> Application:
-    application = locked(application)
+def _office_review(
+    application: Application, action: str, *, by: User | None, reason: str
+) -> Application:
+    application = locked_application(application)
     require_office(by)
-    application = transition(application, action, by=by, reason=reason)
+    application = application_transition(application, action, by=by, reason=reason)
     messages = {
         "accept": gettext_lazy(
             "The CPO office accepted your application. Auditors will be assigned."
@@ -240,26 +329,36 @@ def _office_review(application: Application, action: str, *, by: Any, reason: st
 
 
 @transaction.atomic
-def application_accept(*, application: Application, by: Any, reason: str = "") -> Application:
+def application_accept(
+    *, application: Application, by: User | None, reason: str = ""
+) -> Application:
     return _office_review(application, "accept", by=by, reason=reason)
 
 
 @transaction.atomic
-def application_return(*, application: Application, by: Any, reason: str) -> Application:
+def application_return(*, application: Application, by: User | None, reason: str) -> Application:
     return _office_review(application, "return", by=by, reason=reason)
 
 
 @transaction.atomic
-def application_reject(*, application: Application, by: Any, reason: str) -> Application:
+def application_reject(*, application: Application, by: User | None, reason: str) -> Application:
     return _office_review(application, "reject", by=by, reason=reason)
 
 
-@transaction.atomic
-def application_withdraw(*, application: Application, by: Any, reason: str = "") -> Application:
-    """The company withdraws; the auditors' assignments end with it."""
-    from .auditors import end_assignments
+def end_assignments(application: Application) -> None:
+    """A decided or withdrawn case: the auditors no longer see it."""
+    with scopes_disabled():
+        AuditorAssignment.objects.filter(
+            application=application, status=AssignmentStatus.ACTIVE
+        ).update(status=AssignmentStatus.ENDED, ended_at=timezone.now())
 
-    application = locked(application)
+
+@transaction.atomic
+def application_withdraw(
+    *, application: Application, by: User | None, reason: str = ""
+) -> Application:
+    """The company withdraws; the auditors' assignments end with it."""
+    application = locked_application(application)
     require_org_admin(application.organization, by)
     notify_auditors = application.status not in (S.DRAFT, S.SUBMITTED, S.RETURNED)
     if notify_auditors:
@@ -274,7 +373,7 @@ def application_withdraw(*, application: Application, by: Any, reason: str = "")
             ),
             to=(AUDITORS,),
         )
-    application = transition(application, "withdraw", by=by, reason=reason)
+    application = application_transition(application, "withdraw", by=by, reason=reason)
     end_assignments(application)
     if notify_auditors or application.submitted_at:
         notify(
@@ -298,9 +397,9 @@ def _auditor_user_ids(application: Application) -> set[int]:
         )
 
 
-def require_four_eyes(application: Application, user: Any) -> None:
+def require_four_eyes(application: Application, user: User | None) -> None:
     """The person deciding is never an auditor of this application, nor one of the company."""
-    if user.pk in _auditor_user_ids(application):
+    if getattr(user, "pk", None) in _auditor_user_ids(application):
         raise DomainError(
             _("You audited this application, so you cannot decide it (four-eyes rule)."),
             code="four_eyes",
@@ -314,12 +413,10 @@ def require_four_eyes(application: Application, user: Any) -> None:
 
 @transaction.atomic
 def application_decide(
-    *, application: Application, decision: str, rationale: str, by: Any
+    *, application: Application, decision: str, rationale: str, by: User | None
 ) -> Application:
     """Grant or deny, by an office certifier who did not audit; grant needs the pass rule."""
-    from ..selectors import pass_result_of
-
-    application = locked(application)
+    application = locked_application(application)
     require_office(by)
     require_state(application, S.REPORT_SUBMITTED)
     require_four_eyes(application, by)
@@ -335,20 +432,18 @@ def application_decide(
             % {"reasons": " ".join(result.reasons)},
             code="pass_rule",
         )
-    application = transition(
+    application = application_transition(
         application,
         "decide",
         by=by,
         fields={
             "decision": decision,
             "decision_rationale": rationale,
-            "decided_at": now(),
+            "decided_at": timezone.now(),
             "decided_by": by,
         },
         data={"decision": decision, "recommendation": application.recommendation},
     )
-    from .auditors import end_assignments
-
     notify(
         application,
         subject=lazy_format(
@@ -363,11 +458,9 @@ def application_decide(
     return application
 
 
-def _issue_or_confirm(application: Application, *, granted: bool, by: Any) -> None:
+def _issue_or_confirm(application: Application, *, granted: bool, by: User | None) -> None:
     """A grant issues the certificate (in the same transaction); a surveillance audit
     instead confirms (or, denied, suspends) the certificate it concerns."""
-    from .certificates import certificate_issue, certificate_surveillance_result
-
     if application.audit_type == AuditType.SURVEILLANCE and application.certificate_id:
         certificate_surveillance_result(application=application, granted=granted, by=by)
     elif granted:
@@ -375,11 +468,13 @@ def _issue_or_confirm(application: Application, *, granted: bool, by: Any) -> No
 
 
 @transaction.atomic
-def application_reopen_audit(*, application: Application, by: Any, reason: str) -> Application:
+def application_reopen_audit(
+    *, application: Application, by: User | None, reason: str
+) -> Application:
     """The office sends a submitted report back to the auditors."""
-    application = locked(application)
+    application = locked_application(application)
     require_office(by)
-    application = transition(
+    application = application_transition(
         application,
         "reopen_audit",
         by=by,
@@ -399,13 +494,18 @@ def application_reopen_audit(*, application: Application, by: Any, reason: str) 
 
 @transaction.atomic
 def organizational_grant_record(
-    *, organization: Organization, reference: str, valid_until: date, by: Any, note: str = ""
+    *,
+    organization: Organization,
+    reference: str,
+    valid_until: date,
+    by: User | None,
+    note: str = "",
 ) -> OrganizationalGrant:
     """Record an organizational certification granted outside the portal."""
     require_office(by)
     if not reference.strip():
         raise DomainError(_("Give the certificate's reference."))
-    if valid_until < now().date():
+    if valid_until < timezone.now().date():
         raise DomainError(_("The validity has already ended."))
     with scope(organization=organization):
         grant = OrganizationalGrant(
@@ -425,22 +525,3 @@ def organizational_grant_record(
         data={"reference": grant.reference, "valid_until": str(valid_until)},
     )
     return grant
-
-
-__all__ = [
-    "APPLICATION_FIELDS",
-    "OPEN_STATES",
-    "application_accept",
-    "application_create",
-    "application_decide",
-    "application_reject",
-    "application_reopen_audit",
-    "application_return",
-    "application_submit",
-    "application_update",
-    "application_withdraw",
-    "organizational_grant_record",
-    "require_four_eyes",
-    "require_office",
-    "require_org_admin",
-]

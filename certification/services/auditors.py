@@ -5,46 +5,48 @@ and free of any declared (or evident: membership) conflict with the organization
 """
 
 from datetime import date
-from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_scopes import scope, scopes_disabled
 
-from cpo_portal.accounts.models import Auditor
+from cpo_portal.accounts.models import Auditor, User
+from cpo_portal.accounts.roles import is_office
 from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError
+from cpo_portal.guards import require_office
 from cpo_portal.mail import StrOrPromise, lazy_format, mail_on_commit
 from cpo_portal.tenancy.models import Organization
-from cpo_portal.tenancy.selectors import membership_for
 from criteria.models import SchemeKind
 
 from ..models import (
+    AUDITOR_STATES,
     Application,
+    ApplicationStatus,
     AssignmentRole,
     AssignmentStatus,
     AuditorAssignment,
     AuditorConflict,
     AuditorQualification,
 )
-from .applications import require_office
-from .lifecycle import AUDITOR_STATES, S, locked, now, transition
-from .notify import AUDITORS, COMPANY, OFFICE, notify
+from ..notify import AUDITORS, COMPANY, EVENT_TEMPLATE, OFFICE, notify
+from ..selectors.auditors import conflict_reason, is_qualified
+from .applications import application_transition, locked_application
+
+S = ApplicationStatus
 
 
-def _require_self_or_office(auditor: Auditor, by: Any) -> None:
-    from cpo_portal.accounts.roles import is_office
-
+def _require_self_or_office(auditor: Auditor, by: User | None) -> None:
     if auditor.user_id != getattr(by, "pk", None) and not is_office(by):
         raise DomainError(_("Only the auditor or the CPO office can change this profile."))
 
 
 @transaction.atomic
 def auditor_qualifications_set(
-    *, auditor: Auditor, scheme_kinds: list[str], by: Any
+    *, auditor: Auditor, scheme_kinds: list[str], by: User | None
 ) -> list[AuditorQualification]:
     """Declare the schemes the auditor is qualified for (replaces the previous list)."""
     _require_self_or_office(auditor, by)
@@ -105,13 +107,13 @@ def auditor_conflict_declare(
     *,
     auditor: Auditor,
     organization: Organization,
-    by: Any,
+    by: User | None,
     until: date | None = None,
     reason: str = "",
 ) -> AuditorConflict:
     """Declare a conflict of interest; from now on the auditor cannot be assigned there."""
     _require_self_or_office(auditor, by)
-    if until is not None and until < now().date():
+    if until is not None and until < timezone.now().date():
         raise DomainError(_("The end of the conflict lies in the past."), code="until_past")
     conflict = AuditorConflict(
         auditor=auditor, organization=organization, until=until, reason=reason.strip()[:500]
@@ -128,7 +130,9 @@ def auditor_conflict_declare(
     return conflict
 
 
-def _end_conflicted_assignments(auditor: Auditor, organization: Organization, *, by: Any) -> None:
+def _end_conflicted_assignments(
+    auditor: Auditor, organization: Organization, *, by: User | None
+) -> None:
     """Independence holds for the whole audit, not only at assignment: a conflict declared
     later ends the auditor's assignments with that organization at once."""
     with scope(organization=organization):
@@ -152,7 +156,7 @@ def _end_conflicted_assignments(auditor: Auditor, organization: Organization, *,
 
 
 @transaction.atomic
-def auditor_conflict_remove(*, conflict: AuditorConflict, by: Any) -> None:
+def auditor_conflict_remove(*, conflict: AuditorConflict, by: User | None) -> None:
     _require_self_or_office(conflict.auditor, by)
     activity_record(
         actor=by,
@@ -163,23 +167,7 @@ def auditor_conflict_remove(*, conflict: AuditorConflict, by: Any) -> None:
     conflict.delete()
 
 
-def conflict_reason(auditor: Auditor, organization: Organization) -> str | None:
-    """Why this auditor may not audit this organization, or None."""
-    today = now().date()
-    declared = AuditorConflict.objects.filter(auditor=auditor, organization=organization).filter(
-        Q(until__isnull=True) | Q(until__gte=today)
-    )
-    if declared.exists():
-        return _("%(auditor)s declared a conflict of interest with %(org)s.") % {
-            "auditor": auditor,
-            "org": organization,
-        }
-    if membership_for(organization=organization, user=auditor.user) is not None:
-        return _("%(auditor)s is a member of %(org)s.") % {"auditor": auditor, "org": organization}
-    return None
-
-
-def auditor_membership_refusal(*, organization: Organization, user: Any) -> str | None:
+def auditor_membership_refusal(*, organization: Organization, user: User) -> str | None:
     """Why `user` may not join `organization`: they audit it (asked by tenancy's invitations).
 
     Refusing the membership, rather than ending the assignment, keeps the audit's work and
@@ -202,21 +190,12 @@ def auditor_membership_refusal(*, organization: Organization, user: Any) -> str 
     ) % {"org": organization}
 
 
-def is_qualified(auditor: Auditor, scheme_kind: str) -> bool:
-    today = now().date()
-    return (
-        AuditorQualification.objects.filter(auditor=auditor, scheme_kind=scheme_kind)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-        .exists()
-    )
-
-
 @transaction.atomic
 def auditor_assign(
-    *, application: Application, auditor: Auditor, role: str, by: Any
+    *, application: Application, auditor: Auditor, role: str, by: User | None
 ) -> AuditorAssignment:
     """Assign a lead auditor (or a co-auditor); qualification and independence enforced."""
-    application = locked(application)
+    application = locked_application(application)
     require_office(by)
     if role not in AssignmentRole.values:
         raise DomainError(_("Choose lead auditor or co-auditor."))
@@ -239,7 +218,7 @@ def auditor_assign(
     reason = conflict_reason(auditor, application.organization)
     if reason:
         raise DomainError(reason, code="conflict_of_interest")
-    if by.pk == auditor.user_id:
+    if getattr(by, "pk", None) == auditor.user_id:
         raise DomainError(_("You cannot assign yourself."))
     with scope(organization=application.organization):
         active = AuditorAssignment.objects.filter(
@@ -260,7 +239,7 @@ def auditor_assign(
             raise DomainError(_("This auditor or role is already assigned.")) from None
     data = {"auditor": auditor.user.email, "role": role}
     if application.status == S.ACCEPTED:
-        application = transition(application, "assign", by=by, data=data)
+        application = application_transition(application, "assign", by=by, data=data)
     else:
         activity_record(
             actor=by,
@@ -297,12 +276,12 @@ def _end(
     assignment: AuditorAssignment,
     status: str,
     *,
-    by: Any,
+    by: User | None,
     reason: StrOrPromise,
     verb: str,
     tell_company: bool = False,
 ) -> None:
-    application = locked(assignment.application)
+    application = locked_application(assignment.application)
     with scope(organization=application.organization):
         assignment = (
             AuditorAssignment.objects.select_for_update()
@@ -314,11 +293,11 @@ def _end(
     assignment.status = status
     text = str(reason)
     assignment.reason = text.strip()
-    assignment.ended_at = now()
+    assignment.ended_at = timezone.now()
     assignment.save(update_fields=["status", "reason", "ended_at"])
     data = {"auditor": assignment.auditor.user.email, "role": assignment.role, "reason": text}
     if assignment.role == AssignmentRole.LEAD and application.status == S.AUDITOR_ASSIGNED:
-        application = transition(application, "unassign", by=by, reason=text, data=data)
+        application = application_transition(application, "unassign", by=by, reason=text, data=data)
     else:
         activity_record(
             actor=by,
@@ -368,7 +347,7 @@ def _tell_removed_auditor(
         subject=lazy_format(
             gettext_lazy("Your audit assignment has ended: %(org)s"), org=application.organization
         ),
-        template="certification/email/event.txt",
+        template=EVENT_TEMPLATE,
         context={
             "application": application,
             "message": lazy_format(
@@ -383,7 +362,7 @@ def _tell_removed_auditor(
 
 
 @transaction.atomic
-def assignment_decline(*, assignment: AuditorAssignment, by: Any, reason: str) -> None:
+def assignment_decline(*, assignment: AuditorAssignment, by: User | None, reason: str) -> None:
     """The auditor declines an assignment, with a reason the office sees."""
     if assignment.auditor.user_id != getattr(by, "pk", None):
         raise DomainError(_("Only the assigned auditor can decline."))
@@ -399,7 +378,7 @@ def assignment_decline(*, assignment: AuditorAssignment, by: Any, reason: str) -
 
 
 @transaction.atomic
-def assignment_end(*, assignment: AuditorAssignment, by: Any, reason: str) -> None:
+def assignment_end(*, assignment: AuditorAssignment, by: User | None, reason: str) -> None:
     """The office removes an auditor from a case."""
     require_office(by)
     if not reason.strip():
@@ -412,25 +391,3 @@ def assignment_end(*, assignment: AuditorAssignment, by: Any, reason: str) -> No
         verb="certification.auditor_removed",
         tell_company=True,
     )
-
-
-def end_assignments(application: Application) -> None:
-    """A decided or withdrawn case: the auditors no longer see it."""
-    with scopes_disabled():
-        AuditorAssignment.objects.filter(
-            application=application, status=AssignmentStatus.ACTIVE
-        ).update(status=AssignmentStatus.ENDED, ended_at=now())
-
-
-__all__ = [
-    "assignment_decline",
-    "assignment_end",
-    "auditor_assign",
-    "auditor_conflict_declare",
-    "auditor_conflict_remove",
-    "auditor_membership_refusal",
-    "auditor_qualifications_set",
-    "conflict_reason",
-    "end_assignments",
-    "is_qualified",
-]

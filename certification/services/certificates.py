@@ -1,55 +1,58 @@
-"""Certificates: issuance on a grant, numbering, and the lifecycle after it.
+"""Certificates: issuance on a grant, numbering, the lifecycle after it (its edges are
+`CERTIFICATE_EDGES` beside the statuses), and the daily work on them: expiry, the reminders
+before the validity ends, and the surveillance audits that fall due.
 
-    active ──suspend──▶ suspended ──reinstate──▶ active
-    active / suspended ──withdraw──▶ withdrawn
-    active / suspended ──expire (validity ended, daily task)──▶ expired
-    active / suspended ──supersede (successor issued on recertification)──▶ superseded
-
-What a certificate certifies is fixed at issuance; `_event` is the only code that changes
-its status, keeps a public CertificateEvent and writes the activity log.
+What a certificate certifies is fixed at issuance; `certificate_transition` is the only code
+that changes its status, keeps a public CertificateEvent and writes the activity log.
 """
 
 import calendar
-from datetime import date
-from typing import Any
+from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_scopes import scope, scopes_disabled
 
+from cpo_portal.accounts.models import User
 from cpo_portal.activity.services import activity_record
 from cpo_portal.documents.services import document_request
-from cpo_portal.errors import DomainError, TransitionNotAllowed
-from cpo_portal.mail import StrOrPromise, lazy_format
+from cpo_portal.errors import DomainError
+from cpo_portal.guards import require_office
+from cpo_portal.mail import (
+    StrOrPromise,
+    lazy_format,
+    mail_on_commit,
+    office_emails,
+    organization_admin_emails,
+)
+from cpo_portal.states import check_transition
 from criteria.models import SchemeKind
+from signees.selectors.signing import signee_of_organization
 
 from ..models import (
+    CERTIFICATE_EDGES,
+    CERTIFICATE_REASON_REQUIRED,
+    CLOSED_STATES,
+    LIVE,
     Application,
+    ApplicationStatus,
     AuditType,
     Certificate,
     CertificateEvent,
     CertificateSequence,
     CertificateStatus,
     CertificationPolicy,
+    SurveillanceReminder,
 )
-from .applications import require_office
-from .notify import COMPANY, OFFICE, notify
+from ..notify import COMPANY, OFFICE, notify
+from ..selectors.certificates import recertifications_of_organization
+from ..selectors.seal import CERTIFICATE_DOCUMENT_KIND
 
 C = CertificateStatus
-CERTIFICATE_DOCUMENT_KIND = "certificate"
 PREFIX = {SchemeKind.ORGANIZATIONAL: "O", SchemeKind.PRODUCT: "P"}
-LIVE = (C.ACTIVE, C.SUSPENDED)
-
-EDGES: dict[str, set[tuple[str, str]]] = {
-    "suspend": {(C.ACTIVE, C.SUSPENDED)},
-    "reinstate": {(C.SUSPENDED, C.ACTIVE)},
-    "withdraw": {(C.ACTIVE, C.WITHDRAWN), (C.SUSPENDED, C.WITHDRAWN)},
-    "expire": {(C.ACTIVE, C.EXPIRED), (C.SUSPENDED, C.EXPIRED)},
-    "supersede": {(C.ACTIVE, C.SUPERSEDED), (C.SUSPENDED, C.SUPERSEDED)},
-}
-REASON_REQUIRED = {"suspend", "withdraw"}
 
 
 def add_months(day: date, months: int) -> date:
@@ -75,7 +78,7 @@ def next_number(kind: str, year: int) -> str:
 
 
 def _record(
-    certificate: Certificate, action: str, before: str, *, by: Any, reason: str = ""
+    certificate: Certificate, action: str, before: str, *, by: User | None, reason: str = ""
 ) -> CertificateEvent:
     with scope(organization=certificate.organization):
         event = CertificateEvent.objects.create(
@@ -84,7 +87,7 @@ def _record(
             status_before=before,
             status_after=certificate.status,
             reason=reason,
-            by=by if getattr(by, "is_authenticated", False) else None,
+            by=by if by is not None and by.is_authenticated else None,
             at=timezone.now(),
         )
     activity_record(
@@ -111,19 +114,25 @@ def locked_certificate(certificate: Certificate) -> Certificate:
         )
 
 
-def _event(certificate: Certificate, action: str, *, by: Any, reason: str = "") -> Certificate:
+def certificate_transition(
+    certificate: Certificate, action: str, *, by: User | None, reason: str = ""
+) -> Certificate:
+    """Move a certificate along one edge of its lifecycle, or refuse."""
     certificate = locked_certificate(certificate)
     before = certificate.status
-    targets = [after for b, after in EDGES[action] if b == before]
-    if not targets:
-        raise TransitionNotAllowed(
-            _("A certificate that is “%(status)s” cannot be changed this way.")
-            % {"status": certificate.get_status_display()}
-        )
+    edges = CERTIFICATE_EDGES[action]
+    to = next(iter(edges.get(before, ())), "")
+    check_transition(
+        edges,
+        before,
+        to,
+        message=_("A certificate that is “%(status)s” cannot be changed this way.")
+        % {"status": certificate.get_status_display()},
+    )
     reason = reason.strip()
-    if action in REASON_REQUIRED and not reason:
+    if action in CERTIFICATE_REASON_REQUIRED and not reason:
         raise DomainError(_("Give a reason: it is shown publicly on the verification page."))
-    certificate.status = targets[0]
+    certificate.status = to
     certificate.status_reason = reason
     certificate.status_changed_at = timezone.now()
     certificate.save(update_fields=["status", "status_reason", "status_changed_at"])
@@ -133,7 +142,7 @@ def _event(certificate: Certificate, action: str, *, by: Any, reason: str = "") 
     return certificate
 
 
-def _request_pdf(certificate: Certificate, by: Any) -> None:
+def _request_pdf(certificate: Certificate, by: User | None) -> None:
     document_request(
         kind=CERTIFICATE_DOCUMENT_KIND,
         owner=certificate,
@@ -143,11 +152,9 @@ def _request_pdf(certificate: Certificate, by: Any) -> None:
     )
 
 
-def certificate_issue(*, application: Application, by: Any) -> Certificate:
+def certificate_issue(*, application: Application, by: User | None) -> Certificate:
     """Issue the certificate a grant decision stands for, with its pending PDF, in the
     caller's transaction (the decision and the certificate commit together)."""
-    from signees.selectors import signee_of_organization
-
     if application.audit_type == AuditType.SURVEILLANCE:
         raise DomainError(_("A surveillance audit confirms a certificate; it issues none."))
     organization = application.organization
@@ -193,7 +200,7 @@ def certificate_issue(*, application: Application, by: Any) -> Certificate:
         certificate.save()
     _record(certificate, "issued", "", by=by)
     if certificate.predecessor is not None:
-        _event(
+        certificate_transition(
             certificate.predecessor,
             "supersede",
             by=by,
@@ -212,10 +219,11 @@ def certificate_issue(*, application: Application, by: Any) -> Certificate:
 
 
 def certificate_surveillance_result(
-    *, application: Application, granted: bool, by: Any
+    *, application: Application, granted: bool, by: User | None
 ) -> Certificate:
     """A decided surveillance audit: passed moves the next due date, failed suspends."""
-    certificate = locked_certificate(application.certificate)  # type: ignore[arg-type]
+    assert application.certificate is not None  # a surveillance audit concerns one
+    certificate = locked_certificate(application.certificate)
     if granted:
         interval = certificate.scheme.surveillance_months or 12
         base = max(
@@ -226,26 +234,28 @@ def certificate_surveillance_result(
         _record(certificate, "surveillance_passed", certificate.status, by=by)
         return certificate
     if certificate.status == C.ACTIVE:
-        return _event(
+        return certificate_transition(
             certificate, "suspend", by=by, reason=_("The surveillance audit was not passed.")
         )
     return certificate
 
 
 @transaction.atomic
-def certificate_suspend(*, certificate: Certificate, reason: str, by: Any) -> Certificate:
+def certificate_suspend(*, certificate: Certificate, reason: str, by: User | None) -> Certificate:
     require_office(by)
-    certificate = _event(certificate, "suspend", by=by, reason=reason)
+    certificate = certificate_transition(certificate, "suspend", by=by, reason=reason)
     _tell_holder(certificate, gettext_lazy("Your CPO certificate %(number)s has been suspended."))
     return certificate
 
 
 @transaction.atomic
-def certificate_reinstate(*, certificate: Certificate, by: Any, reason: str = "") -> Certificate:
+def certificate_reinstate(
+    *, certificate: Certificate, by: User | None, reason: str = ""
+) -> Certificate:
     require_office(by)
     if certificate.valid_until < timezone.now().date():
         raise DomainError(_("The certificate's validity has ended; it cannot be reinstated."))
-    certificate = _event(certificate, "reinstate", by=by, reason=reason)
+    certificate = certificate_transition(certificate, "reinstate", by=by, reason=reason)
     if certificate.kind == SchemeKind.ORGANIZATIONAL:
         _unflag_products(certificate)
     _tell_holder(certificate, gettext_lazy("Your CPO certificate %(number)s is valid again."))
@@ -253,9 +263,9 @@ def certificate_reinstate(*, certificate: Certificate, by: Any, reason: str = ""
 
 
 @transaction.atomic
-def certificate_withdraw(*, certificate: Certificate, reason: str, by: Any) -> Certificate:
+def certificate_withdraw(*, certificate: Certificate, reason: str, by: User | None) -> Certificate:
     require_office(by)
-    certificate = _event(certificate, "withdraw", by=by, reason=reason)
+    certificate = certificate_transition(certificate, "withdraw", by=by, reason=reason)
     _tell_holder(certificate, gettext_lazy("Your CPO certificate %(number)s has been withdrawn."))
     return certificate
 
@@ -275,12 +285,14 @@ def certificates_expire_due(*, today: date | None = None) -> int:
             certificate = Certificate.objects.get(pk=pk)
             locked = locked_certificate(certificate)
             if locked.status in LIVE and locked.valid_until < today:
-                _event(locked, "expire", by=None, reason=_("The validity period has ended."))
+                certificate_transition(
+                    locked, "expire", by=None, reason=_("The validity period has ended.")
+                )
                 expired += 1
     return expired
 
 
-def _flag_products(organizational: Certificate, *, by: Any) -> None:
+def _flag_products(organizational: Certificate, *, by: User | None) -> None:
     """The holder's organizational certificate is no longer active: its product
     certificates are flagged for the office, and suspended if the policy says so."""
     policy = certification_policy()
@@ -304,7 +316,7 @@ def _flag_products(organizational: Certificate, *, by: Any) -> None:
         product.flagged_reason = reason[:300]
         product.save(update_fields=["flagged_reason"])
         if policy.suspend_products_with_organizational and product.status == C.ACTIVE:
-            _event(product, "suspend", by=by, reason=reason)
+            certificate_transition(product, "suspend", by=by, reason=reason)
         else:
             activity_record(
                 actor=by,
@@ -323,13 +335,14 @@ def _unflag_products(organizational: Certificate) -> None:
 
 
 def certification_policy() -> CertificationPolicy:
+    """The office's policy (its one row, created with the defaults when first asked for)."""
     policy, _created = CertificationPolicy.objects.get_or_create(pk=1)
     return policy
 
 
 @transaction.atomic
 def certification_policy_set(
-    *, suspend_products_with_organizational: bool, by: Any
+    *, suspend_products_with_organizational: bool, by: User | None
 ) -> CertificationPolicy:
     require_office(by)
     policy = CertificationPolicy.objects.select_for_update().get(pk=certification_policy().pk)
@@ -347,12 +360,10 @@ def certification_policy_set(
 
 
 def _tell_holder(certificate: Certificate, message: StrOrPromise) -> None:
-    from cpo_portal.mail import mail_on_commit, organization_admin_emails
-
     text = lazy_format(message, number=certificate.number)
     mail_on_commit(
         subject=text,
-        template="certification/email/certificate_event.txt",
+        template="certification/certificates/email/certificate_event.txt",
         context={"certificate": certificate, "message": text},
         to=organization_admin_emails(certificate.organization),
     )
@@ -360,11 +371,9 @@ def _tell_holder(certificate: Certificate, message: StrOrPromise) -> None:
 
 @transaction.atomic
 def surveillance_open(
-    *, certificate: Certificate, by: Any, window_start: date, window_end: date
+    *, certificate: Certificate, by: User | None, window_start: date, window_end: date
 ) -> Application:
     """The office opens the surveillance audit of a live certificate (accepted at once)."""
-    from .lifecycle import S
-
     require_office(by)
     certificate = locked_certificate(certificate)
     if certificate.status not in LIVE:
@@ -374,7 +383,7 @@ def surveillance_open(
     with scope(organization=certificate.organization):
         if (
             Application.objects.filter(certificate=certificate, audit_type=AuditType.SURVEILLANCE)
-            .exclude(status__in=[S.DECIDED, S.WITHDRAWN, S.REJECTED])
+            .exclude(status__in=CLOSED_STATES)
             .exists()
         ):
             raise DomainError(_("A surveillance audit of this certificate is already open."))
@@ -384,7 +393,7 @@ def surveillance_open(
             audit_type=AuditType.SURVEILLANCE,
             scheme=certificate.scheme,
             certificate=certificate,
-            status=S.ACCEPTED,
+            status=ApplicationStatus.ACCEPTED,
             scope_description=certificate.scope_description,
             product_name=certificate.product_name,
             product_version=certificate.product_version,
@@ -413,17 +422,162 @@ def surveillance_open(
     return application
 
 
-__all__ = [
-    "CERTIFICATE_DOCUMENT_KIND",
-    "add_months",
-    "certificate_issue",
-    "certificate_reinstate",
-    "certificate_surveillance_result",
-    "certificate_suspend",
-    "certificate_withdraw",
-    "certificates_expire_due",
-    "certification_policy",
-    "certification_policy_set",
-    "next_number",
-    "surveillance_open",
-]
+# --- The end of validity: reminders 180, 90 and 30 days ahead -------------------------------
+# The holder is reminded with the way to renew the certificate (the recertification, where it
+# is possible, or the one under way). The sent reminders are kept as rows of
+# SurveillanceReminder with kinds of their own ("expiry-180", "expiry-90", "expiry-30") and
+# the end of validity as their date: the same unique row per certificate, kind and date
+# makes a rerun, or two beat processes by mistake, send nothing twice.
+
+EXPIRY_REMINDER_DAYS = (180, 90, 30)
+EXPIRY_KIND_PREFIX = "expiry-"
+
+
+def _days_for(days_left: int) -> int | None:
+    """The reminder due with `days_left`: the nearest one ahead (a missed day catches up)."""
+    if days_left < 0:
+        return None  # the nightly expiry tells the holder itself
+    for days in sorted(EXPIRY_REMINDER_DAYS):
+        if days_left <= days:
+            return days
+    return None
+
+
+def _renewal_path(certificate: Certificate) -> tuple[str, str]:
+    """Where the reminder sends the holder: ("recertify" | "under_way" | "", path)."""
+    options = recertifications_of_organization(certificate.organization, certificate=certificate)
+    option = options[0] if options else None
+    slug = certificate.organization.slug
+    if option and option.open_application:
+        return "under_way", reverse(
+            "certification:application",
+            kwargs={"org_slug": slug, "pk": option.open_application.pk},
+        )
+    if option and option.possible:
+        return "recertify", reverse(
+            "certification:certificate_recertify", kwargs={"org_slug": slug, "pk": certificate.pk}
+        )
+    return "", reverse("certification:applications", kwargs={"org_slug": slug})
+
+
+def _send_expiry_reminder(certificate: Certificate, days: int) -> None:
+    renewal, path = _renewal_path(certificate)
+    mail_on_commit(
+        subject=lazy_format(
+            gettext_lazy("Certificate %(number)s expires in %(days)s days"),
+            number=certificate.number,
+            days=days,
+        ),
+        template="certification/certificates/email/expiry_reminder.txt",
+        context={"certificate": certificate, "days": days, "renewal": renewal, "path": path},
+        to=organization_admin_emails(certificate.organization),
+    )
+
+
+def certificate_expiry_reminders_send(*, today: date | None = None) -> int:
+    """Send the expiry reminders due today (180, 90 and 30 days ahead), each once."""
+    today = today or timezone.now().date()
+    horizon = today + timedelta(days=max(EXPIRY_REMINDER_DAYS))
+    with scopes_disabled():
+        candidates = list(
+            Certificate.objects.filter(
+                status__in=(CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED),
+                valid_until__gte=today,
+                valid_until__lte=horizon,
+            )
+            .select_related("organization")
+            .order_by("valid_until", "pk")
+        )
+    sent = 0
+    for certificate in candidates:
+        days = _days_for((certificate.valid_until - today).days)
+        if days is None:
+            continue
+        kind = f"{EXPIRY_KIND_PREFIX}{days}"
+        try:
+            with transaction.atomic(), scope(organization=certificate.organization):
+                SurveillanceReminder.objects.create(
+                    certificate=certificate, kind=kind, due=certificate.valid_until
+                )
+                _send_expiry_reminder(certificate, days)
+                activity_record(
+                    actor=None,
+                    organization=certificate.organization,
+                    verb="certificate.expiry_reminder",
+                    target=certificate,
+                    data={"days": days, "valid_until": str(certificate.valid_until)},
+                )
+        except IntegrityError:
+            continue  # already sent
+        sent += 1
+    return sent
+
+
+# --- Surveillance audits: reminders ahead, once when overdue ----------------------------------
+# The daily task sends each reminder once (a unique row per certificate, kind and due date),
+# so a rerun, or two beat processes by mistake, send nothing twice.
+
+SURVEILLANCE_REMINDER_DAYS = (60, 30, 7)
+
+
+def _kind_for(days_left: int) -> str | None:
+    if days_left < 0:
+        return "overdue"
+    for days in sorted(SURVEILLANCE_REMINDER_DAYS):
+        if days_left <= days:
+            return str(days)
+    return None
+
+
+def _send_surveillance_reminder(certificate: Certificate, kind: str, due: date) -> None:
+    subject: StrOrPromise
+    if kind == "overdue":
+        subject = lazy_format(
+            gettext_lazy("Surveillance audit overdue: %(number)s"), number=certificate.number
+        )
+    else:
+        subject = lazy_format(
+            gettext_lazy("Surveillance audit of %(number)s due in %(days)s days"),
+            number=certificate.number,
+            days=kind,
+        )
+    recipients = [*organization_admin_emails(certificate.organization), *office_emails()]
+    mail_on_commit(
+        subject=subject,
+        template="certification/certificates/email/surveillance_reminder.txt",
+        context={"certificate": certificate, "kind": kind, "due": due},
+        to=recipients,
+    )
+
+
+def surveillance_reminders_send(*, today: date | None = None) -> int:
+    """Send the reminders that are due today (60, 30, 7 days ahead, and once when overdue)."""
+    today = today or timezone.now().date()
+    sent = 0
+    with scopes_disabled():
+        candidates = list(
+            Certificate.objects.filter(
+                status=CertificateStatus.ACTIVE, next_surveillance_due__isnull=False
+            ).select_related("organization")
+        )
+    for certificate in candidates:
+        due = certificate.next_surveillance_due
+        assert due is not None
+        kind = _kind_for((due - today).days)
+        if kind is None:
+            continue
+        try:
+            with transaction.atomic(), scope(organization=certificate.organization):
+                SurveillanceReminder.objects.create(certificate=certificate, kind=kind, due=due)
+                _send_surveillance_reminder(certificate, kind, due)
+                activity_record(
+                    actor=None,
+                    organization=certificate.organization,
+                    verb="certificate.surveillance_reminder",
+                    target=certificate,
+                    data={"kind": kind, "due": str(due)},
+                )
+        except IntegrityError:
+            continue  # already sent
+        sent += 1
+    return sent

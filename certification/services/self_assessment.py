@@ -15,13 +15,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_scopes import scope
 
+from cpo_portal.accounts.models import User
 from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError, StaleVersion
+from cpo_portal.guards import require_org_admin
 from cpo_portal.mail import lazy_format
 from criteria.models import AssessmentCriterion, Obligation
 
 from ..models import (
+    EVIDENCE_STATES,
+    SELF_ASSESSMENT_STATES,
     Application,
+    ApplicationStatus,
     Evidence,
     Finding,
     FindingStatus,
@@ -29,10 +34,11 @@ from ..models import (
     SelfAssessmentAnswer,
     SelfStatus,
 )
+from ..notify import AUDITORS, OFFICE, notify
 from ..uploads import check_upload
-from .applications import require_org_admin
-from .lifecycle import SELF_ASSESSMENT_STATES, S, locked, require_state, transition
-from .notify import AUDITORS, OFFICE, notify
+from .applications import application_transition, locked_application, require_state
+
+S = ApplicationStatus
 
 
 def criterion_of_scheme(application: Application, criterion_id: Any) -> AssessmentCriterion:
@@ -66,7 +72,7 @@ def self_assessment_answer(
     criterion_id: Any,
     status: str,
     explanation: str,
-    by: Any,
+    by: User | None,
     expected_version: int | None = None,
 ) -> SelfAssessmentAnswer:
     """Save the company's answer for one criterion (the first answer opens the self-assessment).
@@ -75,7 +81,7 @@ def self_assessment_answer(
     on an older one is refused with AnswerConflict, which carries the newer answer. Saving the
     values already stored changes nothing, whatever the version.
     """
-    application = locked(application)
+    application = locked_application(application)
     require_org_admin(application.organization, by)
     require_state(application, *SELF_ASSESSMENT_STATES)
     criterion = criterion_of_scheme(application, criterion_id)
@@ -99,7 +105,7 @@ def self_assessment_answer(
         if answer is not None and expected_version not in (None, answer.version):
             raise AnswerConflict(answer)
         if application.status == S.AUDITOR_ASSIGNED:
-            application = transition(application, "start_self_assessment", by=by)
+            application = application_transition(application, "start_self_assessment", by=by)
         before = (
             None if answer is None else {"status": answer.status, "explanation": answer.explanation}
         )
@@ -143,9 +149,9 @@ def _missing(application: Application) -> list[AssessmentCriterion]:
 
 
 @transaction.atomic
-def self_assessment_submit(*, application: Application, by: Any) -> Application:
+def self_assessment_submit(*, application: Application, by: User | None) -> Application:
     """Hand the self-assessment to the auditors; every shall criterion must be answered."""
-    application = locked(application)
+    application = locked_application(application)
     require_org_admin(application.organization, by)
     require_state(application, S.SELF_ASSESSMENT)
     with scope(organization=application.organization):
@@ -156,7 +162,7 @@ def self_assessment_submit(*, application: Application, by: Any) -> Application:
                 % {"codes": ", ".join(c.code for c in missing)},
                 code="shall_unanswered",
             )
-        application = transition(application, "submit_self_assessment", by=by)
+        application = application_transition(application, "submit_self_assessment", by=by)
         # One score row per criterion: every later save is a guarded update of its version.
         criteria = AssessmentCriterion.objects.filter(scheme_id=application.scheme_id)
         existing = set(
@@ -177,8 +183,6 @@ def self_assessment_submit(*, application: Application, by: Any) -> Application:
 
 
 # --- Evidence ----------------------------------------------------------------------------
-
-EVIDENCE_STATES = (*SELF_ASSESSMENT_STATES, S.AUDIT, S.CORRECTIVE_ACTIONS)
 
 
 def _evidence_subject(
@@ -216,13 +220,13 @@ def evidence_add_file(
     *,
     application: Application,
     upload: UploadedFile,
-    by: Any,
+    by: User | None,
     criterion_id: Any = None,
     finding: Finding | None = None,
     title: str = "",
 ) -> Evidence:
     """Attach a file, checked by content and size, to a criterion or a nonconformity."""
-    application = locked(application)
+    application = locked_application(application)
     require_org_admin(application.organization, by)
     require_state(application, *EVIDENCE_STATES)
     criterion, finding = _evidence_subject(application, criterion_id=criterion_id, finding=finding)
@@ -269,12 +273,12 @@ def evidence_add_link(
     *,
     application: Application,
     url: str,
-    by: Any,
+    by: User | None,
     criterion_id: Any = None,
     finding: Finding | None = None,
     title: str = "",
 ) -> Evidence:
-    application = locked(application)
+    application = locked_application(application)
     require_org_admin(application.organization, by)
     require_state(application, *EVIDENCE_STATES)
     criterion, finding = _evidence_subject(application, criterion_id=criterion_id, finding=finding)
@@ -305,9 +309,9 @@ def evidence_add_link(
 
 
 @transaction.atomic
-def evidence_remove(*, evidence: Evidence, by: Any) -> None:
+def evidence_remove(*, evidence: Evidence, by: User | None) -> None:
     """Remove evidence while the company may still change its answers."""
-    application = locked(evidence.application)
+    application = locked_application(evidence.application)
     require_org_admin(application.organization, by)
     if evidence.finding_id is None:
         require_state(application, *SELF_ASSESSMENT_STATES)
@@ -326,14 +330,3 @@ def evidence_remove(*, evidence: Evidence, by: Any) -> None:
     if name:
         storage = evidence.file.storage
         transaction.on_commit(lambda: storage.delete(name))
-
-
-__all__ = [
-    "AnswerConflict",
-    "criterion_of_scheme",
-    "evidence_add_file",
-    "evidence_add_link",
-    "evidence_remove",
-    "self_assessment_answer",
-    "self_assessment_submit",
-]

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -21,41 +21,33 @@ from django.views.decorators.http import require_POST
 
 from cpo_portal.accounts.decorators import office_required
 from cpo_portal.errors import DomainError
+from cpo_portal.http import AuthenticatedRequest, OrganizationRequest
 from cpo_portal.pagination import paginate
 from cpo_portal.tenancy.decorators import org_admin_required
 
-from .. import seal_selectors, services
 from ..badge import LOOKS, UNKNOWN
-from ..forms_certificates import (
+from ..forms.certificates import (
     CertificateFilterForm,
     PolicyForm,
     ReasonForm,
     RecertifyForm,
     SurveillanceForm,
 )
-from ..models import Certificate, CertificateStatus
-from ..selectors import recertifications_of_organization
-from ..selectors_certificates import (
+from ..models import LIVE, Certificate, CertificateStatus
+from ..selectors.certificates import (
     attention_for_office,
     certificate_for_office,
     certificate_record_for_office,
     certificates_for_office,
+    recertifications_of_organization,
     today,
 )
+from ..selectors.seal import certificate_of_organization, effective_status
+from ..services import applications as application_services
+from ..services import certificates as services
 
 C = CertificateStatus
-LIVE = (C.ACTIVE, C.SUSPENDED)
 PAGE_SIZE = 50
-
-EVENT_LABELS = {
-    "issued": gettext_lazy("Issued"),
-    "suspend": gettext_lazy("Suspended"),
-    "reinstate": gettext_lazy("Reinstated"),
-    "withdraw": gettext_lazy("Withdrawn"),
-    "expire": gettext_lazy("Expired"),
-    "supersede": gettext_lazy("Superseded"),
-    "surveillance_passed": gettext_lazy("Surveillance audit passed"),
-}
 
 
 @dataclass(frozen=True)
@@ -69,7 +61,7 @@ class StatusView:
 
 def status_view(status: str) -> StatusView:
     word = str(C(status).label) if status in C.values else status
-    return StatusView(status, word, LOOKS.get(status, UNKNOWN).icon)  # type: ignore[call-overload]
+    return StatusView(status, word, LOOKS.get(status, UNKNOWN).icon)
 
 
 @dataclass(frozen=True)
@@ -80,7 +72,7 @@ class Row:
 
 
 def _row(certificate: Certificate) -> Row:
-    effective = seal_selectors.effective_status(certificate.status, certificate.valid_until)
+    effective = effective_status(certificate.status, certificate.valid_until)
     return Row(certificate, status_view(effective), effective != certificate.status)
 
 
@@ -158,13 +150,13 @@ def _record_url(certificate: Certificate) -> str:
     return reverse("certification:office_certificate", kwargs={"pk": certificate.pk})
 
 
-def _back_url(request: HttpRequest, certificate: Certificate) -> str:
+def _back_url(request: AuthenticatedRequest, certificate: Certificate) -> str:
     # Only fixed places, never a URL from the request: no open redirect.
     name = RETURN_TO.get(request.POST.get("return_to", ""))
     return reverse(name) if name else _record_url(certificate)
 
 
-def _refuse(request: HttpRequest, exc: ValidationError) -> None:
+def _refuse(request: AuthenticatedRequest, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
 
@@ -173,7 +165,7 @@ def _refuse(request: HttpRequest, exc: ValidationError) -> None:
 
 
 @office_required
-def office_certificates(request: HttpRequest) -> HttpResponse:
+def office_certificates(request: AuthenticatedRequest) -> HttpResponse:
     form = CertificateFilterForm(request.GET or None)
     filters = form.filters()
     page = paginate(request, certificates_for_office(filters), per_page=PAGE_SIZE)
@@ -190,7 +182,7 @@ def office_certificates(request: HttpRequest) -> HttpResponse:
 
 
 @office_required
-def office_attention(request: HttpRequest) -> HttpResponse:
+def office_attention(request: AuthenticatedRequest) -> HttpResponse:
     attention = attention_for_office()
     sections = [
         (
@@ -251,7 +243,7 @@ def _row_with_actions(certificate: Certificate) -> ActionRow:
 
 
 def _render_record(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     certificate: Certificate,
     forms: dict[str, Any] | None = None,
     status: int = 200,
@@ -271,10 +263,7 @@ def _render_record(
             "certificate": certificate,
             "row": _row(certificate),
             "record": record,
-            "events": [
-                (e, str(EVENT_LABELS.get(e.action, e.action)), status_view(e.status_after))
-                for e in record.events
-            ],
+            "events": [(e, status_view(e.status_after)) for e in record.events],
             "actions": offered,
             "surveillance_form": forms.get("surveillance") or SurveillanceForm(),
             "can_open_surveillance": can_open,
@@ -285,13 +274,13 @@ def _render_record(
 
 
 @office_required
-def office_certificate(request: HttpRequest, pk: int) -> HttpResponse:
+def office_certificate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _render_record(request, _certificate_or_404(pk))
 
 
 @office_required
 @require_POST
-def office_certificate_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def office_certificate_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404
@@ -313,7 +302,7 @@ def office_certificate_action(request: HttpRequest, pk: int, action: str) -> Htt
 
 @office_required
 @require_POST
-def office_open_surveillance(request: HttpRequest, pk: int) -> HttpResponse:
+def office_open_surveillance(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     certificate = _certificate_or_404(pk)
     form = SurveillanceForm(request.POST)
     if not form.is_valid():
@@ -337,7 +326,7 @@ def office_open_surveillance(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @office_required
-def office_policy(request: HttpRequest) -> HttpResponse:
+def office_policy(request: AuthenticatedRequest) -> HttpResponse:
     policy = services.certification_policy()
     if request.method == "POST":
         form = PolicyForm(request.POST)
@@ -368,9 +357,9 @@ def office_policy(request: HttpRequest) -> HttpResponse:
 
 
 @org_admin_required
-def recertify(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
-    certificate = seal_selectors.certificate_of_organization(organization, pk)
+def recertify(request: OrganizationRequest, org_slug: str, pk: int) -> HttpResponse:
+    organization = request.organization
+    certificate = certificate_of_organization(organization, pk)
     if certificate is None:
         raise Http404
     form = RecertifyForm(
@@ -378,7 +367,7 @@ def recertify(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     )
     if form.is_valid():
         try:
-            application = services.application_create(
+            application = application_services.application_create(
                 organization=organization,
                 kind=certificate.kind,
                 by=request.user,
@@ -402,7 +391,7 @@ def recertify(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
                     kwargs={"org_slug": organization.slug, "pk": application.pk},
                 )
             )
-    effective = seal_selectors.effective_status(certificate.status, certificate.valid_until)
+    effective = effective_status(certificate.status, certificate.valid_until)
     option = next(
         iter(recertifications_of_organization(organization, certificate=certificate)), None
     )

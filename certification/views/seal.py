@@ -6,22 +6,17 @@ public max-age, an ETag and Last-Modified, 304 on a conditional GET. Lookups are
 limited per client address, as a number is something one can guess at.
 """
 
-import csv
 import hashlib
-import ipaddress
-import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from datetime import time as clock
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
 from django.http import (
     Http404,
-    HttpRequest,
     HttpResponse,
     HttpResponseBase,
     JsonResponse,
@@ -32,29 +27,29 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from cpo_portal.cache import count_in_window
-from cpo_portal.clients import client_ip
+from cpo_portal.exports import csv_response
+from cpo_portal.http import OrganizationRequest, PortalRequest
+from cpo_portal.mail import StrOrPromise
 from cpo_portal.pagecache import public_page
+from cpo_portal.ratelimit import rate_limited
 from signees.models import SigneeGroup
 
-from .. import seal_selectors as selectors
 from ..badge import LOOKS, UNKNOWN, badge_svg
+from ..forms.seal import FILTER_KEYS, SealFilterForm
 from ..models import AuditType, Certificate, CertificateEvent, CertificateStatus
-from ..selectors import recertifications_of_organization
+from ..selectors import seal as selectors
+from ..selectors.certificates import recertifications_of_organization
 
 C = CertificateStatus
 PAGE_SIZE = 50
 WORKSPACE_PAGE_SIZE = 25
 PUBLIC_MAX_AGE = 60
-RATE_WINDOW = 60
-EXPORT_PIECE = 64 * 1024
-# A cell starting with one of these is a formula to a spreadsheet: a holder name must not be.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_COLUMNS = (
     "number",
     "type",
@@ -72,14 +67,14 @@ EXPORT_COLUMNS = (
     "verify_url",
 )
 
-VERDICT = {
+VERDICT: dict[str, StrOrPromise] = {
     C.ACTIVE: gettext_lazy("Valid"),
     C.SUSPENDED: gettext_lazy("Suspended"),
     C.WITHDRAWN: gettext_lazy("Withdrawn"),
     C.EXPIRED: gettext_lazy("Expired"),
     C.SUPERSEDED: gettext_lazy("Superseded"),
 }
-VERDICT_TEXT = {
+VERDICT_TEXT: dict[str, StrOrPromise] = {
     C.ACTIVE: gettext_lazy("This certificate is genuine and valid today."),
     C.SUSPENDED: gettext_lazy(
         "This certificate is genuine but suspended: it is not valid while the suspension lasts."
@@ -91,15 +86,6 @@ VERDICT_TEXT = {
         "it is no longer valid itself."
     ),
 }
-EVENT_LABELS = {
-    "issued": gettext_lazy("Issued"),
-    "suspend": gettext_lazy("Suspended"),
-    "reinstate": gettext_lazy("Reinstated"),
-    "withdraw": gettext_lazy("Withdrawn"),
-    "expire": gettext_lazy("Expired"),
-    "supersede": gettext_lazy("Superseded"),
-    "surveillance_passed": gettext_lazy("Surveillance audit passed"),
-}
 
 
 def _absolute(path: str) -> str:
@@ -108,39 +94,15 @@ def _absolute(path: str) -> str:
 
 def _icon(status: str) -> str:
     """The status icon's path (the same shapes as on the badge)."""
-    return LOOKS.get(status, UNKNOWN).icon  # type: ignore[call-overload]
+    return LOOKS.get(status, UNKNOWN).icon
 
 
-def _event_label(action: str) -> str:
-    label = EVENT_LABELS.get(action)
-    return str(label) if label else action.replace("_", " ").capitalize()
+def _annotated_status(certificate: Certificate) -> str:
+    """The effective status a list's query annotated (selectors.seal)."""
+    return certificate.effective_status  # type: ignore[attr-defined]
 
 
 # --- Rate limit ---------------------------------------------------------------------------
-
-
-def _client_key(request: HttpRequest) -> str:
-    """The client's address (cpo_portal.clients: the same for the login limits and the
-    API); IPv6 clients count per /64, as one household or server holds a whole network."""
-    # No address at all (e.g. a unix socket): one shared bucket.
-    address = client_ip(request) or "unknown"
-    try:
-        parsed = ipaddress.ip_address(address)
-        if parsed.version == 6:
-            address = str(ipaddress.IPv6Network(f"{parsed}/64", strict=False).network_address)
-    except ValueError:
-        pass
-    return hashlib.sha256(address.encode()).hexdigest()[:32]
-
-
-def rate_limited(request: HttpRequest, bucket: str, limit: int) -> int | None:
-    """Count this lookup; the seconds to wait when the client is over `limit` a minute."""
-    now = int(time.time())
-    key = f"seal-rate:{bucket}:{_client_key(request)}:{now // RATE_WINDOW}"
-    count = count_in_window(key, seconds=RATE_WINDOW + 5)
-    if count > limit:
-        return RATE_WINDOW - now % RATE_WINDOW or 1
-    return None
 
 
 def _verify_limit() -> int:
@@ -152,7 +114,7 @@ def _badge_limit() -> int:
     return int(getattr(settings, "CERTIFICATE_BADGE_RATE_LIMIT", 600))
 
 
-def _too_many(response: HttpResponse, retry_after: int) -> HttpResponse:
+def _too_many(response: HttpResponseBase, retry_after: int) -> HttpResponseBase:
     response.status_code = 429
     response["Retry-After"] = str(retry_after)
     response["Cache-Control"] = "no-store"
@@ -162,7 +124,9 @@ def _too_many(response: HttpResponse, retry_after: int) -> HttpResponse:
 # --- Caching ------------------------------------------------------------------------------
 
 
-def _public_headers(request: HttpRequest, response: HttpResponseBase, *, private_ok: bool) -> None:
+def _public_headers(
+    request: PortalRequest, response: HttpResponseBase, *, private_ok: bool
+) -> None:
     """Short public caching for visitors; a signed-in user's page names them in the header."""
     if private_ok and request.user.is_authenticated:
         patch_cache_control(response, private=True, max_age=0, must_revalidate=True)
@@ -170,12 +134,9 @@ def _public_headers(request: HttpRequest, response: HttpResponseBase, *, private
         patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
 
 
-def _conditional(
-    request: HttpRequest, response: HttpResponseBase | None, etag: str, modified: datetime
-) -> HttpResponseBase | None:
-    return get_conditional_response(
-        request, etag=etag, last_modified=int(modified.timestamp()), response=response
-    )
+def _conditional(request: PortalRequest, etag: str, modified: datetime) -> HttpResponseBase | None:
+    """A 304 Not Modified when the client's copy is current, else None."""
+    return get_conditional_response(request, etag=etag, last_modified=int(modified.timestamp()))
 
 
 def _stamp(response: HttpResponseBase, etag: str, modified: datetime) -> None:
@@ -211,7 +172,11 @@ def _last_modified(
 
 
 def _verify_etag(
-    request: HttpRequest, certificate: Certificate, status: str, events: list, kind: str
+    request: PortalRequest,
+    certificate: Certificate,
+    status: str,
+    events: list[CertificateEvent],
+    kind: str,
 ) -> str:
     return _etag(
         kind,
@@ -233,7 +198,7 @@ def _related_number(certificate: Certificate, name: str) -> str | None:
     return related.number if related is not None else None
 
 
-def _not_found(request: HttpRequest, number: str) -> HttpResponse:
+def _not_found(request: PortalRequest, number: str) -> HttpResponse:
     response = render(
         request,
         "certification/seal/not_found.html",
@@ -244,7 +209,7 @@ def _not_found(request: HttpRequest, number: str) -> HttpResponse:
     return response
 
 
-def _rate_limited_page(request: HttpRequest, retry_after: int) -> HttpResponse:
+def _rate_limited_page(request: PortalRequest, retry_after: int) -> HttpResponseBase:
     response = render(request, "certification/seal/rate_limited.html", {"retry_after": retry_after})
     return _too_many(response, retry_after)
 
@@ -259,7 +224,7 @@ def _verify_lookup(
     return certificate, status, selectors.public_certificate_events(certificate)
 
 
-def verify(request: HttpRequest, number: str) -> HttpResponseBase:
+def verify(request: PortalRequest, number: str) -> HttpResponseBase:
     # Every lookup counts, also one the page cache answers.
     retry_after = rate_limited(request, "verify", _verify_limit())
     if retry_after is not None:
@@ -268,14 +233,14 @@ def verify(request: HttpRequest, number: str) -> HttpResponseBase:
 
 
 @public_page
-def _verify_page(request: HttpRequest, number: str) -> HttpResponseBase:
+def _verify_page(request: PortalRequest, number: str) -> HttpResponseBase:
     found = _verify_lookup(number)
     if found is None:
         return _not_found(request, number)
     certificate, status, events = found
     etag = _verify_etag(request, certificate, status, events, "html")
     modified = _last_modified(certificate, status, events)
-    not_modified = _conditional(request, None, etag, modified)
+    not_modified = _conditional(request, etag, modified)
     if not_modified is not None:
         _public_headers(request, not_modified, private_ok=True)
         return not_modified
@@ -298,7 +263,6 @@ def _verify_page(request: HttpRequest, number: str) -> HttpResponseBase:
             "events": [
                 {
                     "event": event,
-                    "label": _event_label(event.action),
                     "before": selectors.status_label(event.status_before)
                     if event.status_before
                     else "",
@@ -371,30 +335,28 @@ def certificate_json(
     }
 
 
-def verify_json(request: HttpRequest, number: str) -> HttpResponseBase:
+def verify_json(request: PortalRequest, number: str) -> HttpResponseBase:
     retry_after = rate_limited(request, "verify", _verify_limit())
     if retry_after is not None:
-        response = JsonResponse({"detail": _("Too many lookups; try again shortly.")})
-        return _too_many(response, retry_after)
+        refused = JsonResponse({"detail": _("Too many lookups; try again shortly.")})
+        return _too_many(refused, retry_after)
     found = _verify_lookup(number)
     if found is None:
-        response = JsonResponse(
+        missing = JsonResponse(
             {"detail": _("There is no CPO certificate with this number.")}, status=404
         )
-        _public_headers(request, response, private_ok=False)
-        return response
+        _public_headers(request, missing, private_ok=False)
+        return missing
     certificate, status, events = found
     etag = _verify_etag(request, certificate, status, events, "json")
     modified = _last_modified(certificate, status, events)
-    not_modified = _conditional(request, None, etag, modified)
-    if not_modified is None:
+    response = _conditional(request, etag, modified)
+    if response is None:
         response = JsonResponse(
             certificate_json(certificate, status, events), json_dumps_params={"ensure_ascii": False}
         )
         response["Access-Control-Allow-Origin"] = "*"
         _stamp(response, etag, modified)
-    else:
-        response = not_modified
     _public_headers(request, response, private_ok=False)
     return response
 
@@ -410,7 +372,7 @@ def _svg_response(svg: str, status: int = 200) -> HttpResponse:
     return response
 
 
-def badge(request: HttpRequest, number: str) -> HttpResponseBase:
+def badge(request: PortalRequest, number: str) -> HttpResponseBase:
     retry_after = rate_limited(request, "badge", _badge_limit())
     if retry_after is not None:
         return _too_many(_svg_response(badge_svg(status=None)), retry_after)
@@ -418,12 +380,12 @@ def badge(request: HttpRequest, number: str) -> HttpResponseBase:
 
 
 @public_page
-def _badge_svg(request: HttpRequest, number: str) -> HttpResponseBase:
+def _badge_svg(request: PortalRequest, number: str) -> HttpResponseBase:
     certificate = selectors.public_badge_certificate(number)
     if certificate is None:
-        response = _svg_response(badge_svg(status=None), status=404)
-        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
-        return response
+        unknown = _svg_response(badge_svg(status=None), status=404)
+        patch_cache_control(unknown, public=True, max_age=PUBLIC_MAX_AGE)
+        return unknown
     status = selectors.effective_status(certificate.status, certificate.valid_until)
     svg = badge_svg(
         status=status,
@@ -435,13 +397,11 @@ def _badge_svg(request: HttpRequest, number: str) -> HttpResponseBase:
     modified = certificate.status_changed_at
     if status != certificate.status:
         modified = max(modified, _expired_since(certificate))
-    not_modified = _conditional(request, None, etag, modified)
-    response: HttpResponseBase
-    if not_modified is None:
+    response = _conditional(request, etag, modified)
+    if response is None:
         response = _svg_response(svg)
         _stamp(response, etag, modified)
     else:
-        response = not_modified
         response["X-Content-Type-Options"] = "nosniff"
     patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
     return response
@@ -450,63 +410,12 @@ def _badge_svg(request: HttpRequest, number: str) -> HttpResponseBase:
 # --- The registry -------------------------------------------------------------------------
 
 
-class SealFilterForm(forms.Form):
-    q = forms.CharField(
-        label=gettext_lazy("Search"),
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(attrs={"type": "search"}),
-        help_text=gettext_lazy("Certificate number, holder or product."),
-    )
-    kind = forms.ChoiceField(
-        label=gettext_lazy("Type"),
-        required=False,
-        choices=[("", gettext_lazy("All types")), *selectors.KIND_LABELS.items()],
-    )
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"),
-        required=False,
-        choices=[("", gettext_lazy("Any status")), *CertificateStatus.choices],
-    )
-    group = forms.ChoiceField(
-        label=gettext_lazy("Group"),
-        required=False,
-        choices=[("", gettext_lazy("All groups")), *SigneeGroup.choices],
-    )
-    country = forms.ChoiceField(label=gettext_lazy("Country"), required=False)
-
-    def __init__(self, *args: Any, country_codes: list[str], **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-        country = self.fields["country"]
-        assert isinstance(country, forms.ChoiceField)
-        named = sorted(((c, countries.name(c) or c) for c in country_codes), key=lambda p: p[1])
-        country.choices = [("", _("All countries")), *named]
-
-    def filters(self) -> selectors.SealFilter:
-        """The valid part of the query: a hand-edited bad value is shown and ignored."""
-        if not self.is_bound:
-            return selectors.SealFilter()
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        return selectors.SealFilter(
-            q=data.get("q", "").strip(),
-            kind=data.get("kind", ""),
-            status=data.get("status", ""),
-            group=data.get("group", ""),
-            country=data.get("country", ""),
-        )
-
-
-FILTER_KEYS = ("q", "kind", "status", "group", "country")
-
-
-def _filter_form(request: HttpRequest) -> SealFilterForm:
+def _filter_form(request: PortalRequest) -> SealFilterForm:
     data = request.GET if any(k in request.GET for k in FILTER_KEYS) else None
     return SealFilterForm(data, country_codes=selectors.public_countries())
 
 
-def _query(request: HttpRequest) -> str:
+def _query(request: PortalRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     encoded = params.urlencode()
@@ -514,7 +423,7 @@ def _query(request: HttpRequest) -> str:
 
 
 @public_page
-def registry(request: HttpRequest) -> HttpResponse:
+def registry(request: PortalRequest) -> HttpResponseBase:
     form = _filter_form(request)
     filters = form.filters()
     page = Paginator(selectors.public_certificate_list(filters), PAGE_SIZE).get_page(
@@ -523,9 +432,9 @@ def registry(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "certificate": certificate,
-            "status": certificate.effective_status,  # type: ignore[attr-defined]
-            "status_word": VERDICT.get(certificate.effective_status, ""),  # type: ignore[attr-defined]
-            "icon_path": _icon(certificate.effective_status),  # type: ignore[attr-defined]
+            "status": _annotated_status(certificate),
+            "status_word": VERDICT.get(_annotated_status(certificate), ""),
+            "icon_path": _icon(_annotated_status(certificate)),
             "kind_label": selectors.KIND_LABELS.get(certificate.kind, certificate.kind),
             "country_name": countries.name(certificate.holder_country)
             or certificate.holder_country,
@@ -547,17 +456,6 @@ def registry(request: HttpRequest) -> HttpResponse:
     )
     _public_headers(request, response, private_ok=True)
     return response
-
-
-class _Echo:
-    """A file that hands back what is written: csv.writer then yields lines, not a buffer."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: str) -> str:
-    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
 
 
 def _export_records(rows: Iterable[dict[str, Any]]) -> Iterator[list[str]]:
@@ -584,29 +482,14 @@ def _export_records(rows: Iterable[dict[str, Any]]) -> Iterator[list[str]]:
         ]
 
 
-def _csv_pieces(records: Iterable[list[str]]) -> Iterator[bytes]:
-    writer = csv.writer(_Echo())
-    buffer = [writer.writerow(EXPORT_COLUMNS)]
-    size = len(buffer[0])
-    for record in records:
-        line = writer.writerow([_cell(str(value)) for value in record])
-        buffer.append(line)
-        size += len(line)
-        if size >= EXPORT_PIECE:
-            yield "".join(buffer).encode()
-            buffer, size = [], 0
-    if buffer:
-        yield "".join(buffer).encode()
-
-
-def registry_csv(request: HttpRequest) -> StreamingHttpResponse:
+def registry_csv(request: PortalRequest) -> StreamingHttpResponse:
     """The filtered registry as CSV, streamed: rows are fetched in chunks as they go out."""
     filters = _filter_form(request).filters()
-    response = StreamingHttpResponse(
-        _csv_pieces(_export_records(selectors.public_certificate_rows(filters))),
-        content_type="text/csv; charset=utf-8",
+    response = csv_response(
+        "cpo-certificates.csv",
+        EXPORT_COLUMNS,
+        _export_records(selectors.public_certificate_rows(filters)),
     )
-    response["Content-Disposition"] = 'attachment; filename="cpo-certificates.csv"'
     _public_headers(request, response, private_ok=False)
     return response
 
@@ -633,7 +516,7 @@ class RegistryFeed(Feed):
 
     def item_title(self, item: CertificateEvent) -> str:
         certificate = item.certificate
-        return f"{certificate.number} · {certificate.holder_name}: {_event_label(item.action)}"
+        return f"{certificate.number} · {certificate.holder_name}: {item.label}"
 
     def item_description(self, item: CertificateEvent) -> str:
         certificate = item.certificate
@@ -664,7 +547,7 @@ _feed = RegistryFeed()
 
 
 @public_page
-def registry_feed(request: HttpRequest) -> HttpResponse:
+def registry_feed(request: PortalRequest) -> HttpResponse:
     response = _feed(request)
     _public_headers(request, response, private_ok=False)
     return response
@@ -673,17 +556,17 @@ def registry_feed(request: HttpRequest) -> HttpResponse:
 # --- The holder's workspace ---------------------------------------------------------------
 
 
-def workspace_certificates(request: HttpRequest, org_slug: str) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
+def workspace_certificates(request: OrganizationRequest, org_slug: str) -> HttpResponse:
+    organization = request.organization
     page = Paginator(
         selectors.certificates_of_organization(organization), WORKSPACE_PAGE_SIZE
     ).get_page(request.GET.get("page"))
     rows = [
         {
             "certificate": certificate,
-            "status": certificate.effective_status,  # type: ignore[attr-defined]
-            "status_word": VERDICT.get(certificate.effective_status, ""),  # type: ignore[attr-defined]
-            "icon_path": _icon(certificate.effective_status),  # type: ignore[attr-defined]
+            "status": _annotated_status(certificate),
+            "status_word": VERDICT.get(_annotated_status(certificate), ""),
+            "icon_path": _icon(_annotated_status(certificate)),
             "kind_label": selectors.KIND_LABELS.get(certificate.kind, certificate.kind),
         }
         for certificate in page.object_list
@@ -697,8 +580,6 @@ def workspace_certificates(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 def embed_snippets(certificate: Certificate, status_word: str) -> dict[str, str]:
     """HTML and Markdown to put the live badge, linked to verification, on a website."""
-    from django.utils.html import escape
-
     verify_url = _absolute(reverse("certification:verify", args=[certificate.number]))
     badge_url = _absolute(reverse("certification:seal_badge", args=[certificate.number]))
     alt = _("CPO certificate %(number)s of %(holder)s – verify its status") % {
@@ -715,8 +596,8 @@ def embed_snippets(certificate: Certificate, status_word: str) -> dict[str, str]
     }
 
 
-def workspace_certificate(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
+def workspace_certificate(request: OrganizationRequest, org_slug: str, pk: int) -> HttpResponse:
+    organization = request.organization
     certificate = selectors.certificate_of_organization(organization, pk)
     if certificate is None:
         raise Http404
@@ -744,6 +625,6 @@ def workspace_certificate(request: HttpRequest, org_slug: str, pk: int) -> HttpR
             "predecessor_number": _related_number(certificate, "predecessor"),
             "successor_number": _related_number(certificate, "successor"),
             "recertification": recertification,
-            "is_admin": request.membership.is_admin,  # type: ignore[attr-defined]
+            "is_admin": request.membership.is_admin,
         },
     )

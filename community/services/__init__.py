@@ -1,4 +1,4 @@
-"""Every state change of the CPO Community (one module per concern).
+"""Every state change of the CPO Community, one module per concern.
 
 - membership: prostep ivip membership declared, verified, lapsed
 - elections: nomination, secret ballots, tallying, ties, results
@@ -6,9 +6,3 @@
 - proposals: proposals for the CPO and their discussion
 - reports: the annual CPO report, its frozen figures and its PDF
 """
-
-from .conference import *  # noqa: F403
-from .elections import *  # noqa: F403
-from .membership import *  # noqa: F403
-from .proposals import *  # noqa: F403
-from .reports import *  # noqa: F403

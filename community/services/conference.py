@@ -7,20 +7,26 @@ concurrent registrations and a cancellation promotes exactly the next in line.
 from datetime import date, datetime
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_scopes import scope, scopes_disabled
 
+from cpo_portal.accounts.models import User
+from cpo_portal.accounts.roles import is_office
+from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError, StaleVersion
+from cpo_portal.guards import require_office
 from cpo_portal.mail import StrOrPromise, lazy_format, mail_on_commit
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import membership_for
 
+from ..ical import conference_ics
 from ..models import Conference, Registration, RegistrationStatus
-from ..selectors import is_community_member
+from ..selectors.membership import is_community_member
 
 R = RegistrationStatus
 CONFERENCE_FIELDS = (
@@ -34,13 +40,6 @@ CONFERENCE_FIELDS = (
     "registration_opens",
     "registration_closes",
 )
-
-
-def _require_office(user: Any) -> None:
-    from cpo_portal.accounts.roles import is_office
-
-    if not is_office(user):
-        raise DomainError(_("Only the CPO office can do this."))
 
 
 def _check(values: dict[str, Any]) -> None:
@@ -62,7 +61,7 @@ class ConferenceConflict(StaleVersion):
     Carries the conference as stored now and who saved it last (from the activity log).
     """
 
-    def __init__(self, current: Conference, *, saved_by: Any = None) -> None:
+    def __init__(self, current: Conference, *, saved_by: User | None = None) -> None:
         super().__init__(
             _("The conference was changed by %(who)s in the meantime. Review both values."),
             current=current,
@@ -71,12 +70,8 @@ class ConferenceConflict(StaleVersion):
         self.saved_by = saved_by
 
 
-def _last_saved_by(conference: Conference) -> Any:
+def _last_saved_by(conference: Conference) -> User | None:
     """Who saved the conference's details last, as the activity log has it (or None)."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from cpo_portal.activity.models import ActivityEntry
-
     with scopes_disabled():
         entry = (
             ActivityEntry.objects.select_related("actor")
@@ -94,7 +89,7 @@ def _last_saved_by(conference: Conference) -> Any:
 @transaction.atomic
 def conference_save(
     *,
-    by: Any,
+    by: User | None,
     year: int,
     conference: Conference | None = None,
     expected_version: int | None = None,
@@ -106,7 +101,7 @@ def conference_save(
     one is refused with ConferenceConflict, which carries the newer conference. Saving the
     values already stored changes nothing, whatever the version.
     """
-    _require_office(by)
+    require_office(by)
     _check(values)
     if conference is None:
         if Conference.objects.filter(year=year).exists():
@@ -141,8 +136,10 @@ def conference_save(
 
 
 @transaction.atomic
-def conference_publish(*, conference: Conference, by: Any, published: bool = True) -> Conference:
-    _require_office(by)
+def conference_publish(
+    *, conference: Conference, by: User | None, published: bool = True
+) -> Conference:
+    require_office(by)
     conference = Conference.objects.select_for_update().get(pk=conference.pk)
     conference.is_published = published
     conference.save(update_fields=["is_published", "updated_at"])
@@ -161,8 +158,6 @@ def _confirmed_count(conference: Conference) -> int:
 
 def _mail(registration: Registration, subject: StrOrPromise, template: str) -> None:
     """The attendee is told; a confirmed seat comes with the iCalendar file."""
-    from ..ical import conference_ics
-
     confirmed = registration.status == R.CONFIRMED
     mail_on_commit(
         subject=subject,
@@ -188,7 +183,7 @@ def registration_create(
     organization: Organization,
     attendee_name: str,
     attendee_email: str,
-    by: Any,
+    by: User | None,
 ) -> Registration:
     """Register an attendee of a community member organization: a seat, or the waitlist."""
     membership = membership_for(organization=organization, user=by)
@@ -239,13 +234,13 @@ def registration_create(
         _mail(
             registration,
             lazy_format(gettext_lazy("Your registration for %(c)s"), c=conference),
-            "community/email/registration_confirmed.txt",
+            "community/conference/email/registration_confirmed.txt",
         )
     else:
         _mail(
             registration,
             lazy_format(gettext_lazy("You are on the waitlist for %(c)s"), c=conference),
-            "community/email/registration_waitlisted.txt",
+            "community/conference/email/registration_waitlisted.txt",
         )
     return registration
 
@@ -276,16 +271,14 @@ def _promote(conference: Conference) -> list[Registration]:
             _mail(
                 registration,
                 lazy_format(gettext_lazy("A seat is free for you at %(c)s"), c=conference),
-                "community/email/registration_confirmed.txt",
+                "community/conference/email/registration_confirmed.txt",
             )
     return waiting
 
 
 @transaction.atomic
-def registration_cancel(*, registration: Registration, by: Any) -> Registration:
+def registration_cancel(*, registration: Registration, by: User | None) -> Registration:
     """Cancel a registration; a freed seat goes to the next on the waitlist."""
-    from cpo_portal.accounts.roles import is_office
-
     conference = Conference.objects.select_for_update().get(pk=registration.conference_id)
     with scopes_disabled():
         registration = (
@@ -311,13 +304,3 @@ def registration_cancel(*, registration: Registration, by: Any) -> Registration:
     )
     _promote(conference)
     return registration
-
-
-__all__ = [
-    "CONFERENCE_FIELDS",
-    "ConferenceConflict",
-    "conference_publish",
-    "conference_save",
-    "registration_cancel",
-    "registration_create",
-]

@@ -15,14 +15,16 @@ import unicodedata
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cpo_portal.accounts.models import User
 from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError
+from cpo_portal.guards import require_office, require_org_admin
 from cpo_portal.mail import lazy_format, mail_on_commit, office_emails
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import membership_for
@@ -38,23 +40,14 @@ from ..models import (
     ElectionResult,
     TieResolution,
 )
-from ..selectors import community_group_of, community_member_organizations
+from ..selectors.membership import community_group_of, community_member_organizations
 
 GROUPS = [group.value for group in SigneeGroup]
 
 
-def _require_office(user: Any) -> None:
-    from cpo_portal.accounts.roles import is_office
-
-    if not is_office(user):
-        raise DomainError(_("Only the CPO office can do this."))
-
-
-def _require_member_admin(organization: Organization, user: Any) -> str:
+def _require_member_admin(organization: Organization, user: User | None) -> str:
     """The organization's group, if it is a community member and the user its owner/admin."""
-    membership = membership_for(organization=organization, user=user)
-    if membership is None or not membership.is_admin:
-        raise DomainError(_("Only an owner or admin of the organization can do this."))
+    require_org_admin(organization, user)
     group = community_group_of(organization)
     if group is None:
         raise DomainError(
@@ -96,11 +89,11 @@ def election_create(
     nomination_closes: datetime,
     voting_opens: datetime,
     voting_closes: datetime,
-    by: Any,
+    by: User | None,
     seats: dict[str, int] | None = None,
 ) -> Election:
     """Open the year's election with seats per group and its two windows."""
-    _require_office(by)
+    require_office(by)
     if not (nomination_opens < nomination_closes <= voting_opens < voting_closes):
         raise DomainError(_("The nomination window must end before the voting window starts."))
     if Election.objects.filter(year=year).exists():
@@ -129,9 +122,9 @@ def candidate_nominate(
     *,
     election: Election,
     nominating_organization: Organization,
-    candidate_user: Any,
+    candidate_user: User,
     candidate_organization: Organization,
-    by: Any,
+    by: User | None,
     statement: str = "",
 ) -> Candidate:
     """A community member organization nominates a person of a member organization of the
@@ -174,7 +167,7 @@ def candidate_nominate(
     )
     mail_on_commit(
         subject=gettext_lazy("You have been nominated for the CPO Core Team"),
-        template="community/email/nominated.txt",
+        template="community/elections/email/nominated.txt",
         context={"candidate": candidate, "election": election},
         to=[candidate_user.email],
     )
@@ -183,7 +176,7 @@ def candidate_nominate(
 
 @transaction.atomic
 def candidate_answer(
-    *, candidate: Candidate, accept: bool, by: Any, statement: str = ""
+    *, candidate: Candidate, accept: bool, by: User | None, statement: str = ""
 ) -> Candidate:
     """The nominee accepts or declines (until nominations close)."""
     candidate = (
@@ -211,6 +204,8 @@ def candidate_answer(
 
 
 RECEIPT_GROUPS, RECEIPT_GROUP_LENGTH = 4, 4
+# The rate limiter's bucket of receipt checks: the pages and the API count together.
+RECEIPT_CHECKS = "community-receipt"
 _RECEIPT_CHARACTERS = re.compile(rf"[0-9A-F]{{{RECEIPT_GROUPS * RECEIPT_GROUP_LENGTH}}}")
 
 
@@ -298,7 +293,11 @@ def _ballots_rewrite(election: Election, *, receipt_hash: str, candidate_ids: li
 
 
 def ballot_cast(
-    *, election: Election, organization: Organization, choices: dict[str, list[int]], by: Any
+    *,
+    election: Election,
+    organization: Organization,
+    choices: dict[str, list[int]],
+    by: User | None,
 ) -> str:
     """Cast the organization's one ballot; returns the receipt code (shown once).
 
@@ -356,8 +355,6 @@ def ballot_for_receipt(election: Election, code: str) -> Ballot | None:
 def _shuffle_ballots() -> None:
     """Rewrite the ballot tables in random-key order (PostgreSQL), so the physical order
     of the rows no longer follows the order in which organizations voted."""
-    from django.db import connection
-
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
@@ -372,9 +369,9 @@ def _shuffle_ballots() -> None:
 
 
 @transaction.atomic
-def election_tally(*, election: Election, by: Any) -> dict[str, list[ElectionResult]]:
+def election_tally(*, election: Election, by: User | None) -> dict[str, list[ElectionResult]]:
     """Count after voting closes: one query per group; ties across the last seat flagged."""
-    _require_office(by)
+    require_office(by)
     election = Election.objects.select_for_update().get(pk=election.pk)
     if phase(election) not in ("closed",):
         raise DomainError(_("Votes are counted after voting has closed and before publishing."))
@@ -433,7 +430,7 @@ def election_tally(*, election: Election, by: Any) -> dict[str, list[ElectionRes
             subject=lazy_format(
                 gettext_lazy("Tie in the Core Team election %(year)s"), year=election.year
             ),
-            template="community/email/tie.txt",
+            template="community/elections/email/tie.txt",
             context={"election": election, "groups": [SigneeGroup(g).label for g in ties]},
             to=office_emails(),
         )
@@ -442,10 +439,10 @@ def election_tally(*, election: Election, by: Any) -> dict[str, list[ElectionRes
 
 @transaction.atomic
 def tie_resolve(
-    *, election: Election, group: str, elected_ids: list[int], note: str, by: Any
+    *, election: Election, group: str, elected_ids: list[int], note: str, by: User | None
 ) -> TieResolution:
     """The office records how a tie was resolved (e.g. by lot) and who takes the seats."""
-    _require_office(by)
+    require_office(by)
     election = Election.objects.select_for_update().get(pk=election.pk)
     if election.tallied_at is None or election.results_published_at:
         raise DomainError(_("Ties are resolved after tallying and before publishing."))
@@ -489,9 +486,9 @@ def tie_resolve(
 
 
 @transaction.atomic
-def results_publish(*, election: Election, by: Any) -> Election:
+def results_publish(*, election: Election, by: User | None) -> Election:
     """Publish the results with turnout; the elected form the Core Team."""
-    _require_office(by)
+    require_office(by)
     election = Election.objects.select_for_update().get(pk=election.pk)
     if election.tallied_at is None:
         raise DomainError(_("Count the votes first."))
@@ -510,17 +507,3 @@ def results_publish(*, election: Election, by: Any) -> Election:
         actor=by, verb="election.published", target=election, data={"year": election.year}
     )
     return election
-
-
-__all__ = [
-    "GROUPS",
-    "ballot_cast",
-    "ballot_for_receipt",
-    "candidate_answer",
-    "candidate_nominate",
-    "election_create",
-    "election_tally",
-    "phase",
-    "results_publish",
-    "tie_resolve",
-]

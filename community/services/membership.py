@@ -2,7 +2,6 @@
 lapsing by itself when its validity ends (daily task, with a warning 30 days ahead)."""
 
 from datetime import date, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,8 +9,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_scopes import scope, scopes_disabled
 
+from cpo_portal.accounts.models import User
 from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError
+from cpo_portal.guards import require_office, require_org_admin
 from cpo_portal.mail import (
     StrOrPromise,
     lazy_format,
@@ -20,31 +21,20 @@ from cpo_portal.mail import (
     organization_admin_emails,
 )
 from cpo_portal.tenancy.models import Organization
-from cpo_portal.tenancy.selectors import membership_for
 from signees.models import SigneeStatus
-from signees.selectors import signee_of_organization
+from signees.selectors.signing import signee_of_organization
 
-from ..models import AssociationMembership, MembershipStatus
+from ..models import LAPSE_WARNING_DAYS, AssociationMembership, MembershipStatus
 
 M = MembershipStatus
-LAPSE_WARNING_DAYS = 30
-
-
-def _require_office(user: Any) -> None:
-    from cpo_portal.accounts.roles import is_office
-
-    if not is_office(user):
-        raise DomainError(_("Only the CPO office can do this."))
 
 
 @transaction.atomic
 def membership_declare(
-    *, organization: Organization, number: str, member_since: date, by: Any
+    *, organization: Organization, number: str, member_since: date, by: User | None
 ) -> AssociationMembership:
     """The company declares (or corrects) its membership; the office then verifies it."""
-    member = membership_for(organization=organization, user=by)
-    if member is None or not member.is_admin:
-        raise DomainError(_("Only an owner or admin of the organization can do this."))
+    require_org_admin(organization, by)
     signee = signee_of_organization(organization)
     if signee is None or signee.status != SigneeStatus.APPROVED:
         raise DomainError(_("Only approved signees of the CPO can join the CPO Community."))
@@ -82,7 +72,7 @@ def membership_declare(
         subject=lazy_format(
             gettext_lazy("prostep ivip membership to verify: %(org)s"), org=organization
         ),
-        template="community/email/membership_office.txt",
+        template="community/membership/email/membership_office.txt",
         context={"membership": membership},
         to=office_emails(),
     )
@@ -100,9 +90,9 @@ def _locked(membership: AssociationMembership) -> AssociationMembership:
 
 @transaction.atomic
 def membership_verify(
-    *, membership: AssociationMembership, valid_until: date, by: Any
+    *, membership: AssociationMembership, valid_until: date, by: User | None
 ) -> AssociationMembership:
-    _require_office(by)
+    require_office(by)
     membership = _locked(membership)
     # The office confirms what the company declared, or extends a verified membership;
     # a rejected or lapsed one is declared again first.
@@ -140,9 +130,9 @@ def membership_verify(
 
 @transaction.atomic
 def membership_reject(
-    *, membership: AssociationMembership, reason: str, by: Any
+    *, membership: AssociationMembership, reason: str, by: User | None
 ) -> AssociationMembership:
-    _require_office(by)
+    require_office(by)
     membership = _locked(membership)
     if membership.status not in (M.DECLARED, M.VERIFIED):
         raise DomainError(
@@ -169,7 +159,7 @@ def membership_reject(
 def _tell(membership: AssociationMembership, message: StrOrPromise) -> None:
     mail_on_commit(
         subject=message,
-        template="community/email/membership.txt",
+        template="community/membership/email/membership.txt",
         context={"membership": membership, "message": message},
         to=organization_admin_emails(membership.organization),
     )
@@ -243,6 +233,3 @@ def memberships_lapse_due(*, today: date | None = None) -> dict[str, int]:
                 )
                 warned += 1
     return {"lapsed": lapsed, "warned": warned}
-
-
-__all__ = ["membership_declare", "membership_reject", "membership_verify", "memberships_lapse_due"]

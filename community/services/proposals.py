@@ -6,44 +6,39 @@ deferred proposal may go back under discussion. Every other edge is refused. Acc
 rejecting and deferring need a rationale: it is what the proposer and the public read.
 """
 
-from typing import Any
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cpo_portal.accounts.models import User
 from cpo_portal.activity.services import activity_record
-from cpo_portal.errors import DomainError, TransitionNotAllowed
+from cpo_portal.errors import DomainError
+from cpo_portal.states import check_transition
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import membership_for
+from criteria.models import Criterion
+from criteria.selectors.catalogue import current_published_version
 
-from ..models import Proposal, ProposalComment, ProposalKind, ProposalStatus
-from ..selectors import is_community_member, is_core_team_member
-
-__all__ = [
-    "PROPOSAL_EDGES",
-    "proposal_comment",
-    "proposal_submit",
-    "proposal_transition",
-]
+from ..models import (
+    PROPOSAL_CLOSED,
+    PROPOSAL_EDGES,
+    PROPOSAL_NEEDS_RATIONALE,
+    Proposal,
+    ProposalComment,
+    ProposalKind,
+    ProposalStatus,
+)
+from ..selectors.elections import is_core_team_member
+from ..selectors.membership import is_community_member
 
 S = ProposalStatus
-PROPOSAL_EDGES: dict[str, frozenset[str]] = {
-    S.SUBMITTED: frozenset({S.DISCUSSION}),
-    S.DISCUSSION: frozenset({S.ACCEPTED, S.REJECTED, S.DEFERRED}),
-    S.DEFERRED: frozenset({S.DISCUSSION}),
-    S.ACCEPTED: frozenset(),
-    S.REJECTED: frozenset(),
-}
-# Decisions the public reads: each needs its reason.
-NEEDS_RATIONALE = frozenset({S.ACCEPTED, S.REJECTED, S.DEFERRED})
-# Once decided for good, the discussion is closed.
-CLOSED = frozenset({S.ACCEPTED, S.REJECTED})
 
 
-def _require_community_member(organization: Organization, user: Any) -> None:
+def _require_community_member(organization: Organization, user: User | None) -> None:
     """Any person of a community member organization (owner, admin or member)."""
-    if not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         raise DomainError(_("Please sign in first."))
     if membership_for(organization=organization, user=user) is None:
         raise DomainError(_("You are not a member of this organization."))
@@ -57,10 +52,8 @@ def _require_community_member(organization: Organization, user: Any) -> None:
         )
 
 
-def _published_criteria(criteria: Any) -> list[Any]:
+def _published_criteria(criteria: Iterable[Criterion] | None) -> list[Criterion]:
     """The criteria must be of the catalogue in force: a proposal concerns what is public."""
-    from criteria.selectors import current_published_version
-
     criteria = list(criteria or [])
     if not criteria:
         return []
@@ -76,11 +69,11 @@ def _published_criteria(criteria: Any) -> list[Any]:
 def proposal_submit(
     *,
     organization: Organization,
-    by: Any,
+    by: User | None,
     kind: str,
     title: str,
     rationale: str,
-    criteria: Any = (),
+    criteria: Iterable[Criterion] = (),
 ) -> Proposal:
     """A community member organization proposes a change to the CPO."""
     _require_community_member(organization, by)
@@ -111,12 +104,12 @@ def proposal_submit(
 
 @transaction.atomic
 def proposal_comment(
-    *, proposal: Proposal, organization: Organization, by: Any, body: str
+    *, proposal: Proposal, organization: Organization, by: User | None, body: str
 ) -> ProposalComment:
     """A person of a community member organization comments on an open proposal."""
     _require_community_member(organization, by)
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if proposal.status in CLOSED:
+    if proposal.status in PROPOSAL_CLOSED:
         raise DomainError(_("The discussion of this proposal is closed."), code="closed")
     comment = ProposalComment(
         proposal=proposal, organization=organization, author=by, body=(body or "").strip()
@@ -134,27 +127,27 @@ def proposal_comment(
 
 
 @transaction.atomic
-def proposal_transition(*, proposal: Proposal, to: str, by: Any, rationale: str = "") -> Proposal:
+def proposal_transition(
+    *, proposal: Proposal, to: str, by: User | None, rationale: str = ""
+) -> Proposal:
     """The Core Team moves a proposal along one of PROPOSAL_EDGES; anything else is refused."""
     if not is_core_team_member(by):
         raise DomainError(_("Only the CPO Core Team can move proposals."), code="not_core_team")
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     before = proposal.status
-    if to not in PROPOSAL_EDGES.get(before, frozenset()):
-        raise TransitionNotAllowed(
-            _("A proposal that is “%(before)s” cannot become “%(after)s”.")
-            % {
-                "before": S(before).label,
-                "after": S(to).label if to in S.values else to,
-            },
-            code="transition",
-        )
+    check_transition(
+        PROPOSAL_EDGES,
+        before,
+        to,
+        message=_("A proposal that is “%(before)s” cannot become “%(after)s”.")
+        % {"before": S(before).label, "after": S(to).label if to in S.values else to},
+    )
     rationale = (rationale or "").strip()
-    if to in NEEDS_RATIONALE and not rationale:
+    if to in PROPOSAL_NEEDS_RATIONALE and not rationale:
         raise DomainError(_("Give the rationale of this decision."), code="rationale")
     proposal.status = to
     fields = ["status", "updated_at"]
-    if to in NEEDS_RATIONALE:
+    if to in PROPOSAL_NEEDS_RATIONALE:
         proposal.decision_rationale = rationale
         proposal.decided_by = by
         proposal.decided_at = timezone.now()

@@ -6,12 +6,15 @@ page and every rendering of the PDF read the same snapshot. A published report i
 no section changes, no new snapshot.
 """
 
-from typing import Any
-
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 
+from cpo_portal.accounts.models import User
+from cpo_portal.accounts.roles import is_office
 from cpo_portal.activity.services import activity_record
 from cpo_portal.documents.models import Document, DocumentStatus
 from cpo_portal.documents.services import document_request, document_rerender
@@ -19,22 +22,7 @@ from cpo_portal.errors import DomainError, StaleVersion
 
 from ..models import AnnualReport, ReportSection
 from ..report_figures import take_snapshot
-from ..selectors import is_core_team_member
-
-__all__ = [
-    "REPORT_DOCUMENT_KIND",
-    "ReportSectionConflict",
-    "can_edit_reports",
-    "can_publish_reports",
-    "pdf_is_current",
-    "report_create",
-    "report_document",
-    "report_publish",
-    "report_render",
-    "report_section_delete",
-    "report_section_save",
-    "report_snapshot_take",
-]
+from ..selectors.elections import is_core_team_member
 
 REPORT_DOCUMENT_KIND = "annual_report"
 DEFAULT_SECTIONS = (
@@ -44,23 +32,19 @@ DEFAULT_SECTIONS = (
 )
 
 
-def can_edit_reports(user: Any) -> bool:
+def can_edit_reports(user: User | AnonymousUser | None) -> bool:
     """The Core Team authors the report; the office helps."""
-    from cpo_portal.accounts.roles import is_office
-
     return bool(getattr(user, "is_authenticated", False)) and (
         is_office(user) or is_core_team_member(user)
     )
 
 
-def can_publish_reports(user: Any) -> bool:
+def can_publish_reports(user: User | AnonymousUser | None) -> bool:
     """Publishing is the office's step (DESIGN §3)."""
-    from cpo_portal.accounts.roles import is_office
-
     return bool(getattr(user, "is_authenticated", False)) and is_office(user)
 
 
-def _require_editor(user: Any) -> None:
+def _require_editor(user: User | None) -> None:
     if not can_edit_reports(user):
         raise DomainError(_("Only the CPO Core Team and the CPO office can do this."))
 
@@ -82,7 +66,7 @@ def _touch(report: AnnualReport) -> None:
 
 
 @transaction.atomic
-def report_create(*, year: int, title: str = "", by: Any) -> AnnualReport:
+def report_create(*, year: int, title: str = "", by: User | None) -> AnnualReport:
     """A new draft report for `year`, with the usual sections to fill in."""
     _require_editor(by)
     if AnnualReport.objects.filter(year=year).exists():
@@ -135,7 +119,7 @@ def _current_section(report: AnnualReport, section: ReportSection) -> ReportSect
 def report_section_save(
     *,
     report: AnnualReport,
-    by: Any,
+    by: User | None,
     title: str,
     body: str,
     position: int | None = None,
@@ -189,7 +173,7 @@ def report_section_save(
 
 @transaction.atomic
 def report_section_delete(
-    *, section: ReportSection, by: Any, expected_version: int | None = None
+    *, section: ReportSection, by: User | None, expected_version: int | None = None
 ) -> None:
     """Delete a section, unless it changed since the version the deleting person saw."""
     _require_editor(by)
@@ -208,7 +192,7 @@ def report_section_delete(
 
 
 @transaction.atomic
-def report_snapshot_take(*, report: AnnualReport, by: Any) -> AnnualReport:
+def report_snapshot_take(*, report: AnnualReport, by: User | None) -> AnnualReport:
     """Freeze the figures as they stand now ("refresh figures"); only while a draft."""
     _require_editor(by)
     report = _locked(report)
@@ -225,9 +209,6 @@ def report_snapshot_take(*, report: AnnualReport, by: Any) -> AnnualReport:
 
 def report_document(report: AnnualReport) -> Document | None:
     """The report's PDF (one per report; re-rendering replaces its file)."""
-    from django.contrib.contenttypes.models import ContentType
-    from django_scopes import scopes_disabled
-
     with scopes_disabled():
         return (
             Document.objects.filter(
@@ -241,7 +222,7 @@ def report_document(report: AnnualReport) -> Document | None:
 
 
 @transaction.atomic
-def report_render(*, report: AnnualReport, by: Any, language: str = "en") -> Document:
+def report_render(*, report: AnnualReport, by: User | None, language: str = "en") -> Document:
     """Have the PDF rendered (again) from the current sections and the frozen snapshot."""
     _require_editor(by)
     report = _locked(report)
@@ -275,7 +256,7 @@ def pdf_is_current(report: AnnualReport, document: Document | None) -> bool:
 
 
 @transaction.atomic
-def report_publish(*, report: AnnualReport, by: Any) -> AnnualReport:
+def report_publish(*, report: AnnualReport, by: User | None) -> AnnualReport:
     """Publish at /community/reports/<year>/ with its PDF; from then on it is frozen."""
     if not can_publish_reports(by):
         raise DomainError(_("Only the CPO office can publish the report."), code="not_office")

@@ -6,45 +6,35 @@ organizations register their attendees in their workspace and cancel them; the p
 the current published conference and can download it as an iCalendar file.
 """
 
-import csv
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cpo_portal.accounts.decorators import office_required
-from cpo_portal.forms import Conflict
+from cpo_portal.exports import csv_response
+from cpo_portal.forms import Conflict, error_text
+from cpo_portal.http import AuthenticatedRequest, OrganizationRequest, PortalRequest
 from cpo_portal.pagination import paginate
+from cpo_portal.tenancy.models import Organization
 
-from .. import selectors, services
-from ..forms_conference import ConferenceForm, RegistrationForm
+from ..forms.conference import ConferenceForm, RegistrationForm
 from ..ical import conference_ics
 from ..markdown import render_markdown
-from ..models import Conference, Registration, RegistrationStatus
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
+from ..models import Conference, RegistrationStatus
+from ..selectors import conference as selectors
+from ..selectors.membership import is_community_member
+from ..services import conference as services
 
 
-def window_state(conference: Conference) -> str:
-    """ "upcoming", "open" or "closed": the registration window as of now."""
-    now = timezone.now()
-    if now < conference.registration_opens:
-        return "upcoming"
-    return "open" if now < conference.registration_closes else "closed"
-
-
-def registration_context(organization: Any, conference: Conference) -> dict[str, Any]:
+def registration_context(organization: Organization, conference: Conference) -> dict[str, Any]:
     registrations = selectors.registrations_of_organization(organization, conference)
     return {
         "conference": conference,
@@ -53,16 +43,16 @@ def registration_context(organization: Any, conference: Conference) -> dict[str,
             r for r in registrations if r.status != RegistrationStatus.CANCELLED
         ],
         "seats": selectors.conference_seats(conference),
-        "window": window_state(conference),
+        "window": conference.window_state(),
     }
 
 
 # --- The organization --------------------------------------------------------------------
 
 
-def org_register(request: HttpRequest, org_slug: str, year: int) -> HttpResponse:
+def org_register(request: OrganizationRequest, org_slug: str, year: int) -> HttpResponse:
     """Register an attendee of the organization: a seat, or the waitlist when full."""
-    organization = request.organization  # type: ignore[attr-defined]
+    organization = request.organization
     conference = selectors.published_conference(year)
     if conference is None:
         raise Http404
@@ -78,9 +68,9 @@ def org_register(request: HttpRequest, org_slug: str, year: int) -> HttpResponse
             )
         except ValidationError as exc:
             if getattr(exc, "code", None) == "already_registered":
-                form.add_error("attendee_email", _error_text(exc))
+                form.add_error("attendee_email", error_text(exc))
             else:
-                form.add_error(None, _error_text(exc))
+                form.refuse(exc)
         else:
             if registration.status == RegistrationStatus.CONFIRMED:
                 messages.success(
@@ -99,21 +89,21 @@ def org_register(request: HttpRequest, org_slug: str, year: int) -> HttpResponse
     context.update(
         organization=organization,
         form=form,
-        is_member=selectors.is_community_member(organization),
+        is_member=is_community_member(organization),
     )
     return render(request, "community/conference/org_register.html", context)
 
 
 @require_POST
-def org_cancel(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
+def org_cancel(request: OrganizationRequest, org_slug: str, pk: int) -> HttpResponse:
+    organization = request.organization
     registration = selectors.registration_of_organization(organization, pk)
     if registration is None:
         raise Http404
     try:
         services.registration_cancel(registration=registration, by=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(
             request,
@@ -126,19 +116,21 @@ def org_cancel(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
 
 
 def _conference_or_404(pk: int) -> Conference:
-    conference = Conference.objects.filter(pk=pk).first()
+    conference = selectors.conference_for_office(pk)
     if conference is None:
         raise Http404
     return conference
 
 
 @office_required
-def office_list(request: HttpRequest) -> HttpResponse:
+def office_list(request: AuthenticatedRequest) -> HttpResponse:
     page = paginate(request, selectors.conferences_for_office(), per_page=25)
     return render(request, "community/conference/office_list.html", {"page": page})
 
 
-def _save(request: HttpRequest, form: ConferenceForm, conference: Conference | None) -> Any:
+def _save(
+    request: AuthenticatedRequest, form: ConferenceForm, conference: Conference | None
+) -> Conference | None:
     """Save the form's values; a stale edit raises ConferenceConflict for the caller."""
     try:
         return services.conference_save(
@@ -151,12 +143,12 @@ def _save(request: HttpRequest, form: ConferenceForm, conference: Conference | N
     except services.ConferenceConflict:
         raise
     except ValidationError as exc:
-        form.add_error(None, _error_text(exc))
+        form.refuse(exc)
         return None
 
 
 @office_required
-def office_create(request: HttpRequest) -> HttpResponse:
+def office_create(request: AuthenticatedRequest) -> HttpResponse:
     form = ConferenceForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         conference = _save(request, form, None)
@@ -179,7 +171,7 @@ def _conflict(form: ConferenceForm, exc: services.ConferenceConflict) -> Conflic
 
 
 @office_required
-def office_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def office_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The conference's details; a save based on an older version is refused with both values
     (409), "Keep mine" saves them on top, "Take the saved one" reloads the form."""
     conference = _conference_or_404(pk)
@@ -204,7 +196,7 @@ def office_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @office_required
-def office_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def office_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The conference with its attendees: confirmed, the waitlist in order, cancelled."""
     conference = _conference_or_404(pk)
     rows = selectors.attendees_for_office(conference)
@@ -221,20 +213,20 @@ def office_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "status": status,
             "statuses": RegistrationStatus.choices,
             "seats": selectors.conference_seats(conference),
-            "window": window_state(conference),
+            "window": conference.window_state(),
         },
     )
 
 
 @office_required
 @require_POST
-def office_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def office_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     conference = _conference_or_404(pk)
     published = request.POST.get("published", "1") != "0"
     try:
         services.conference_publish(conference=conference, by=request.user, published=published)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(
             request,
@@ -245,20 +237,15 @@ def office_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @office_required
 @require_POST
-def office_cancel(request: HttpRequest, pk: int, registration_pk: int) -> HttpResponse:
+def office_cancel(request: AuthenticatedRequest, pk: int, registration_pk: int) -> HttpResponse:
     conference = _conference_or_404(pk)
-    from django_scopes import scopes_disabled
-
-    with scopes_disabled():
-        registration = Registration.objects.filter(
-            pk=registration_pk, conference=conference
-        ).first()
+    registration = selectors.registration_for_office(conference, registration_pk)
     if registration is None:
         raise Http404
     try:
         services.registration_cancel(registration=registration, by=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(
             request,
@@ -267,30 +254,8 @@ def office_cancel(request: HttpRequest, pk: int, registration_pk: int) -> HttpRe
     return redirect("community:office_conference", pk=conference.pk)
 
 
-def safe_cell(value: Any) -> str:
-    """A spreadsheet must not run a cell as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_lines(conference: Conference) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(
-        [
-            _("Attendee"),
-            _("E-mail"),
-            _("Organization"),
-            _("Group"),
-            _("Status"),
-            _("Waitlist position"),
-            _("Registered"),
-        ]
-    )
+def _attendee_rows(conference: Conference) -> Iterator[list[str]]:
+    """One row per registration: confirmed, the waitlist in its order, cancelled."""
     place = 0
     for row in selectors.attendee_rows_for_export(conference):
         position = ""
@@ -298,27 +263,32 @@ def _csv_lines(conference: Conference) -> Iterator[str]:
             place += 1
             position = str(place)
         signee = getattr(row.organization, "signee", None)
-        yield writer.writerow(
-            [
-                safe_cell(row.attendee_name),
-                safe_cell(row.attendee_email),
-                safe_cell(row.organization.display_name),
-                safe_cell(signee.get_group_display() if signee else ""),
-                safe_cell(row.get_status_display()),
-                position,
-                timezone.localtime(row.registered_at).strftime("%Y-%m-%d %H:%M"),
-            ]
-        )
+        yield [
+            row.attendee_name,
+            row.attendee_email,
+            row.organization.display_name,
+            signee.get_group_display() if signee else "",
+            row.get_status_display(),
+            position,
+            timezone.localtime(row.registered_at).strftime("%Y-%m-%d %H:%M"),
+        ]
 
 
 @office_required
-def office_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+def office_export(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:
     conference = _conference_or_404(pk)
-    response = StreamingHttpResponse(_csv_lines(conference), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="cpo-conference-{conference.year}-attendees.csv"'
+    header = [
+        _("Attendee"),
+        _("E-mail"),
+        _("Organization"),
+        _("Group"),
+        _("Status"),
+        _("Waitlist position"),
+        _("Registered"),
+    ]
+    return csv_response(
+        f"cpo-conference-{conference.year}-attendees.csv", header, _attendee_rows(conference)
     )
-    return response
 
 
 # --- The public --------------------------------------------------------------------------
@@ -332,25 +302,25 @@ def _public_context(conference: Conference | None) -> dict[str, Any]:
     if conference is not None:
         context.update(
             seats=selectors.conference_seats(conference),
-            window=window_state(conference),
+            window=conference.window_state(),
             agenda=render_markdown(conference.agenda),
         )
     return context
 
 
-def public_current(request: HttpRequest) -> HttpResponse:
+def public_current(request: PortalRequest) -> HttpResponse:
     conference = selectors.published_conference()
     return render(request, "community/conference/public.html", _public_context(conference))
 
 
-def public_year(request: HttpRequest, year: int) -> HttpResponse:
+def public_year(request: PortalRequest, year: int) -> HttpResponse:
     conference = selectors.published_conference(year)
     if conference is None:
         raise Http404
     return render(request, "community/conference/public.html", _public_context(conference))
 
 
-def public_ics(request: HttpRequest, year: int) -> HttpResponse:
+def public_ics(request: PortalRequest, year: int) -> HttpResponse:
     conference = selectors.published_conference(year)
     if conference is None:
         raise Http404

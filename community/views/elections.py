@@ -6,30 +6,28 @@ never an error page. The ballot page renders the receipt code in the response to
 and nowhere else (not in the session, not in a redirect): it is shown once.
 """
 
-import hashlib
-import ipaddress
-import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cpo_portal.accounts.decorators import office_required
-from cpo_portal.clients import client_ip
+from cpo_portal.forms import error_text
+from cpo_portal.http import AuthenticatedRequest, OrganizationRequest, PortalRequest
 from cpo_portal.pagecache import public_page
 from cpo_portal.pagination import paginate
+from cpo_portal.ratelimit import rate_limited
 from cpo_portal.tenancy.decorators import org_admin_required
 from criteria.groups import SigneeGroup
 
-from .. import selectors, services
-from ..forms_elections import (
+from ..forms.elections import (
     AnswerForm,
     BallotForm,
     ElectionForm,
@@ -38,9 +36,10 @@ from ..forms_elections import (
     TieForm,
 )
 from ..models import Election
-from ..services.elections import GROUPS
-
-RATE_WINDOW = 60
+from ..selectors import elections as selectors
+from ..selectors.membership import community_group_of
+from ..services import elections as services
+from ..services.elections import GROUPS, RECEIPT_CHECKS
 
 
 def _election_or_404(**lookup: Any) -> Election:
@@ -50,16 +49,14 @@ def _election_or_404(**lookup: Any) -> Election:
     return election
 
 
-def _data(request: HttpRequest) -> Any:
+def _data(request: PortalRequest) -> Any:
     """The submitted data, or None: an empty ballot is still a submitted form."""
     return request.POST if request.method == "POST" else None
 
 
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
-
-
-def _groups_of(items: list[Any], election: Election, key: Any = None) -> list[dict[str, Any]]:
+def _groups_of(
+    items: list[Any], election: Election, key: Callable[[Any], str] | None = None
+) -> list[dict[str, Any]]:
     """[{group, label, seats, items}] in the fixed group order."""
     key = key or (lambda item: item.group)
     return [
@@ -81,14 +78,14 @@ def _percent(ballots: int, eligible: int) -> int | None:
 
 
 @office_required
-def office_list(request: HttpRequest) -> HttpResponse:
+def office_list(request: AuthenticatedRequest) -> HttpResponse:
     page = paginate(request, selectors.elections_for_office(), per_page=25)
     rows = [(election, services.phase(election)) for election in page.object_list]
     return render(request, "community/elections/office_list.html", {"page": page, "rows": rows})
 
 
 @office_required
-def office_create(request: HttpRequest) -> HttpResponse:
+def office_create(request: AuthenticatedRequest) -> HttpResponse:
     form = ElectionForm(_data(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -104,7 +101,7 @@ def office_create(request: HttpRequest) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as exc:
-            form.add_error(None, _error_text(exc))
+            form.refuse(exc)
         else:
             messages.success(request, _("The election has been opened."))
             return redirect("community:office_election", pk=election.pk)
@@ -161,7 +158,7 @@ def _office_detail_context(election: Election, tie_forms: dict[str, Any] | None 
 
 
 @office_required
-def office_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def office_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     election = _election_or_404(pk=pk)
     return render(
         request, "community/elections/office_detail.html", _office_detail_context(election)
@@ -170,12 +167,12 @@ def office_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @office_required
 @require_POST
-def office_tally(request: HttpRequest, pk: int) -> HttpResponse:
+def office_tally(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     election = _election_or_404(pk=pk)
     try:
         results = services.election_tally(election=election, by=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         if any(r.tie for rows in results.values() for r in rows):
             messages.warning(
@@ -188,7 +185,7 @@ def office_tally(request: HttpRequest, pk: int) -> HttpResponse:
 
 @office_required
 @require_POST
-def office_tie(request: HttpRequest, pk: int, group: str) -> HttpResponse:
+def office_tie(request: AuthenticatedRequest, pk: int, group: str) -> HttpResponse:
     election = _election_or_404(pk=pk)
     if group not in GROUPS:
         raise Http404
@@ -207,7 +204,7 @@ def office_tie(request: HttpRequest, pk: int, group: str) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as exc:
-            form.add_error(None, _error_text(exc))
+            form.refuse(exc)
         else:
             messages.success(request, _("The resolution of the tie has been recorded."))
             return redirect("community:office_election", pk=election.pk)
@@ -218,12 +215,12 @@ def office_tie(request: HttpRequest, pk: int, group: str) -> HttpResponse:
 
 @office_required
 @require_POST
-def office_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def office_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     election = _election_or_404(pk=pk)
     try:
         services.results_publish(election=election, by=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("The results are published; the elected form the Core Team."))
     return redirect("community:office_election", pk=election.pk)
@@ -232,15 +229,15 @@ def office_publish(request: HttpRequest, pk: int) -> HttpResponse:
 # --- A member organization's workspace --------------------------------------------------
 
 
-def _org_context(request: HttpRequest, election: Election | None) -> dict[str, Any]:
-    organization = request.organization  # type: ignore[attr-defined]
-    group = selectors.community_group_of(organization)
+def _org_context(request: OrganizationRequest, election: Election | None) -> dict[str, Any]:
+    organization = request.organization
+    group = community_group_of(organization)
     context: dict[str, Any] = {
         "organization": organization,
         "election": election,
         "group": group,
         "group_label": SigneeGroup(group).label if group else None,
-        "is_admin": request.membership.is_admin,  # type: ignore[attr-defined]
+        "is_admin": request.membership.is_admin,
     }
     if election is not None:
         context.update(
@@ -251,13 +248,13 @@ def _org_context(request: HttpRequest, election: Election | None) -> dict[str, A
     return context
 
 
-def org_overview(request: HttpRequest, org_slug: str) -> HttpResponse:
+def org_overview(request: OrganizationRequest, org_slug: str) -> HttpResponse:
     context = _org_context(request, selectors.current_election())
     return render(request, "community/elections/org_overview.html", context)
 
 
 @org_admin_required
-def org_nominate(request: HttpRequest, org_slug: str, year: int) -> HttpResponse:
+def org_nominate(request: OrganizationRequest, org_slug: str, year: int) -> HttpResponse:
     election = _election_or_404(year=year)
     context = _org_context(request, election)
     group = context["group"]
@@ -269,13 +266,13 @@ def org_nominate(request: HttpRequest, org_slug: str, year: int) -> HttpResponse
                 organization, person = form.chosen()
                 candidate = services.candidate_nominate(
                     election=election,
-                    nominating_organization=request.organization,  # type: ignore[attr-defined]
+                    nominating_organization=request.organization,
                     candidate_user=person,
                     candidate_organization=organization,
                     by=request.user,
                 )
             except ValidationError as exc:
-                form.add_error(None, _error_text(exc))
+                form.refuse(exc)
             else:
                 messages.success(
                     request,
@@ -291,7 +288,7 @@ def org_nominate(request: HttpRequest, org_slug: str, year: int) -> HttpResponse
 
 
 @org_admin_required
-def org_ballot(request: HttpRequest, org_slug: str, year: int) -> HttpResponse:
+def org_ballot(request: OrganizationRequest, org_slug: str, year: int) -> HttpResponse:
     election = _election_or_404(year=year)
     context = _org_context(request, election)
     form = None
@@ -302,12 +299,12 @@ def org_ballot(request: HttpRequest, org_slug: str, year: int) -> HttpResponse:
             try:
                 code = services.ballot_cast(
                     election=election,
-                    organization=request.organization,  # type: ignore[attr-defined]
+                    organization=request.organization,
                     choices=form.choices(),
                     by=request.user,
                 )
             except ValidationError as exc:
-                form.add_error(None, _error_text(exc))
+                form.refuse(exc)
             else:
                 response = render(
                     request,
@@ -327,7 +324,7 @@ def org_ballot(request: HttpRequest, org_slug: str, year: int) -> HttpResponse:
 
 
 @login_required
-def nomination(request: HttpRequest, year: int, pk: int) -> HttpResponse:
+def nomination(request: AuthenticatedRequest, year: int, pk: int) -> HttpResponse:
     """The nominee's own page; anyone else gets 404."""
     candidate = selectors.candidacy_for_nominee(request.user, year, pk)
     if candidate is None:
@@ -348,7 +345,7 @@ def nomination(request: HttpRequest, year: int, pk: int) -> HttpResponse:
                     by=request.user,
                 )
             except ValidationError as exc:
-                form.add_error(None, _error_text(exc))
+                form.refuse(exc)
             else:
                 if answer == "accept":
                     messages.success(request, _("You have accepted the nomination."))
@@ -363,7 +360,7 @@ def nomination(request: HttpRequest, year: int, pk: int) -> HttpResponse:
 # --- The public -------------------------------------------------------------------------
 
 
-def public_election(request: HttpRequest, year: int) -> HttpResponse:
+def public_election(request: PortalRequest, year: int) -> HttpResponse:
     election = _election_or_404(year=year)
     phase = services.phase(election)
     context: dict[str, Any] = {
@@ -393,7 +390,7 @@ def public_election(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @public_page
-def core_team(request: HttpRequest) -> HttpResponse:
+def core_team(request: PortalRequest) -> HttpResponse:
     election, results = selectors.published_core_team()
     groups = _groups_of(results, election, key=lambda r: r.group) if election else []
     return render(
@@ -401,33 +398,13 @@ def core_team(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _client_key(request: HttpRequest) -> str:
-    """The client's address (cpo_portal.clients); IPv6 clients count per /64."""
-    address = client_ip(request) or "unknown"  # no address at all: one shared bucket
-    try:
-        parsed = ipaddress.ip_address(address)
-        if parsed.version == 6:
-            address = str(ipaddress.IPv6Network(f"{parsed}/64", strict=False).network_address)
-    except ValueError:
-        pass
-    return hashlib.sha256(address.encode()).hexdigest()[:32]
+def receipt_rate_limited(request: PortalRequest) -> int | None:
+    """Count one receipt check; the seconds to wait when the client is over the limit (the
+    API counts its checks in the same bucket)."""
+    return rate_limited(request, RECEIPT_CHECKS, int(settings.COMMUNITY_RECEIPT_RATE_LIMIT))
 
 
-def receipt_rate_limited(request: HttpRequest) -> int | None:
-    """Count one receipt check; the seconds to wait when the client is over the limit."""
-    limit = int(settings.COMMUNITY_RECEIPT_RATE_LIMIT)
-    now = int(time.time())
-    key = f"community-receipt:{_client_key(request)}:{now // RATE_WINDOW}"
-    cache.add(key, 0, timeout=RATE_WINDOW + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=RATE_WINDOW + 5)
-        count = 1
-    return (RATE_WINDOW - now % RATE_WINDOW or 1) if count > limit else None
-
-
-def receipt(request: HttpRequest, year: int) -> HttpResponse:
+def receipt(request: PortalRequest, year: int) -> HttpResponse:
     election = _election_or_404(year=year)
     form = ReceiptForm(_data(request))
     context: dict[str, Any] = {"election": election, "form": form, "checked": False}
@@ -452,20 +429,3 @@ def receipt(request: HttpRequest, year: int) -> HttpResponse:
     response = render(request, "community/elections/receipt.html", context)
     response["Cache-Control"] = "no-store"
     return response
-
-
-__all__ = [
-    "core_team",
-    "nomination",
-    "office_create",
-    "office_detail",
-    "office_list",
-    "office_publish",
-    "office_tally",
-    "office_tie",
-    "org_ballot",
-    "org_nominate",
-    "org_overview",
-    "public_election",
-    "receipt",
-]

@@ -1,49 +1,59 @@
-"""Association membership in the browser, and the organization's community page.
+"""The community's landing page, association membership in the browser, and the
+organization's community page.
 
-The organization sees its status (with the office's reason), the validity and a warning
-ahead of the lapse; owners and admins declare or correct the membership. The office works
-a queue of declarations and verifies (valid until) or rejects (with a reason).
-Every write goes through community.services; a refusal becomes a form error, never a 500.
+/community/ says what the CPO Community is, who may join (community members per group) and
+where everything is. The organization sees its status (with the office's reason), the
+validity and a warning ahead of the lapse; owners and admins declare or correct the
+membership. The office works a queue of declarations and verifies (valid until) or rejects
+(with a reason). Every write goes through community.services; a refusal becomes a form
+error, never a 500.
 """
 
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cpo_portal.accounts.decorators import office_required
+from cpo_portal.http import AuthenticatedRequest, OrganizationRequest, PortalRequest
 from cpo_portal.pagination import paginate
 from cpo_portal.tenancy.decorators import org_admin_required
-from signees.models import SigneeStatus
-from signees.selectors import signee_of_organization
+from cpo_portal.tenancy.models import Organization
+from criteria.groups import SigneeGroup
+from signees.models import Signee, SigneeStatus
+from signees.selectors.signing import signee_of_organization
 
-from .. import selectors, services
-from ..forms_conference import RegistrationForm
-from ..forms_membership import MembershipFilterForm, MembershipForm, RejectForm, VerifyForm
-from ..models import AssociationMembership, MembershipStatus
-from ..services.membership import LAPSE_WARNING_DAYS
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
-
-
-def lapse_warning(membership: AssociationMembership | None) -> int | None:
-    """Days left when a verified membership ends within the warning period, else None."""
-    if membership is None or membership.status != MembershipStatus.VERIFIED:
-        return None
-    if membership.valid_until is None:
-        return None
-    left = (membership.valid_until - timezone.now().date()).days
-    return left if 0 <= left <= LAPSE_WARNING_DAYS else None
+from ..forms.conference import RegistrationForm
+from ..forms.membership import MembershipFilterForm, MembershipForm, RejectForm, VerifyForm
+from ..models import LAPSE_WARNING_DAYS, AssociationMembership, MembershipStatus
+from ..selectors import conference as conference_selectors
+from ..selectors import elections as election_selectors
+from ..selectors import membership as selectors
+from ..services import membership as services
+from .conference import registration_context
 
 
-def _approved_signee(organization: Any) -> Any:
+def home(request: PortalRequest) -> HttpResponse:
+    """/community/: what the CPO Community is, who may join, and where everything is."""
+    counts = selectors.community_counts_per_group()
+    groups = [(group.label, counts.get(group.value, 0)) for group in SigneeGroup]
+    return render(
+        request,
+        "community/membership/home.html",
+        {
+            "groups": groups,
+            "total": sum(counts.values()),
+            "conference": conference_selectors.published_conference(),
+            "election": election_selectors.current_election(),
+        },
+    )
+
+
+def _approved_signee(organization: Organization) -> Signee | None:
     signee = signee_of_organization(organization)
     return signee if signee is not None and signee.status == SigneeStatus.APPROVED else None
 
@@ -51,33 +61,31 @@ def _approved_signee(organization: Any) -> Any:
 # --- The organization --------------------------------------------------------------------
 
 
-def org_community(request: HttpRequest, org_slug: str) -> HttpResponse:
+def org_community(request: OrganizationRequest, org_slug: str) -> HttpResponse:
     """The organization's community status and its conference registrations."""
-    organization = request.organization  # type: ignore[attr-defined]
+    organization = request.organization
     membership = selectors.membership_of(organization)
-    conference = selectors.published_conference()
+    conference = conference_selectors.published_conference()
     context: dict[str, Any] = {
         "organization": organization,
-        "is_admin": request.membership.is_admin,  # type: ignore[attr-defined]
+        "is_admin": request.membership.is_admin,
         "membership": membership,
         "signee": _approved_signee(organization),
         "is_member": selectors.is_community_member(organization),
-        "days_left": lapse_warning(membership),
+        "days_left": membership.lapse_warning() if membership else None,
         "warning_days": LAPSE_WARNING_DAYS,
         "conference": conference,
     }
     if conference is not None:
-        from .conference import registration_context
-
         context.update(registration_context(organization, conference))
         context["form"] = RegistrationForm()
     return render(request, "community/membership/org_community.html", context)
 
 
 @org_admin_required
-def org_membership(request: HttpRequest, org_slug: str) -> HttpResponse:
+def org_membership(request: OrganizationRequest, org_slug: str) -> HttpResponse:
     """Declare or correct the prostep ivip membership (owners and admins)."""
-    organization = request.organization  # type: ignore[attr-defined]
+    organization = request.organization
     membership = selectors.membership_of(organization)
     signee = _approved_signee(organization)
     initial = (
@@ -95,7 +103,7 @@ def org_membership(request: HttpRequest, org_slug: str) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as exc:
-            form.add_error(None, _error_text(exc))
+            form.refuse(exc)
         else:
             messages.success(
                 request, _("Your membership has been declared: the CPO office will verify it.")
@@ -112,7 +120,7 @@ def org_membership(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 @office_required
-def office_queue(request: HttpRequest) -> HttpResponse:
+def office_queue(request: AuthenticatedRequest) -> HttpResponse:
     """Declarations waiting for verification, oldest first."""
     page = paginate(
         request, selectors.memberships_for_office(status=MembershipStatus.DECLARED), per_page=25
@@ -121,7 +129,7 @@ def office_queue(request: HttpRequest) -> HttpResponse:
 
 
 @office_required
-def office_list(request: HttpRequest) -> HttpResponse:
+def office_list(request: AuthenticatedRequest) -> HttpResponse:
     form = MembershipFilterForm(request.GET or None)
     filters = form.filters()
     page = paginate(request, selectors.memberships_for_office(**filters), per_page=50)
@@ -140,7 +148,7 @@ def _membership_or_404(pk: int) -> AssociationMembership:
 
 
 def _office_detail(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     membership: AssociationMembership,
     verify_form: VerifyForm | None = None,
     reject_form: RejectForm | None = None,
@@ -153,20 +161,20 @@ def _office_detail(
         "verify_form": verify_form or VerifyForm(initial=initial),
         "reject_form": reject_form or RejectForm(),
         "may_decide": membership.status in (MembershipStatus.DECLARED, MembershipStatus.VERIFIED),
-        "days_left": lapse_warning(membership),
+        "days_left": membership.lapse_warning(),
         "is_member": selectors.is_community_member(membership.organization),
     }
     return render(request, "community/membership/office_detail.html", context, status=status)
 
 
 @office_required
-def office_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def office_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _office_detail(request, _membership_or_404(pk))
 
 
 @office_required
 @require_POST
-def office_verify(request: HttpRequest, pk: int) -> HttpResponse:
+def office_verify(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     membership = _membership_or_404(pk)
     form = VerifyForm(request.POST)
     if form.is_valid():
@@ -175,7 +183,7 @@ def office_verify(request: HttpRequest, pk: int) -> HttpResponse:
                 membership=membership, valid_until=form.cleaned_data["valid_until"], by=request.user
             )
         except ValidationError as exc:
-            form.add_error(None, _error_text(exc))
+            form.refuse(exc)
         else:
             messages.success(
                 request,
@@ -188,7 +196,7 @@ def office_verify(request: HttpRequest, pk: int) -> HttpResponse:
 
 @office_required
 @require_POST
-def office_reject(request: HttpRequest, pk: int) -> HttpResponse:
+def office_reject(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     membership = _membership_or_404(pk)
     form = RejectForm(request.POST)
     if form.is_valid():
@@ -197,7 +205,7 @@ def office_reject(request: HttpRequest, pk: int) -> HttpResponse:
                 membership=membership, reason=form.cleaned_data["reason"], by=request.user
             )
         except ValidationError as exc:
-            form.add_error(None, _error_text(exc))
+            form.refuse(exc)
         else:
             messages.success(
                 request,

@@ -8,17 +8,20 @@ and move endpoints answer 404 to anyone who may not use them.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cpo_portal.forms import error_text
+from cpo_portal.http import AuthenticatedRequest, OrganizationRequest, PortalRequest
 from cpo_portal.pagination import paginate
 
-from .. import selectors, services
-from ..forms_proposals import CommentForm, MoveForm, ProposalFilterForm, ProposalForm
-from ..models import Proposal
-from ..selectors_proposals import (
+from ..forms.proposals import CommentForm, MoveForm, ProposalFilterForm, ProposalForm
+from ..models import PROPOSAL_CLOSED, PROPOSAL_EDGES, Proposal
+from ..selectors.elections import is_core_team_member
+from ..selectors.membership import is_community_member
+from ..selectors.proposals import (
     ProposalFilter,
     comments_of,
     community_organizations_of_user,
@@ -26,11 +29,7 @@ from ..selectors_proposals import (
     public_proposal,
     public_proposals,
 )
-from ..services.proposals import CLOSED, PROPOSAL_EDGES
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
+from ..services import proposals as services
 
 
 def _proposal_or_404(pk: int) -> Proposal:
@@ -43,7 +42,7 @@ def _proposal_or_404(pk: int) -> Proposal:
 # --- The public -------------------------------------------------------------------------
 
 
-def public_list(request: HttpRequest) -> HttpResponse:
+def public_list(request: PortalRequest) -> HttpResponse:
     form = ProposalFilterForm(request.GET or None)
     filters = ProposalFilter()
     if form.is_valid():
@@ -55,14 +54,14 @@ def public_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(
-    request: HttpRequest,
+    request: PortalRequest,
     proposal: Proposal,
     comment_form: CommentForm | None = None,
     move_form: MoveForm | None = None,
 ) -> dict[str, object]:
     organizations = community_organizations_of_user(request.user)
-    can_comment = bool(organizations) and proposal.status not in CLOSED
-    is_core_team = selectors.is_core_team_member(request.user)
+    can_comment = bool(organizations) and proposal.status not in PROPOSAL_CLOSED
+    is_core_team = is_core_team_member(request.user)
     can_move = is_core_team and bool(PROPOSAL_EDGES[proposal.status])
     return {
         "proposal": proposal,
@@ -74,7 +73,7 @@ def _detail_context(
     }
 
 
-def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def public_detail(request: PortalRequest, pk: int) -> HttpResponse:
     proposal = _proposal_or_404(pk)
     return render(
         request, "community/proposals/public_detail.html", _detail_context(request, proposal)
@@ -83,7 +82,7 @@ def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def comment(request: HttpRequest, pk: int) -> HttpResponse:
+def comment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     proposal = _proposal_or_404(pk)
     organizations = community_organizations_of_user(request.user)
     if not organizations:
@@ -98,7 +97,7 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
                 body=form.cleaned_data["body"],
             )
         except ValidationError as exc:
-            form.add_error(None, _error_text(exc))
+            form.refuse(exc)
         else:
             messages.success(request, _("Your comment has been added."))
             return redirect("community:proposal", pk=proposal.pk)
@@ -108,8 +107,8 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def move(request: HttpRequest, pk: int) -> HttpResponse:
-    if not selectors.is_core_team_member(request.user):
+def move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    if not is_core_team_member(request.user):
         raise Http404
     proposal = _proposal_or_404(pk)
     if not PROPOSAL_EDGES[proposal.status]:
@@ -127,7 +126,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(
                 "rationale" if getattr(exc, "code", "") == "rationale" else None,
-                _error_text(exc),
+                error_text(exc),
             )
         else:
             messages.success(request, _("The proposal has been moved."))
@@ -139,8 +138,8 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
 # --- A community member organization ----------------------------------------------------
 
 
-def org_list(request: HttpRequest, org_slug: str) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
+def org_list(request: OrganizationRequest, org_slug: str) -> HttpResponse:
+    organization = request.organization
     page = paginate(request, proposals_of_organization(organization), per_page=25)
     return render(
         request,
@@ -148,14 +147,14 @@ def org_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         {
             "organization": organization,
             "page": page,
-            "is_member": selectors.is_community_member(organization),
+            "is_member": is_community_member(organization),
         },
     )
 
 
-def org_submit(request: HttpRequest, org_slug: str) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
-    is_member = selectors.is_community_member(organization)
+def org_submit(request: OrganizationRequest, org_slug: str) -> HttpResponse:
+    organization = request.organization
+    is_member = is_community_member(organization)
     form = ProposalForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -169,7 +168,7 @@ def org_submit(request: HttpRequest, org_slug: str) -> HttpResponse:
                 criteria=data["criteria"],
             )
         except ValidationError as exc:
-            form.add_error(None, _error_text(exc))
+            form.refuse(exc)
         else:
             messages.success(request, _("Your proposal has been submitted."))
             return redirect("community:proposal", pk=proposal.pk)

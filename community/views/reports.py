@@ -14,22 +14,24 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cpo_portal.forms import Conflict, VersionedForm
+from cpo_portal.documents.models import Document
+from cpo_portal.forms import Conflict, VersionedForm, error_text
+from cpo_portal.http import AuthenticatedRequest, PortalRequest
 from cpo_portal.pagecache import public_page
 from cpo_portal.pagination import paginate
 
-from .. import services
-from ..forms_reports import ReportForm, SectionForm
+from ..forms.reports import ReportForm, SectionForm
 from ..markdown import render_markdown
 from ..models import AnnualReport, ReportSection
 from ..report_figures import present
-from ..selectors_reports import published_report, published_reports, reports_for_editors
+from ..selectors.reports import published_report, published_reports, reports_for_editors
+from ..services import reports as services
 from ..services.reports import (
     can_edit_reports,
     can_publish_reports,
@@ -44,7 +46,7 @@ def editor_required(view: View) -> View:
     """The Core Team and the office; visitors sign in first, anyone else gets 404."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    def wrapper(request: PortalRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not can_edit_reports(request.user):
@@ -54,11 +56,7 @@ def editor_required(view: View) -> View:
     return wrapper
 
 
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
-
-
-def _pdf_response(document: Any) -> HttpResponseBase:
+def _pdf_response(document: Document | None) -> HttpResponseBase:
     if document is None or not document.is_ready:
         raise Http404
     response = FileResponse(
@@ -83,13 +81,13 @@ def _sections(report: AnnualReport, *, skip_empty: bool = False) -> list[dict[st
 
 
 @public_page
-def public_archive(request: HttpRequest) -> HttpResponse:
+def public_archive(request: PortalRequest) -> HttpResponse:
     page = paginate(request, published_reports(), per_page=25)
     return render(request, "community/reports/public_archive.html", {"page": page})
 
 
 @public_page
-def public_report(request: HttpRequest, year: int) -> HttpResponse:
+def public_report(request: PortalRequest, year: int) -> HttpResponse:
     report = published_report(year)
     if report is None:
         raise Http404
@@ -106,7 +104,7 @@ def public_report(request: HttpRequest, year: int) -> HttpResponse:
     )
 
 
-def public_pdf(request: HttpRequest, year: int) -> HttpResponseBase:
+def public_pdf(request: PortalRequest, year: int) -> HttpResponseBase:
     report = published_report(year)
     if report is None:
         raise Http404
@@ -126,7 +124,7 @@ def _draft_or_404(year: int) -> AnnualReport:
 
 
 @editor_required
-def editor_list(request: HttpRequest) -> HttpResponse:
+def editor_list(request: AuthenticatedRequest) -> HttpResponse:
     form = ReportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -134,7 +132,7 @@ def editor_list(request: HttpRequest) -> HttpResponse:
                 year=form.cleaned_data["year"], title=form.cleaned_data["title"], by=request.user
             )
         except ValidationError as exc:
-            form.add_error("year" if getattr(exc, "code", "") == "year" else None, _error_text(exc))
+            form.add_error("year" if getattr(exc, "code", "") == "year" else None, error_text(exc))
         else:
             messages.success(request, _("The report has been created."))
             return redirect("community:report_edit", year=report.year)
@@ -159,7 +157,7 @@ def _editor_context(report: AnnualReport) -> dict[str, Any]:
 
 
 @editor_required
-def editor_detail(request: HttpRequest, year: int) -> HttpResponse:
+def editor_detail(request: AuthenticatedRequest, year: int) -> HttpResponse:
     report = _draft_or_404(year)
     context = _editor_context(report)
     context["can_publish"] = can_publish_reports(request.user)
@@ -180,7 +178,7 @@ def _conflicting_fields(form: SectionForm, current: ReportSection) -> list[str]:
 
 
 def _section_page(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     report: AnnualReport,
     section: ReportSection | None,
     form: SectionForm,
@@ -202,14 +200,14 @@ def _section_page(
     return render(request, "community/reports/section_form.html", context, status=status)
 
 
-def _section_gone(request: HttpRequest, report: AnnualReport) -> HttpResponse:
+def _section_gone(request: AuthenticatedRequest, report: AnnualReport) -> HttpResponse:
     """The section was deleted while it was being edited: keep the text to save it anew."""
     typed = {name: request.POST.get(name, "") for name in SECTION_FIELDS}
     return _section_page(request, report, None, SectionForm(initial=typed), gone=True)
 
 
 @editor_required
-def section_edit(request: HttpRequest, year: int, pk: int | None = None) -> HttpResponse:
+def section_edit(request: AuthenticatedRequest, year: int, pk: int | None = None) -> HttpResponse:
     """A section's form; a save based on an older version is refused with both values."""
     report = _draft_or_404(year)
     section = None
@@ -248,7 +246,7 @@ def section_edit(request: HttpRequest, year: int, pk: int | None = None) -> Http
         except ValidationError as exc:
             if getattr(exc, "code", "") == "deleted":
                 return _section_gone(request, report)
-            form.add_error(None, _error_text(exc))
+            form.refuse(exc)
         else:
             messages.success(request, _("The section has been saved."))
             return redirect("community:report_edit", year=report.year)
@@ -256,12 +254,12 @@ def section_edit(request: HttpRequest, year: int, pk: int | None = None) -> Http
 
 
 def _step(
-    request: HttpRequest, report: AnnualReport, action: Callable[[], Any], done: str
+    request: AuthenticatedRequest, report: AnnualReport, action: Callable[[], Any], done: str
 ) -> HttpResponse:
     try:
         action()
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, done)
     return redirect("community:report_edit", year=report.year)
@@ -269,7 +267,7 @@ def _step(
 
 @require_POST
 @editor_required
-def section_delete(request: HttpRequest, year: int, pk: int) -> HttpResponse:
+def section_delete(request: AuthenticatedRequest, year: int, pk: int) -> HttpResponse:
     report = _draft_or_404(year)
     section = ReportSection.objects.filter(report=report, pk=pk).first()
     if section is None:
@@ -289,7 +287,7 @@ def section_delete(request: HttpRequest, year: int, pk: int) -> HttpResponse:
 
 @require_POST
 @editor_required
-def snapshot(request: HttpRequest, year: int) -> HttpResponse:
+def snapshot(request: AuthenticatedRequest, year: int) -> HttpResponse:
     report = _draft_or_404(year)
     return _step(
         request,
@@ -301,7 +299,7 @@ def snapshot(request: HttpRequest, year: int) -> HttpResponse:
 
 @require_POST
 @editor_required
-def render_pdf(request: HttpRequest, year: int) -> HttpResponse:
+def render_pdf(request: AuthenticatedRequest, year: int) -> HttpResponse:
     report = _draft_or_404(year)
     return _step(
         request,
@@ -315,28 +313,28 @@ def render_pdf(request: HttpRequest, year: int) -> HttpResponse:
 
 @require_POST
 @editor_required
-def publish(request: HttpRequest, year: int) -> HttpResponse:
+def publish(request: AuthenticatedRequest, year: int) -> HttpResponse:
     report = _draft_or_404(year)
     try:
         services.report_publish(report=report, by=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect("community:report_edit", year=report.year)
     messages.success(request, _("The report is published."))
     return redirect("community:report", year=report.year)
 
 
 @editor_required
-def pdf_status(request: HttpRequest, year: int) -> HttpResponse:
+def pdf_status(request: AuthenticatedRequest, year: int) -> HttpResponse:
     """The PDF's state: the partial for htmx polling, else the editor page itself."""
     report = _draft_or_404(year)
-    if not getattr(request, "htmx", False):
+    if not request.htmx:
         return redirect("community:report_edit", year=report.year)
     return render(request, "community/reports/_pdf_status.html", _editor_context(report))
 
 
 @editor_required
-def editor_pdf(request: HttpRequest, year: int) -> HttpResponseBase:
+def editor_pdf(request: AuthenticatedRequest, year: int) -> HttpResponseBase:
     report = _draft_or_404(year)
     response = _pdf_response(report_document(report))
     response["Cache-Control"] = "private, no-store"

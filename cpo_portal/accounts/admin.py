@@ -34,7 +34,8 @@ class UserAdmin(BaseUserAdmin):
         if request.method == "POST" and user is not None:
             user.refresh_from_db(fields=["password"])
             if user.password != before:
-                api_token_revoke(user=user, by=request.user, reason="password_changed")
+                by = request.user if request.user.is_authenticated else None
+                api_token_revoke(user=user, by=by, reason="password_changed")
         return response
 
 

@@ -36,9 +36,10 @@ class RequireMFAMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if (
-            requires_mfa(user)
+            user.is_authenticated
+            and requires_mfa(user)
             and not request.path.startswith(_ALLOWED_PREFIXES)
-            and not has_mfa(user)  # type: ignore[arg-type]
+            and not has_mfa(user)
         ):
             return self._refuse(request)
         return self.get_response(request)
@@ -112,5 +113,5 @@ class RequireNameMiddleware:
             and not request.path.startswith(_NAMELESS_ALLOWED_PREFIXES)
         ):
             query = urlencode({"next": request.get_full_path()}, safe="/")
-            return redirect(f"{reverse('profile')}?{query}")
+            return redirect(f"{reverse('accounts:profile')}?{query}")
         return self.get_response(request)

@@ -104,7 +104,7 @@ def _no_blockers(user: User) -> list[Text]:
     return []
 
 
-def _nothing_erased(subject: Subject, by: Any) -> dict[str, int]:
+def _nothing_erased(subject: Subject, by: User | None) -> dict[str, int]:
     return {}
 
 
@@ -114,8 +114,9 @@ class Provider:
     key: str
     # Everything the app holds about `user`, as JSON-safe data (DjangoJSONEncoder).
     export: Callable[[User], dict[str, Any]]
-    # Delete or anonymise what may go; returns counts for the activity log.
-    erase: Callable[[Subject, Any], dict[str, int]] = _nothing_erased
+    # Delete or anonymise what may go (`by`: the office member who erases); returns counts
+    # for the activity log.
+    erase: Callable[[Subject, User | None], dict[str, int]] = _nothing_erased
     # What `erase` would do for `user` now (counts in sentences), for the confirmation page.
     describe: Callable[[User], list[ErasureLine]] = _no_lines
     # What is kept on erasure and why: shown before erasing and written into the export.

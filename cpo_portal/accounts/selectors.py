@@ -1,7 +1,6 @@
 """Reading people for the CPO office: the list, one person, what an erasure would do."""
 
 from dataclasses import dataclass
-from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -56,7 +55,7 @@ def other_office_admins_exist(person: User) -> bool:
     )
 
 
-def erasure_blockers(*, person: User, by: Any) -> list[Text]:
+def erasure_blockers(*, person: User, by: User) -> list[Text]:
     """Why `by` cannot erase `person` now; empty: nothing stands in the way."""
     if person.is_erased:
         return [_("This person's data has already been erased.")]

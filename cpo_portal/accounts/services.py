@@ -54,7 +54,7 @@ def api_token_create(*, user: User) -> Token:
 
 
 @transaction.atomic
-def api_token_revoke(*, user: User, by: Any = None, reason: str = "") -> bool:
+def api_token_revoke(*, user: User, by: User | None = None, reason: str = "") -> bool:
     """End the user's API token: by themselves, or (`reason`) because their password
     changed, whoever changed it (`by`)."""
     deleted, _ = Token.objects.filter(user=user).delete()
@@ -75,7 +75,7 @@ def api_token_expires_at(token: Token) -> datetime | None:
 
 
 @transaction.atomic
-def auditor_create(*, user: User, by: Any, organisation_name: str = "") -> Auditor:
+def auditor_create(*, user: User, by: User | None, organisation_name: str = "") -> Auditor:
     """Give a user an auditor profile (the office does this)."""
     auditor, created = Auditor.objects.get_or_create(
         user=user, defaults={"organisation_name": organisation_name}

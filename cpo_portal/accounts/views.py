@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
 from cpo_portal.errors import DomainError
+from cpo_portal.http import AuthenticatedRequest
 from cpo_portal.pagination import paginate
 from cpo_portal.tenancy.selectors import memberships_for_user
 
@@ -40,7 +41,7 @@ from .services import (
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     next_url = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(
@@ -50,19 +51,17 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():
-            user = profile_update(user=user, **form.cleaned_data)  # type: ignore[arg-type]
+            user = profile_update(user=user, **form.cleaned_data)
             # The pages follow the new preference at once, this message included.
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
             messages.success(request, _("Your profile has been saved."))
-            response = redirect(next_url or "profile")
+            response = redirect(next_url or "accounts:profile")
             set_language_cookie(response, user.language)
             return response
     else:
-        form = ProfileForm(
-            initial={"full_name": user.full_name, "language": user.language}  # type: ignore[union-attr]
-        )
-    action = reverse("profile")
+        form = ProfileForm(initial={"full_name": user.full_name, "language": user.language})
+    action = reverse("accounts:profile")
     if next_url:
         action += "?" + urlencode({"next": next_url}, safe="/")
     return render(
@@ -71,21 +70,21 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def api_token(request: HttpRequest) -> HttpResponse:
+def api_token(request: AuthenticatedRequest) -> HttpResponse:
     new_key = None
     if request.method == "POST":
         if request.POST.get("action") == "revoke":
-            if api_token_revoke(user=request.user):  # type: ignore[arg-type]
+            if api_token_revoke(user=request.user):
                 messages.success(request, _("Your API token has been revoked."))
-            return redirect("api_token")
+            return redirect("accounts:api_token")
         if requires_mfa(request.user) and not has_recent_second_factor(request):
             messages.info(
                 request, _("Confirm it is you with your authenticator code to create a token.")
             )
             return ask_for_second_factor(request)
-        new_key = api_token_create(user=request.user).key  # type: ignore[arg-type]
+        new_key = api_token_create(user=request.user).key
         messages.success(request, _("A new API token was created. Copy it now: it is shown once."))
-    token = Token.objects.filter(user=request.user).first()  # type: ignore[misc]
+    token = Token.objects.filter(user=request.user).first()
     expires_at = api_token_expires_at(token) if token else None
     context = {
         "new_key": new_key,
@@ -100,7 +99,7 @@ def api_token(request: HttpRequest) -> HttpResponse:
 
 
 @office_required
-def office_people(request: HttpRequest) -> HttpResponse:
+def office_people(request: AuthenticatedRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
     return render(
         request,
@@ -110,7 +109,7 @@ def office_people(request: HttpRequest) -> HttpResponse:
 
 
 @office_required
-def office_person(request: HttpRequest, pk: int) -> HttpResponse:
+def office_person(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = person_for_office(pk)
     return render(
         request,
@@ -128,9 +127,9 @@ def office_person(request: HttpRequest, pk: int) -> HttpResponse:
 
 @office_required
 @require_POST
-def office_person_export(request: HttpRequest, pk: int) -> HttpResponse:
+def office_person_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = person_for_office(pk)
-    data = person_export(person=person, by=request.user)  # type: ignore[arg-type]
+    data = person_export(person=person, by=request.user)
     response = HttpResponse(
         json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
         content_type="application/json; charset=utf-8",
@@ -142,12 +141,12 @@ def office_person_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @office_required
-def office_person_erase(request: HttpRequest, pk: int) -> HttpResponse:
+def office_person_erase(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = person_for_office(pk)
     form = PersonEraseForm(request.POST or None, person=person)
     if request.method == "POST" and form.is_valid():
         try:
-            person_erase(person=person, by=request.user)  # type: ignore[arg-type]
+            person_erase(person=person, by=request.user)
         except DomainError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -156,7 +155,7 @@ def office_person_erase(request: HttpRequest, pk: int) -> HttpResponse:
                 request,
                 _("The person's data has been erased. What the records must keep is kept."),
             )
-            return redirect("people:detail", pk=person.pk)
+            return redirect("accounts:office_person", pk=person.pk)
     return render(
         request,
         "accounts/people/office_erase.html",

@@ -73,7 +73,7 @@ def _scrub(value: Any, pattern: re.Pattern[str]) -> Any:
     return value
 
 
-def erase(subject: Subject, by: Any) -> dict[str, int]:
+def erase(subject: Subject, by: User | None) -> dict[str, int]:
     needles = [n for n in (subject.email, subject.full_name) if n]
     needles = [n for n in needles if n == subject.email or len(n) >= MIN_NAME_LENGTH]
     pattern = re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)

@@ -1,7 +1,8 @@
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from cpo_portal.accounts.decorators import office_required
+from cpo_portal.http import AuthenticatedRequest, OrganizationRequest
 from cpo_portal.pagination import paginate
 from cpo_portal.tenancy.decorators import org_admin_required
 
@@ -9,8 +10,8 @@ from .selectors import activity_for_office, activity_for_organization
 
 
 @org_admin_required
-def organization_activity(request: HttpRequest, org_slug: str) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
+def organization_activity(request: OrganizationRequest, org_slug: str) -> HttpResponse:
+    org = request.organization
     return render(
         request,
         "activity/organization_activity.html",
@@ -22,7 +23,7 @@ def organization_activity(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 @office_required
-def office_activity(request: HttpRequest) -> HttpResponse:
+def office_activity(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "activity/office_activity.html",

@@ -11,11 +11,10 @@ v1: list[URLPattern | URLResolver] = [
         views.MemberListView.as_view(),
         name="organization-members",
     ),
-    path("catalogue/", include("criteria.api_urls")),
-    path("", include("signees.api_urls")),
-    path("", include("certification.api_urls")),
-    path("", include("certification.api_certificates_urls")),
-    path("community/", include("community.api_urls")),
+    path("catalogue/", include("criteria.api.urls")),
+    path("", include("signees.api.urls")),
+    path("", include("certification.api.urls")),
+    path("community/", include("community.api.urls")),
 ]
 
 urlpatterns = [

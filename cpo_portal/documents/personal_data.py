@@ -56,7 +56,7 @@ def _delete(documents: QuerySet[Document]) -> int:
     return count
 
 
-def erase(subject: Subject, by: Any) -> dict[str, int]:
+def erase(subject: Subject, by: User | None) -> dict[str, int]:
     with scopes_disabled():
         deleted = _delete(_activity_pdfs(subject.user, subject.organization_ids))
     return {"activity_log_pdfs": deleted}

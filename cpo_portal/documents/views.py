@@ -1,7 +1,7 @@
 """Documents are downloaded only through these checked views, never from a media URL."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from cpo_portal.accounts.decorators import office_required
 from cpo_portal.errors import DomainError
+from cpo_portal.http import AuthenticatedRequest, OrganizationRequest
 from cpo_portal.pagination import paginate
 from cpo_portal.tenancy.decorators import org_admin_required
 
@@ -34,40 +35,38 @@ def document_file_response(document: Document) -> HttpResponseBase:
     return response
 
 
-def _visible(request: HttpRequest, pk: int) -> Document:
-    document = document_of_organization(request.organization, pk)  # type: ignore[attr-defined]
+def _visible(request: OrganizationRequest, pk: int) -> Document:
+    document = document_of_organization(request.organization, pk)
     if document is None or not can_download(request.user, document):
         raise Http404
     return document
 
 
-def document_list(request: HttpRequest, org_slug: str) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
-    page = paginate(request, documents_for_member(request.membership), per_page=25)  # type: ignore[attr-defined]
+def document_list(request: OrganizationRequest, org_slug: str) -> HttpResponse:
+    org = request.organization
+    page = paginate(request, documents_for_member(request.membership), per_page=25)
     return render(request, "documents/document_list.html", {"organization": org, "page": page})
 
 
-def document_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+def document_detail(request: OrganizationRequest, org_slug: str, pk: int) -> HttpResponse:
     document = _visible(request, pk)
-    template = (
-        "documents/_status.html" if request.htmx else "documents/document_detail.html"  # type: ignore[attr-defined]
-    )
+    template = "documents/_status.html" if request.htmx else "documents/document_detail.html"
     return render(
         request,
         template,
         {
-            "organization": request.organization,  # type: ignore[attr-defined]
+            "organization": request.organization,
             "document": document,
         },
     )
 
 
-def document_download(request: HttpRequest, org_slug: str, pk: int) -> HttpResponseBase:
+def document_download(request: OrganizationRequest, org_slug: str, pk: int) -> HttpResponseBase:
     return document_file_response(_visible(request, pk))
 
 
 @office_required
-def office_document_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+def office_document_download(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     document = document_for_office(pk)
     if document is None:
         raise Http404
@@ -76,8 +75,8 @@ def office_document_download(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @require_POST
 @org_admin_required
-def activity_pdf_request(request: HttpRequest, org_slug: str) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
+def activity_pdf_request(request: OrganizationRequest, org_slug: str) -> HttpResponse:
+    org = request.organization
     document = document_request(
         kind="organization_activity",
         owner=org,
@@ -92,7 +91,7 @@ def activity_pdf_request(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 @require_POST
 @org_admin_required
-def document_rerender_view(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+def document_rerender_view(request: OrganizationRequest, org_slug: str, pk: int) -> HttpResponse:
     document = _visible(request, pk)
     try:
         document_rerender(document=document, by=request.user)

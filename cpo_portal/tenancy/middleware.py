@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django_scopes import scope
 
+from cpo_portal.http import PortalRequest
+
 from .selectors import organization_for_member_or_404
 
 
@@ -20,9 +22,9 @@ class TenantMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.organization = None  # type: ignore[attr-defined]
-        request.membership = None  # type: ignore[attr-defined]
+    def __call__(self, request: PortalRequest) -> HttpResponse:
+        request.organization = None
+        request.membership = None
         try:
             match = resolve(request.path_info)
         except Resolver404:
@@ -38,7 +40,7 @@ class TenantMiddleware:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         organization, membership = organization_for_member_or_404(slug, request.user)
-        request.organization = organization  # type: ignore[attr-defined]
-        request.membership = membership  # type: ignore[attr-defined]
+        request.organization = organization
+        request.membership = membership
         with scope(organization=organization):
             return self.get_response(request)

@@ -121,7 +121,7 @@ def describe(user: User) -> list[ErasureLine]:
     return lines
 
 
-def erase(subject: Subject, by: Any) -> dict[str, int]:
+def erase(subject: Subject, by: User | None) -> dict[str, int]:
     memberships = _memberships(subject.user)
     with scopes_disabled():
         invitations, _per_model = _invitations_to(subject.email).delete()

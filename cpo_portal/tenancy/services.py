@@ -17,13 +17,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_scopes import scope, scopes_disabled
 
+from cpo_portal.accounts.models import User
 from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError
+from cpo_portal.guards import require_org_admin, require_org_owner
 from cpo_portal.mail import lazy_format, mail_on_commit
 
 from .extensions import membership_refusal
 from .models import Invitation, Membership, Organization, Role, hash_token, new_token
-from .selectors import invitation_is_for, membership_for
+from .selectors import invitation_is_for
 from .signals import organization_updated
 
 INVITATION_VALID_FOR = timedelta(days=7)
@@ -44,7 +46,7 @@ def _unique_slug(name: str) -> str:
 @transaction.atomic
 def organization_create(
     *,
-    by: Any,
+    by: User,
     legal_name: str,
     display_name: str = "",
     legal_form: str = "",
@@ -74,9 +76,9 @@ _PROFILE_FIELDS = ("legal_name", "display_name", "legal_form", "country", "addre
 
 
 @transaction.atomic
-def organization_update(*, organization: Organization, by: Any, **changes: Any) -> Organization:
+def organization_update(*, organization: Organization, by: User, **changes: Any) -> Organization:
     """Change the profile fields; the log keeps before and after of what changed."""
-    _require_admin(organization, by)
+    require_org_admin(organization, by)
     unknown = set(changes) - set(_PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"not a profile field: {', '.join(sorted(unknown))}")
@@ -106,20 +108,6 @@ def organization_update(*, organization: Organization, by: Any, **changes: Any) 
     return organization
 
 
-def _require_owner(organization: Organization, user: Any) -> Membership:
-    m = membership_for(organization=organization, user=user)
-    if m is None or not m.is_owner:
-        raise DomainError(_("Only an owner of the organization can do this."))
-    return m
-
-
-def _require_admin(organization: Organization, user: Any) -> Membership:
-    m = membership_for(organization=organization, user=user)
-    if m is None or not m.is_admin:
-        raise DomainError(_("Only an owner or admin of the organization can do this."))
-    return m
-
-
 def _owner_count(organization: Organization) -> int:
     with scope(organization=organization):
         return Membership.objects.filter(organization=organization, role=Role.OWNER).count()
@@ -145,13 +133,13 @@ def _lock(membership: Membership) -> Membership:
 
 
 @transaction.atomic
-def membership_change_role(*, membership: Membership, role: str, by: Any) -> Membership:
+def membership_change_role(*, membership: Membership, role: str, by: User) -> Membership:
     """Change a member's role (owners only); the last owner cannot be demoted."""
     if role not in Role.values:
         raise DomainError(_("Unknown role."))
     org = membership.organization
     membership = _lock(membership)
-    _require_owner(org, by)  # after the lock: a concurrent demotion of `by` has landed
+    require_org_owner(org, by)  # after the lock: a concurrent demotion of `by` has landed
     before = membership.role
     if before == role:
         return membership
@@ -170,11 +158,11 @@ def membership_change_role(*, membership: Membership, role: str, by: Any) -> Mem
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership, by: Any) -> None:
+def membership_remove(*, membership: Membership, by: User) -> None:
     """Remove someone else from the organization (owners only)."""
     org = membership.organization
     membership = _lock(membership)
-    _require_owner(org, by)  # after the lock: a concurrent demotion of `by` has landed
+    require_org_owner(org, by)  # after the lock: a concurrent demotion of `by` has landed
     if membership.user_id == by.pk:
         raise DomainError(_("Use “Leave organization” to remove yourself."))
     if membership.is_owner and _owner_count(org) <= 1:
@@ -202,13 +190,13 @@ def membership_leave(*, membership: Membership) -> None:
 
 @transaction.atomic
 def organization_transfer_ownership(
-    *, organization: Organization, to: Membership, by: Any
+    *, organization: Organization, to: Membership, by: User
 ) -> Membership:
     """Make `to` an owner and step `by` down to admin."""
     if to.organization_id != organization.pk:
         raise DomainError(_("That person is not a member of this organization."))
     to = _lock(to)
-    mine = _lock(_require_owner(organization, by))
+    mine = _lock(require_org_owner(organization, by))
     if to.pk == mine.pk:
         raise DomainError(_("You already own this organization."))
     to.role = Role.OWNER
@@ -227,10 +215,10 @@ def organization_transfer_ownership(
 
 @transaction.atomic
 def invitation_create(
-    *, organization: Organization, by: Any, email: str, role: str = Role.MEMBER
+    *, organization: Organization, by: User, email: str, role: str = Role.MEMBER
 ) -> tuple[Invitation, str]:
     """Invite an e-mail address; returns the invitation and the one-time token it mails."""
-    inviter = _require_admin(organization, by)
+    inviter = require_org_admin(organization, by)
     if role not in Role.values:
         raise DomainError(_("Unknown role."))
     if role == Role.OWNER and not inviter.is_owner:
@@ -274,7 +262,7 @@ def invitation_create(
     return invitation, token
 
 
-def _refuse_if_barred(organization: Organization, user: Any) -> None:
+def _refuse_if_barred(organization: Organization, user: User) -> None:
     """A feature app's reason why `user` may not join (see tenancy.extensions)."""
     reason = membership_refusal(organization=organization, user=user)
     if reason:
@@ -296,8 +284,8 @@ def _send_invitation(invitation: Invitation, link: str) -> None:
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, by: Any) -> None:
-    _require_admin(invitation.organization, by)
+def invitation_revoke(*, invitation: Invitation, by: User) -> None:
+    require_org_admin(invitation.organization, by)
     if not invitation.is_open:
         raise DomainError(_("This invitation is no longer open."))
     invitation.revoked_at = timezone.now()
@@ -312,7 +300,7 @@ def invitation_revoke(*, invitation: Invitation, by: Any) -> None:
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, user: Any) -> Membership:
+def invitation_accept(*, token: str, user: User) -> Membership:
     """Turn a valid token into a membership for `user`, whose e-mail must match."""
     with scopes_disabled():
         invitation = (

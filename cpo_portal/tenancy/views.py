@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cpo_portal.errors import DomainError
+from cpo_portal.http import AuthenticatedRequest, OrganizationRequest, PortalRequest
 
 from . import services
 from .decorators import org_admin_required, org_owner_required
@@ -27,28 +28,30 @@ from .selectors import (
 from .signals import invitation_forget, invitation_remember
 
 
-def _error(request: HttpRequest, exc: DomainError) -> None:
+def _error(request: PortalRequest, exc: DomainError) -> None:
     for message in exc.messages:
         messages.error(request, message)
 
 
-def _act_on_members(request: HttpRequest, action: Callable[[], object], done: str) -> HttpResponse:
+def _act_on_members(
+    request: OrganizationRequest, action: Callable[[], object], done: str
+) -> HttpResponse:
     """Run a members-page action: its refusal becomes a message, never an error page."""
     try:
         action()
         messages.success(request, done)
     except DomainError as exc:
         _error(request, exc)
-    return redirect("tenancy:members", org_slug=request.organization.slug)  # type: ignore[attr-defined]
+    return redirect("tenancy:members", org_slug=request.organization.slug)
 
 
-def _member(request: HttpRequest, pk: int) -> Membership:
-    org = request.organization  # type: ignore[attr-defined]
+def _member(request: OrganizationRequest, pk: int) -> Membership:
+    org = request.organization
     return get_object_or_404(Membership.objects.filter(organization=org), pk=pk)
 
 
 @login_required
-def organization_list(request: HttpRequest) -> HttpResponse:
+def organization_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "tenancy/organization_list.html",
@@ -59,7 +62,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def organization_create(request: HttpRequest) -> HttpResponse:
+def organization_create(request: AuthenticatedRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -72,19 +75,19 @@ def organization_create(request: HttpRequest) -> HttpResponse:
     return render(request, "tenancy/organization_form.html", {"form": form, "creating": True})
 
 
-def organization_home(request: HttpRequest, org_slug: str) -> HttpResponse:
+def organization_home(request: OrganizationRequest, org_slug: str) -> HttpResponse:
     return render(
         request,
         "tenancy/organization_home.html",
         {
-            "organization": request.organization,  # type: ignore[attr-defined]
+            "organization": request.organization,
         },
     )
 
 
 @org_admin_required
-def organization_edit(request: HttpRequest, org_slug: str) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
+def organization_edit(request: OrganizationRequest, org_slug: str) -> HttpResponse:
+    org = request.organization
     form = OrganizationForm(request.POST or None, instance=org)
     if request.method == "POST" and form.is_valid():
         try:
@@ -105,9 +108,9 @@ def organization_edit(request: HttpRequest, org_slug: str) -> HttpResponse:
     )
 
 
-def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
-    membership = request.membership  # type: ignore[attr-defined]
+def member_list(request: OrganizationRequest, org_slug: str) -> HttpResponse:
+    org = request.organization
+    membership = request.membership
     form = InvitationForm(request.POST or None)
     if request.method == "POST":
         if not membership.is_admin:
@@ -143,7 +146,7 @@ def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 @require_POST
 @org_owner_required
-def member_role(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+def member_role(request: OrganizationRequest, org_slug: str, pk: int) -> HttpResponse:
     target = _member(request, pk)
     form = RoleForm(request.POST)
     if not form.is_valid():
@@ -160,7 +163,7 @@ def member_role(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
 
 @require_POST
 @org_owner_required
-def member_remove(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+def member_remove(request: OrganizationRequest, org_slug: str, pk: int) -> HttpResponse:
     target = _member(request, pk)
     return _act_on_members(
         request,
@@ -171,8 +174,8 @@ def member_remove(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
 
 @require_POST
 @org_owner_required
-def ownership_transfer(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
+def ownership_transfer(request: OrganizationRequest, org_slug: str, pk: int) -> HttpResponse:
+    org = request.organization
     target = _member(request, pk)
     if request.POST.get("confirm") != "yes":
         messages.error(request, _("Confirm the transfer of ownership."))
@@ -187,9 +190,9 @@ def ownership_transfer(request: HttpRequest, org_slug: str, pk: int) -> HttpResp
 
 
 @require_POST
-def organization_leave(request: HttpRequest, org_slug: str) -> HttpResponse:
+def organization_leave(request: OrganizationRequest, org_slug: str) -> HttpResponse:
     try:
-        services.membership_leave(membership=request.membership)  # type: ignore[attr-defined]
+        services.membership_leave(membership=request.membership)
     except DomainError as exc:
         _error(request, exc)
         return redirect("tenancy:members", org_slug=org_slug)
@@ -199,8 +202,8 @@ def organization_leave(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 @require_POST
 @org_admin_required
-def invitation_revoke(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    org = request.organization  # type: ignore[attr-defined]
+def invitation_revoke(request: OrganizationRequest, org_slug: str, pk: int) -> HttpResponse:
+    org = request.organization
     invitation: Invitation = get_object_or_404(Invitation.objects.filter(organization=org), pk=pk)
     return _act_on_members(
         request,
@@ -220,7 +223,7 @@ def _dead_invitation(invitation: Invitation | None) -> str | None:
     return None
 
 
-def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+def invitation_accept(request: PortalRequest, token: str) -> HttpResponse:
     """The invitation link: it names the organization and who invited, to anyone holding the
     link (the token is the secret). A visitor signs up or in and comes back here; a signed-in
     user accepts."""

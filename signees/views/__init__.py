@@ -1,0 +1,1 @@
+"""The signees app's pages, one module per concern: signing, statements."""

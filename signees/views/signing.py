@@ -1,60 +1,331 @@
-"""A company signs the CPO, follows its review and manages its signature.
+"""Signing the CPO: the home page, the public list with its exports and one signee's page;
+a company signs, follows its review and manages its signature; the CPO office reviews.
 
-/sign/ starts it: the user picks one of their organizations or registers a new one. The
-steps under /o/<org>/sign/ are plain GET pages (group → declaration → sign) that carry the
-chosen group in the query, so the back button and a page without JavaScript both work;
-only the signature itself is a POST. The tenant middleware has already answered 404 to
-outsiders on every /o/<org>/ URL.
+The public pages read through `signees.selectors.signing`, which only ever returns approved
+signees. Visitors get cacheable pages; signed-in users never do (the header names them).
+
+/sign/ starts the signing: the user picks one of their organizations or registers a new one.
+The steps under /o/<org>/sign/ are plain GET pages (group → declaration → sign) that carry the
+chosen group in the query, so the back button and a page without JavaScript both work; only
+the signature itself is a POST. The tenant middleware has already answered 404 to outsiders
+on every /o/<org>/ URL.
+
+The office's decisions go through the services, which check the lifecycle edge, log and
+e-mail the company; a refusal becomes a message on the record page, never an error page.
 """
 
+import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBase,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from cpo_portal.accounts.decorators import office_required
+from cpo_portal.activity.selectors import activity_for_office
 from cpo_portal.clients import client_ip
 from cpo_portal.documents.models import Document
 from cpo_portal.documents.selectors import documents_of_organization
 from cpo_portal.errors import DomainError
+from cpo_portal.exports import csv_response, in_pieces
+from cpo_portal.http import AuthenticatedRequest, OrganizationRequest, PortalRequest
+from cpo_portal.pagecache import public_page
+from cpo_portal.pagination import paginate
 from cpo_portal.tenancy.decorators import org_admin_required
 from cpo_portal.tenancy.forms import OrganizationForm
 from cpo_portal.tenancy.models import Organization, Role
 from cpo_portal.tenancy.services import organization_create
 from criteria.models import CatalogueVersion
-from criteria.selectors import current_published_version
+from criteria.selectors.catalogue import current_published_version
 
+from .. import extensions
 from ..declaration import declaration_text
-from ..forms import GroupForm, SignForm
+from ..forms.signing import GroupForm, QueueFilterForm, ReasonForm, SigneeFilterForm, SignForm
 from ..logo import logo_pack, logo_pack_filename, logo_svg
-from ..models import Signature, Signee, SigneeGroup, SigneeReview, SigneeStatus
-from ..services import (
+from ..models import (
+    ACTIVE_STATUSES,
+    SIGN_AGAIN_STATUSES,
+    Signature,
+    Signee,
+    SigneeGroup,
+    SigneeReview,
+    SigneeStatus,
+    StatementKind,
+)
+from ..selectors import signing as selectors
+from ..selectors.statements import open_statement_due
+from ..services.signing import (
     CatalogueChanged,
+    signee_approve,
     signee_change_group,
+    signee_reject,
     signee_resubmit,
+    signee_return,
     signee_sign,
+    signee_unpublish,
     signee_withdraw,
 )
-from ..statement_selectors import open_statement_due
 
 S = SigneeStatus
-# A signee in one of these states may sign again (a new signature, a new review).
-SIGN_AGAIN = frozenset({S.REJECTED, S.WITHDRAWN})
-# States with a signature in force: it can be withdrawn and its group changed.
-ACTIVE = frozenset({S.PENDING, S.CHANGES_REQUESTED, S.APPROVED, S.UNPUBLISHED})
+PAGE_SIZE = 50
+LATEST_ON_HOME = 5
+EXPORT_COLUMNS = (
+    "name",
+    "legal_name",
+    "group",
+    "country",
+    "website",
+    "signee_since",
+    "profile_url",
+    "statement_url",
+)
+
+# The groups as the public signee page explains them.
+PUBLIC_GROUP_DEFINITIONS: dict[str, Any] = {
+    SigneeGroup.IT_CUSTOMER: _lazy("Uses and buys IT systems and services."),
+    SigneeGroup.IT_VENDOR: _lazy("Develops software as its dominant business."),
+    SigneeGroup.IT_SERVICE_PROVIDER: _lazy(
+        "Provides services, such as integration, as its dominant business and may ship "
+        "related tools."
+    ),
+}
+
+
 STEPS = ("organization", "group", "declaration", "sign")
 # Stand-ins for the signatory in the preview only; the signed text is rendered afresh.
 _NAME_MARK = "@@signatory-name@@"
 _POSITION_MARK = "@@signatory-position@@"
+
+
+# --- The home page ---------------------------------------------------------------------
+
+
+@public_page
+def home(request: PortalRequest) -> HttpResponse:
+    """What the CPO is, how to sign, how many have signed and who signed last."""
+    counts = selectors.published_group_counts()
+    return render(
+        request,
+        "home.html",
+        {
+            "signee_counts": [
+                (label, counts[value], value) for value, label in SigneeGroup.choices
+            ],
+            "signee_total": sum(counts.values()),
+            "latest_signees": selectors.latest_published_signees(LATEST_ON_HOME),
+            # Filled by the certification app: the most recently issued certificates.
+            "latest_certificates": extensions.latest_certificates(LATEST_ON_HOME),
+        },
+    )
+
+
+def _filter_form(request: PortalRequest, *, countries: list[tuple[str, str]]) -> SigneeFilterForm:
+    data = request.GET if any(k in request.GET for k in ("q", "group", "country", "sort")) else None
+    return SigneeFilterForm(data, countries=countries)
+
+
+def _query(request: PortalRequest, **changes: str) -> str:
+    """The current query string without page and format, with `changes` applied."""
+    params: QueryDict = request.GET.copy()
+    for key in ("page", "format"):
+        params.pop(key, None)
+    for key, value in changes.items():
+        if value:
+            params[key] = value
+        else:
+            params.pop(key, None)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else ""
+
+
+# --- The list --------------------------------------------------------------------------
+
+
+def _group_facets(
+    request: PortalRequest, counts: dict[str, int], current: str
+) -> list[dict[str, Any]]:
+    facets = [
+        {
+            "value": "",
+            "label": _("All groups"),
+            "count": sum(counts.values()),
+            "url": _query(request, group=""),
+            "current": not current,
+        }
+    ]
+    for value, label in SigneeGroup.choices:
+        facets.append(
+            {
+                "value": value,
+                "label": label,
+                "count": counts[value],
+                "url": _query(request, group=value),
+                "current": current == value,
+            }
+        )
+    return facets
+
+
+def _page(request: PortalRequest, filters: selectors.SigneeFilter, counts: dict[str, int]) -> Page:
+    paginator = Paginator(selectors.published_signee_list(filters), PAGE_SIZE)
+    # The group counts already hold the total: spare the paginator its COUNT query.
+    paginator.count = counts[filters.group] if filters.group else sum(counts.values())
+    return paginator.get_page(request.GET.get("page"))
+
+
+@public_page
+def signee_list(request: PortalRequest) -> HttpResponseBase:
+    export = request.GET.get("format", "")
+    if export in ("csv", "json"):
+        return _export(request, export)
+    form = _filter_form(request, countries=selectors.published_countries())
+    filters = form.filters()
+    counts = selectors.published_group_counts(filters)
+    page = _page(request, filters, counts)
+    rows = [
+        {
+            "signee": signee,
+            "statement_url": selectors.statement_path(
+                signee.organization.slug,
+                getattr(signee, "statement_kind", None),
+                getattr(signee, "statement_link", None),
+            ),
+        }
+        for signee in page.object_list
+    ]
+    export_query = _query(request)
+    return render(
+        request,
+        "signees/signing/list.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "rows": rows,
+            "group_facets": _group_facets(request, counts, filters.group),
+            "total": sum(counts.values()),
+            "csv_url": reverse("signees:export_csv") + export_query,
+            "json_url": reverse("signees:export_json") + export_query,
+        },
+    )
+
+
+# --- Exports ---------------------------------------------------------------------------
+
+
+def _records(request: PortalRequest, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, str]]:
+    base = request.build_absolute_uri(reverse("signees:list"))
+    for row in rows:
+        slug = row["organization__slug"]
+        statement = selectors.statement_path(slug, row["statement_kind"], row["statement_link"])
+        yield {
+            "name": row["listed_name"] or row["organization__display_name"],
+            "legal_name": row["organization__legal_name"],
+            "group": row["group"],
+            "country": row["organization__country"],
+            "website": row["organization__website"],
+            "signee_since": (
+                timezone.localdate(row["approved_at"]).isoformat() if row["approved_at"] else ""
+            ),
+            "profile_url": f"{base}{slug}/",
+            "statement_url": request.build_absolute_uri(statement) if statement else "",
+        }
+
+
+def _json_lines(records: Iterable[dict[str, str]]) -> Iterator[str]:
+    """A JSON array, one object per line, written as the rows arrive."""
+    separator = "[\n"
+    for record in records:
+        yield separator + json.dumps(record, ensure_ascii=False)
+        separator = ",\n"
+    yield "[]\n" if separator == "[\n" else "\n]\n"
+
+
+def _export(request: PortalRequest, kind: str) -> StreamingHttpResponse:
+    """The filtered list as CSV or JSON, streamed: the rows are never all in memory."""
+    form = _filter_form(request, countries=selectors.published_countries())
+    records = _records(request, selectors.published_signee_rows(form.filters()))
+    if kind == "csv":
+        rows = ([record[column] for column in EXPORT_COLUMNS] for record in records)
+        return csv_response("cpo-signees.csv", EXPORT_COLUMNS, rows)
+    return StreamingHttpResponse(
+        in_pieces(_json_lines(records)), content_type="application/json; charset=utf-8"
+    )
+
+
+@public_page
+def export_csv(request: PortalRequest) -> HttpResponseBase:
+    return _export(request, "csv")
+
+
+@public_page
+def export_json(request: PortalRequest) -> HttpResponseBase:
+    return _export(request, "json")
+
+
+# --- One signee ------------------------------------------------------------------------
+
+
+@public_page
+def signee_detail(request: PortalRequest, slug: str) -> HttpResponse:
+    signee = selectors.published_signee(slug)
+    if signee is None:
+        raise Http404(_("There is no published signee at this address."))
+    statement = selectors.published_statement_of(signee)
+    organization = signee.organization
+    due = signee.statement_due
+    return render(
+        request,
+        "signees/signing/detail.html",
+        {
+            "signee": signee,
+            "organization": organization,
+            "name": signee.listed_name or organization.display_name,
+            "group_definition": PUBLIC_GROUP_DEFINITIONS.get(signee.group, ""),
+            "website": selectors.safe_link(organization.website),
+            "statement": statement,
+            "statement_url": selectors.statement_path(
+                organization.slug,
+                statement.kind if statement else None,
+                statement.external_url if statement else None,
+            ),
+            "statement_external": bool(statement and statement.kind == StatementKind.LINK),
+            "is_vendor": signee.group == SigneeGroup.IT_VENDOR,
+            "statement_due": due if statement is None else None,
+            "statement_overdue": bool(
+                statement is None and due is not None and due < timezone.localdate()
+            ),
+            # The Quick Check helps IT customers choose a supplier; customers supply nothing.
+            "show_quick_check": signee.group != SigneeGroup.IT_CUSTOMER,
+            "ol1_met": selectors.openness_level_1(signee, statement),
+            # Filled by the certification app: the certificates this company holds.
+            "seals": extensions.seals_for(organization),
+        },
+    )
+
+
+# --- Signing ---------------------------------------------------------------------------
 
 
 def _steps(current: str) -> list[tuple[str, str]]:
@@ -84,15 +355,15 @@ def _signee(organization: Organization) -> Signee | None:
     )
 
 
-def _signee_or_404(request: HttpRequest) -> Signee:
-    signee = _signee(request.organization)  # type: ignore[attr-defined]
+def _signee_or_404(request: OrganizationRequest) -> Signee:
+    signee = _signee(request.organization)
     if signee is None:
         raise Http404("This organization has not signed the CPO.")
     return signee
 
 
 def _may_sign(signee: Signee | None) -> bool:
-    return signee is None or signee.status in SIGN_AGAIN
+    return signee is None or signee.status in SIGN_AGAIN_STATUSES
 
 
 def _declaration_document(organization: Organization, signature: Signature) -> Document | None:
@@ -109,7 +380,7 @@ def _declaration_document(organization: Organization, signature: Signature) -> D
     )
 
 
-def _client_ip(request: HttpRequest) -> str | None:
+def _client_ip(request: PortalRequest) -> str | None:
     # The signer's address, not the reverse proxy's (TRUSTED_PROXY_COUNT).
     return client_ip(request)
 
@@ -128,7 +399,7 @@ class OrganizationChoice:
 
     @property
     def may_sign(self) -> bool:
-        return self.is_admin and (self.status is None or self.status in SIGN_AGAIN)
+        return self.is_admin and (self.status is None or self.status in SIGN_AGAIN_STATUSES)
 
     @property
     def status_label(self) -> str:
@@ -148,7 +419,7 @@ def _organization_choices(user: Any) -> list[OrganizationChoice]:
 # --- Starting: pick or register the organization ----------------------------------------
 
 
-def sign_start(request: HttpRequest) -> HttpResponse:
+def sign_start(request: PortalRequest) -> HttpResponse:
     """The "Sign the CPO" entry: explains the steps, then picks the organization."""
     version = current_published_version()
     if not request.user.is_authenticated:
@@ -202,14 +473,14 @@ def _step_url(organization: Organization, step: str, group: str) -> str:
 
 
 def _render_step(
-    request: HttpRequest,
+    request: OrganizationRequest,
     step: str,
     *,
     version: CatalogueVersion,
     signee: Signee | None,
     **context: Any,
 ) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
+    organization = request.organization
     group = context.get("group")
     if group:
         context["preview"] = _preview(organization, group, version)
@@ -230,8 +501,8 @@ def _render_step(
 
 
 @org_admin_required
-def sign(request: HttpRequest, org_slug: str) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
+def sign(request: OrganizationRequest, org_slug: str) -> HttpResponse:
+    organization = request.organization
     version = current_published_version()
     if version is None:
         return render(request, "signees/signing/no_catalogue.html", {"organization": organization})
@@ -260,9 +531,9 @@ def sign(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 def _sign_post(
-    request: HttpRequest, *, version: CatalogueVersion, signee: Signee | None
+    request: OrganizationRequest, *, version: CatalogueVersion, signee: Signee | None
 ) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
+    organization = request.organization
     form = SignForm(request.POST)
     if not form.is_valid() and "group" in form.errors:
         # The group travels in a hidden field: a tampered one sends the user back to choose.
@@ -303,11 +574,11 @@ def _sign_post(
     )
 
 
-def _read_again(request: HttpRequest, errors: Any, group: str) -> HttpResponse:
+def _read_again(request: OrganizationRequest, errors: Any, group: str) -> HttpResponse:
     """Back to the declaration: what was read is not what would be signed; nothing written."""
     for error in errors:
         messages.error(request, str(error))
-    organization = request.organization  # type: ignore[attr-defined]
+    organization = request.organization
     return redirect(_step_url(organization, "declaration", group))
 
 
@@ -348,9 +619,9 @@ def _review_row(review: SigneeReview) -> ReviewRow:
     )
 
 
-def status(request: HttpRequest, org_slug: str) -> HttpResponse:
+def status(request: OrganizationRequest, org_slug: str) -> HttpResponse:
     """Where the signature stands: status and reasons, the record, the PDF, the actions."""
-    organization = request.organization  # type: ignore[attr-defined]
+    organization = request.organization
     signee = _signee(organization)
     context: dict[str, Any] = {"organization": organization, "signee": signee}
     if signee is not None:
@@ -363,18 +634,18 @@ def status(request: HttpRequest, org_slug: str) -> HttpResponse:
             document=_declaration_document(organization, latest) if latest else None,
             reviews=[_review_row(r) for r in signee.reviews.select_related("by")],
             logo_preview=logo_svg(signee.group, standalone=False) if is_approved else "",
-            may_sign=signee.status in SIGN_AGAIN,
-            is_active=signee.status in ACTIVE,
+            may_sign=signee.status in SIGN_AGAIN_STATUSES,
+            is_active=signee.status in ACTIVE_STATUSES,
             is_approved=is_approved,
             # Only while the statement is owed: once one is published, no deadline is pending.
-            statement_due=open_statement_due(signee) if signee.status in ACTIVE else None,
+            statement_due=open_statement_due(signee) if signee.status in ACTIVE_STATUSES else None,
         )
     else:
         context["may_sign"] = True
     return render(request, "signees/signing/status.html", context)
 
 
-def _act(request: HttpRequest, action: Any, done: str) -> HttpResponse:
+def _act(request: OrganizationRequest, action: Callable[[], object], done: str) -> HttpResponse:
     """Run an admin action on the signature; a refusal becomes a message, never a 500."""
     try:
         action()
@@ -383,12 +654,12 @@ def _act(request: HttpRequest, action: Any, done: str) -> HttpResponse:
             messages.error(request, message)
     else:
         messages.success(request, done)
-    return redirect("signees:status", org_slug=request.organization.slug)  # type: ignore[attr-defined]
+    return redirect("signees:status", org_slug=request.organization.slug)
 
 
 @require_POST
 @org_admin_required
-def resubmit(request: HttpRequest, org_slug: str) -> HttpResponse:
+def resubmit(request: OrganizationRequest, org_slug: str) -> HttpResponse:
     signee = _signee_or_404(request)
     return _act(
         request,
@@ -398,9 +669,9 @@ def resubmit(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 @org_admin_required
-def change_group(request: HttpRequest, org_slug: str) -> HttpResponse:
+def change_group(request: OrganizationRequest, org_slug: str) -> HttpResponse:
     signee = _signee_or_404(request)
-    if signee.status not in ACTIVE:
+    if signee.status not in ACTIVE_STATUSES:
         messages.error(
             request, _("Sign again to choose a group: this signature is no longer in force.")
         )
@@ -423,14 +694,14 @@ def change_group(request: HttpRequest, org_slug: str) -> HttpResponse:
     return render(
         request,
         "signees/signing/change_group.html",
-        {"organization": request.organization, "signee": signee, "form": form},  # type: ignore[attr-defined]
+        {"organization": request.organization, "signee": signee, "form": form},
     )
 
 
 @org_admin_required
-def withdraw(request: HttpRequest, org_slug: str) -> HttpResponse:
+def withdraw(request: OrganizationRequest, org_slug: str) -> HttpResponse:
     signee = _signee_or_404(request)
-    if signee.status not in ACTIVE:
+    if signee.status not in ACTIVE_STATUSES:
         messages.error(request, _("There is no signature in force to withdraw."))
         return redirect("signees:status", org_slug=org_slug)
     if request.method == "POST":
@@ -442,16 +713,214 @@ def withdraw(request: HttpRequest, org_slug: str) -> HttpResponse:
     return render(
         request,
         "signees/signing/withdraw_confirm.html",
-        {"organization": request.organization, "signee": signee},  # type: ignore[attr-defined]
+        {"organization": request.organization, "signee": signee},
     )
 
 
-def logo_pack_download(request: HttpRequest, org_slug: str) -> HttpResponse:
+def logo_pack_download(request: OrganizationRequest, org_slug: str) -> HttpResponse:
     """The logo pack, for members of an approved signee only (everyone else: 404)."""
-    signee = _signee(request.organization)  # type: ignore[attr-defined]
+    signee = _signee(request.organization)
     if signee is None or signee.status != S.APPROVED:
         raise Http404("No logo pack: the organization is not a listed signee.")
     response = HttpResponse(logo_pack(signee), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{logo_pack_filename(signee)}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- The CPO office's review ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision the office can take, and from which statuses it is offered.
+
+    The service is the authority on what is allowed; `offered_from` only decides which
+    forms the record page shows (tests keep it in step with the services' lifecycle).
+    """
+
+    name: str
+    label: Promise
+    help: Promise
+    offered_from: tuple[str, ...]
+    service: Callable[..., Signee]
+    needs_reason: bool
+    danger: bool = False
+
+
+DECISIONS = {
+    d.name: d
+    for d in (
+        Decision(
+            "approve",
+            _lazy("Approve"),
+            _lazy("The signee appears on the public list; the company is told by e-mail."),
+            (S.PENDING, S.UNPUBLISHED),
+            signee_approve,
+            needs_reason=False,
+        ),
+        Decision(
+            "return",
+            _lazy("Return for changes"),
+            _lazy("The company corrects its details and submits again."),
+            (S.PENDING,),
+            signee_return,
+            needs_reason=True,
+        ),
+        Decision(
+            "reject",
+            _lazy("Reject"),
+            _lazy("The signature is refused; the company may sign again later."),
+            (S.PENDING, S.CHANGES_REQUESTED),
+            signee_reject,
+            needs_reason=True,
+            danger=True,
+        ),
+        Decision(
+            "unpublish",
+            _lazy("Unpublish"),
+            _lazy("The signee is taken off the public list; it can be approved again."),
+            (S.APPROVED,),
+            signee_unpublish,
+            needs_reason=True,
+            danger=True,
+        ),
+    )
+}
+
+
+def _office_signee_or_404(pk: int) -> Signee:
+    signee = selectors.signee_for_office(pk)
+    if signee is None:
+        raise Http404
+    return signee
+
+
+def _office_record_url(signee: Signee) -> str:
+    return reverse("signees:office_detail", kwargs={"pk": signee.pk})
+
+
+OFFICE_REVIEW_ACTIONS = {
+    "sign": _lazy("Signed again"),
+    "approve": _lazy("Approved"),
+    "reject": _lazy("Rejected"),
+    "return": _lazy("Returned for changes"),
+    "resubmit": _lazy("Resubmitted"),
+    "unpublish": _lazy("Unpublished"),
+    "rereview": _lazy("Back to review after a change"),
+    "withdraw": _lazy("Withdrawn"),
+}
+
+
+@dataclass(frozen=True)
+class OfficeReviewRow:
+    review: SigneeReview
+    action: str
+    before: str
+    after: str
+
+
+def _status_label(value: str) -> str:
+    return str(SigneeStatus(value).label) if value in SigneeStatus.values else value
+
+
+def _office_review_row(review: SigneeReview) -> OfficeReviewRow:
+    return OfficeReviewRow(
+        review=review,
+        action=str(OFFICE_REVIEW_ACTIONS.get(review.action, review.action)),
+        before=_status_label(review.status_before),
+        after=_status_label(review.status_after),
+    )
+
+
+@office_required
+def office_signee_list(request: AuthenticatedRequest) -> HttpResponse:
+    form = QueueFilterForm(request.GET, country_codes=selectors.signee_countries_for_office())
+    page = paginate(request, selectors.signees_for_office(form.filters()), per_page=50)
+    signees = list(page.object_list)
+    warnings = selectors.warnings_for_office(signees)
+    return render(
+        request,
+        "signees/signing/office_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [(s, warnings[s.pk]) for s in signees],
+            "filtering": not form.is_default,
+        },
+    )
+
+
+def _render_record(
+    request: AuthenticatedRequest, signee: Signee, forms: dict[str, ReasonForm] | None = None
+) -> HttpResponse:
+    forms = forms or {}
+    offered = [
+        (d, forms.get(d.name) or (ReasonForm(action=d.name) if d.needs_reason else None))
+        for d in DECISIONS.values()
+        if signee.status in d.offered_from
+    ]
+    record = selectors.signee_record_for_office(signee)
+    return render(
+        request,
+        "signees/signing/office_detail.html",
+        {
+            "record": record,
+            "signee": signee,
+            "organization": record.organization,
+            "reviews": [_office_review_row(r) for r in record.reviews],
+            "activity": activity_for_office(organization=record.organization)[:20],
+            "decisions": offered,
+            "has_errors": any(f.errors for f in forms.values()),
+        },
+    )
+
+
+@office_required
+def office_signee_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    return _render_record(request, _office_signee_or_404(pk))
+
+
+def _success_message(decision: Decision, signee: Signee) -> str:
+    name = signee.organization.legal_name
+    if decision.name == "approve":
+        approved = signee.approved_at
+        since = date_format(timezone.localtime(approved), "SHORT_DATE_FORMAT") if approved else ""
+        return _("%(name)s is approved and on the public list (signee since %(since)s).") % {
+            "name": name,
+            "since": since,
+        }
+    texts = {
+        "return": _("%(name)s has been returned for changes; the company has been e-mailed."),
+        "reject": _("%(name)s has been rejected; the company has been e-mailed."),
+        "unpublish": _(
+            "%(name)s has been taken off the public list; the company has been e-mailed."
+        ),
+    }
+    return texts[decision.name] % {"name": name}
+
+
+@office_required
+@require_POST
+def office_signee_decide(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
+    decision = DECISIONS.get(action)
+    if decision is None:
+        raise Http404
+    signee = _office_signee_or_404(pk)
+    kwargs: dict[str, Any] = {"signee": signee, "by": request.user}
+    if decision.needs_reason:
+        form = ReasonForm(request.POST, action=decision.name)
+        # A form no longer on the page (the status changed meanwhile) is left to the
+        # service, which refuses the transition with a message.
+        if not form.is_valid() and signee.status in decision.offered_from:
+            return _render_record(request, signee, {decision.name: form})
+        kwargs["reason"] = form.cleaned_data.get("reason", "")
+    try:
+        signee = decision.service(**kwargs)
+    except ValidationError as exc:
+        # DomainError and TransitionNotAllowed, e.g. another office user decided first.
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _success_message(decision, signee))
+    return redirect(_office_record_url(signee))

@@ -7,15 +7,8 @@ through a service; a refusal (DomainError) becomes a form error or a message, ne
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import (
-    FileResponse,
-    Http404,
-    HttpRequest,
-    HttpResponse,
-    HttpResponseBase,
-)
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,12 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cpo_portal.errors import DomainError
-from cpo_portal.forms import Conflict
+from cpo_portal.forms import Conflict, refuse
+from cpo_portal.http import OrganizationRequest, PortalRequest
 from cpo_portal.pagecache import public_page
 from cpo_portal.tenancy.decorators import org_admin_required
 from criteria.models import Criterion
 
-from ..forms_statements import (
+from ..forms.statements import (
     AnswerForm,
     ConfirmForm,
     DiscardForm,
@@ -37,15 +31,21 @@ from ..forms_statements import (
     SummaryForm,
     UploadForm,
 )
-from ..models import Signee, SigneeGroup, Statement, StatementKind, StatementStatus
-from ..statement_selectors import (
+from ..models import (
     PUBLIC_STATEMENT_STATUSES,
     SIGNED_STATUSES,
+    Signee,
+    SigneeGroup,
+    Statement,
+    StatementKind,
+    StatementStatus,
+)
+from ..selectors.signing import signee_of_organization
+from ..selectors.statements import (
     Row,
     draft_of_signee,
     published_statement_for_public,
     published_versions_for_public,
-    signee_of_organization,
     statement_document,
     statement_documents,
     statement_of_signee,
@@ -54,7 +54,7 @@ from ..statement_selectors import (
     statement_view,
     statements_of_signee,
 )
-from ..statements import (
+from ..services.statements import (
     StatementAnswerConflict,
     statement_answer_save,
     statement_discard,
@@ -69,27 +69,27 @@ from ..statements import (
 # --- lookups ------------------------------------------------------------------------------
 
 
-def _signee(request: HttpRequest) -> Signee | None:
-    return signee_of_organization(request.organization)  # type: ignore[attr-defined]
+def _signee(request: OrganizationRequest) -> Signee | None:
+    return signee_of_organization(request.organization)
 
 
-def _signee_or_404(request: HttpRequest) -> Signee:
+def _signee_or_404(request: OrganizationRequest) -> Signee:
     signee = _signee(request)
     if signee is None:
         raise Http404
     return signee
 
 
-def _overview_url(request: HttpRequest) -> str:
-    return reverse("signees:statement", args=[request.organization.slug])  # type: ignore[attr-defined]
+def _overview_url(request: OrganizationRequest) -> str:
+    return reverse("signees:statement", args=[request.organization.slug])
 
 
-def _draft_url(request: HttpRequest, anchor: str = "") -> str:
-    url = reverse("signees:statement_draft", args=[request.organization.slug])  # type: ignore[attr-defined]
+def _draft_url(request: OrganizationRequest, anchor: str = "") -> str:
+    url = reverse("signees:statement_draft", args=[request.organization.slug])
     return f"{url}#{anchor}" if anchor else url
 
 
-def _draft_or_redirect(request: HttpRequest) -> Statement | HttpResponse:
+def _draft_or_redirect(request: OrganizationRequest) -> Statement | HttpResponse:
     draft = draft_of_signee(_signee_or_404(request))
     if draft is None:
         messages.info(request, _("There is no draft of the CPO Statement at the moment."))
@@ -97,23 +97,14 @@ def _draft_or_redirect(request: HttpRequest) -> Statement | HttpResponse:
     return draft
 
 
-def _refuse(form: Form, exc: ValidationError) -> None:
-    """A service's refusal on the form: on the field it names, otherwise form-wide."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def _is_admin(request: HttpRequest) -> bool:
-    return bool(request.membership and request.membership.is_admin)  # type: ignore[attr-defined]
+def _is_admin(request: OrganizationRequest) -> bool:
+    return bool(request.membership and request.membership.is_admin)
 
 
 # --- the workspace ------------------------------------------------------------------------
 
 
-def statement_overview(request: HttpRequest, org_slug: str) -> HttpResponse:
+def statement_overview(request: OrganizationRequest, org_slug: str) -> HttpResponse:
     signee = _signee(request)
     statements = statements_of_signee(signee) if signee else []
     draft = next((s for s in statements if s.status == StatementStatus.DRAFT), None)
@@ -127,7 +118,7 @@ def statement_overview(request: HttpRequest, org_slug: str) -> HttpResponse:
     is_vendor = bool(signee and signee.group == SigneeGroup.IT_VENDOR)
     signed = bool(signee and signee.status in SIGNED_STATUSES)
     context = {
-        "organization": request.organization,  # type: ignore[attr-defined]
+        "organization": request.organization,
         "signee": signee,
         "signed": signed,
         "is_vendor": is_vendor,
@@ -145,7 +136,7 @@ def statement_overview(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 @require_POST
 @org_admin_required
-def statement_start(request: HttpRequest, org_slug: str) -> HttpResponse:
+def statement_start(request: OrganizationRequest, org_slug: str) -> HttpResponse:
     signee = _signee_or_404(request)
     if draft_of_signee(signee) is not None:
         return redirect(_draft_url(request))
@@ -174,7 +165,7 @@ def _answer_form(row: Row) -> AnswerForm:
 
 
 def _editor(
-    request: HttpRequest,
+    request: OrganizationRequest,
     draft: Statement,
     *,
     bound: AnswerForm | None = None,
@@ -188,7 +179,7 @@ def _editor(
             row.form = bound if is_bound else _answer_form(row)  # type: ignore[attr-defined]
             row.conflict = conflict if is_bound else None  # type: ignore[attr-defined]
     context = {
-        "organization": request.organization,  # type: ignore[attr-defined]
+        "organization": request.organization,
         "statement": draft,
         "signee": draft.signee,
         "version": draft.catalogue_version,
@@ -207,7 +198,7 @@ def _editor(
     return render(request, "signees/statements/editor.html", context, status=status)
 
 
-def statement_draft(request: HttpRequest, org_slug: str) -> HttpResponse:
+def statement_draft(request: OrganizationRequest, org_slug: str) -> HttpResponse:
     draft = _draft_or_redirect(request)
     if isinstance(draft, HttpResponse):
         return draft
@@ -215,7 +206,7 @@ def statement_draft(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 def _row_response(
-    request: HttpRequest,
+    request: OrganizationRequest,
     draft: Statement,
     row: Row,
     form: AnswerForm,
@@ -226,7 +217,7 @@ def _row_response(
     row.form = form  # type: ignore[attr-defined]
     row.conflict = conflict  # type: ignore[attr-defined]
     context = {
-        "organization": request.organization,  # type: ignore[attr-defined]
+        "organization": request.organization,
         "statement": draft,
         "row": row,
         "saved": saved,
@@ -239,7 +230,9 @@ def _row_response(
 
 @require_POST
 @org_admin_required
-def statement_answer(request: HttpRequest, org_slug: str, criterion_id: int) -> HttpResponse:
+def statement_answer(
+    request: OrganizationRequest, org_slug: str, criterion_id: int
+) -> HttpResponse:
     """Save one answer: the whole row for htmx (autosave), else back to the editor.
 
     A save based on an older version than the stored one is refused (409) with both values
@@ -269,7 +262,7 @@ def statement_answer(request: HttpRequest, org_slug: str, criterion_id: int) -> 
         except StatementAnswerConflict as exc:
             conflict = form.conflict_with(exc.current, ANSWER_FIELDS)
         except DomainError as exc:
-            _refuse(form, exc)
+            refuse(form, exc)
     row = statement_row(draft, criterion.pk)
     if row is None:
         # Not a criterion of this statement (another catalogue version or another group):
@@ -277,11 +270,11 @@ def statement_answer(request: HttpRequest, org_slug: str, criterion_id: int) -> 
         message = " ".join(str(e) for e in form.non_field_errors()) or _(
             "Criterion %(code)s is not part of your statement."
         ) % {"code": criterion.code}
-        if request.htmx:  # type: ignore[attr-defined]
+        if request.htmx:
             return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
         messages.error(request, message)
         return redirect(_draft_url(request))
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         if saved:
             form = _answer_form(row)
         return _row_response(request, draft, row, form, saved=saved, conflict=conflict)
@@ -295,7 +288,7 @@ def statement_answer(request: HttpRequest, org_slug: str, criterion_id: int) -> 
 
 @require_POST
 @org_admin_required
-def statement_summary(request: HttpRequest, org_slug: str) -> HttpResponse:
+def statement_summary(request: OrganizationRequest, org_slug: str) -> HttpResponse:
     draft = _draft_or_redirect(request)
     if isinstance(draft, HttpResponse):
         return draft
@@ -306,7 +299,7 @@ def statement_summary(request: HttpRequest, org_slug: str) -> HttpResponse:
                 statement=draft, summary=form.cleaned_data["summary"], by=request.user
             )
         except DomainError as exc:
-            _refuse(form, exc)
+            refuse(form, exc)
         else:
             messages.success(request, _("The summary is saved."))
             return redirect(_draft_url(request, "summary"))
@@ -315,7 +308,7 @@ def statement_summary(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 @require_POST
 @org_admin_required
-def statement_kind(request: HttpRequest, org_slug: str) -> HttpResponse:
+def statement_kind(request: OrganizationRequest, org_slug: str) -> HttpResponse:
     draft = _draft_or_redirect(request)
     if isinstance(draft, HttpResponse):
         return draft
@@ -324,7 +317,7 @@ def statement_kind(request: HttpRequest, org_slug: str) -> HttpResponse:
         try:
             statement_set_kind(statement=draft, kind=form.cleaned_data["kind"], by=request.user)
         except DomainError as exc:
-            _refuse(form, exc)
+            refuse(form, exc)
         else:
             return redirect(_draft_url(request, "provide"))
     return _editor(request, draft, forms={"kind_form": form})
@@ -332,7 +325,7 @@ def statement_kind(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 @require_POST
 @org_admin_required
-def statement_link(request: HttpRequest, org_slug: str) -> HttpResponse:
+def statement_link(request: OrganizationRequest, org_slug: str) -> HttpResponse:
     draft = _draft_or_redirect(request)
     if isinstance(draft, HttpResponse):
         return draft
@@ -343,7 +336,7 @@ def statement_link(request: HttpRequest, org_slug: str) -> HttpResponse:
                 statement=draft, url=form.cleaned_data["external_url"], by=request.user
             )
         except DomainError as exc:
-            _refuse(form, exc)
+            refuse(form, exc)
         else:
             messages.success(request, _("The link to your statement is saved."))
             return redirect(_draft_url(request, "provide"))
@@ -353,7 +346,7 @@ def statement_link(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 @require_POST
 @org_admin_required
-def statement_upload_view(request: HttpRequest, org_slug: str) -> HttpResponse:
+def statement_upload_view(request: OrganizationRequest, org_slug: str) -> HttpResponse:
     draft = _draft_or_redirect(request)
     if isinstance(draft, HttpResponse):
         return draft
@@ -362,7 +355,7 @@ def statement_upload_view(request: HttpRequest, org_slug: str) -> HttpResponse:
         try:
             statement_upload(statement=draft, upload=form.cleaned_data["file"], by=request.user)
         except DomainError as exc:
-            _refuse(form, exc)
+            refuse(form, exc)
         else:
             messages.success(request, _("Your PDF is uploaded."))
             return redirect(_draft_url(request, "provide"))
@@ -371,7 +364,7 @@ def statement_upload_view(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 @org_admin_required
-def statement_publish_view(request: HttpRequest, org_slug: str) -> HttpResponse:
+def statement_publish_view(request: OrganizationRequest, org_slug: str) -> HttpResponse:
     """Confirm, then publish: the public page (and PDF) follow from here."""
     draft = _draft_or_redirect(request)
     if isinstance(draft, HttpResponse):
@@ -381,7 +374,7 @@ def statement_publish_view(request: HttpRequest, org_slug: str) -> HttpResponse:
         try:
             statement_publish(statement=draft, by=request.user)
         except DomainError as exc:
-            _refuse(form, exc)
+            refuse(form, exc)
         else:
             messages.success(
                 request,
@@ -390,7 +383,7 @@ def statement_publish_view(request: HttpRequest, org_slug: str) -> HttpResponse:
             )
             return redirect(_overview_url(request))
     context = {
-        "organization": request.organization,  # type: ignore[attr-defined]
+        "organization": request.organization,
         "statement": draft,
         "signee": draft.signee,
         "progress": statement_progress(draft),
@@ -409,7 +402,7 @@ def statement_publish_view(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 @require_POST
 @org_admin_required
-def statement_discard_view(request: HttpRequest, org_slug: str) -> HttpResponse:
+def statement_discard_view(request: OrganizationRequest, org_slug: str) -> HttpResponse:
     draft = _draft_or_redirect(request)
     if isinstance(draft, HttpResponse):
         return draft
@@ -425,7 +418,7 @@ def statement_discard_view(request: HttpRequest, org_slug: str) -> HttpResponse:
     return _editor(request, draft, forms={"discard_form": form})
 
 
-def statement_version(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+def statement_version(request: OrganizationRequest, org_slug: str, number: int) -> HttpResponse:
     """A version of the organization's own statement, as readers see it (drafts included)."""
     signee = _signee_or_404(request)
     statement = statement_of_signee(signee, number)
@@ -437,12 +430,12 @@ def statement_version(request: HttpRequest, org_slug: str, number: int) -> HttpR
         template="signees/statements/version.html",
         pdf_url=reverse(
             "signees:statement_file",
-            args=[request.organization.slug, number],  # type: ignore[attr-defined]
+            args=[request.organization.slug, number],
         ),
     )
 
 
-def statement_file(request: HttpRequest, org_slug: str, number: int) -> HttpResponseBase:
+def statement_file(request: OrganizationRequest, org_slug: str, number: int) -> HttpResponseBase:
     """The uploaded or rendered PDF of one of the organization's own versions."""
     signee = _signee_or_404(request)
     statement = statement_of_signee(signee, number)
@@ -486,7 +479,7 @@ def _pdf_response(statement: Statement) -> HttpResponseBase:
 
 
 def _statement_page(
-    request: HttpRequest,
+    request: PortalRequest,
     statement: Statement,
     *,
     template: str,
@@ -522,7 +515,7 @@ def _public_statement(slug: str, number: int | None) -> Statement:
 
 
 @public_page
-def public_statement(request: HttpRequest, slug: str) -> HttpResponse:
+def public_statement(request: PortalRequest, slug: str) -> HttpResponse:
     """The current CPO Statement of an approved signee."""
     statement = _public_statement(slug, None)
     return _statement_page(
@@ -535,7 +528,7 @@ def public_statement(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @public_page
-def public_statement_version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+def public_statement_version(request: PortalRequest, slug: str, number: int) -> HttpResponse:
     """An earlier (or the current) published version, marked when it is superseded."""
     statement = _public_statement(slug, number)
     return _statement_page(
@@ -548,5 +541,5 @@ def public_statement_version(request: HttpRequest, slug: str, number: int) -> Ht
 
 
 @public_page
-def public_statement_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponseBase:
+def public_statement_pdf(request: PortalRequest, slug: str, number: int) -> HttpResponseBase:
     return _pdf_response(_public_statement(slug, number))

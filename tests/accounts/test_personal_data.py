@@ -20,8 +20,11 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 from rest_framework.authtoken.models import Token
 
-from community import services as community
 from community.models import AnnualReport, Candidate, ProposalComment, Registration
+from community.services import conference as community_conference
+from community.services import elections as community_elections
+from community.services import proposals as community_proposals
+from community.services import reports as community_reports
 from cpo_portal.accounts.models import OFFICE_GROUP, User
 from cpo_portal.accounts.selectors import erasure_blockers
 from cpo_portal.accounts.services import person_erase
@@ -31,7 +34,7 @@ from cpo_portal.tenancy.models import Membership, Role
 from cpo_portal.tenancy.services import invitation_create, membership_change_role
 from signees.models import Signature
 from tests.community import conftest as community_fixtures
-from tests.community.conftest import at_phase
+from tests.community.helpers import at_phase
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +50,7 @@ COMMENT = "We would implement this within a year."
 
 @pytest.fixture
 def world(alpha_member, beta_member, alpha, beta, alice, bob, charlie, office_user, election):
-    candidate = community.candidate_nominate(
+    candidate = community_elections.candidate_nominate(
         election=election,
         nominating_organization=alpha,
         candidate_user=alice,
@@ -55,32 +58,34 @@ def world(alpha_member, beta_member, alpha, beta, alice, bob, charlie, office_us
         by=alice,
         statement=STATEMENT,
     )
-    community.candidate_answer(candidate=candidate, accept=True, by=alice)
+    community_elections.candidate_answer(candidate=candidate, accept=True, by=alice)
     at_phase(election, "voting")
-    community.ballot_cast(
+    community_elections.ballot_cast(
         election=election,
         organization=beta,
         choices={"it_vendor": [candidate.pk]},
         by=charlie,
     )
-    community.ballot_cast(
+    community_elections.ballot_cast(
         election=election, organization=alpha, choices={"it_vendor": [candidate.pk]}, by=alice
     )
     at_phase(election, "closed")
-    community.election_tally(election=election, by=office_user)
-    community.results_publish(election=election, by=office_user)
+    community_elections.election_tally(election=election, by=office_user)
+    community_elections.results_publish(election=election, by=office_user)
 
-    proposal = community.proposal_submit(
+    proposal = community_proposals.proposal_submit(
         organization=alpha,
         by=alice,
         kind="new",
         title="A criterion on bulk export",
         rationale="Customers need their data.",
     )
-    community.proposal_comment(proposal=proposal, organization=alpha, by=alice, body=COMMENT)
+    community_proposals.proposal_comment(
+        proposal=proposal, organization=alpha, by=alice, body=COMMENT
+    )
 
     now = timezone.now()
-    conference = community.conference_save(
+    conference = community_conference.conference_save(
         by=office_user,
         year=now.year,
         title="CPO Conference",
@@ -91,16 +96,16 @@ def world(alpha_member, beta_member, alpha, beta, alice, bob, charlie, office_us
         registration_opens=now - timedelta(days=1),
         registration_closes=now + timedelta(days=20),
     )
-    community.conference_publish(conference=conference, by=office_user)
-    community.registration_create(
+    community_conference.conference_publish(conference=conference, by=office_user)
+    community_conference.registration_create(
         conference=conference,
         organization=alpha,
         attendee_name="Alice Owner",
         attendee_email="alice@example.org",
         by=alice,
     )
-    report = community.report_create(year=now.year, by=office_user)
-    community.report_snapshot_take(report=report, by=office_user)
+    report = community_reports.report_create(year=now.year, by=office_user)
+    community_reports.report_snapshot_take(report=report, by=office_user)
     Token.objects.create(user=alice)
     return {"proposal": proposal, "report": report, "candidate": candidate}
 
@@ -112,7 +117,7 @@ def _office(office_user) -> Client:
 
 
 def _export(client, person) -> dict:
-    response = client.post(reverse("people:export", args=[person.pk]))
+    response = client.post(reverse("accounts:office_person_export", args=[person.pk]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
     assert "attachment" in response["Content-Disposition"]
@@ -121,7 +126,7 @@ def _export(client, person) -> dict:
 
 def _erase(client, person, confirmation=None):
     return client.post(
-        reverse("people:erase", args=[person.pk]),
+        reverse("accounts:office_person_erase", args=[person.pk]),
         {"confirmation": person.email if confirmation is None else confirmation},
     )
 
@@ -197,7 +202,7 @@ def test_an_export_holds_no_address_but_the_persons_own(
     EmailAddress.objects.create(user=alice, email="alice.second@example.org", verified=True)
     invitation_create(organization=alpha, by=alice, email="auditor@example.org")
     office = _office(office_user)
-    office.get(reverse("people:detail", args=[auditor_user.pk]))
+    office.get(reverse("accounts:office_person", args=[auditor_user.pk]))
     _export(office, auditor_user)
 
     alice_data = _export(office, alice)
@@ -212,7 +217,7 @@ def test_an_export_holds_no_address_but_the_persons_own(
 
 
 def test_export_takes_no_get(world, alice, office_user):
-    response = _office(office_user).get(reverse("people:export", args=[alice.pk]))
+    response = _office(office_user).get(reverse("accounts:office_person_export", args=[alice.pk]))
 
     assert response.status_code == 405
 
@@ -223,7 +228,7 @@ def test_export_takes_no_get(world, alice, office_user):
 def test_the_confirmation_page_says_what_goes_and_what_stays(world, alpha, alice, bob, office_user):
     _make_bob_owner(alpha, alice, bob)
 
-    page = _office(office_user).get(reverse("people:erase", args=[alice.pk])).content.decode()
+    page = _office(office_user).get(reverse("accounts:office_person_erase", args=[alice.pk])).content.decode()
 
     assert "candidate statement" in page
     assert "conference registration" in page
@@ -390,11 +395,11 @@ def test_an_erased_person_is_not_erased_twice(office_user, make_user):
 
 # --- Who reaches the pages ----------------------------------------------------------------
 
-PAGES = ("people:list", "people:detail", "people:export", "people:erase")
+PAGES = ("accounts:office_people", "accounts:office_person", "accounts:office_person_export", "accounts:office_person_erase")
 
 
 def _url(name, person):
-    return reverse(name) if name == "people:list" else reverse(name, args=[person.pk])
+    return reverse(name) if name == "accounts:office_people" else reverse(name, args=[person.pk])
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -419,7 +424,7 @@ def test_office_without_a_second_factor_is_sent_to_set_it_up(alice, office_user_
     client = Client()
     client.force_login(office_user_without_mfa)
 
-    response = client.get(reverse("people:detail", args=[alice.pk]))
+    response = client.get(reverse("accounts:office_person", args=[alice.pk]))
 
     assert response.status_code == 302
     assert "/accounts/2fa/" in response["Location"]
@@ -428,8 +433,8 @@ def test_office_without_a_second_factor_is_sent_to_set_it_up(alice, office_user_
 def test_the_office_finds_people_by_name_or_address(alice, bob, office_user):
     client = _office(office_user)
 
-    by_name = client.get(reverse("people:list"), {"q": "alice owner"}).content.decode()
-    by_address = client.get(reverse("people:list"), {"q": "bob@"}).content.decode()
+    by_name = client.get(reverse("accounts:office_people"), {"q": "alice owner"}).content.decode()
+    by_address = client.get(reverse("accounts:office_people"), {"q": "bob@"}).content.decode()
 
     assert "alice@example.org" in by_name and "bob@example.org" not in by_name
     assert "bob@example.org" in by_address
@@ -439,18 +444,18 @@ def test_the_people_list_takes_a_bounded_number_of_queries(
     office_user, make_user, django_assert_max_num_queries
 ):
     client = _office(office_user)
-    client.get(reverse("people:list"))  # warm up: session, permissions
+    client.get(reverse("accounts:office_people"))  # warm up: session, permissions
     for _ in range(30):
         make_user()
 
     with django_assert_max_num_queries(12):
-        assert client.get(reverse("people:list")).status_code == 200
+        assert client.get(reverse("accounts:office_people")).status_code == 200
 
 
 def test_the_detail_page_shows_the_person_and_the_actions(world, alice, office_user):
-    page = _office(office_user).get(reverse("people:detail", args=[alice.pk])).content.decode()
+    page = _office(office_user).get(reverse("accounts:office_person", args=[alice.pk])).content.decode()
 
     assert "alice@example.org" in page
-    assert reverse("people:export", args=[alice.pk]) in page
-    assert reverse("people:erase", args=[alice.pk]) in page
+    assert reverse("accounts:office_person_export", args=[alice.pk]) in page
+    assert reverse("accounts:office_person_erase", args=[alice.pk]) in page
     assert "last owner of Alpha" in page

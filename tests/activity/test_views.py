@@ -9,8 +9,8 @@ pytestmark = pytest.mark.django_db
 def signed(alpha, alice):
     """Alpha signed the CPO (as in tests/signees), pending the office's review."""
     from criteria.interchange import parse
-    from criteria.services import catalogue_import
-    from tests.signees.conftest import MINI_CATALOGUE, sign
+    from criteria.services.catalogue import catalogue_import
+    from tests.signees.helpers import MINI_CATALOGUE, sign
 
     catalogue_import(data=parse(MINI_CATALOGUE), by=None, publish=True)
     return sign(alpha, alice).signee
@@ -72,7 +72,7 @@ def test_an_entry_made_by_a_german_user_reads_in_english_for_an_english_reader(
 ):
     from django.utils import translation
 
-    from signees.services import signee_approve
+    from signees.services.signing import signee_approve
 
     office_user.language = "de"
     office_user.save(update_fields=["language"])
@@ -91,7 +91,7 @@ def test_an_entry_made_by_an_english_user_reads_in_german_for_a_german_reader(
 ):
     from django.utils import translation
 
-    from signees.services import signee_approve
+    from signees.services.signing import signee_approve
 
     with translation.override("en"):
         signee_approve(signee=signed, by=office_user)

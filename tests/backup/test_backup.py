@@ -28,19 +28,21 @@ from django.core.management.sql import emit_post_migrate_signal
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django_scopes import scopes_disabled
 
-from certification import services as certification
 from certification.models import Application, Certificate
+from certification.services.applications import application_accept, application_decide
+from certification.services.auditors import auditor_assign
+from certification.services.audits import report_submit
 from community.models import Ballot, BallotCast, BallotVote, Candidate, Election
-from community.services import ballot_cast, ballot_for_receipt
+from community.services.elections import ballot_cast, ballot_for_receipt
 from cpo_portal.backup import data
 from cpo_portal.backup.services import media_names
 from cpo_portal.demo import DEMO_PASSWORD
 from cpo_portal.documents.models import Document, DocumentStatus
 from cpo_portal.tenancy.services import organization_create
 from signees.models import Signee, SigneeGroup
-from signees.statements import statement_publish, statement_start_draft, statement_upload
-from tests.certification.conftest import score_all
-from tests.certification.test_evidence import PDF_BYTES, add_pdf
+from signees.services.statements import statement_publish, statement_start_draft, statement_upload
+from tests.certification.helpers import score_all
+from tests.certification.helpers import PDF_BYTES, add_pdf
 from tests.factories import UserFactory
 
 User = get_user_model()
@@ -92,10 +94,8 @@ def grant_demo_audit(office, auditor):
     with scopes_disabled():
         application = Application.objects.get(status="audit")
     score_all(application, auditor)
-    certification.report_submit(
-        application=application, recommendation="grant", summary="All met.", by=auditor
-    )
-    certification.application_decide(
+    report_submit(application=application, recommendation="grant", summary="All met.", by=auditor)
+    application_decide(
         application=application, decision="grant", rationale="As reported.", by=office
     )
     with scopes_disabled():
@@ -107,10 +107,8 @@ def add_evidence(office, auditor):
     with scopes_disabled():
         application = Application.objects.get(status="submitted")
         owner = application.organization.memberships.get(role="owner").user
-    certification.application_accept(application=application, by=office)
-    certification.auditor_assign(
-        application=application, auditor=auditor.auditor, role="lead", by=office
-    )
+    application_accept(application=application, by=office)
+    auditor_assign(application=application, auditor=auditor.auditor, role="lead", by=office)
     with scopes_disabled():
         application.refresh_from_db()
     return add_pdf(application, owner, name="Interface handbook.pdf")

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from certification import services
 from certification.badge import badge_svg, text_width
 from certification.models import Certificate
+from certification.services.certificates import certificate_suspend
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +91,7 @@ def test_badge_conditional_get_and_change(client, certificate, office_user):
     etag = client.get(url)["ETag"]
     not_modified = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert not_modified.status_code == 304
-    services.certificate_suspend(certificate=certificate, reason="Audit overdue", by=office_user)
+    certificate_suspend(certificate=certificate, reason="Audit overdue", by=office_user)
     changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200
     assert ">suspended<" in changed.content.decode()

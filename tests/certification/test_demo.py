@@ -16,8 +16,8 @@ from certification.models import (
     CertificateStatus,
     Score,
 )
-from certification.selectors import audits_for_auditor
-from certification.services import CERTIFICATE_DOCUMENT_KIND
+from certification.selectors.audits import audits_for_auditor
+from certification.selectors.seal import CERTIFICATE_DOCUMENT_KIND
 from cpo_portal.accounts.models import User
 from cpo_portal.documents.models import Document
 from tests.tenancy.test_seed_demo import seeded_demo

@@ -3,16 +3,16 @@
 import pytest
 from django.db import connection
 
-from certification import services
+from certification.services.self_assessment import self_assessment_answer
 from tests.migrations import migrate, rows
 
-from .conftest import criteria_of
+from .helpers import criteria_of
 
 
 @pytest.mark.django_db(transaction=True)
 def test_0003_answer_version_gives_existing_answers_version_one(assigned, alice):
     criterion = criteria_of(assigned)[0]
-    answer = services.self_assessment_answer(
+    answer = self_assessment_answer(
         application=assigned,
         criterion_id=criterion.pk,
         status="partially",

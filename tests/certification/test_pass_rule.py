@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 
 from certification.pass_rule import ScoredCriterion, evaluate
-from certification.selectors import application_for_office, pass_result_of
-from tests.certification.conftest import criteria_of, score
+from certification.selectors.applications import application_for_office
+from certification.selectors.audits import pass_result_of
+from tests.certification.helpers import criteria_of, score
 
 F, P, N, NA, UNSCORED = "fulfilled", "partially", "not_fulfilled", "not_applicable", ""
 THRESHOLD = Decimal("0.75")
@@ -204,8 +205,8 @@ def test_complete_only_when_every_criterion_is_scored():
 def test_open_major_blocks_closed_major_does_not_open_minor_does_not(
     in_audit, auditor_user, alice, django_assert_max_num_queries
 ):
-    from certification import services
-    from tests.certification.conftest import score_all
+    from certification.services.audits import finding_answer, finding_close, finding_raise
+    from tests.certification.helpers import score_all
 
     score_all(in_audit, auditor_user)
     criterion = criteria_of(in_audit, "shall")[0]
@@ -213,7 +214,7 @@ def test_open_major_blocks_closed_major_does_not_open_minor_does_not(
     with django_assert_max_num_queries(3):
         assert pass_result_of(loaded).passed
 
-    minor = services.finding_raise(
+    minor = finding_raise(
         application=in_audit,
         kind="minor",
         criterion_ids=[criterion.pk],
@@ -222,7 +223,7 @@ def test_open_major_blocks_closed_major_does_not_open_minor_does_not(
     )
     assert pass_result_of(in_audit).passed
 
-    major = services.finding_raise(
+    major = finding_raise(
         application=in_audit,
         kind="major",
         criterion_ids=[criterion.pk],
@@ -233,9 +234,9 @@ def test_open_major_blocks_closed_major_does_not_open_minor_does_not(
     assert not result.passed
     assert result.open_majors == 1
 
-    services.finding_answer(finding=major, corrective_action="Fixed it.", by=alice)
+    finding_answer(finding=major, corrective_action="Fixed it.", by=alice)
     assert not pass_result_of(in_audit).passed  # answered is still open
-    services.finding_close(finding=major, note="Verified the fix.", by=auditor_user)
+    finding_close(finding=major, note="Verified the fix.", by=auditor_user)
     result = pass_result_of(in_audit)
     assert result.passed
     assert result.open_majors == 0

@@ -11,18 +11,18 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_scopes import scopes_disabled
 
-from certification import services, uploads
+from certification import uploads
 from certification.models import Evidence
+from certification.services.self_assessment import evidence_add_file, evidence_remove
 from cpo_portal.errors import DomainError
 
-from .conftest import criteria_of
+from .helpers import PDF, criteria_of
 
 pytestmark = pytest.mark.django_db
 
 
 # --- Minimal real samples -------------------------------------------------------------------
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 20 + b"\xff\xd9"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64
@@ -96,7 +96,7 @@ def evidence_rows():
 
 def upload(application, user, name, content, criterion=None, **kwargs):
     criterion = criterion or criteria_of(application)[0]
-    return services.evidence_add_file(
+    return evidence_add_file(
         application=application,
         upload=SimpleUploadedFile(name, content, content_type="application/octet-stream"),
         criterion_id=criterion.pk,
@@ -200,7 +200,7 @@ def test_removed_evidence_file_is_deleted_after_commit(
     evidence = upload(assigned, alice, "handbook.pdf", PDF)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.evidence_remove(evidence=evidence, by=alice)
+        evidence_remove(evidence=evidence, by=alice)
 
     assert evidence_rows() == 0
     assert stored_files() == []

@@ -1,51 +1,31 @@
 """Community fixtures on top of the root alice/bob/charlie scenario.
 
-`catalogue` is a small published catalogue; `member(org, owner, group)` makes an
-organization an approved signee with a verified prostep ivip membership (a community
-member). Alpha (alice) is an IT vendor member; Beta (charlie) an IT vendor member too;
-`gamma` (dora) an IT customer member. `election` is an election whose windows are moved
-with `at_phase(election, "nomination" | "voting" | "closed")`.
+`catalogue` is a small published catalogue. Alpha (alice) is an IT vendor member; Beta
+(charlie) an IT vendor member too; `gamma` (dora) an IT customer member. `election` is an
+election whose windows are moved with `helpers.at_phase(election, "nomination" | "voting" |
+"closed")`. `core_team` elects alice (Alpha, IT vendor): she is the Core Team; bob is a plain
+member of Alpha; `stranger` belongs to an organization that is no community member.
 """
 
+import shutil
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from community import services
+from community.services import elections as election_services
+from cpo_portal.tenancy.services import organization_create
 from criteria.interchange import parse
-from criteria.services import catalogue_import
-from signees.services import signee_approve, signee_sign
-from tests.signees.conftest import MINI_CATALOGUE
+from criteria.services.catalogue import catalogue_import
+from tests.community.helpers import at_phase, member
+from tests.factories import UserFactory
+from tests.signees.helpers import MINI_CATALOGUE
 
 
 @pytest.fixture
 def catalogue(db):
     version, _ = catalogue_import(data=parse(MINI_CATALOGUE), by=None, publish=True)
     return version
-
-
-def member(organization, owner, office, group="it_vendor", valid_days=365):
-    signature = signee_sign(
-        organization=organization,
-        by=owner,
-        group=group,
-        signatory_name=str(owner),
-        signatory_position="CEO",
-        authority_confirmed=True,
-    )
-    signee_approve(signee=signature.signee, by=office)
-    membership = services.membership_declare(
-        organization=organization,
-        number=f"PI-{organization.pk:04d}",
-        member_since=timezone.now().date() - timedelta(days=400),
-        by=owner,
-    )
-    return services.membership_verify(
-        membership=membership,
-        valid_until=timezone.now().date() + timedelta(days=valid_days),
-        by=office,
-    )
 
 
 @pytest.fixture
@@ -60,15 +40,11 @@ def beta_member(catalogue, beta, charlie, office_user):
 
 @pytest.fixture
 def dora(db):
-    from tests.factories import UserFactory
-
     return UserFactory(email="dora@example.org", full_name="Dora Customer")
 
 
 @pytest.fixture
 def gamma(dora):
-    from cpo_portal.tenancy.services import organization_create
-
     return organization_create(by=dora, legal_name="Gamma Motors", country="IT")
 
 
@@ -77,30 +53,11 @@ def gamma_member(catalogue, gamma, dora, office_user):
     return member(gamma, dora, office_user, group="it_customer")
 
 
-def at_phase(election, phase):
-    """Move the windows so that `phase` is now."""
-    now = timezone.now()
-    day = timedelta(days=1)
-    offsets = {
-        "nomination": (-day, day, 2 * day, 3 * day),
-        "voting": (-3 * day, -2 * day, -day, day),
-        "closed": (-4 * day, -3 * day, -2 * day, -day),
-    }[phase]
-    (
-        election.nomination_opens,
-        election.nomination_closes,
-        election.voting_opens,
-        election.voting_closes,
-    ) = (now + o for o in offsets)
-    election.save()
-    return election
-
-
 @pytest.fixture
 def election(office_user):
     now = timezone.now()
     day = timedelta(days=1)
-    return services.election_create(
+    return election_services.election_create(
         year=now.year,
         title="",
         nomination_opens=now - day,
@@ -109,3 +66,45 @@ def election(office_user):
         voting_closes=now + 3 * day,
         by=office_user,
     )
+
+
+# --- The Core Team (proposals and reports) ----------------------------------------------
+
+
+@pytest.fixture
+def core_team(election, alpha_member, beta_member, alpha, beta, alice, charlie, office_user):
+    candidate = election_services.candidate_nominate(
+        election=election,
+        nominating_organization=alpha,
+        candidate_user=alice,
+        candidate_organization=alpha,
+        by=alice,
+    )
+    election_services.candidate_answer(candidate=candidate, accept=True, by=alice)
+    at_phase(election, "voting")
+    election_services.ballot_cast(
+        election=election, organization=beta, choices={"it_vendor": [candidate.pk]}, by=charlie
+    )
+    at_phase(election, "closed")
+    election_services.election_tally(election=election, by=office_user)
+    election_services.results_publish(election=election, by=office_user)
+    election.refresh_from_db()
+    return election
+
+
+@pytest.fixture
+def stranger(db):
+    return UserFactory(email="stranger@example.org", full_name="Sam Stranger")
+
+
+@pytest.fixture
+def stranger_org(stranger):
+    return organization_create(by=stranger, legal_name="Stranger Ltd", country="FR")
+
+
+@pytest.fixture
+def pdftotext_path():
+    path = shutil.which("pdftotext")
+    if path is None:
+        pytest.skip("pdftotext is missing (apt install poppler-utils)")
+    return path

@@ -7,8 +7,9 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from community.models import AnnualReport, BallotCast, Election, Proposal
-from community.selectors import is_community_member, published_core_team
-from community.services import phase
+from community.selectors.elections import published_core_team
+from community.selectors.membership import is_community_member
+from community.services.elections import phase
 from cpo_portal.accounts.models import User
 from tests.tenancy.test_seed_demo import seeded_demo
 

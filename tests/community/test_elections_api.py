@@ -3,9 +3,9 @@
 import pytest
 from rest_framework.test import APIClient
 
-from community import services
 from community.models import BallotCast, Candidate, CandidateStatus, Election
-from tests.community.conftest import at_phase
+from community.services import elections as services
+from tests.community.helpers import at_phase
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from community import services
 from community.models import Ballot, BallotCast, Candidate, CandidateStatus, Election
-from tests.community.conftest import at_phase, member
+from community.services import elections as services
+from tests.community.helpers import at_phase, member
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -571,6 +571,6 @@ def test_member_helper_is_used(catalogue, office_user):
         voting_closes=now + timedelta(days=3),
         by=office_user,
     )
-    from community.selectors import turnout_of
+    from community.selectors.elections import turnout_of
 
     assert turnout_of(election) == (0, 1)

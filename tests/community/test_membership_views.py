@@ -7,12 +7,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from community import services
 from community.models import AssociationMembership
 from community.models import MembershipStatus as M
-from community.selectors import membership_of
+from community.selectors.membership import membership_of
+from community.services import membership as services
 from cpo_portal.tenancy.services import organization_create
-from tests.community.conftest import member
+from tests.community.helpers import member
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -212,3 +212,34 @@ def test_office_queue_and_list_queries_are_bounded(
         assert client.get(office("office_memberships_all")).status_code == 200
     with scopes_disabled():
         assert AssociationMembership.objects.filter(status=M.DECLARED).count() == 9
+
+
+# --- /community/: what the community is, who may join, links, and member counts per group.
+
+
+def test_community_home_counts_members_per_group(
+    client, alpha_member, beta_member, gamma_member, office_user, django_assert_max_num_queries
+):
+    services.membership_reject(membership=beta_member, reason="no", by=office_user)
+    with django_assert_max_num_queries(5):
+        response = client.get(reverse("community:home"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    counts = body.split('data-testid="community-counts"')[1].split("</ul>")[0]
+    assert '<span class="stat">1</span> IT customer' in counts
+    assert '<span class="stat">1</span> IT vendor' in counts
+    assert '<span class="stat">0</span> IT service provider' in counts
+    assert "2 community member organizations in all" in body
+    for link in (
+        reverse("community:core_team"),
+        reverse("community:conference"),
+        "/community/reports/",
+        reverse("signees:list"),
+    ):
+        assert f'href="{link}"' in body
+
+
+def test_community_home_links_the_election_and_conference(client, election):
+    body = client.get("/community/").content.decode()
+    assert reverse("community:election", args=[election.year]) in body
+    assert "Who may join" in body

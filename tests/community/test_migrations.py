@@ -3,8 +3,7 @@
 import pytest
 from django.db import connection
 
-from community import services
-from tests.community.core_team import *  # noqa: F403
+from community.services import reports as services
 from tests.migrations import migrate, rows
 
 
@@ -37,7 +36,7 @@ def test_0002_reportsection_version_gives_existing_sections_version_one(core_tea
 
 @pytest.mark.django_db(transaction=True)
 def test_0003_conference_version_gives_existing_conferences_version_one(office_user):
-    from tests.community.test_conference_rules import make_conference
+    from tests.community.helpers import make_conference
 
     conference = make_conference(office_user, published=True)
     table = "community_conference"

@@ -2,22 +2,20 @@
 report that names the person among the election results loses the name, and its PDF is
 produced again without it."""
 
-import subprocess
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope
 
-from community import services
 from community.models import AnnualReport
+from community.services import reports as services
 from community.services.reports import report_document
 from cpo_portal.accounts.services import person_erase
 from cpo_portal.documents.models import DocumentStatus
 from cpo_portal.documents.services import document_render
 from cpo_portal.tenancy.models import Membership, Role
 from cpo_portal.tenancy.services import membership_change_role
-from tests.community.core_team import *  # noqa: F403
+from tests.community.helpers import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -36,15 +34,6 @@ def published(core_team, alice, office_user):
     return services.report_publish(report=report, by=office_user)
 
 
-def _pdf_text(document, pdftotext_path):
-    with document.file.open("rb") as handle:
-        pdf = handle.read()
-    result = subprocess.run(
-        [pdftotext_path, "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
-    )
-    return " ".join(result.stdout.decode().split())
-
-
 def test_a_published_report_loses_the_erased_name_in_page_and_pdf(
     client,
     published,
@@ -59,7 +48,7 @@ def test_a_published_report_loses_the_erased_name_in_page_and_pdf(
         membership_change_role(
             membership=Membership.objects.get(user=bob), role=Role.OWNER, by=alice
         )
-    assert "Alice Owner" in _pdf_text(report_document(published), pdftotext_path)
+    assert "Alice Owner" in pdf_text(pdftotext_path, report_document(published))
 
     with django_capture_on_commit_callbacks(execute=True):
         person_erase(person=alice, by=office_user)
@@ -71,6 +60,6 @@ def test_a_published_report_loses_the_erased_name_in_page_and_pdf(
     assert "Former member" in page
     document = report_document(report)
     assert document.status == DocumentStatus.READY
-    text = _pdf_text(document, pdftotext_path)
+    text = pdf_text(pdftotext_path, document)
     assert "Alice Owner" not in text
     assert "Former member" in text

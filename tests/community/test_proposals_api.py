@@ -1,17 +1,13 @@
-"""The proposals and reports API: public reads with bounded queries, members submit,
-outsiders get 404, bad input 400 with nothing written."""
+"""The proposals API: public reads with bounded queries, members submit, outsiders get 404,
+bad input 400 with nothing written."""
 
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
-from community import services
 from community.models import Proposal
-from cpo_portal.documents.services import document_render
-from tests.community.core_team import *  # noqa: F403
+from community.services import proposals as services
 
 BASE = "/api/v1/community"
-YEAR = timezone.now().year
 
 
 @pytest.fixture
@@ -79,26 +75,3 @@ def test_a_non_member_organization_gets_400(api, stranger, stranger_org):
     )
     assert response.status_code == 400
     assert not Proposal.objects.exists()
-
-
-def test_reports_are_public_once_published(api, core_team, alice, office_user):
-    report = services.report_create(year=YEAR, by=alice)
-    services.report_section_save(
-        report=report,
-        section=report.sections.first(),
-        by=alice,
-        title="F",
-        body="<b>x</b><script>y</script>",
-    )
-    services.report_snapshot_take(report=report, by=alice)
-    assert api.get(f"{BASE}/reports/{YEAR}/").status_code == 404
-    assert api.get(f"{BASE}/reports/").json()["count"] == 0
-    document_render(document_id=services.report_render(report=report, by=alice).pk)
-    services.report_publish(report=report, by=office_user)
-    detail = api.get(f"{BASE}/reports/{YEAR}/").json()
-    assert detail["figures"]["community"]["total"] == 2
-    assert detail["pdf_url"] == f"/community/reports/{YEAR}/pdf/"
-    assert len(detail["pdf_sha256"]) == 64
-    first = detail["sections"][0]
-    assert "<script" not in first["html"] and first["markdown"].endswith("<script>y</script>")
-    assert [r["year"] for r in api.get(f"{BASE}/reports/").json()["results"]] == [YEAR]

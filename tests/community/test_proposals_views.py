@@ -4,9 +4,8 @@ workspace; outsiders get 404; bounded queries on the lists."""
 import pytest
 from django.urls import reverse
 
-from community import services
 from community.models import Proposal, ProposalComment, ProposalStatus
-from tests.community.core_team import *  # noqa: F403
+from community.services import proposals as services
 
 S = ProposalStatus
 
@@ -199,15 +198,15 @@ def test_a_non_member_organization_sees_why_and_is_refused(client, stranger, str
 def test_the_office_draft_page_shows_the_accepted_proposals(
     client, proposal, core_team, alice, office_user, catalogue
 ):
-    from criteria.services import catalogue_create_draft
+    from criteria.services.catalogue import catalogue_create_draft
 
     services.proposal_transition(proposal=proposal, to=S.DISCUSSION, by=alice)
     services.proposal_transition(proposal=proposal, to=S.ACCEPTED, by=alice, rationale="Yes")
     draft = catalogue_create_draft(source=catalogue, code="t-2", by=office_user)
     client.force_login(office_user)
-    page = client.get(reverse("criteria_office:version", args=[draft.code]))
+    page = client.get(reverse("criteria:office_version", args=[draft.code]))
     assert page.status_code == 200
     assert b"Proposals accepted for the next version" in page.content
     assert b"Clarify neutral formats" in page.content
-    published = client.get(reverse("criteria_office:version", args=[catalogue.code]))
+    published = client.get(reverse("criteria:office_version", args=[catalogue.code]))
     assert b"Proposals accepted for the next version" not in published.content

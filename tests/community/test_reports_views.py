@@ -5,12 +5,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from community import services
 from community.models import AnnualReport
+from community.services import reports as services
 from cpo_portal.documents.models import DocumentStatus
 from cpo_portal.documents.services import document_render
 from cpo_portal.pagecache import generation_bump
-from tests.community.core_team import *  # noqa: F403
 
 YEAR = timezone.now().year
 

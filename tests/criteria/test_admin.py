@@ -6,7 +6,7 @@ from django_scopes import scopes_disabled
 
 from cpo_portal.activity.models import ActivityEntry
 from criteria.models import AssessmentCriterion, CatalogueVersion, Criterion, VersionStatus
-from criteria.selectors import catalogue_as_canonical
+from criteria.selectors.catalogue import catalogue_as_canonical
 
 pytestmark = pytest.mark.django_db
 
@@ -212,7 +212,7 @@ def test_admin_edit_of_a_version_published_meanwhile_is_refused_with_a_message(
 ):
     """The page was opened on a draft; the version is published before the save."""
     from criteria import admin as criteria_admin
-    from criteria.services import catalogue_publish
+    from criteria.services.catalogue import catalogue_publish
 
     client.force_login(staff)
     scheme = draft_catalogue.schemes.get(kind="product")

@@ -7,7 +7,7 @@ import pytest
 
 from criteria.diff import WordDiff, catalogue_diff, word_diff
 from criteria.models import CatalogueVersion
-from criteria.services import catalogue_create_draft, catalogue_import, criterion_save
+from criteria.services.catalogue import catalogue_create_draft, catalogue_import, criterion_save
 from tests.criteria.factories import build_version, catalogue_payload
 
 pytestmark = pytest.mark.django_db
@@ -269,7 +269,7 @@ def test_diff_reads_each_version_in_one_query(django_assert_num_queries):
 
 def test_a_flag_change_alone_is_a_change(db):
     from criteria.diff import catalogue_diff
-    from criteria.services import catalogue_create_draft, criterion_save
+    from criteria.services.catalogue import catalogue_create_draft, criterion_save
 
     from .factories import build_version
 

@@ -16,8 +16,8 @@ from criteria.interchange import (
     parse,
 )
 from criteria.models import CatalogueVersion
-from criteria.selectors import catalogue_as_canonical
-from criteria.services import catalogue_import
+from criteria.selectors.catalogue import catalogue_as_canonical
+from criteria.services.catalogue import catalogue_import
 from tests.criteria.factories import catalogue_payload, content_counts, demo_payload
 
 pytestmark = pytest.mark.django_db

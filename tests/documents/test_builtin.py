@@ -5,7 +5,7 @@ import subprocess
 from datetime import UTC, datetime
 
 import pytest
-from django.utils import timezone
+import time_machine
 from django_scopes import scopes_disabled
 
 from cpo_portal.activity.models import ActivityEntry
@@ -31,7 +31,7 @@ def pdf_text(pdf: bytes) -> str:
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
-def test_activity_pdf_states_every_time_in_utc(alice, monkeypatch, language):
+def test_activity_pdf_states_every_time_in_utc(alice, language):
     org = organization_create(by=alice, legal_name="Alpha", country="DE")
     requested = document_request(
         kind="organization_activity", owner=org, organization=org, title="Log", by=alice
@@ -41,8 +41,8 @@ def test_activity_pdf_states_every_time_in_utc(alice, monkeypatch, language):
         ActivityEntry.objects.filter(pk=created.pk).update(created_at=WINTER)
         ActivityEntry.objects.filter(pk=requested_entry.pk).update(created_at=SUMMER)
         Document.objects.filter(pk=requested.pk).update(language=language)
-    monkeypatch.setattr(timezone, "now", lambda: PRODUCED)
-    document = document_render(document_id=requested.pk)
+    with time_machine.travel(PRODUCED, tick=False):
+        document = document_render(document_id=requested.pk)
 
     assert document is not None
     assert document.status == DocumentStatus.READY, document.last_error

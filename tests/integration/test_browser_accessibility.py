@@ -21,9 +21,13 @@ from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.services import organization_create
 from criteria.models import CatalogueVersion, Criterion
 from signees.models import Fulfilment, Signee, SigneeGroup
-from signees.statement_selectors import applicable_criteria
-from signees.statements import statement_answer_save, statement_publish, statement_start_draft
-from tests.certification.test_seal import make_certificates
+from signees.selectors.statements import applicable_criteria
+from signees.services.statements import (
+    statement_answer_save,
+    statement_publish,
+    statement_start_draft,
+)
+from tests.certification.helpers import make_certificates
 from tests.integration.browser import log_in_by_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

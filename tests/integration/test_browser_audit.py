@@ -8,7 +8,10 @@ from django.contrib.auth.models import Group
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
-from certification import services
+from certification.services.applications import application_accept, application_submit
+from certification.services.auditors import auditor_assign, auditor_qualifications_set
+from certification.services.audits import score_save
+from certification.services.self_assessment import self_assessment_submit
 from certification.models import Application, ApplicationStatus, Rating, Score
 from cpo_portal.accounts.models import Auditor
 from cpo_portal.accounts.roles import OFFICE_GROUP
@@ -16,8 +19,8 @@ from cpo_portal.accounts.signals import ensure_office_group
 from cpo_portal.tenancy.services import organization_create
 from criteria.demo import demo_catalogue_data
 from criteria.models import SchemeKind
-from criteria.services import catalogue_import
-from tests.certification.conftest import answer_all, approve_signee, criteria_of, new_application
+from criteria.services.catalogue import catalogue_import
+from tests.certification.helpers import answer_all, approve_signee, criteria_of, new_application
 from tests.integration.browser import (
     log_in_with_totp,
     verified_user,
@@ -42,7 +45,7 @@ def audit_case(db):
     certifier.groups.add(Group.objects.get(name=OFFICE_GROUP))
     auditor_user, auditor_secret = with_totp(verified_user("arne@audit.example", "Arne Auditor"))
     auditor = Auditor.objects.create(user=auditor_user, organisation_name="Audit Body")
-    services.auditor_qualifications_set(
+    auditor_qualifications_set(
         auditor=auditor, scheme_kinds=[SchemeKind.ORGANIZATIONAL], by=auditor_user
     )
     owner = verified_user("dana@alpha.example", "Dana Owner")
@@ -54,11 +57,11 @@ def audit_case(db):
     organization = organization_create(by=owner, legal_name="Alpha PLM AG", country="DE")
     approve_signee(organization, owner, office)
     application = new_application(organization, owner)
-    services.application_submit(application=application, by=owner)
-    services.application_accept(application=application, by=office)
-    services.auditor_assign(application=application, auditor=auditor, role="lead", by=office)
+    application_submit(application=application, by=owner)
+    application_accept(application=application, by=office)
+    auditor_assign(application=application, auditor=auditor, role="lead", by=office)
     answer_all(application, owner)
-    services.self_assessment_submit(application=application, by=owner)
+    self_assessment_submit(application=application, by=owner)
     return {
         "application": application,
         "criteria": criteria_of(application),
@@ -93,7 +96,7 @@ def test_auditor_scores_with_autosave_and_the_office_decides(live_server, page, 
     # Another tab saves the same score: typing here is refused with both values shown,
     # and "take the saved one" brings the saved values into the row.
     auditor_user = audit_case["auditor"][0]
-    services.score_save(
+    score_save(
         application_id=application.pk,
         criterion_id=criteria[0].pk,
         rating=Rating.FULFILLED,

@@ -13,7 +13,9 @@ from django_scopes import scopes_disabled
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from certification import services
+from certification.services.applications import application_accept, application_submit
+from certification.services.auditors import auditor_assign, auditor_qualifications_set
+from certification.services.self_assessment import self_assessment_answer, self_assessment_submit
 from certification.models import Score, SelfAssessmentAnswer
 from cpo_portal.accounts.models import Auditor
 from cpo_portal.accounts.roles import OFFICE_GROUP
@@ -21,11 +23,11 @@ from cpo_portal.accounts.signals import ensure_office_group
 from cpo_portal.tenancy.services import organization_create
 from criteria.demo import demo_catalogue_data
 from criteria.models import SchemeKind
-from criteria.services import catalogue_import
+from criteria.services.catalogue import catalogue_import
 from signees.models import StatementAnswer
-from signees.statement_selectors import applicable_criteria
-from signees.statements import statement_start_draft
-from tests.certification.conftest import answer_all, approve_signee, criteria_of, new_application
+from signees.selectors.statements import applicable_criteria
+from signees.services.statements import statement_start_draft
+from tests.certification.helpers import answer_all, approve_signee, criteria_of, new_application
 from tests.integration.browser import (
     log_in_by_session,
     log_in_with_totp,
@@ -47,7 +49,7 @@ def case(db):
     office.groups.add(Group.objects.get(name=OFFICE_GROUP))
     auditor_user, auditor_secret = with_totp(verified_user("arne@audit.example", "Arne Auditor"))
     auditor = Auditor.objects.create(user=auditor_user, organisation_name="Audit Body")
-    services.auditor_qualifications_set(
+    auditor_qualifications_set(
         auditor=auditor, scheme_kinds=[SchemeKind.ORGANIZATIONAL], by=auditor_user
     )
     catalogue_import(data=demo_catalogue_data(), by=None, publish=True)
@@ -56,9 +58,9 @@ def case(db):
         organization = organization_create(by=owner, legal_name=name, country="DE")
         signee = approve_signee(organization, owner, office)
         application = new_application(organization, owner)
-        services.application_submit(application=application, by=owner)
-        services.application_accept(application=application, by=office)
-        services.auditor_assign(application=application, auditor=auditor, role="lead", by=office)
+        application_submit(application=application, by=owner)
+        application_accept(application=application, by=office)
+        auditor_assign(application=application, auditor=auditor, role="lead", by=office)
         return organization, signee, application
 
     dana = verified_user("dana@alpha.example", "Dana Owner")
@@ -67,7 +69,7 @@ def case(db):
     erik = verified_user("erik@beta.example", "Erik Owner")
     _beta, _signee, audit = case_of(erik, "Beta Systems GmbH")
     answer_all(audit, erik)
-    services.self_assessment_submit(application=audit, by=erik)
+    self_assessment_submit(application=audit, by=erik)
     return {
         "owner": dana,
         "alpha": alpha,
@@ -214,7 +216,7 @@ def test_self_assessment_failures_are_shown_kept_and_retried(live_server, page, 
 
     # A colleague saves the same answer: the save is refused with both values shown, the
     # field stays marked; "Keep mine" saves it on top.
-    services.self_assessment_answer(
+    self_assessment_answer(
         application=application,
         criterion_id=criterion.pk,
         status="implemented",
@@ -435,7 +437,7 @@ def test_conflict_fits_a_phone(live_server, browser, case):
     row = page.locator(f"#c-{criterion.pk}")
     row.locator("select[name$='-status']").select_option("partially")
     expect(row.locator(".sa-feedback")).to_contain_text("Saved at")
-    services.self_assessment_answer(
+    self_assessment_answer(
         application=application,
         criterion_id=criterion.pk,
         status="implemented",

@@ -12,7 +12,10 @@ from django.contrib.auth.models import Group
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
-from certification import services
+from certification.services.applications import application_accept, application_submit
+from certification.services.auditors import auditor_assign, auditor_qualifications_set
+from certification.services.audits import report_submit
+from certification.services.self_assessment import self_assessment_submit
 from certification.models import Certificate, CertificateStatus
 from cpo_portal.accounts.models import Auditor
 from cpo_portal.accounts.roles import OFFICE_GROUP
@@ -21,8 +24,8 @@ from cpo_portal.documents.models import Document, DocumentStatus
 from cpo_portal.tenancy.services import organization_create
 from criteria.demo import demo_catalogue_data
 from criteria.models import SchemeKind
-from criteria.services import catalogue_import
-from tests.certification.conftest import (
+from criteria.services.catalogue import catalogue_import
+from tests.certification.helpers import (
     answer_all,
     approve_signee,
     new_application,
@@ -90,7 +93,7 @@ def reported_case(db, settings, tmp_path):
     certifier.groups.add(Group.objects.get(name=OFFICE_GROUP))
     auditor_user = verified_user("arne@audit.example", "Arne Auditor")
     auditor = Auditor.objects.create(user=auditor_user, organisation_name="Audit Body")
-    services.auditor_qualifications_set(
+    auditor_qualifications_set(
         auditor=auditor, scheme_kinds=[SchemeKind.ORGANIZATIONAL], by=auditor_user
     )
     owner = verified_user("dana@alpha.example", "Dana Owner")
@@ -102,13 +105,13 @@ def reported_case(db, settings, tmp_path):
     organization = organization_create(by=owner, legal_name=HOLDER, country="DE")
     approve_signee(organization, owner, office)
     application = new_application(organization, owner)
-    services.application_submit(application=application, by=owner)
-    services.application_accept(application=application, by=office)
-    services.auditor_assign(application=application, auditor=auditor, role="lead", by=office)
+    application_submit(application=application, by=owner)
+    application_accept(application=application, by=office)
+    auditor_assign(application=application, auditor=auditor, role="lead", by=office)
     answer_all(application, owner)
-    services.self_assessment_submit(application=application, by=owner)
+    self_assessment_submit(application=application, by=owner)
     score_all(application, auditor_user)
-    services.report_submit(
+    report_submit(
         application=application,
         recommendation="grant",
         summary="All criteria met.",

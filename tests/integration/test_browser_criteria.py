@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.criteria.conftest import catalogue_payload, import_catalogue, successor_payload
+from tests.criteria.helpers import catalogue_payload, import_catalogue, successor_payload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

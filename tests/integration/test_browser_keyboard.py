@@ -11,15 +11,17 @@ import pytest
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
-from certification import services
+from certification.services.applications import application_accept, application_submit
+from certification.services.auditors import auditor_assign
+from certification.services.self_assessment import self_assessment_submit
 from certification.models import Rating, Score
 from cpo_portal.accounts.models import User
 from cpo_portal.accounts.signals import ensure_office_group
 from cpo_portal.tenancy.services import organization_create
 from criteria.interchange import parse
-from criteria.services import catalogue_import
+from criteria.services.catalogue import catalogue_import
 from signees.models import Signature, SigneeStatus
-from tests.certification.conftest import (
+from tests.certification.helpers import (
     answer_all,
     approve_signee,
     criteria_of,
@@ -28,7 +30,7 @@ from tests.certification.conftest import (
 )
 from tests.certification.conftest import catalogue as certification_catalogue
 from tests.integration.browser import log_in_by_session
-from tests.signees.conftest import MINI_CATALOGUE
+from tests.signees.helpers import MINI_CATALOGUE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -139,13 +141,13 @@ def audit(catalogue, office_user, auditor_user):
     organization = organization_create(by=owner, legal_name="Alpha PLM AG", country="DE")
     approve_signee(organization, owner, office_user)
     application = new_application(organization, owner)
-    services.application_submit(application=application, by=owner)
-    services.application_accept(application=application, by=office_user)
-    services.auditor_assign(
+    application_submit(application=application, by=owner)
+    application_accept(application=application, by=office_user)
+    auditor_assign(
         application=application, auditor=make_auditor(auditor_user), role="lead", by=office_user
     )
     answer_all(application, owner)
-    services.self_assessment_submit(application=application, by=owner)
+    self_assessment_submit(application=application, by=owner)
     return application
 
 

@@ -8,17 +8,18 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import expect
+from tests.community.helpers import at_phase, member
 
-from community import services
 from community.models import ReportSection
+from community.services import elections as services
+from community.services import reports as report_services
 from cpo_portal.accounts.roles import OFFICE_GROUP
 from cpo_portal.accounts.signals import ensure_office_group
 from cpo_portal.tenancy.services import organization_create
 from criteria.interchange import parse
-from criteria.services import catalogue_import
-from tests.community.conftest import at_phase, member
+from criteria.services.catalogue import catalogue_import
 from tests.integration.browser import log_in_by_session, verified_user
-from tests.signees.conftest import MINI_CATALOGUE
+from tests.signees.helpers import MINI_CATALOGUE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -74,7 +75,7 @@ def case(db):
     services.election_tally(election=election, by=office)
     services.results_publish(election=election, by=office)
     (_, alice), (_, charlie) = people
-    report = services.report_create(year=now.year, by=alice)
+    report = report_services.report_create(year=now.year, by=alice)
     return {"alice": alice, "charlie": charlie, "report": report}
 
 

@@ -20,9 +20,9 @@ from cpo_portal.accounts.models import User
 from cpo_portal.accounts.roles import OFFICE_GROUP
 from cpo_portal.accounts.signals import ensure_office_group
 from criteria.interchange import parse
-from criteria.services import catalogue_import
+from criteria.services.catalogue import catalogue_import
 from signees.models import Signature, Signee, SigneeStatus
-from tests.signees.conftest import MINI_CATALOGUE
+from tests.signees.helpers import MINI_CATALOGUE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

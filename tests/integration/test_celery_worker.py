@@ -13,8 +13,7 @@ from django_scopes import scopes_disabled
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.celery import app as celery_app
 from cpo_portal.documents.models import Document, DocumentStatus
-from cpo_portal.documents.services import document_request, document_sweep_stuck
-from cpo_portal.documents.tasks import render_document
+from cpo_portal.documents.services import document_request, document_sweep_stuck, render_document
 
 pytestmark = [
     pytest.mark.redis,

@@ -6,15 +6,16 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.db import connection, connections, transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
+from tests.certification.helpers import audit_to_report, certificate_of, decide
 
 from certification.models import Certificate, CertificateSequence
 from criteria.models import SchemeKind
 from tests.certification import conftest as certification
-from tests.certification.conftest import new_application
-from tests.certification.lifecycle_fixtures import audit_to_report, certificate_of, decide
+from tests.certification.helpers import new_application
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -191,12 +192,11 @@ def test_organizational_and_product_sequences_are_independent(
     assert sequence_last(SchemeKind.PRODUCT, year) == 2
 
 
-def test_a_new_year_starts_again_at_0001(ready_to_grant, office2, monkeypatch):
+def test_a_new_year_starts_again_at_0001(ready_to_grant, office2):
     applications = ready_to_grant(4)
 
     def grant_at(moment, application):
-        with monkeypatch.context() as patch:
-            patch.setattr(timezone, "now", lambda: moment)
+        with time_machine.travel(moment, tick=False):
             decide(application, office2)
         return certificate_of(application)
 

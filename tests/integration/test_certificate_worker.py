@@ -17,14 +17,14 @@ from django.conf import settings
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from certification import services
+from certification.services.applications import application_decide
 from certification.models import ApplicationStatus, Certificate, CertificateSequence
 from certification.services import certificates as certificate_services
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.celery import app as celery_app
 from cpo_portal.documents import services as document_services
 from cpo_portal.documents.models import Document, DocumentStatus
-from cpo_portal.documents.tasks import render_document
+from cpo_portal.documents.services import render_document
 from tests.certification import conftest as certification
 
 pytestmark = [
@@ -53,7 +53,7 @@ CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"
 
 
 def grant(application, office):
-    return services.application_decide(
+    return application_decide(
         application=application, decision="grant", rationale="All criteria met.", by=office
     )
 

@@ -8,7 +8,8 @@ import pytest
 from django.db import connection, connections, transaction
 from django_scopes import scopes_disabled
 
-from certification import services
+from certification.services.auditors import auditor_assign
+from certification.services.audits import score_save
 from certification.models import (
     ApplicationEvent,
     ApplicationStatus,
@@ -18,9 +19,10 @@ from certification.models import (
     Score,
     ScoreChange,
 )
-from certification.services import ScoreConflict
+from certification.services.audits import ScoreConflict
 from cpo_portal.errors import DomainError
 from tests.certification import conftest as certification
+from tests.certification.helpers import criteria_of
 
 # conftest.py skips `postgres` tests when DATABASE_URL is not PostgreSQL.
 pytestmark = pytest.mark.postgres
@@ -75,7 +77,7 @@ def wait_until_blocked(thread, outcome):
 
 
 def save(application, criterion, user, rating, rationale, version=0):
-    return services.score_save(
+    return score_save(
         application_id=application.pk,
         criterion_id=criterion.pk,
         rating=rating,
@@ -87,7 +89,7 @@ def save(application, criterion, user, rating, rationale, version=0):
 
 @pytest.fixture
 def with_co(in_audit, co, office_user):
-    services.auditor_assign(application=in_audit, auditor=co, role="co", by=office_user)
+    auditor_assign(application=in_audit, auditor=co, role="co", by=office_user)
     return in_audit
 
 
@@ -102,7 +104,7 @@ def score_state(application, criterion):
 
 @pytest.mark.django_db(transaction=True)
 def test_second_save_waits_for_the_first_and_gets_a_conflict(with_co, auditor_user, co_user):
-    criterion = certification.criteria_of(with_co, "should")[0]
+    criterion = criteria_of(with_co, "should")[0]
     holding, release = threading.Event(), threading.Event()
 
     def lead_saves_and_holds():
@@ -136,7 +138,7 @@ def test_second_save_waits_for_the_first_and_gets_a_conflict(with_co, auditor_us
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_saves_from_the_same_version_exactly_one_wins(with_co, auditor_user, co_user):
-    criterion = certification.criteria_of(with_co, "should")[1]
+    criterion = criteria_of(with_co, "should")[1]
     start = threading.Event()
     runs = [
         in_thread(save, with_co, criterion, auditor_user, "not_fulfilled", "Lead", start=start),
@@ -163,7 +165,7 @@ def test_concurrent_lead_assignments_one_wins(accepted, lead, co, office_user):
     start = threading.Event()
     runs = [
         in_thread(
-            lambda auditor=auditor: services.auditor_assign(
+            lambda auditor=auditor: auditor_assign(
                 application=accepted, auditor=auditor, role="lead", by=office_user
             ),
             start=start,
@@ -198,7 +200,7 @@ def test_second_lead_assignment_waits_for_the_first(accepted, lead, co, office_u
 
     def assign_and_hold():
         with transaction.atomic():
-            assignment = services.auditor_assign(
+            assignment = auditor_assign(
                 application=accepted, auditor=lead, role="lead", by=office_user
             )
             holding.set()
@@ -208,7 +210,7 @@ def test_second_lead_assignment_waits_for_the_first(accepted, lead, co, office_u
     first, first_outcome = in_thread(assign_and_hold)
     assert holding.wait(10), first_outcome
     second, second_outcome = in_thread(
-        lambda: services.auditor_assign(
+        lambda: auditor_assign(
             application=accepted, auditor=co, role="lead", by=office_user
         )
     )

@@ -22,6 +22,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
+from signees.selectors.statements import statement_progress
+from signees.services.statements import statement_answer_save, statement_start_draft
+from tests.community.helpers import at_phase, member
 
 from certification.models import (
     Application,
@@ -31,19 +34,16 @@ from certification.models import (
     CertificateSequence,
     Score,
 )
-from community import services as community_services
 from community.models import Ballot, BallotCast
+from community.services import elections as community_services
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.celery import app as celery_app
 from cpo_portal.documents import services as document_services
 from cpo_portal.documents.models import Document, DocumentStatus
 from cpo_portal.errors import DomainError
 from cpo_portal.tenancy.services import organization_create
-from signees.statement_selectors import statement_progress
-from signees.statements import statement_answer_save, statement_start_draft
 from tests.certification import conftest as certification
-from tests.certification.lifecycle_fixtures import decide
-from tests.community.conftest import at_phase, member
+from tests.certification.helpers import decide
 from tests.factories import UserFactory
 from tests.integration.concurrency import all_at_once
 from tests.integration.conftest import BASE_DIR, _worker_database_url, database_url_is_postgres
@@ -209,9 +209,13 @@ def redis_world(request, settings, tmp_path_factory):
         settings.CACHES = {
             "default": {
                 **settings.CACHES["default"],
-                "BACKEND": "cpo_portal.cache.ResilientRedisCache",
+                "BACKEND": "django_redis.cache.RedisCache",
                 "LOCATION": redis.url(1),
-                "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+                "OPTIONS": {
+                    "SOCKET_CONNECT_TIMEOUT": 2,
+                    "SOCKET_TIMEOUT": 2,
+                    "IGNORE_EXCEPTIONS": True,
+                },
             }
         }
         settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -4,36 +4,20 @@
 `signed` is Alpha signed by alice (pending review); `approved` is the same, approved.
 """
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
+from django_scopes import scopes_disabled
 
+from cpo_portal.tenancy.models import Organization
 from criteria.interchange import parse
-from criteria.services import catalogue_import
-from signees.services import signee_approve, signee_sign
+from criteria.services.catalogue import catalogue_import
+from signees.models import Signee, SigneeGroup, SigneeStatus
+from signees.services.signing import signee_approve
+from signees.services.statements import statement_publish, statement_start_draft
 
-MINI_CATALOGUE = """
-format: cpo-catalogue/1
-version: "t-1"
-title: {en: "Test catalogue", de: "Testkatalog"}
-languages: [en, de]
-categories:
-  - number: "2.1"
-    key: interoperability
-    title: {en: Interoperability, de: Interoperabilität}
-    criteria:
-      - code: "2.1.1"
-        title: {en: Neutral formats, de: Neutrale Formate}
-        text: {en: "Data can be exported neutrally.", de: "Daten sind neutral exportierbar."}
-        obligation: shall
-      - code: "2.1.2"
-        title: {en: Documented APIs, de: Dokumentierte APIs}
-        text: {en: "Interfaces are documented.", de: "Schnittstellen sind dokumentiert."}
-        obligation: should
-        applies_to: [it_vendor]
-      - code: "2.1.3"
-        title: {en: Open standards, de: Offene Standards}
-        text: {en: "Open standards are preferred.", de: "Offene Standards werden bevorzugt."}
-        obligation: may
-"""
+from .helpers import MINI_CATALOGUE, answer_all, sign
 
 
 @pytest.fixture
@@ -51,18 +35,6 @@ def newer_catalogue(published_catalogue):
         publish=True,
     )
     return version
-
-
-def sign(organization, user, group="it_vendor", **extra):
-    fields = {
-        "signatory_name": "Alice Owner",
-        "signatory_position": "CEO",
-        "authority_confirmed": True,
-        "ip_address": "127.0.0.1",
-        "user_agent": "pytest",
-        **extra,
-    }
-    return signee_sign(organization=organization, by=user, group=group, **fields)
 
 
 @pytest.fixture
@@ -86,14 +58,6 @@ def bulk_signees(db):
     Straight rows, not the signing service: the public list's performance tests need
     thousands. Approved by default; `status=` and the other Signee fields can be given.
     """
-    from datetime import timedelta
-
-    from django.utils import timezone
-    from django_scopes import scopes_disabled
-
-    from cpo_portal.tenancy.models import Organization
-    from signees.models import Signee, SigneeGroup, SigneeStatus
-
     groups = SigneeGroup.values
     countries = ["DE", "FR", "US", "JP", "IT"]
     made = {"n": 0}
@@ -133,40 +97,10 @@ def bulk_signees(db):
     return make
 
 
-# Every signee status that must never reach the public.
-HIDDEN_STATUSES = ["pending", "changes_requested", "rejected", "unpublished", "withdrawn"]
-
-
-def publish_statement(signee, version, *, kind="online", external_url="", number=1):
-    """A published CPO Statement row, written directly (the statements flow is not tested here)."""
-    from django.utils import timezone
-    from django_scopes import scope
-
-    from signees.models import Statement, StatementStatus
-
-    with scope(organization=signee.organization):
-        return Statement.objects.create(
-            signee=signee,
-            number=number,
-            catalogue_version=version,
-            kind=kind,
-            external_url=external_url,
-            status=StatementStatus.PUBLISHED,
-            published_at=timezone.now(),
-        )
-
-
 @pytest.fixture
 def three(bulk_signees):
     """Acme (IT vendor, DE, signee for 30 days), Bolt (IT customer, FR, 10 days),
     Cobalt (IT service provider, DE, 20 days); all approved."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-    from django_scopes import scopes_disabled
-
-    from signees.models import Signee
-
     made = []
     for name, group, country, days in (
         ("Acme", "it_vendor", "DE", 30),
@@ -181,3 +115,38 @@ def three(bulk_signees):
         signee.refresh_from_db()
         made.append(signee)
     return made
+
+
+# --- CPO Statements ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def publish(django_capture_on_commit_callbacks):
+    """Publish the way a view does: the PDF is rendered (eager task) after the commit."""
+
+    def run(statement, user):
+        with django_capture_on_commit_callbacks(execute=True):
+            return statement_publish(statement=statement, by=user)
+
+    return run
+
+
+@pytest.fixture
+def draft(approved, alice):
+    return statement_start_draft(signee=approved, by=alice)
+
+
+@pytest.fixture
+def published(draft, alice, publish):
+    answer_all(draft, alice)
+    return publish(draft, alice)
+
+
+@pytest.fixture
+def other_version(published_catalogue):
+    version, _ = catalogue_import(
+        data=parse(MINI_CATALOGUE.replace('version: "t-1"', 'version: "t-2"')),
+        by=None,
+        publish=True,
+    )
+    return version

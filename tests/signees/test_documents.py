@@ -17,7 +17,7 @@ from cpo_portal.documents.services import document_render
 from cpo_portal.tenancy.services import organization_create
 from signees.models import DeclarationFormat, Signature
 
-from .conftest import sign
+from .helpers import sign
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +122,7 @@ def test_statement_pdf_states_its_publication_time_in_utc(
 ):
     from criteria.models import Criterion
     from signees.models import Statement
-    from signees.statements import (
+    from signees.services.statements import (
         statement_answer_save,
         statement_publish,
         statement_start_draft,

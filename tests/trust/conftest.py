@@ -85,7 +85,7 @@ def _ready_pdf(document: Any, name: str) -> Any:
 def _people(world: World) -> None:
     from django.contrib.auth.models import Group
 
-    from certification.services import auditor_qualifications_set
+    from certification.services.auditors import auditor_qualifications_set
     from cpo_portal.accounts.models import OFFICE_GROUP
     from criteria.models import SchemeKind
 
@@ -109,7 +109,7 @@ def _people(world: World) -> None:
 def _organizations(world: World) -> None:
     from cpo_portal.tenancy.models import Membership, Role
     from cpo_portal.tenancy.services import invitation_create, organization_create
-    from tests.community.conftest import member
+    from tests.community.helpers import member
     from tests.factories import MembershipFactory
 
     u, o = world.users, world.objects
@@ -129,8 +129,8 @@ def _organizations(world: World) -> None:
 
 def _statements(world: World) -> None:
     from signees.models import Signee
-    from signees.statements import statement_start_draft
-    from tests.signees.conftest import publish_statement
+    from signees.services.statements import statement_start_draft
+    from tests.signees.helpers import publish_statement
 
     o = world.objects
     with scopes_disabled():
@@ -158,12 +158,15 @@ def _document(kind: str, owner: Any, organization: Any, world: World) -> Any:
 
 
 def _certification(world: World) -> None:
-    from certification import services
+    from certification.services.applications import application_accept, application_submit
+    from certification.services.auditors import auditor_assign
+    from certification.services.audits import finding_raise
+    from certification.services.self_assessment import evidence_add_file, self_assessment_submit
     from certification.models import Certificate, FindingKind
     from cpo_portal.documents.models import Document
     from criteria.models import AssessmentCriterion, SchemeKind
-    from tests.certification.conftest import answer_all, new_application
-    from tests.certification.lifecycle_fixtures import audit_to_report, decide
+    from tests.certification.helpers import answer_all, new_application
+    from tests.certification.helpers import audit_to_report, decide
 
     u, o = world.users, world.objects
     organizational = audit_to_report(
@@ -189,22 +192,22 @@ def _certification(world: World) -> None:
         )
 
     application = new_application(o["alpha"], u["alice"], kind=SchemeKind.PRODUCT)
-    services.application_submit(application=application, by=u["alice"])
-    services.application_accept(application=application, by=u["office"])
-    o["assignment"] = services.auditor_assign(
+    application_submit(application=application, by=u["alice"])
+    application_accept(application=application, by=u["office"])
+    o["assignment"] = auditor_assign(
         application=application, auditor=o["lead_auditor"], role="lead", by=u["office"]
     )
     answer_all(application, u["alice"])
     criterion = AssessmentCriterion.objects.filter(scheme_id=application.scheme_id).first()
     o["criterion"] = criterion
-    o["evidence"] = services.evidence_add_file(
+    o["evidence"] = evidence_add_file(
         application=application,
         upload=SimpleUploadedFile("handbook.pdf", PDF, content_type="application/pdf"),
         criterion_id=criterion.pk,
         by=u["alice"],
     )
-    services.self_assessment_submit(application=application, by=u["alice"])
-    o["finding"] = services.finding_raise(
+    self_assessment_submit(application=application, by=u["alice"])
+    o["finding"] = finding_raise(
         application=application,
         kind=FindingKind.MINOR,
         criterion_ids=[criterion.pk],
@@ -223,14 +226,17 @@ def _certification(world: World) -> None:
 
 
 def _community(world: World) -> None:
-    from community import services
     from community.models import ProposalKind
-    from tests.community.conftest import at_phase
+    from community.services import conference as community_conference
+    from community.services import elections as community_elections
+    from community.services import proposals as community_proposals
+    from community.services import reports as community_reports
+    from tests.community.helpers import at_phase
 
     u, o = world.users, world.objects
     now = timezone.now()
     day = timedelta(days=1)
-    election = services.election_create(
+    election = community_elections.election_create(
         year=now.year,
         title="",
         nomination_opens=now - day,
@@ -239,36 +245,36 @@ def _community(world: World) -> None:
         voting_closes=now + 3 * day,
         by=u["office"],
     )
-    candidate = services.candidate_nominate(
+    candidate = community_elections.candidate_nominate(
         election=election,
         nominating_organization=o["gamma"],
         candidate_user=u["dora"],
         candidate_organization=o["gamma"],
         by=u["dora"],
     )
-    services.candidate_answer(candidate=candidate, accept=True, by=u["dora"])
+    community_elections.candidate_answer(candidate=candidate, accept=True, by=u["dora"])
     at_phase(election, "voting")
-    o["receipt"] = services.ballot_cast(
+    o["receipt"] = community_elections.ballot_cast(
         election=election,
         organization=o["alpha"],
         choices={"it_customer": [candidate.pk]},
         by=u["alice"],
     )
     at_phase(election, "closed")
-    services.election_tally(election=election, by=u["office"])
-    services.results_publish(election=election, by=u["office"])
+    community_elections.election_tally(election=election, by=u["office"])
+    community_elections.results_publish(election=election, by=u["office"])
     o["election"], o["candidate"] = election, candidate
 
-    o["proposal"] = services.proposal_submit(
+    o["proposal"] = community_proposals.proposal_submit(
         organization=o["alpha"],
         by=u["alice"],
         kind=ProposalKind.values[0],
         title="A criterion on data export",
         rationale="Customers ask for it.",
     )
-    o["report"] = services.report_create(year=now.year, by=u["dora"])
+    o["report"] = community_reports.report_create(year=now.year, by=u["dora"])
     o["report_section"] = o["report"].sections.order_by("position").first()
-    conference = services.conference_save(
+    conference = community_conference.conference_save(
         by=u["office"],
         year=now.year,
         title="CPO Conference",
@@ -279,8 +285,8 @@ def _community(world: World) -> None:
         registration_opens=now - day,
         registration_closes=now + 20 * day,
     )
-    o["conference"] = services.conference_publish(conference=conference, by=u["office"])
-    o["registration"] = services.registration_create(
+    o["conference"] = community_conference.conference_publish(conference=conference, by=u["office"])
+    o["registration"] = community_conference.registration_create(
         conference=o["conference"],
         organization=o["alpha"],
         attendee_name="Alice Owner",
@@ -291,7 +297,7 @@ def _community(world: World) -> None:
 
 def _catalogue(world: World) -> None:
     from criteria.demo import demo_catalogue_data
-    from criteria.services import catalogue_create_draft, catalogue_import
+    from criteria.services.catalogue import catalogue_create_draft, catalogue_import
 
     data = demo_catalogue_data()
     version, _ = catalogue_import(data=data, by=None, publish=True)

@@ -65,20 +65,23 @@ def _build_world() -> World:
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
-    from certification import services as certification
-    from community import services as community
+    from certification.services.applications import application_accept, application_submit
+    from certification.services.auditors import auditor_assign
+    from certification.services.self_assessment import self_assessment_submit
+    from community.services import elections as community_elections
+    from community.services import proposals as community_proposals
     from cpo_portal.accounts.models import OFFICE_GROUP
     from cpo_portal.accounts.services import api_token_create
     from cpo_portal.tenancy.services import organization_create
     from criteria.demo import demo_catalogue_data
-    from criteria.services import catalogue_import
-    from tests.certification.conftest import (
+    from criteria.services.catalogue import catalogue_import
+    from tests.certification.helpers import (
         answer_all,
         criteria_of,
         make_auditor,
         new_application,
     )
-    from tests.community.conftest import member
+    from tests.community.helpers import member
     from tests.conftest import _activate_totp
     from tests.factories import UserFactory
 
@@ -94,16 +97,16 @@ def _build_world() -> World:
     org = organization_create(by=owner, legal_name="Fuzz Alpha", country="DE")
     member(org, owner, office)
     application = new_application(org, owner)
-    certification.application_submit(application=application, by=owner)
-    certification.application_accept(application=application, by=office)
-    certification.auditor_assign(
+    application_submit(application=application, by=owner)
+    application_accept(application=application, by=office)
+    auditor_assign(
         application=application, auditor=make_auditor(auditor), role="lead", by=office
     )
     answer_all(application, owner)
-    certification.self_assessment_submit(application=application, by=owner)
+    self_assessment_submit(application=application, by=owner)
     now = timezone.now()
     day = timezone.timedelta(days=1)
-    election = community.election_create(
+    election = community_elections.election_create(
         year=now.year,
         title="",
         nomination_opens=now - day,
@@ -112,7 +115,7 @@ def _build_world() -> World:
         voting_closes=now + 3 * day,
         by=office,
     )
-    proposal = community.proposal_submit(
+    proposal = community_proposals.proposal_submit(
         organization=org, by=owner, kind="change", title="Fuzz", rationale="Because."
     )
     with scopes_disabled():

@@ -63,22 +63,25 @@ class World:
 def _build_world() -> World:
     from django.contrib.auth.models import Group
 
-    from certification import services
+    from certification.services.applications import application_accept, application_submit
+    from certification.services.auditors import auditor_assign
+    from certification.services.audits import finding_answer, finding_raise
+    from certification.services.self_assessment import self_assessment_submit
     from certification.models import AuditorAssignment, Certificate, FindingKind
     from cpo_portal.accounts.models import OFFICE_GROUP
     from cpo_portal.accounts.services import api_token_create
     from cpo_portal.tenancy.services import organization_create
     from criteria.demo import demo_catalogue_data
     from criteria.models import SchemeKind
-    from criteria.services import catalogue_import
-    from tests.certification.conftest import (
+    from criteria.services.catalogue import catalogue_import
+    from tests.certification.helpers import (
         answer_all,
         approve_signee,
         criteria_of,
         make_auditor,
         new_application,
     )
-    from tests.certification.lifecycle_fixtures import audit_to_report, decide
+    from tests.certification.helpers import audit_to_report, decide
     from tests.conftest import _activate_totp
     from tests.factories import UserFactory
 
@@ -108,32 +111,32 @@ def _build_world() -> World:
     reported = audit_to_report(
         new_application(alpha, owner, kind=SchemeKind.PRODUCT), office=office, **steps
     )
-    submitted = services.application_submit(application=new_application(beta, other), by=other)
+    submitted = application_submit(application=new_application(beta, other), by=other)
 
     in_audit = new_application(alpha, owner, kind=SchemeKind.PRODUCT, product_name="Alpha MES")
-    services.application_submit(application=in_audit, by=owner)
-    services.application_accept(application=in_audit, by=office)
-    assignment = services.auditor_assign(
+    application_submit(application=in_audit, by=owner)
+    application_accept(application=in_audit, by=office)
+    assignment = auditor_assign(
         application=in_audit, auditor=auditor, role="lead", by=office
     )
     answer_all(in_audit, owner)
-    services.self_assessment_submit(application=in_audit, by=owner)
+    self_assessment_submit(application=in_audit, by=owner)
     criteria = criteria_of(in_audit)
-    open_finding = services.finding_raise(
+    open_finding = finding_raise(
         application=in_audit,
         kind=FindingKind.MINOR,
         criterion_ids=[criteria[0].pk],
         description="The interface owner is not named.",
         by=auditor_user,
     )
-    answered = services.finding_raise(
+    answered = finding_raise(
         application=in_audit,
         kind=FindingKind.MAJOR,
         criterion_ids=[criteria[1].pk],
         description="No release notes for the API.",
         by=auditor_user,
     )
-    services.finding_answer(finding=answered, corrective_action="Published.", by=owner)
+    finding_answer(finding=answered, corrective_action="Published.", by=owner)
 
     with scopes_disabled():
         ended = AuditorAssignment.objects.exclude(pk=assignment.pk).values_list("pk", flat=True)

@@ -15,10 +15,10 @@ from certification.models import Application, SelfAssessmentAnswer
 from community.models import Proposal, ProposalComment
 from cpo_portal.activity.models import ActivityEntry
 from signees.models import Signature, StatementAnswer
-from signees.statements import statement_start_draft
+from signees.services.statements import statement_start_draft
 from tests.certification import conftest as certification_fixtures
-from tests.certification.conftest import criteria_of
-from tests.community.conftest import member
+from tests.certification.helpers import criteria_of
+from tests.community.helpers import member
 
 pytestmark = pytest.mark.django_db
 
@@ -139,7 +139,7 @@ def community_member(catalogue, alpha, alice, office_user):
 
 
 def test_proposal_and_comment_forms(client, community_member, alice):
-    from community import services
+    from community.services import proposals as services
 
     client.force_login(alice)
     submit = reverse("community:org_proposal_submit", args=[community_member.slug])

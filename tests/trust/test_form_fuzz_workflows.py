@@ -25,7 +25,7 @@ from django_scopes import scopes_disabled
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from certification import services as certification
+from certification.services.audits import finding_answer, finding_raise
 from certification.models import (
     ApplicationEvent,
     Certificate,
@@ -34,16 +34,17 @@ from certification.models import (
     Score,
     ScoreChange,
 )
-from community import services as community
 from community.models import Ballot, BallotCast, BallotVote, Candidate, Registration
+from community.services import conference as community_conference
+from community.services import elections as community_elections
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.documents.models import Document
 from criteria.models import AssessmentCriterion
 from signees.models import Signee, SigneeReview
-from signees.services import signee_sign
+from signees.services.signing import signee_sign
 from tests.certification import conftest as certification_fixtures
-from tests.certification.conftest import criteria_of
-from tests.community.conftest import at_phase, member
+from tests.certification.helpers import criteria_of
+from tests.community.helpers import at_phase, member
 from tests.trust.test_form_fuzz import FUZZ, HOSTILE, VALUE
 
 pytestmark = pytest.mark.django_db
@@ -198,14 +199,14 @@ def test_new_finding(lead_client, in_audit):
 
 @pytest.fixture
 def answered_finding(in_audit, auditor_user, alice):
-    finding = certification.finding_raise(
+    finding = finding_raise(
         application=in_audit,
         kind=FindingKind.MINOR,
         criterion_ids=[criteria_of(in_audit)[0].pk],
         description="The interface documentation is two releases behind.",
         by=auditor_user,
     )
-    return certification.finding_answer(
+    return finding_answer(
         finding=finding, corrective_action="Docs built on every release.", by=alice
     )
 
@@ -230,7 +231,7 @@ def test_closing_or_sending_back_a_finding(lead_client, in_audit, answered_findi
 
 
 def test_corrective_action_answer(client, alice, in_audit, auditor_user):
-    finding = certification.finding_raise(
+    finding = finding_raise(
         application=in_audit,
         kind=FindingKind.MAJOR,
         criterion_ids=[criteria_of(in_audit)[0].pk],
@@ -273,7 +274,7 @@ def members(catalogue, alpha, beta, alice, charlie, office_user):
 def election(members, office_user):
     now = timezone.now()
     day = timedelta(days=1)
-    return community.election_create(
+    return community_elections.election_create(
         year=now.year,
         title="",
         nomination_opens=now - day,
@@ -315,7 +316,7 @@ def test_ballot_with_hostile_duplicated_and_foreign_candidates(
     alpha, beta, gamma, dora = (members[k] for k in ("alpha", "beta", "gamma", "dora"))
 
     def nominate(organization, user, by):
-        return community.candidate_nominate(
+        return community_elections.candidate_nominate(
             election=election,
             nominating_organization=organization,
             candidate_user=user,
@@ -327,7 +328,7 @@ def test_ballot_with_hostile_duplicated_and_foreign_candidates(
     customer = nominate(gamma, dora, dora)
     pending = nominate(alpha, bob, alice)
     for candidate, by in ((vendor, charlie), (customer, dora)):
-        community.candidate_answer(candidate=candidate, accept=True, by=by)
+        community_elections.candidate_answer(candidate=candidate, accept=True, by=by)
     at_phase(election, "voting")
     ids = [str(c.pk) for c in (vendor, customer, pending)]
     pick = st.one_of(st.sampled_from(ids), HOSTILE)
@@ -357,7 +358,7 @@ def test_ballot_with_hostile_duplicated_and_foreign_candidates(
 
 def test_conference_registration_with_hostile_attendee(client, members, alice, office_user):
     now = timezone.now()
-    conference = community.conference_save(
+    conference = community_conference.conference_save(
         by=office_user,
         year=now.year,
         title="CPO Conference",
@@ -368,8 +369,8 @@ def test_conference_registration_with_hostile_attendee(client, members, alice, o
         registration_opens=now - timedelta(days=1),
         registration_closes=now + timedelta(days=20),
     )
-    community.conference_publish(conference=conference, by=office_user)
-    community.registration_create(
+    community_conference.conference_publish(conference=conference, by=office_user)
+    community_conference.registration_create(
         conference=conference,
         organization=members["alpha"],
         attendee_name="Alice Owner",

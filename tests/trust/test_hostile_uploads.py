@@ -19,13 +19,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from certification import services, uploads
+from certification import uploads
+from certification.services.self_assessment import evidence_add_file
 from certification.models import Evidence
 from cpo_portal.errors import DomainError
 from signees.models import Statement
-from signees.statements import statement_start_draft
+from signees.services.statements import statement_start_draft
 from tests.certification import conftest as certification_fixtures
-from tests.certification.conftest import criteria_of
+from tests.certification.helpers import criteria_of
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +93,7 @@ BOMBS = [
 
 
 def add(application, user, name, content):
-    return services.evidence_add_file(
+    return evidence_add_file(
         application=application,
         upload=SimpleUploadedFile(name, content, content_type="application/octet-stream"),
         criterion_id=criteria_of(application)[0].pk,

@@ -12,15 +12,19 @@ import pytest
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from community import services as community
 from community.markdown import render_markdown
+from community.services import proposals as community
 from cpo_portal.documents.models import Document
 from cpo_portal.documents.registry import get_kind
 from cpo_portal.documents.rendering import render_html
 from cpo_portal.tenancy.services import organization_create
 from criteria.models import Criterion
-from signees.statements import statement_answer_save, statement_publish, statement_start_draft
-from tests.community.conftest import member
+from signees.services.statements import (
+    statement_answer_save,
+    statement_publish,
+    statement_start_draft,
+)
+from tests.community.helpers import member
 from tests.signees import conftest as signee_fixtures
 
 pytestmark = pytest.mark.django_db

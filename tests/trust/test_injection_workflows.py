@@ -10,15 +10,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from certification import services as certification
+from certification.services.audits import finding_answer, finding_close, finding_raise, report_submit
 from certification.models import FindingKind
-from community import services as community
 from community.models import AnnualReport
+from community.services import reports as community
 from cpo_portal.documents.models import Document
 from cpo_portal.documents.registry import get_kind
 from cpo_portal.documents.rendering import render_html
 from tests.certification import conftest as certification_fixtures
-from tests.certification.conftest import criteria_of, score, score_all
+from tests.certification.helpers import criteria_of, score, score_all
 from tests.trust.conftest import _ready_pdf
 from tests.trust.test_injection import PAYLOAD, SCRIPT, assert_neutralised
 
@@ -64,15 +64,15 @@ def hostile_audit(in_audit, auditor_user, alice):
     finding with the company's corrective action and the auditor's verification note."""
     score_all(in_audit, auditor_user)
     score(in_audit, criteria_of(in_audit)[0], "fulfilled", auditor_user, rationale=PAYLOAD)
-    finding = certification.finding_raise(
+    finding = finding_raise(
         application=in_audit,
         kind=FindingKind.MAJOR,
         criterion_ids=[criteria_of(in_audit)[0].pk],
         description=PAYLOAD,
         by=auditor_user,
     )
-    certification.finding_answer(finding=finding, corrective_action=PAYLOAD, by=alice)
-    certification.finding_close(finding=finding, note=PAYLOAD, by=auditor_user)
+    finding_answer(finding=finding, corrective_action=PAYLOAD, by=alice)
+    finding_close(finding=finding, note=PAYLOAD, by=auditor_user)
     return in_audit, finding
 
 
@@ -102,7 +102,7 @@ def test_finding_texts_and_summary_are_escaped_in_the_audit_report_pdf_source(
     client, hostile_audit, auditor_user, office_user
 ):
     application, _finding = hostile_audit
-    certification.report_submit(
+    report_submit(
         application=application, recommendation="grant", summary=PAYLOAD, by=auditor_user
     )
     with scopes_disabled():

@@ -107,7 +107,7 @@ def _overrides(w: Any) -> dict[str, dict[str, Any]]:
     draft = w.draft_catalogue
     statement_criterion = w.alpha_signee.catalogue_version.criteria.order_by("pk").first()
     return {
-        "people:": {"pk": w.users["bob"].pk},
+        "accounts:office_person": {"pk": w.users["bob"].pk},
         "tenancy:member_": {"pk": w.bob_membership.pk},
         "tenancy:ownership_transfer": {"pk": w.bob_membership.pk},
         "tenancy:invitation_revoke": {"pk": w.invitation.pk},
@@ -130,16 +130,16 @@ def _overrides(w: Any) -> dict[str, dict[str, Any]]:
         "signees:statement_file": {"number": w.statement.number},
         "signees:public_statement_": {"number": w.statement.number},
         "criteria:": {"kind": "organizational"},
-        "criteria_office:": {
+        "criteria:office_": {
             "code": draft.code,
             "kind": "organizational",
             "pk": draft.criteria.order_by("pk").first().pk,
         },
-        "criteria_office:category_edit": {
+        "criteria:office_category_edit": {
             "code": draft.code,
             "pk": draft.categories.order_by("pk").first().pk,
         },
-        "criteria_office:mapping_edit": {
+        "criteria:office_mapping_edit": {
             "code": draft.code,
             "kind": "organizational",
             "pk": _draft_assessment_criterion(draft).pk,
@@ -286,13 +286,13 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "dashboard": SIGNED_IN,
     "office_home": OFFICE,
     "set_language": ADMIN,  # a redirect back, for everyone
-    "api_token": SIGNED_IN,
-    "profile": SIGNED_IN,
+    "accounts:api_token": SIGNED_IN,
+    "accounts:profile": SIGNED_IN,
     # The office's people pages: a person's data on request (GDPR export and erasure).
-    "people:list": OFFICE,
-    "people:detail": OFFICE,
-    "people:export": OFFICE_POST,
-    "people:erase": OFFICE,
+    "accounts:office_people": OFFICE,
+    "accounts:office_person": OFFICE,
+    "accounts:office_person_export": OFFICE_POST,
+    "accounts:office_person_erase": OFFICE,
     # Accounts (allauth): each person's own account only.
     "account_login": SIGNED_OUT_ONLY,
     "account_logout": (REDIRECT, 200, 200, 200, 200, 200, 200, 200),
@@ -361,20 +361,20 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "criteria:scheme[draft]": NOBODY,
     "criteria:criterion": PUBLIC,
     "criteria:criterion[draft]": NOBODY,
-    "criteria_office:versions": OFFICE,
-    "criteria_office:import": OFFICE,
-    "criteria_office:new_draft": OFFICE,
-    "criteria_office:version": OFFICE,
-    "criteria_office:publish": OFFICE,
+    "criteria:office_versions": OFFICE,
+    "criteria:office_import": OFFICE,
+    "criteria:office_new_draft": OFFICE,
+    "criteria:office_version": OFFICE,
+    "criteria:office_publish": OFFICE,
     # A draft cannot be retired: the office is sent back to the version.
-    "criteria_office:retire": (LOGIN, 404, 404, 404, 404, 404, REDIRECT, 404),
-    "criteria_office:export": OFFICE,
-    "criteria_office:category_edit": OFFICE,
-    "criteria_office:criterion_add": OFFICE,
-    "criteria_office:criterion_edit": OFFICE,
-    "criteria_office:criterion_delete": OFFICE,
-    "criteria_office:scheme_edit": OFFICE,
-    "criteria_office:mapping_edit": OFFICE,
+    "criteria:office_retire": (LOGIN, 404, 404, 404, 404, 404, REDIRECT, 404),
+    "criteria:office_export": OFFICE,
+    "criteria:office_category_edit": OFFICE,
+    "criteria:office_criterion_add": OFFICE,
+    "criteria:office_criterion_edit": OFFICE,
+    "criteria:office_criterion_delete": OFFICE,
+    "criteria:office_scheme_edit": OFFICE,
+    "criteria:office_mapping_edit": OFFICE,
     "api:catalogue-versions": PUBLIC,
     "api:catalogue-version": PUBLIC,
     "api:catalogue-version[draft]": NOBODY,

@@ -153,7 +153,7 @@ def test_error_pages_carry_the_security_headers(https, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the database is on fire")
 
-    monkeypatch.setattr("signees.selectors.published_group_counts", broken)
+    monkeypatch.setattr("signees.selectors.signing.published_group_counts", broken)
     https.raise_request_exception = False
     crashed = https.get("/")
     assert crashed.status_code == 500

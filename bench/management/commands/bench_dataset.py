@@ -9,11 +9,14 @@ the deep page, auditors' audits and their session cookies) and records counts an
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.module_loading import import_string
 
 from bench.dataset import Sizes, build
+from cpo_portal.accounts.models import User
+from signees.models import Signee
 
 
 class Command(BaseCommand):
@@ -32,8 +35,6 @@ class Command(BaseCommand):
         parser.add_argument("--manifest", type=Path, help="write the manifest (JSON) here")
 
     def handle(self, *args, **options) -> None:
-        from signees.models import Signee
-
         if Signee.objects.exists():
             raise CommandError("The database already holds signees: build into an empty one.")
         sizes = Sizes(
@@ -60,10 +61,6 @@ class Command(BaseCommand):
 
 def _session_for(user_id: int) -> str:
     """A signed-in session for the load generator (auditors have MFA set up already)."""
-    from django.conf import settings
-
-    from cpo_portal.accounts.models import User
-
     user = User.objects.get(pk=user_id)
     store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
     store[SESSION_KEY] = str(user.pk)

@@ -16,6 +16,7 @@ import resource
 import statistics
 import sys
 import time
+from io import StringIO
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +27,13 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django_scopes import scopes_disabled
+
+from certification.models import Certificate
+from community.models import AnnualReport
+from community.services import reports
+from cpo_portal.accounts.models import User
+from cpo_portal.documents.models import Document, DocumentStatus
+from cpo_portal.documents.services import document_render, document_request
 
 FLOOR_PAGE = "<!doctype html><html><body><p>Code of PLM Openness</p></body></html>"
 
@@ -71,7 +79,7 @@ class Command(BaseCommand):
 
 def _floor(n: int) -> dict[str, Any]:
     """The cheapest PDF WeasyPrint makes: what any rendered document costs at least."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # heavy: loaded by this measurement only
 
     HTML(string=FLOOR_PAGE).write_pdf()  # warm-up: fonts and the layout engine
     timings = []
@@ -83,8 +91,6 @@ def _floor(n: int) -> dict[str, Any]:
 
 
 def _certificate(n: int) -> dict[str, Any]:
-    from io import StringIO
-
     out = StringIO()
     call_command("bench_certificate_pdf", renders=n, warmup=1, json=True, stdout=out)
     summary = json.loads(out.getvalue())
@@ -99,10 +105,6 @@ def _certificate(n: int) -> dict[str, Any]:
 def _batch(n: int, timeout: float) -> dict[str, Any]:
     """N certificate PDFs through the real queue: requested in one commit, rendered by
     whatever workers consume the broker, timed until the last one is ready."""
-    from certification.models import Certificate
-    from cpo_portal.documents.models import Document, DocumentStatus
-    from cpo_portal.documents.services import document_request
-
     if not settings.CELERY_BROKER_URL:
         raise CommandError("batch needs a broker (REDIS_URL) and running workers.")
     with scopes_disabled():
@@ -138,12 +140,6 @@ def _batch(n: int, timeout: float) -> dict[str, Any]:
 
 def _report() -> dict[str, Any]:
     """This year's annual report on the whole dataset: snapshot, then the PDF."""
-    from community import services
-    from community.models import AnnualReport
-    from cpo_portal.accounts.models import User
-    from cpo_portal.documents.models import DocumentStatus
-    from cpo_portal.documents.services import document_render, document_request
-
     year = timezone.localdate().year
     stored: list[str] = []
     result: dict[str, Any] = {}
@@ -155,13 +151,13 @@ def _report() -> dict[str, Any]:
             AnnualReport.objects.filter(year=year).delete()
             start = time.perf_counter()
             report = AnnualReport.objects.create(year=year, title=f"CPO annual report {year}")
-            services.report_section_save(
+            reports.report_section_save(
                 report=report,
                 by=editor,
                 title="Foreword",
                 body="A year of **openness**.\n\n- more signees\n- more certificates",
             )
-            services.report_snapshot_take(report=report, by=editor)
+            reports.report_snapshot_take(report=report, by=editor)
             snapshot_s = time.perf_counter() - start
             document = document_request(
                 kind="annual_report", owner=report, organization=None, title=report.title

@@ -5,10 +5,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cpo_portal.exports import csv_lines
 from criteria.interchange import dump
 from criteria.models import CatalogueVersion
-from criteria.office_views import csv_rows
-from criteria.selectors import catalogue_as_canonical
+from criteria.selectors.catalogue import CSV_COLUMNS, catalogue_as_canonical, criteria_csv_rows
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
             raise CommandError(f"There is no catalogue version {options['version']!r}.")
         fmt = options["format"]
         if fmt == "csv":
-            text = "".join(csv_rows(version))
+            text = "".join(csv_lines(CSV_COLUMNS, criteria_csv_rows(version)))
         else:
             text = dump(catalogue_as_canonical(version), fmt)
         if options["output"]:

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from criteria.interchange import CatalogueInvalid, parse
-from criteria.office_views import version_summary
-from criteria.services import catalogue_import
+from criteria.selectors.catalogue import version_summary
+from criteria.services.catalogue import catalogue_import
 
 
 class Command(BaseCommand):

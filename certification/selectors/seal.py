@@ -1,0 +1,350 @@
+"""Reads of the public seal: the registry, verification, badges, and the holder's own list.
+
+Certificates are public once issued, whatever happened to them since: every reader whose
+name starts with `public_` disables the tenant scope on purpose. The effective status is
+computed here, not stored: a valid or suspended certificate past its validity is shown as
+expired from the first day after it, even before the daily task has written that down.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import scope, scopes_disabled
+
+from cpo_portal.documents.models import Document, DocumentStatus
+from cpo_portal.mail import StrOrPromise
+from cpo_portal.tenancy.models import Organization
+from criteria.models import SchemeKind
+
+from ..models import LIVE, Certificate, CertificateEvent, CertificateStatus
+
+C = CertificateStatus
+CERTIFICATE_DOCUMENT_KIND = "certificate"
+# CPO-O-2026-0001 / CPO-P-2026-0042: anything else is not a number we ever issued, so it is
+# answered without asking the database.
+NUMBER_PATTERN = re.compile(r"\ACPO-[OP]-\d{4}-\d{4,6}\Z")
+FEED_SIZE = 50
+
+KIND_LABELS: dict[str, StrOrPromise] = {
+    SchemeKind.ORGANIZATIONAL: _("Organizational certificate"),
+    SchemeKind.PRODUCT: _("Product certificate"),
+}
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def effective_status(status: str, valid_until: date, on: date | None = None) -> str:
+    """The status a visitor must see today: live but past its validity means expired."""
+    if status in LIVE and valid_until < (on or today()):
+        return C.EXPIRED
+    return status
+
+
+def _effective_expression(on: date) -> Case:
+    return Case(
+        When(Q(status__in=LIVE, valid_until__lt=on), then=Value(C.EXPIRED)),
+        default=F("status"),
+        output_field=CharField(),
+    )
+
+
+def _status_q(status: str, on: date) -> Q:
+    if status == C.EXPIRED:
+        return Q(status=C.EXPIRED) | Q(status__in=LIVE, valid_until__lt=on)
+    if status in LIVE:
+        return Q(status=status, valid_until__gte=on)
+    return Q(status=status)
+
+
+def normalized_number(raw: str) -> str | None:
+    """The certificate number in its canonical form, or None if it cannot be one."""
+    number = raw.strip().upper()
+    return number if NUMBER_PATTERN.match(number) else None
+
+
+def _ready_document(field: str) -> Subquery:
+    """The certificate's ready PDF (newest), one column of it, as a subquery."""
+    with scopes_disabled():
+        documents = Document.objects.filter(
+            kind=CERTIFICATE_DOCUMENT_KIND,
+            owner_type__app_label="certification",
+            owner_type__model="certificate",
+            owner_id=Cast(OuterRef("pk"), output_field=CharField()),
+            status=DocumentStatus.READY,
+        ).order_by("-status_changed_at", "-pk")
+    return Subquery(documents.values(field)[:1])
+
+
+def _public() -> QuerySet[Certificate]:
+    with scopes_disabled():
+        return Certificate.objects.all()
+
+
+# --- The registry -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SealFilter:
+    q: str = ""
+    kind: str = ""
+    status: str = ""
+    group: str = ""
+    country: str = ""
+
+    @property
+    def active(self) -> bool:
+        return any((self.q, self.kind, self.status, self.group, self.country))
+
+
+def _filtered(filters: SealFilter, on: date) -> QuerySet[Certificate]:
+    qs = _public()
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.status:
+        qs = qs.filter(_status_q(filters.status, on))
+    if filters.group:
+        qs = qs.filter(holder_group=filters.group)
+    if filters.country:
+        qs = qs.filter(holder_country=filters.country)
+    if filters.q:
+        q = filters.q
+        qs = qs.filter(
+            Q(number__icontains=q) | Q(holder_name__icontains=q) | Q(product_name__icontains=q)
+        )
+    return qs
+
+
+REGISTRY_FIELDS = (
+    "pk",
+    "number",
+    "kind",
+    "holder_name",
+    "holder_country",
+    "holder_group",
+    "product_name",
+    "product_version",
+    "issued_on",
+    "valid_until",
+    "status",
+    "status_changed_at",
+)
+
+
+def public_certificate_list(filters: SealFilter, on: date | None = None) -> QuerySet[Certificate]:
+    """Every certificate ever issued that matches, newest first, with its effective status."""
+    on = on or today()
+    return (
+        _filtered(filters, on)
+        .only(*REGISTRY_FIELDS)
+        .annotate(effective_status=_effective_expression(on))
+        .order_by("-issued_on", "-number")
+    )
+
+
+def public_certificate_rows(filters: SealFilter, on: date | None = None) -> Any:
+    """The same list as plain rows for the CSV export, fetched in chunks as it streams."""
+    on = on or today()
+    return (
+        _filtered(filters, on)
+        .annotate(effective_status=_effective_expression(on))
+        .order_by("-issued_on", "-number")
+        .values(
+            *REGISTRY_FIELDS,
+            "effective_status",
+            "scheme__title_en",
+            "catalogue_version__code",
+            "catalogue_version__is_demo",
+        )
+        .iterator(chunk_size=2000)
+    )
+
+
+def public_countries() -> list[str]:
+    """The holder countries that occur in the registry (for the filter)."""
+    return list(
+        _public().order_by("holder_country").values_list("holder_country", flat=True).distinct()
+    )
+
+
+# --- One certificate ----------------------------------------------------------------------
+
+
+def public_certificate(number: str) -> Certificate | None:
+    """The certificate with that number, with everything the verification page shows but
+    its events, in one query (the PDF's hash comes along as a subquery)."""
+    canonical = normalized_number(number)
+    if canonical is None:
+        return None
+    return (
+        _public()
+        .select_related("scheme", "catalogue_version", "application", "predecessor", "successor")
+        .annotate(
+            document_sha256=_ready_document("sha256"),
+            document_changed_at=_ready_document("status_changed_at"),
+        )
+        .filter(number=canonical)
+        .first()
+    )
+
+
+def public_certificate_events(certificate: Certificate) -> list[CertificateEvent]:
+    """The certificate's whole public history, oldest first."""
+    with scopes_disabled():
+        return list(
+            CertificateEvent.objects.filter(certificate_id=certificate.pk)
+            .only("pk", "certificate_id", "action", "status_before", "status_after", "reason", "at")
+            .order_by("at", "pk")
+        )
+
+
+def public_badge_certificate(number: str) -> Certificate | None:
+    """Just what the badge shows, in one query."""
+    canonical = normalized_number(number)
+    if canonical is None:
+        return None
+    return (
+        _public()
+        .only("pk", "number", "kind", "holder_name", "status", "valid_until", "status_changed_at")
+        .filter(number=canonical)
+        .first()
+    )
+
+
+def public_feed_events(limit: int = FEED_SIZE) -> list[CertificateEvent]:
+    """The latest issuances and status changes, newest first."""
+    with scopes_disabled():
+        return list(
+            CertificateEvent.objects.select_related("certificate").order_by("-at", "-pk")[:limit]
+        )
+
+
+# --- Seals on the signee page and the home page -----------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicSeal:
+    """A certificate as a line on another app's page (see signees.extensions)."""
+
+    number: str
+    kind_label: str
+    product: str
+    status: str
+    status_label: str
+    url: str
+    holder: str = ""
+
+    def __str__(self) -> str:
+        parts = [self.number]
+        if self.holder:
+            parts.append(self.holder)
+        parts.append(f"{self.kind_label}: {self.product}" if self.product else self.kind_label)
+        parts.append(self.status_label)
+        return " · ".join(parts)
+
+
+def status_label(status: str) -> str:
+    return str(C(status).label) if status in C.values else status
+
+
+def _seal(certificate: Certificate, *, with_holder: bool = False) -> PublicSeal:
+    status = effective_status(certificate.status, certificate.valid_until)
+    product = " ".join(p for p in (certificate.product_name, certificate.product_version) if p)
+    return PublicSeal(
+        number=certificate.number,
+        kind_label=str(KIND_LABELS.get(certificate.kind, certificate.kind)),
+        product=product,
+        status=status,
+        status_label=status_label(status),
+        url=reverse("certification:verify", args=[certificate.number]),
+        holder=certificate.holder_name if with_holder else "",
+    )
+
+
+SEAL_FIELDS = (
+    "pk",
+    "number",
+    "kind",
+    "holder_name",
+    "product_name",
+    "product_version",
+    "status",
+    "valid_until",
+)
+
+
+def public_seals_of_organization(organization: Organization, limit: int = 50) -> list[PublicSeal]:
+    """The certificates the organization holds or held, newest first, with their status."""
+    certificates = (
+        _public()
+        .filter(organization_id=organization.pk)
+        .only(*SEAL_FIELDS)
+        .order_by("-issued_on", "-number")[:limit]
+    )
+    return [_seal(c) for c in certificates]
+
+
+def public_latest_seals(limit: int) -> list[PublicSeal]:
+    """The most recently issued certificates."""
+    certificates = _public().only(*SEAL_FIELDS).order_by("-issued_on", "-number")[:limit]
+    return [_seal(c, with_holder=True) for c in certificates]
+
+
+# --- The holder's workspace ---------------------------------------------------------------
+
+
+def certificates_of_organization(organization: Organization) -> QuerySet[Certificate]:
+    with scope(organization=organization):
+        return (
+            Certificate.objects.filter(organization=organization)
+            .select_related("scheme", "catalogue_version")
+            .annotate(effective_status=_effective_expression(today()))
+            .order_by("-issued_on", "-number")
+        )
+
+
+def certificate_of_organization(organization: Organization, pk: int) -> Certificate | None:
+    with scope(organization=organization):
+        return (
+            Certificate.objects.filter(organization=organization, pk=pk)
+            .select_related(
+                "scheme", "catalogue_version", "application", "predecessor", "successor"
+            )
+            .first()
+        )
+
+
+def certificate_document_of_organization(
+    organization: Organization, certificate: Certificate
+) -> Document | None:
+    """The certificate's PDF (the newest Document of its kind), ready or not."""
+    with scope(organization=organization):
+        return (
+            Document.objects.filter(
+                organization=organization,
+                kind=CERTIFICATE_DOCUMENT_KIND,
+                owner_type__app_label="certification",
+                owner_type__model="certificate",
+                owner_id=str(certificate.pk),
+            )
+            .order_by("-created_at", "-pk")
+            .first()
+        )

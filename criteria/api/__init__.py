@@ -1,0 +1,1 @@
+"""The read-only catalogue API, one module per concern: catalogue, schemes."""

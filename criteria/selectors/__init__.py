@@ -1,0 +1,1 @@
+"""Reads of the catalogue, one module per concern: catalogue, schemes."""

@@ -1,0 +1,1 @@
+"""Every change to the catalogue, one module per concern: catalogue, schemes."""

@@ -1,0 +1,1 @@
+"""The signees API, one module per concern: signing, statements."""

@@ -1,0 +1,1 @@
+"""Forms of the signees app, one module per concern: signing, statements."""

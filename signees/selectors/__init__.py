@@ -1,0 +1,1 @@
+"""Reads of signees, one module per concern: signing, statements."""

@@ -1,0 +1,1 @@
+"""Every change to signees, one module per concern: signing, statements."""

@@ -1,0 +1,251 @@
+"""Helpers of the certification tests: signees approved, auditors qualified, applications
+taken through the real services (up to a decided certificate), bulk certificates for
+query-count tests, small real sample files for evidence."""
+
+import io
+import zipfile
+from datetime import date, timedelta
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from certification.models import Application, Certificate, Rating, Score
+from certification.services import applications, auditors, audits, self_assessment
+from cpo_portal.accounts.models import Auditor
+from criteria.models import AssessmentCriterion, AssessmentScheme, SchemeKind
+from signees.services.signing import signee_approve, signee_sign
+
+TODAY = timezone.localdate()
+WINDOW = {"window_start": date(2027, 3, 1), "window_end": date(2027, 3, 31)}
+
+
+# --- People ---------------------------------------------------------------------------------
+
+
+def approve_signee(organization, owner, office, group="it_vendor"):
+    signature = signee_sign(
+        organization=organization,
+        by=owner,
+        group=group,
+        signatory_name=str(owner),
+        signatory_position="CEO",
+        authority_confirmed=True,
+    )
+    return signee_approve(signee=signature.signee, by=office)
+
+
+def make_auditor(user, *kinds):
+    auditor, _ = Auditor.objects.get_or_create(user=user)
+    auditors.auditor_qualifications_set(
+        auditor=auditor, scheme_kinds=list(kinds or SchemeKind.values), by=user
+    )
+    return auditor
+
+
+# --- Applications through the services --------------------------------------------------------
+
+
+def new_application(organization, user, kind=SchemeKind.ORGANIZATIONAL, **extra):
+    values = {"scope_description": "Whole company, PLM business unit", **WINDOW}
+    if kind == SchemeKind.PRODUCT:
+        values |= {"product_name": "Alpha PLM", "product_version": "7.1"}
+    return applications.application_create(
+        organization=organization, kind=kind, by=user, **(values | extra)
+    )
+
+
+def set_status(application, status):
+    """Put the application in `status` directly (bypassing the state machine)."""
+    with scopes_disabled():
+        Application.objects.filter(pk=application.pk).update(status=status)
+        application.refresh_from_db()
+    return application
+
+
+def criteria_of(application, obligation=None):
+    qs = AssessmentCriterion.objects.filter(scheme_id=application.scheme_id).order_by(
+        "area__position", "position"
+    )
+    return list(qs.filter(obligation=obligation) if obligation else qs)
+
+
+def answer_all(application, user, status="implemented"):
+    for criterion in criteria_of(application):
+        self_assessment.self_assessment_answer(
+            application=application,
+            criterion_id=criterion.pk,
+            status=status,
+            explanation="As documented in our handbook.",
+            by=user,
+        )
+
+
+def score(application, criterion, rating, user, rationale="Seen in the evidence."):
+    with scopes_disabled():
+        current = Score.objects.get(application=application, criterion=criterion)
+    return audits.score_save(
+        application_id=application.pk,
+        criterion_id=criterion.pk,
+        rating=rating,
+        rationale=rationale,
+        expected_version=current.version,
+        by=user,
+    )
+
+
+def score_all(application, user, rating=Rating.FULFILLED):
+    for criterion in criteria_of(application):
+        score(application, criterion, rating, user)
+
+
+# --- Certificates ----------------------------------------------------------------------------
+
+
+def refreshed(instance):
+    with scopes_disabled():
+        instance.refresh_from_db()
+    return instance
+
+
+def certificate_of(application):
+    with scopes_disabled():
+        return Certificate.objects.select_related("organization").get(application=application)
+
+
+def decide(application, office, decision="grant"):
+    return applications.application_decide(
+        application=application, decision=decision, rationale="As the report shows.", by=office
+    )
+
+
+def audit_to_report(application, *, company_user, auditor, auditor_user, office, grant=True):
+    """From submitted or accepted to report_submitted, through the services."""
+    application = refreshed(application)
+    if application.status == "draft":
+        applications.application_submit(application=application, by=company_user)
+        application = refreshed(application)
+    if application.status == "submitted":
+        applications.application_accept(application=application, by=office)
+    auditors.auditor_assign(application=application, auditor=auditor, role="lead", by=office)
+    application = refreshed(application)
+    answer_all(application, company_user)
+    self_assessment.self_assessment_submit(application=application, by=company_user)
+    application = refreshed(application)
+    score_all(application, auditor_user)
+    audits.report_submit(
+        application=application,
+        recommendation="grant" if grant else "deny",
+        summary="As scored.",
+        by=auditor_user,
+    )
+    return refreshed(application)
+
+
+def product_certificate(organization, *, alice, lead, auditor_user, office, decider):
+    """A product certificate of the organization (it needs its organizational one first)."""
+    application = new_application(organization, alice, kind=SchemeKind.PRODUCT)
+    application = audit_to_report(
+        application, company_user=alice, auditor=lead, auditor_user=auditor_user, office=office
+    )
+    decide(application, decider)
+    return certificate_of(application)
+
+
+def set_fields(certificate, **fields):
+    with scopes_disabled():
+        Certificate.objects.filter(pk=certificate.pk).update(**fields)
+        certificate.refresh_from_db()
+    return certificate
+
+
+def make_certificates(organization, catalogue, count, *, kind=SchemeKind.ORGANIZATIONAL, **extra):
+    """`count` certificates straight into the database (bulk, for query-count tests)."""
+    start = extra.pop("start", 1)
+    scheme = AssessmentScheme.objects.get(version=catalogue, kind=kind)
+    prefix = "O" if kind == SchemeKind.ORGANIZATIONAL else "P"
+    with scopes_disabled():
+        cases = Application.objects.bulk_create(
+            [
+                Application(
+                    organization=organization,
+                    kind=kind,
+                    scheme=scheme,
+                    status="decided",
+                    scope_description="Whole company",
+                    window_start=date(2025, 1, 1),
+                    window_end=date(2025, 1, 31),
+                )
+                for _ in range(count)
+            ]
+        )
+        values = {
+            "holder_name": organization.legal_name,
+            "holder_country": str(organization.country),
+            "holder_group": "it_vendor",
+            "scope_description": "Whole company",
+            "issued_on": TODAY - timedelta(days=30),
+            "valid_until": TODAY + timedelta(days=1000),
+            "status": "active",
+            "status_changed_at": timezone.now(),
+        } | extra
+        return Certificate.objects.bulk_create(
+            [
+                Certificate(
+                    number=f"CPO-{prefix}-2025-{start + i:04d}",
+                    kind=kind,
+                    organization=organization,
+                    application=application,
+                    scheme=scheme,
+                    catalogue_version=catalogue,
+                    **values,
+                )
+                for i, application in enumerate(cases)
+            ]
+        )
+
+
+# --- Evidence: small real sample files ----------------------------------------------------------
+
+# A minimal PDF the content check accepts.
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
+
+
+def docx_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+            'package/2006/content-types"/>',
+        )
+        archive.writestr(
+            "word/document.xml",
+            '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+            'wordprocessingml/2006/main"><w:body/></w:document>',
+        )
+    return buffer.getvalue()
+
+
+def upload(name: str, content: bytes, content_type: str = "application/pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def add_pdf(application, user, name="handbook.pdf"):
+    criterion = application.scheme.assessment_criteria.order_by("area__position", "position")[0]
+    return self_assessment.evidence_add_file(
+        application=application,
+        upload=upload(name, PDF_BYTES),
+        criterion_id=criterion.pk,
+        by=user,
+    )
+
+
+def evidence_url(evidence) -> str:
+    return reverse("certification:evidence_download", args=[evidence.pk])

@@ -1,0 +1,482 @@
+"""The certificate lifecycle in the services: every edge and every refusal, reasons, the
+public events, the holder's e-mails, expiry by the daily task (time travel),
+recertification, and what an organizational certificate's end does to product ones."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core import mail
+from django_scopes import scopes_disabled
+
+from certification import tasks
+from certification.models import (
+    CERTIFICATE_EDGES,
+    Application,
+    AuditType,
+    Certificate,
+    CertificateEvent,
+)
+from certification.services.applications import application_create
+from certification.services.certificates import (
+    certificate_reinstate,
+    certificate_suspend,
+    certificate_transition,
+    certificate_withdraw,
+    certificates_expire_due,
+    certification_policy_set,
+)
+from cpo_portal.activity.models import ActivityEntry
+from cpo_portal.errors import DomainError, TransitionNotAllowed
+from criteria.models import SchemeKind
+from tests.certification.helpers import (
+    audit_to_report,
+    certificate_of,
+    decide,
+    product_certificate,
+    refreshed,
+    set_fields,
+)
+
+pytestmark = pytest.mark.django_db
+
+STATUSES = ["active", "suspended", "withdrawn", "expired", "superseded"]
+ACTIONS = sorted(CERTIFICATE_EDGES)
+REASON = "Evidence of the audit lapsed."
+
+
+@pytest.fixture
+def product(certificate, alpha, alice, lead, auditor_user, office_user, office2):
+    return product_certificate(
+        alpha,
+        alice=alice,
+        lead=lead,
+        auditor_user=auditor_user,
+        office=office_user,
+        decider=office2,
+    )
+
+
+def events(certificate):
+    with scopes_disabled():
+        return list(CertificateEvent.objects.filter(certificate=certificate))
+
+
+def written(certificate):
+    """Everything a lifecycle step may write, to compare before and after a refusal."""
+    with scopes_disabled():
+        row = Certificate.objects.values(
+            "status", "status_reason", "status_changed_at", "flagged_reason"
+        ).get(pk=certificate.pk)
+        return (
+            row,
+            CertificateEvent.objects.count(),
+            ActivityEntry.objects.count(),
+            Certificate.objects.filter(flagged_reason="").count(),
+        )
+
+
+def at(moment):
+    return datetime.combine(moment, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
+
+
+@pytest.fixture
+def travel(time_machine):
+    """travel(day): the clock stands at noon (UTC) of that day from now on."""
+
+    def to(day):
+        moment = at(day)
+        time_machine.move_to(moment, tick=False)
+        return moment
+
+    return to
+
+
+# --- Every edge ---------------------------------------------------------------------------
+
+
+def allowed(action, status):
+    return status in CERTIFICATE_EDGES[action]
+
+
+def target(action, status):
+    (after,) = CERTIFICATE_EDGES[action][status]
+    return after
+
+
+def test_the_edges_are_the_documented_ones():
+    assert {
+        action: sorted((before, after) for before, targets in edges.items() for after in targets)
+        for action, edges in CERTIFICATE_EDGES.items()
+    } == {
+        "suspend": [("active", "suspended")],
+        "reinstate": [("suspended", "active")],
+        "withdraw": [("active", "withdrawn"), ("suspended", "withdrawn")],
+        "expire": [("active", "expired"), ("suspended", "expired")],
+        "supersede": [("active", "superseded"), ("suspended", "superseded")],
+    }
+
+
+@pytest.mark.parametrize("status", STATUSES)
+@pytest.mark.parametrize("action", ACTIONS)
+def test_every_edge_is_allowed_and_every_other_refused(certificate, office_user, action, status):
+    certificate = set_fields(certificate, status=status)
+    before = written(certificate)
+    if not allowed(action, status):
+        with pytest.raises(TransitionNotAllowed):
+            certificate_transition(certificate, action, by=office_user, reason=REASON)
+        assert written(certificate) == before
+        return
+    changed = certificate_transition(certificate, action, by=office_user, reason=REASON)
+    assert refreshed(changed).status == target(action, status)
+    event = events(certificate)[-1]
+    assert (event.action, event.status_before, event.status_after, event.reason) == (
+        action,
+        status,
+        target(action, status),
+        REASON,
+    )
+    with scopes_disabled():
+        assert ActivityEntry.objects.filter(
+            verb=f"certificate.{action}", target_id=str(certificate.pk)
+        ).exists()
+
+
+OFFICE_STEPS = {
+    "suspend": lambda c, by: certificate_suspend(certificate=c, reason=REASON, by=by),
+    "reinstate": lambda c, by: certificate_reinstate(certificate=c, by=by),
+    "withdraw": lambda c, by: certificate_withdraw(certificate=c, reason=REASON, by=by),
+}
+
+
+@pytest.mark.parametrize("status", STATUSES)
+@pytest.mark.parametrize("action", sorted(OFFICE_STEPS))
+def test_office_steps_follow_the_edges(
+    certificate, office_user, action, status, django_capture_on_commit_callbacks
+):
+    certificate = set_fields(certificate, status=status)
+    before = written(certificate)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        if allowed(action, status):
+            OFFICE_STEPS[action](certificate, office_user)
+        else:
+            with pytest.raises(TransitionNotAllowed):
+                OFFICE_STEPS[action](certificate, office_user)
+    if allowed(action, status):
+        assert refreshed(certificate).status == target(action, status)
+        assert len(mail.outbox) == 1
+    else:
+        assert written(certificate) == before
+        assert mail.outbox == []
+
+
+@pytest.mark.parametrize("action", sorted(OFFICE_STEPS))
+def test_only_the_office_takes_steps(certificate, alice, auditor_user, action):
+    if action == "reinstate":
+        certificate = set_fields(certificate, status="suspended")
+    before = written(certificate)
+    for user in (alice, auditor_user):
+        with pytest.raises(DomainError):
+            OFFICE_STEPS[action](certificate, user)
+    assert written(certificate) == before
+
+
+# --- Reasons, events, e-mails ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["suspend", "withdraw"])
+@pytest.mark.parametrize("reason", ["", "   \n "])
+def test_suspend_and_withdraw_need_a_reason(certificate, office_user, action, reason):
+    step = certificate_suspend if action == "suspend" else certificate_withdraw
+    before = written(certificate)
+    with pytest.raises(DomainError, match="reason"):
+        step(certificate=certificate, reason=reason, by=office_user)
+    assert written(certificate) == before
+
+
+def test_reinstate_needs_no_reason(certificate, office_user):
+    certificate_suspend(certificate=certificate, reason=REASON, by=office_user)
+    certificate_reinstate(certificate=certificate, by=office_user)
+    assert refreshed(certificate).status == "active"
+    assert refreshed(certificate).status_reason == ""
+
+
+def test_every_event_is_kept_with_who_and_when(certificate, office_user, office2, travel):
+    issued_at = certificate.status_changed_at
+    suspended_at = travel(certificate.issued_on + timedelta(days=10))
+    certificate_suspend(certificate=certificate, reason=" Audit lapsed. ", by=office_user)
+    reinstated_at = travel(certificate.issued_on + timedelta(days=20))
+    certificate_reinstate(certificate=certificate, by=office2, reason="Audit passed.")
+    withdrawn_at = travel(certificate.issued_on + timedelta(days=30))
+    certificate_withdraw(certificate=certificate, reason="Fraud.", by=office_user)
+
+    history = [
+        (e.action, e.status_before, e.status_after, e.reason, e.by, e.at)
+        for e in events(certificate)
+    ]
+    assert history[0][:5] == ("issued", "", "active", "", office2)
+    assert abs(history[0][5] - issued_at) < timedelta(seconds=5)
+    assert history[1:] == [
+        ("suspend", "active", "suspended", "Audit lapsed.", office_user, suspended_at),
+        ("reinstate", "suspended", "active", "Audit passed.", office2, reinstated_at),
+        ("withdraw", "active", "withdrawn", "Fraud.", office_user, withdrawn_at),
+    ]
+    certificate = refreshed(certificate)
+    assert (certificate.status, certificate.status_reason) == ("withdrawn", "Fraud.")
+    assert certificate.status_changed_at == withdrawn_at
+
+
+def test_the_holder_is_told_of_each_step(
+    certificate, office_user, alice, bob, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    steps = [
+        lambda: certificate_suspend(certificate=certificate, reason=REASON, by=office_user),
+        lambda: certificate_reinstate(certificate=certificate, by=office_user),
+        lambda: certificate_withdraw(certificate=certificate, reason="Fraud.", by=office_user),
+    ]
+    for step in steps:
+        with django_capture_on_commit_callbacks(execute=True):
+            step()
+
+    n = certificate.number
+    assert [m.subject for m in mail.outbox] == [
+        f"Your CPO certificate {n} has been suspended.",
+        f"Your CPO certificate {n} is valid again.",
+        f"Your CPO certificate {n} has been withdrawn.",
+    ]
+    # The organization's owners and admins, not its plain members.
+    assert all(m.to == [alice.email] for m in mail.outbox)
+    assert REASON in mail.outbox[0].body
+    assert f"/verify/{n}/" in mail.outbox[0].body
+    assert "Fraud." in mail.outbox[2].body
+
+
+def test_a_refused_step_sends_nothing(certificate, office_user, django_capture_on_commit_callbacks):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(TransitionNotAllowed):
+        certificate_reinstate(certificate=certificate, by=office_user)
+    assert mail.outbox == []
+
+
+# --- Expiry by the daily task ---------------------------------------------------------------
+
+
+def test_expired_exactly_the_day_after_valid_until_and_rerun_is_idempotent(certificate):
+    last_day = certificate.valid_until
+
+    assert certificates_expire_due(today=last_day - timedelta(days=1)) == 0
+    assert certificates_expire_due(today=last_day) == 0
+    assert refreshed(certificate).status == "active"  # valid through its last day
+
+    assert certificates_expire_due(today=last_day + timedelta(days=1)) == 1
+    certificate = refreshed(certificate)
+    assert certificate.status == "expired"
+    assert certificate.status_reason == "The validity period has ended."
+    expiry = events(certificate)[-1]
+    assert (expiry.action, expiry.status_before, expiry.by) == ("expire", "active", None)
+
+    count = len(events(certificate))
+    assert certificates_expire_due(today=last_day + timedelta(days=1)) == 0
+    assert certificates_expire_due(today=last_day + timedelta(days=2)) == 0
+    assert len(events(certificate)) == count
+
+
+def test_a_suspended_certificate_expires_too(certificate, office_user):
+    certificate_suspend(certificate=certificate, reason=REASON, by=office_user)
+    assert certificates_expire_due(today=certificate.valid_until + timedelta(days=1)) == 1
+    assert refreshed(certificate).status == "expired"
+    assert events(certificate)[-1].status_before == "suspended"
+
+
+@pytest.mark.parametrize("status", ["withdrawn", "superseded"])
+def test_ended_certificates_do_not_expire(certificate, status):
+    set_fields(certificate, status=status)
+    assert certificates_expire_due(today=certificate.valid_until + timedelta(days=1)) == 0
+    assert refreshed(certificate).status == status
+
+
+def test_the_beat_task_expires_by_the_clock(certificate, travel, settings):
+    assert "certification-expire-certificates" in settings.CELERY_BEAT_SCHEDULE
+    travel(certificate.valid_until)
+    assert tasks.expire_certificates.delay().get() == 0
+    travel(certificate.valid_until + timedelta(days=1))
+    assert tasks.expire_certificates.delay().get() == 1
+    assert tasks.expire_certificates.delay().get() == 0
+    assert refreshed(certificate).status == "expired"
+
+
+def test_reinstate_after_expiry_is_refused(certificate, office_user, travel):
+    certificate_suspend(certificate=certificate, reason=REASON, by=office_user)
+    certificates_expire_due(today=certificate.valid_until + timedelta(days=1))
+    before = written(certificate)
+    with pytest.raises(DomainError):
+        certificate_reinstate(certificate=certificate, by=office_user)
+    travel(certificate.valid_until + timedelta(days=1))
+    with pytest.raises(DomainError):
+        certificate_reinstate(certificate=certificate, by=office_user)
+    assert written(certificate) == before
+
+
+def test_reinstate_of_a_suspended_certificate_past_its_validity_is_refused(
+    certificate, office_user, travel
+):
+    certificate_suspend(certificate=certificate, reason=REASON, by=office_user)
+    travel(certificate.valid_until + timedelta(days=1))  # before the daily task ran
+    before = written(certificate)
+    with pytest.raises(DomainError, match="validity"):
+        certificate_reinstate(certificate=certificate, by=office_user)
+    assert written(certificate) == before
+
+
+# --- Recertification ----------------------------------------------------------------------
+
+
+def recertify(certificate, *, alice, lead, auditor_user, office_user, office2):
+    application = application_create(
+        organization=certificate.organization,
+        kind=certificate.kind,
+        by=alice,
+        certificate=certificate,
+        scope_description="Whole company, PLM and ERP",
+        window_start=certificate.valid_until - timedelta(days=90),
+        window_end=certificate.valid_until - timedelta(days=60),
+        **(
+            {"product_name": certificate.product_name, "product_version": "8.0"}
+            if certificate.kind == SchemeKind.PRODUCT
+            else {}
+        ),
+    )
+    assert application.audit_type == AuditType.RECERTIFICATION
+    application = audit_to_report(
+        application, company_user=alice, auditor=lead, auditor_user=auditor_user, office=office_user
+    )
+    decide(application, office2)
+    return certificate_of(application)
+
+
+def test_recertification_issues_a_linked_successor_and_supersedes(
+    certificate, alice, lead, auditor_user, office_user, office2
+):
+    successor = recertify(
+        certificate,
+        alice=alice,
+        lead=lead,
+        auditor_user=auditor_user,
+        office_user=office_user,
+        office2=office2,
+    )
+    predecessor = refreshed(certificate)
+
+    assert successor.pk != predecessor.pk
+    assert successor.number == f"CPO-O-{successor.issued_on.year}-0002"
+    assert successor.predecessor_id == predecessor.pk
+    with scopes_disabled():
+        assert Certificate.objects.get(pk=predecessor.pk).successor == successor
+    assert (successor.status, predecessor.status) == ("active", "superseded")
+    supersede = events(predecessor)[-1]
+    assert (supersede.action, supersede.status_before, supersede.by) == (
+        "supersede",
+        "active",
+        office2,
+    )
+    assert successor.number in supersede.reason
+    # What the predecessor certified is unchanged.
+    assert predecessor.scope_description == certificate.scope_description
+    assert predecessor.valid_until == certificate.valid_until
+
+
+# --- Organizational certificate and the product certificates ------------------------------
+
+
+def end_organizational(certificate, how, office):
+    if how == "suspended":
+        certificate_suspend(certificate=certificate, reason=REASON, by=office)
+    elif how == "withdrawn":
+        certificate_withdraw(certificate=certificate, reason=REASON, by=office)
+    else:
+        certificates_expire_due(today=certificate.valid_until + timedelta(days=1))
+
+
+def flagged_entries(product):
+    with scopes_disabled():
+        return ActivityEntry.objects.filter(
+            verb="certificate.flagged", target_id=str(product.pk)
+        ).count()
+
+
+@pytest.mark.parametrize("how", ["suspended", "withdrawn", "expired"])
+def test_product_certificates_are_flagged_when_the_organizational_one_ends(
+    certificate, product, office_user, how
+):
+    set_fields(product, valid_until=certificate.valid_until + timedelta(days=400))
+    end_organizational(certificate, how, office_user)
+
+    product = refreshed(product)
+    assert refreshed(certificate).status == how
+    assert product.status == "active"  # the policy is off: the office decides
+    assert certificate.number in product.flagged_reason
+    assert flagged_entries(product) == 1
+    assert [e.action for e in events(product)] == ["issued"]
+
+
+@pytest.mark.parametrize("how", ["suspended", "withdrawn", "expired"])
+def test_with_the_policy_on_product_certificates_are_suspended(
+    certificate, product, office_user, how, django_capture_on_commit_callbacks
+):
+    certification_policy_set(suspend_products_with_organizational=True, by=office_user)
+    set_fields(product, valid_until=certificate.valid_until + timedelta(days=400))
+    end_organizational(certificate, how, office_user)
+
+    product = refreshed(product)
+    assert product.status == "suspended"
+    assert certificate.number in product.status_reason
+    assert certificate.number in product.flagged_reason
+    suspension = events(product)[-1]
+    assert (suspension.action, suspension.status_before) == ("suspend", "active")
+
+
+def test_reinstating_the_organizational_certificate_clears_the_flags(
+    certificate, product, office_user
+):
+    certificate_suspend(certificate=certificate, reason=REASON, by=office_user)
+    assert refreshed(product).flagged_reason
+    certificate_reinstate(certificate=certificate, by=office_user)
+    assert refreshed(product).flagged_reason == ""
+    assert refreshed(product).status == "active"
+
+
+def test_a_superseded_organizational_certificate_does_not_flag_products(
+    certificate, product, alice, lead, auditor_user, office_user, office2
+):
+    certification_policy_set(suspend_products_with_organizational=True, by=office_user)
+    recertify(
+        certificate,
+        alice=alice,
+        lead=lead,
+        auditor_user=auditor_user,
+        office_user=office_user,
+        office2=office2,
+    )
+    assert refreshed(certificate).status == "superseded"
+    product = refreshed(product)
+    assert (product.status, product.flagged_reason) == ("active", "")
+    assert flagged_entries(product) == 0
+
+
+def test_a_product_certificate_ending_touches_nothing_else(certificate, product, office_user):
+    certificate_withdraw(certificate=product, reason=REASON, by=office_user)
+    assert refreshed(certificate).status == "active"
+    assert refreshed(certificate).flagged_reason == ""
+
+
+def test_an_issued_certificate_is_only_changed_by_events(certificate, office_user):
+    """The lifecycle never rewrites what the certificate certifies."""
+    fields = ("number", "holder_name", "scope_description", "issued_on", "valid_until")
+    before = {f: getattr(certificate, f) for f in fields}
+    certificate_suspend(certificate=certificate, reason=REASON, by=office_user)
+    certificate_withdraw(certificate=certificate, reason=REASON, by=office_user)
+    after = refreshed(certificate)
+    assert {f: getattr(after, f) for f in fields} == before
+    with scopes_disabled():
+        assert Application.objects.filter(issued_certificate=after).count() == 1
