@@ -68,12 +68,13 @@ def clean(text: str) -> str:
 def status_text(status: str | None, valid_until: date | None) -> str:
     if status == C.ACTIVE and valid_until is not None:
         return _("valid until %(month)s") % {"month": valid_until.strftime("%Y-%m")}
-    return {
+    words: dict[str, str] = {
         C.SUSPENDED: _("suspended"),
         C.WITHDRAWN: _("withdrawn"),
         C.EXPIRED: _("expired"),
         C.SUPERSEDED: _("superseded"),
-    }.get(status or "", _("unknown certificate"))  # type: ignore[call-overload]
+    }
+    return words.get(status or "", _("unknown certificate"))
 
 
 def badge_svg(

@@ -100,6 +100,7 @@ def _read(path: str, what: str) -> bytes:
 
 
 def _load_p12(config: SignerConfig) -> Any:
+    # pyHanko is heavy: loaded when a certificate is signed, not with every process.
     from pyhanko.keys import load_certs_from_pemder
     from pyhanko.sign.signers import SimpleSigner
 
@@ -117,6 +118,7 @@ def _load_p12(config: SignerConfig) -> Any:
 
 
 def _load_pem(config: SignerConfig) -> Any:
+    # pyHanko is heavy: loaded when a certificate is signed, not with every process.
     from pyhanko.keys import (
         load_cert_from_pemder,
         load_certs_from_pemder,
@@ -152,6 +154,7 @@ def _load_pem(config: SignerConfig) -> Any:
 
 
 def _generate_self_signed_pem() -> bytes:
+    # Only the embedded default generates a certificate, once: loaded when it does.
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -234,6 +237,7 @@ def self_signed_certificate_path(directory: Path) -> Path:
 
 
 def _self_signed_signer(directory: Path) -> Any:
+    # pyHanko is heavy: loaded when a certificate is signed, not with every process.
     from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder_data
     from pyhanko.sign.signers import SimpleSigner
     from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -254,6 +258,7 @@ def _self_signed_signer(directory: Path) -> Any:
 
 def sign_pdf(pdf: bytes, *, reason: str, location: str = "") -> bytes:
     """Certify `pdf` with a PAdES (ETSI.CAdES.detached) signature; no later changes allowed."""
+    # pyHanko is heavy: loaded when a certificate is signed, not with every process.
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
     from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter

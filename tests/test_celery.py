@@ -30,7 +30,7 @@ def _nothing_ran():
 def test_outside_a_transaction_the_task_is_queued_at_once(transactional_db):
     result = record.delay(1)
     assert ran == [1]
-    assert result.get() == 1
+    assert result.id
 
 
 @pytest.mark.django_db

@@ -15,7 +15,14 @@ from django import forms
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from certification.forms.applications import WithdrawForm
+from certification.forms.self_assessment import AnswerForm as SelfAssessmentAnswerForm
+from certification.forms.self_assessment import EvidenceForm
+from community.forms.conference import ConferenceForm
+from community.forms.proposals import MoveForm
 from cpo_portal.forms import conditionally_required, is_conditionally_required
+from criteria.forms.catalogue import CategoryForm
+from signees.forms.statements import AnswerForm as StatementAnswerForm
 
 PROJECT_PACKAGES = ("cpo_portal", "criteria", "signees", "community", "certification")
 
@@ -95,8 +102,6 @@ def _not_marked_optional(form, name):
 
 
 def test_certification_evidence_needs_a_file_or_a_link():
-    from certification.forms.self_assessment import EvidenceForm
-
     form = EvidenceForm(data={"title": "Handbook"})
     assert not form.is_valid()  # neither a file nor a link
     for name in ("file", "url"):
@@ -105,31 +110,23 @@ def test_certification_evidence_needs_a_file_or_a_link():
 
 
 def test_certification_answer_explanation_is_needed_for_not_applicable(db):
-    from certification.forms.self_assessment import AnswerForm
-
     # The service refuses a "not applicable" answer without an explanation
-    # (tests/certification/test_self_assessment.py).
-    _not_marked_optional(AnswerForm(criterion=_criterion()), "explanation")
+    # (tests/certification/test_self_assessment_services.py).
+    _not_marked_optional(SelfAssessmentAnswerForm(criterion=_criterion()), "explanation")
 
 
 def test_certification_withdraw_reason_reads_optional_once():
-    from certification.forms.applications import WithdrawForm
-
     label = _label(WithdrawForm()["reason"])
     assert label.count("optional") == 1, label
     assert WithdrawForm(data={"reason": ""}).is_valid()
 
 
 def test_statement_answer_explanation_is_needed_unless_fulfilled():
-    from signees.forms.statements import AnswerForm
-
-    _not_marked_optional(AnswerForm(criterion=_criterion()), "explanation")
-    assert "(optional)" in _label(AnswerForm(criterion=_criterion())["link"])
+    _not_marked_optional(StatementAnswerForm(criterion=_criterion()), "explanation")
+    assert "(optional)" in _label(StatementAnswerForm(criterion=_criterion())["link"])
 
 
 def test_conference_needs_a_venue_or_an_online_link():
-    from community.forms.conference import ConferenceForm
-
     form = ConferenceForm(
         data={
             "year": "2030",
@@ -149,14 +146,10 @@ def test_conference_needs_a_venue_or_an_online_link():
 
 
 def test_proposal_move_rationale_is_needed_to_accept_reject_or_defer():
-    from community.forms.proposals import MoveForm
-
     _not_marked_optional(MoveForm(current="submitted"), "rationale")
 
 
 def test_catalogue_titles_are_needed_in_at_least_one_language():
-    from criteria.forms.catalogue import CategoryForm
-
     category = SimpleNamespace(
         version=SimpleNamespace(languages=["en", "de"]),
         title_en="",

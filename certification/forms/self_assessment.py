@@ -11,7 +11,6 @@ from criteria.models import AssessmentCriterion
 from ..models import SelfStatus
 from ..uploads import ACCEPT_ATTRIBUTE, MAX_EVIDENCE_BYTES
 
-
 STATUS_CHOICES = [("", _("— choose —")), *SelfStatus.choices]
 
 

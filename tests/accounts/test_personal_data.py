@@ -228,7 +228,11 @@ def test_export_takes_no_get(world, alice, office_user):
 def test_the_confirmation_page_says_what_goes_and_what_stays(world, alpha, alice, bob, office_user):
     _make_bob_owner(alpha, alice, bob)
 
-    page = _office(office_user).get(reverse("accounts:office_person_erase", args=[alice.pk])).content.decode()
+    page = (
+        _office(office_user)
+        .get(reverse("accounts:office_person_erase", args=[alice.pk]))
+        .content.decode()
+    )
 
     assert "candidate statement" in page
     assert "conference registration" in page
@@ -395,7 +399,12 @@ def test_an_erased_person_is_not_erased_twice(office_user, make_user):
 
 # --- Who reaches the pages ----------------------------------------------------------------
 
-PAGES = ("accounts:office_people", "accounts:office_person", "accounts:office_person_export", "accounts:office_person_erase")
+PAGES = (
+    "accounts:office_people",
+    "accounts:office_person",
+    "accounts:office_person_export",
+    "accounts:office_person_erase",
+)
 
 
 def _url(name, person):
@@ -453,7 +462,11 @@ def test_the_people_list_takes_a_bounded_number_of_queries(
 
 
 def test_the_detail_page_shows_the_person_and_the_actions(world, alice, office_user):
-    page = _office(office_user).get(reverse("accounts:office_person", args=[alice.pk])).content.decode()
+    page = (
+        _office(office_user)
+        .get(reverse("accounts:office_person", args=[alice.pk]))
+        .content.decode()
+    )
 
     assert "alice@example.org" in page
     assert reverse("accounts:office_person_export", args=[alice.pk]) in page

@@ -41,8 +41,7 @@ from cpo_portal.documents.models import Document, DocumentStatus
 from cpo_portal.tenancy.services import organization_create
 from signees.models import Signee, SigneeGroup
 from signees.services.statements import statement_publish, statement_start_draft, statement_upload
-from tests.certification.helpers import score_all
-from tests.certification.helpers import PDF_BYTES, add_pdf
+from tests.certification.helpers import PDF_BYTES, add_pdf, score_all
 from tests.factories import UserFactory
 
 User = get_user_model()

@@ -23,8 +23,6 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_scopes import scopes_disabled  # noqa: E402
-from signees.services.statements import statement_start_draft  # noqa: E402
-from tests.community.helpers import at_phase, member  # noqa: E402
 
 from community.services import elections as community  # noqa: E402
 from cpo_portal.accounts.roles import OFFICE_GROUP  # noqa: E402
@@ -34,6 +32,8 @@ from criteria.interchange import parse  # noqa: E402
 from criteria.models import Criterion  # noqa: E402
 from criteria.services.catalogue import catalogue_import  # noqa: E402
 from signees.models import Signee  # noqa: E402
+from signees.services.statements import statement_start_draft  # noqa: E402
+from tests.community.helpers import at_phase, member  # noqa: E402
 from tests.factories import UserFactory  # noqa: E402
 from tests.signees.helpers import MINI_CATALOGUE  # noqa: E402
 

@@ -13,10 +13,10 @@ from django_scopes import scopes_disabled
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
+from certification.models import Score, SelfAssessmentAnswer
 from certification.services.applications import application_accept, application_submit
 from certification.services.auditors import auditor_assign, auditor_qualifications_set
 from certification.services.self_assessment import self_assessment_answer, self_assessment_submit
-from certification.models import Score, SelfAssessmentAnswer
 from cpo_portal.accounts.models import Auditor
 from cpo_portal.accounts.roles import OFFICE_GROUP
 from cpo_portal.accounts.signals import ensure_office_group

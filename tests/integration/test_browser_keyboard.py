@@ -11,16 +11,17 @@ import pytest
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
+from certification.models import Rating, Score
 from certification.services.applications import application_accept, application_submit
 from certification.services.auditors import auditor_assign
 from certification.services.self_assessment import self_assessment_submit
-from certification.models import Rating, Score
 from cpo_portal.accounts.models import User
 from cpo_portal.accounts.signals import ensure_office_group
 from cpo_portal.tenancy.services import organization_create
 from criteria.interchange import parse
 from criteria.services.catalogue import catalogue_import
 from signees.models import Signature, SigneeStatus
+from tests.certification.conftest import catalogue as certification_catalogue
 from tests.certification.helpers import (
     answer_all,
     approve_signee,
@@ -28,7 +29,6 @@ from tests.certification.helpers import (
     make_auditor,
     new_application,
 )
-from tests.certification.conftest import catalogue as certification_catalogue
 from tests.integration.browser import log_in_by_session
 from tests.signees.helpers import MINI_CATALOGUE
 

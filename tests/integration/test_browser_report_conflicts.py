@@ -8,7 +8,6 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import expect
-from tests.community.helpers import at_phase, member
 
 from community.models import ReportSection
 from community.services import elections as services
@@ -18,6 +17,7 @@ from cpo_portal.accounts.signals import ensure_office_group
 from cpo_portal.tenancy.services import organization_create
 from criteria.interchange import parse
 from criteria.services.catalogue import catalogue_import
+from tests.community.helpers import at_phase, member
 from tests.integration.browser import log_in_by_session, verified_user
 from tests.signees.helpers import MINI_CATALOGUE
 

@@ -10,12 +10,11 @@ import time_machine
 from django.db import connection, connections, transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
-from tests.certification.helpers import audit_to_report, certificate_of, decide
 
 from certification.models import Certificate, CertificateSequence
 from criteria.models import SchemeKind
 from tests.certification import conftest as certification
-from tests.certification.helpers import new_application
+from tests.certification.helpers import audit_to_report, certificate_of, decide, new_application
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -17,9 +17,9 @@ from django.conf import settings
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from certification.services.applications import application_decide
 from certification.models import ApplicationStatus, Certificate, CertificateSequence
 from certification.services import certificates as certificate_services
+from certification.services.applications import application_decide
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.celery import app as celery_app
 from cpo_portal.documents import services as document_services

@@ -8,8 +8,6 @@ import pytest
 from django.db import connection, connections, transaction
 from django_scopes import scopes_disabled
 
-from certification.services.auditors import auditor_assign
-from certification.services.audits import score_save
 from certification.models import (
     ApplicationEvent,
     ApplicationStatus,
@@ -19,7 +17,8 @@ from certification.models import (
     Score,
     ScoreChange,
 )
-from certification.services.audits import ScoreConflict
+from certification.services.auditors import auditor_assign
+from certification.services.audits import ScoreConflict, score_save
 from cpo_portal.errors import DomainError
 from tests.certification import conftest as certification
 from tests.certification.helpers import criteria_of
@@ -210,9 +209,7 @@ def test_second_lead_assignment_waits_for_the_first(accepted, lead, co, office_u
     first, first_outcome = in_thread(assign_and_hold)
     assert holding.wait(10), first_outcome
     second, second_outcome = in_thread(
-        lambda: auditor_assign(
-            application=accepted, auditor=co, role="lead", by=office_user
-        )
+        lambda: auditor_assign(application=accepted, auditor=co, role="lead", by=office_user)
     )
     wait_until_blocked(second, second_outcome)
     release.set()

@@ -22,9 +22,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
-from signees.selectors.statements import statement_progress
-from signees.services.statements import statement_answer_save, statement_start_draft
-from tests.community.helpers import at_phase, member
 
 from certification.models import (
     Application,
@@ -42,8 +39,11 @@ from cpo_portal.documents import services as document_services
 from cpo_portal.documents.models import Document, DocumentStatus
 from cpo_portal.errors import DomainError
 from cpo_portal.tenancy.services import organization_create
+from signees.selectors.statements import statement_progress
+from signees.services.statements import statement_answer_save, statement_start_draft
 from tests.certification import conftest as certification
 from tests.certification.helpers import decide
+from tests.community.helpers import at_phase, member
 from tests.factories import UserFactory
 from tests.integration.concurrency import all_at_once
 from tests.integration.conftest import BASE_DIR, _worker_database_url, database_url_is_postgres

@@ -158,15 +158,14 @@ def _document(kind: str, owner: Any, organization: Any, world: World) -> Any:
 
 
 def _certification(world: World) -> None:
+    from certification.models import Certificate, FindingKind
     from certification.services.applications import application_accept, application_submit
     from certification.services.auditors import auditor_assign
     from certification.services.audits import finding_raise
     from certification.services.self_assessment import evidence_add_file, self_assessment_submit
-    from certification.models import Certificate, FindingKind
     from cpo_portal.documents.models import Document
     from criteria.models import AssessmentCriterion, SchemeKind
-    from tests.certification.helpers import answer_all, new_application
-    from tests.certification.helpers import audit_to_report, decide
+    from tests.certification.helpers import answer_all, audit_to_report, decide, new_application
 
     u, o = world.users, world.objects
     organizational = audit_to_report(

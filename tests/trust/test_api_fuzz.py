@@ -99,9 +99,7 @@ def _build_world() -> World:
     application = new_application(org, owner)
     application_submit(application=application, by=owner)
     application_accept(application=application, by=office)
-    auditor_assign(
-        application=application, auditor=make_auditor(auditor), role="lead", by=office
-    )
+    auditor_assign(application=application, auditor=make_auditor(auditor), role="lead", by=office)
     answer_all(application, owner)
     self_assessment_submit(application=application, by=owner)
     now = timezone.now()

@@ -63,11 +63,11 @@ class World:
 def _build_world() -> World:
     from django.contrib.auth.models import Group
 
+    from certification.models import AuditorAssignment, Certificate, FindingKind
     from certification.services.applications import application_accept, application_submit
     from certification.services.auditors import auditor_assign
     from certification.services.audits import finding_answer, finding_raise
     from certification.services.self_assessment import self_assessment_submit
-    from certification.models import AuditorAssignment, Certificate, FindingKind
     from cpo_portal.accounts.models import OFFICE_GROUP
     from cpo_portal.accounts.services import api_token_create
     from cpo_portal.tenancy.services import organization_create
@@ -77,11 +77,12 @@ def _build_world() -> World:
     from tests.certification.helpers import (
         answer_all,
         approve_signee,
+        audit_to_report,
         criteria_of,
+        decide,
         make_auditor,
         new_application,
     )
-    from tests.certification.helpers import audit_to_report, decide
     from tests.conftest import _activate_totp
     from tests.factories import UserFactory
 
@@ -116,9 +117,7 @@ def _build_world() -> World:
     in_audit = new_application(alpha, owner, kind=SchemeKind.PRODUCT, product_name="Alpha MES")
     application_submit(application=in_audit, by=owner)
     application_accept(application=in_audit, by=office)
-    assignment = auditor_assign(
-        application=in_audit, auditor=auditor, role="lead", by=office
-    )
+    assignment = auditor_assign(application=in_audit, auditor=auditor, role="lead", by=office)
     answer_all(in_audit, owner)
     self_assessment_submit(application=in_audit, by=owner)
     criteria = criteria_of(in_audit)

@@ -25,7 +25,6 @@ from django_scopes import scopes_disabled
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from certification.services.audits import finding_answer, finding_raise
 from certification.models import (
     ApplicationEvent,
     Certificate,
@@ -34,6 +33,7 @@ from certification.models import (
     Score,
     ScoreChange,
 )
+from certification.services.audits import finding_answer, finding_raise
 from community.models import Ballot, BallotCast, BallotVote, Candidate, Registration
 from community.services import conference as community_conference
 from community.services import elections as community_elections

@@ -20,8 +20,8 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from certification import uploads
-from certification.services.self_assessment import evidence_add_file
 from certification.models import Evidence
+from certification.services.self_assessment import evidence_add_file
 from cpo_portal.errors import DomainError
 from signees.models import Statement
 from signees.services.statements import statement_start_draft

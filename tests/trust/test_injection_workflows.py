@@ -10,8 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from certification.services.audits import finding_answer, finding_close, finding_raise, report_submit
 from certification.models import FindingKind
+from certification.services.audits import (
+    finding_answer,
+    finding_close,
+    finding_raise,
+    report_submit,
+)
 from community.models import AnnualReport
 from community.services import reports as community
 from cpo_portal.documents.models import Document
@@ -102,9 +107,7 @@ def test_finding_texts_and_summary_are_escaped_in_the_audit_report_pdf_source(
     client, hostile_audit, auditor_user, office_user
 ):
     application, _finding = hostile_audit
-    report_submit(
-        application=application, recommendation="grant", summary=PAYLOAD, by=auditor_user
-    )
+    report_submit(application=application, recommendation="grant", summary=PAYLOAD, by=auditor_user)
     with scopes_disabled():
         document = Document.objects.create(
             kind="audit_report",
