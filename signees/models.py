@@ -40,6 +40,26 @@ class SigneeStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+def _edges(sources: tuple[str, ...], to: str) -> dict[str, tuple[str]]:
+    return dict.fromkeys(sources, (to,))
+
+
+S = SigneeStatus
+# The signee's state machine, one set of edges per action (the services change the status
+# only through their `_transition`, which checks them).
+SIGNEE_EDGES: dict[str, dict[str, tuple[str]]] = {
+    "sign": _edges((S.REJECTED, S.WITHDRAWN), S.PENDING),
+    "approve": _edges((S.PENDING, S.UNPUBLISHED), S.APPROVED),
+    "reject": _edges((S.PENDING, S.CHANGES_REQUESTED), S.REJECTED),
+    "return": _edges((S.PENDING,), S.CHANGES_REQUESTED),
+    "resubmit": _edges((S.CHANGES_REQUESTED,), S.PENDING),
+    "unpublish": _edges((S.APPROVED,), S.UNPUBLISHED),
+    "rereview": _edges((S.APPROVED,), S.PENDING),
+    "withdraw": _edges((S.PENDING, S.CHANGES_REQUESTED, S.APPROVED, S.UNPUBLISHED), S.WITHDRAWN),
+}
+# Decisions the company must be told the reason of.
+SIGNEE_REASON_REQUIRED = frozenset({"reject", "return", "unpublish"})
+
 # A signee that has signed and not been turned down or withdrawn: it works on its statement.
 SIGNED_STATUSES = (SigneeStatus.APPROVED, SigneeStatus.PENDING)
 # A signee in one of these states may sign again (a new signature, a new review).

@@ -1,4 +1,5 @@
-"""Shared fixtures: the alice / bob / charlie scenario, the CPO office and an auditor.
+"""Shared fixtures: the alice / bob / charlie scenario, the CPO office, an auditor and the
+published demo catalogue.
 
 alice owns "Alpha", bob is a plain member of Alpha, charlie owns "Beta" and is an outsider
 to Alpha. office_user and auditor_user have a TOTP authenticator, so the MFA requirement of
@@ -162,3 +163,20 @@ def auditor_user(auditor_user_without_mfa):
 @pytest.fixture
 def activate_totp():
     return _activate_totp
+
+
+# --- The catalogue -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def catalogue(db):
+    """The demo catalogue (fixtures/catalogue/demo.yaml), imported and published: the one
+    catalogue a test needs when it is not about a particular catalogue. The YAML is parsed
+    once per test process (criteria.demo caches it); each test pays only the import.
+    A test that needs a particular payload builds it under a name saying what it is
+    (`catalogue_v1` in tests/criteria, `mini_catalogue` in tests/signees)."""
+    from criteria.demo import demo_catalogue_data
+    from criteria.services.catalogue import catalogue_import
+
+    version, _ = catalogue_import(data=demo_catalogue_data(), by=None, publish=True)
+    return version

@@ -15,10 +15,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cpo_portal.api.permissions import acting_user
+from cpo_portal.api.refusals import domain_errors
+
 from ..models import Conference, RegistrationStatus
 from ..selectors import conference as selectors
 from ..services import conference as services
-from .membership import ORG_SLUG, YEAR, acting_user, domain_errors, organization_of
+from .membership import ORG_SLUG, YEAR, organization_of
 
 REGISTRATION_ID = OpenApiParameter(
     "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The registration's id."

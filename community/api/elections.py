@@ -28,6 +28,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cpo_portal.api.permissions import acting_user
+from cpo_portal.api.refusals import NON_FIELD, domain_errors
 from cpo_portal.ratelimit import rate_limited
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import membership_for
@@ -37,15 +39,7 @@ from ..models import Ballot, Candidate, Election
 from ..selectors import elections as selectors
 from ..services import elections as services
 from ..services.elections import GROUPS, RECEIPT_CHECKS
-from .membership import (
-    NON_FIELD,
-    ORG_SLUG,
-    YEAR,
-    acting_user,
-    domain_errors,
-    organization_of,
-    require_admin,
-)
+from .membership import ORG_SLUG, YEAR, organization_of, require_admin
 
 NOMINATION_ID = OpenApiParameter(
     "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Your nomination's id."

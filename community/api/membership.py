@@ -7,22 +7,18 @@ member gets 403). Anyone else gets 404 for the organization. Refusals of the ser
 400s with field errors, never 500s.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from cpo_portal.accounts.models import User
+from cpo_portal.api.permissions import acting_user
+from cpo_portal.api.refusals import domain_errors
 from cpo_portal.tenancy.models import Membership, Organization
 from cpo_portal.tenancy.selectors import organization_for_member_or_404
 
@@ -30,22 +26,10 @@ from ..models import AssociationMembership, MembershipStatus
 from ..selectors import membership as selectors
 from ..services import membership as services
 
-NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
-
 YEAR = OpenApiParameter("year", OpenApiTypes.INT, OpenApiParameter.PATH, description="The year.")
 ORG_SLUG = OpenApiParameter(
     "org_slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="Your organization's slug."
 )
-
-
-@contextmanager
-def domain_errors(**fields: str) -> Iterator[None]:
-    """A service's refusal as a 400; `fields` maps an error code to its input field."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        field = fields.get(str(getattr(exc, "code", "") or ""), NON_FIELD)
-        raise ValidationError({field: exc.messages}) from exc
 
 
 def organization_of(request: Request, org_slug: str) -> tuple[Organization, Membership]:
@@ -56,13 +40,6 @@ def organization_of(request: Request, org_slug: str) -> tuple[Organization, Memb
 def require_admin(membership: Membership) -> None:
     if not membership.is_admin:
         raise PermissionDenied(_("Only an owner or admin of the organization can do this."))
-
-
-def acting_user(request: Request) -> User:
-    """The signed-in user a view's IsAuthenticated let through, as the services take it."""
-    if not isinstance(request.user, User):
-        raise NotAuthenticated
-    return request.user
 
 
 # --- Output -----------------------------------------------------------------------------

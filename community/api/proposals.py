@@ -18,13 +18,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cpo_portal.api.permissions import acting_user
+from cpo_portal.api.refusals import NON_FIELD, domain_errors
 from criteria.models import Criterion
 from criteria.selectors.catalogue import current_published_version
 
 from ..models import Proposal, ProposalComment, ProposalKind, ProposalStatus
 from ..selectors.proposals import ProposalFilter, comments_of, public_proposal, public_proposals
 from ..services import proposals as services
-from .membership import NON_FIELD, ORG_SLUG, acting_user, domain_errors, organization_of
+from .membership import ORG_SLUG, organization_of
 
 # Links to the portal's own pages are paths on this site, not absolute URIs.
 SITE_PATH = {"type": "string", "format": "uri-reference"}

@@ -60,10 +60,6 @@ def _require_member_admin(organization: Organization, user: User | None) -> str:
     return group
 
 
-def _in_window(opens: datetime, closes: datetime) -> bool:
-    return opens <= timezone.now() < closes
-
-
 def phase(election: Election) -> str:
     """ "upcoming", "nomination", "between", "voting", "closed" or "published"."""
     now = timezone.now()

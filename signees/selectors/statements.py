@@ -108,18 +108,6 @@ def draft_of_signee(signee: Signee) -> Statement | None:
     return statement
 
 
-def latest_published_of_signee(signee: Signee) -> Statement | None:
-    with scope(organization=signee.organization):
-        statement = (
-            Statement.objects.filter(signee=signee, status=StatementStatus.PUBLISHED)
-            .select_related("catalogue_version")
-            .first()
-        )
-    if statement is not None:
-        statement.signee = signee
-    return statement
-
-
 def applicable_criteria(statement: Statement) -> list[Criterion]:
     """The criteria of the statement's catalogue version that apply to the signee's group."""
     group = statement.signee.group

@@ -25,15 +25,18 @@ from cpo_portal.accounts.models import User
 from cpo_portal.accounts.roles import OFFICE_GROUP
 from cpo_portal.activity.services import activity_record
 from cpo_portal.documents.services import document_request
-from cpo_portal.errors import DomainError, TransitionNotAllowed
+from cpo_portal.errors import DomainError
 from cpo_portal.guards import require_org_admin
 from cpo_portal.mail import StrOrPromise, lazy_format, mail_on_commit
+from cpo_portal.states import check_transition
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import members_of, membership_for
 from criteria.selectors.catalogue import current_published_version
 
 from ..declaration import declaration_sha256, declaration_text
 from ..models import (
+    SIGNEE_EDGES,
+    SIGNEE_REASON_REQUIRED,
     STATEMENT_DUE_AFTER,
     Signature,
     Signee,
@@ -43,23 +46,6 @@ from ..models import (
 )
 
 S = SigneeStatus
-_EDGES: dict[str, set[tuple[str, str]]] = {
-    "sign": {(S.REJECTED, S.PENDING), (S.WITHDRAWN, S.PENDING)},
-    "approve": {(S.PENDING, S.APPROVED), (S.UNPUBLISHED, S.APPROVED)},
-    "reject": {(S.PENDING, S.REJECTED), (S.CHANGES_REQUESTED, S.REJECTED)},
-    "return": {(S.PENDING, S.CHANGES_REQUESTED)},
-    "resubmit": {(S.CHANGES_REQUESTED, S.PENDING)},
-    "unpublish": {(S.APPROVED, S.UNPUBLISHED)},
-    "rereview": {(S.APPROVED, S.PENDING)},
-    "withdraw": {
-        (S.PENDING, S.WITHDRAWN),
-        (S.CHANGES_REQUESTED, S.WITHDRAWN),
-        (S.APPROVED, S.WITHDRAWN),
-        (S.UNPUBLISHED, S.WITHDRAWN),
-    },
-}
-# Decisions the company must be told the reason of.
-_REASON_REQUIRED = {"reject", "return", "unpublish"}
 
 
 class CatalogueChanged(DomainError):
@@ -86,13 +72,15 @@ def _transition(
 ) -> Signee:
     signee = _locked(signee)
     before = signee.status
-    if (before, to) not in _EDGES[action]:
-        raise TransitionNotAllowed(
-            _("A signee that is “%(status)s” cannot be changed this way.")
-            % {"status": signee.get_status_display()}
-        )
+    check_transition(
+        SIGNEE_EDGES[action],
+        before,
+        to,
+        message=_("A signee that is “%(status)s” cannot be changed this way.")
+        % {"status": signee.get_status_display()},
+    )
     reason = reason.strip()
-    if action in _REASON_REQUIRED and not reason:
+    if action in SIGNEE_REASON_REQUIRED and not reason:
         raise DomainError(_("Give a reason: the company sees it."))
     signee.status = to
     signee.status_reason = reason

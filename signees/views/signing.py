@@ -127,7 +127,7 @@ def home(request: PortalRequest) -> HttpResponse:
     counts = selectors.published_group_counts()
     return render(
         request,
-        "home.html",
+        "signees/signing/home.html",
         {
             "signee_counts": [
                 (label, counts[value], value) for value, label in SigneeGroup.choices

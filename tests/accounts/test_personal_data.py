@@ -41,7 +41,6 @@ pytestmark = pytest.mark.django_db
 # The community's fixtures, shared with this module.
 alpha_member = community_fixtures.alpha_member
 beta_member = community_fixtures.beta_member
-catalogue = community_fixtures.catalogue
 election = community_fixtures.election
 
 STATEMENT = "I stand for open interfaces."

@@ -1,8 +1,8 @@
 """Helpers of the community tests (the fixtures live in conftest.py).
 
 `member(org, owner, office, group)` makes an organization an approved signee with a verified
-prostep ivip membership (a community member); `at_phase(election, phase)` moves an
-election's windows; `make_conference` and `register` set up the annual conference;
+prostep ivip membership (a community member), with the factories; `at_phase(election, phase)`
+moves an election's windows; `make_conference` and `register` set up the annual conference;
 `pdf_text` reads a rendered PDF back with poppler's pdftotext.
 """
 
@@ -12,48 +12,43 @@ from datetime import timedelta
 from django.utils import timezone
 
 from community.services import conference as conference_services
-from community.services import membership as membership_services
-from signees.services.signing import signee_approve, signee_sign
+from tests.community.factories import PHASE_OFFSETS, AssociationMembershipFactory
+from tests.signees.factories import SigneeFactory
 
 
 def member(organization, owner, office, group="it_vendor", valid_days=365):
-    signature = signee_sign(
+    """A community member, as signee_sign, signee_approve, membership_declare and
+    membership_verify leave it (tests/community/test_membership_factories.py holds it
+    against them), without their activity log and mails."""
+    SigneeFactory(
+        approved=True,
         organization=organization,
-        by=owner,
         group=group,
+        signed_by=owner,
         signatory_name=str(owner),
         signatory_position="CEO",
-        authority_confirmed=True,
+        ip_address="",
+        user_agent="",
+        reviewed_by=office,
     )
-    signee_approve(signee=signature.signee, by=office)
-    membership = membership_services.membership_declare(
+    return AssociationMembershipFactory(
+        verified=True,
         organization=organization,
-        number=f"PI-{organization.pk:04d}",
-        member_since=timezone.now().date() - timedelta(days=400),
-        by=owner,
-    )
-    return membership_services.membership_verify(
-        membership=membership,
+        declared_by=owner,
+        verified_by=office,
         valid_until=timezone.now().date() + timedelta(days=valid_days),
-        by=office,
     )
 
 
 def at_phase(election, phase):
     """Move the windows so that `phase` is now."""
     now = timezone.now()
-    day = timedelta(days=1)
-    offsets = {
-        "nomination": (-day, day, 2 * day, 3 * day),
-        "voting": (-3 * day, -2 * day, -day, day),
-        "closed": (-4 * day, -3 * day, -2 * day, -day),
-    }[phase]
     (
         election.nomination_opens,
         election.nomination_closes,
         election.voting_opens,
         election.voting_closes,
-    ) = (now + o for o in offsets)
+    ) = (now + o for o in PHASE_OFFSETS[phase])
     election.save()
     return election
 

@@ -1,9 +1,11 @@
 """Catalogues for the criteria tests, built through the import service from small payloads
 (tests/criteria/helpers.py).
 
-The fixtures import the common shapes: a published bilingual catalogue (v1), its
-successor (v2: one added, one removed, one reworded, one obligation raised), a draft, an
-English-only and a retired one, the demo, and a 500-criteria catalogue for query counts.
+The fixtures import the common shapes, each named after what it is: a published bilingual
+catalogue (`catalogue_v1`), its successor (`catalogue_v2`: one added, one removed, one
+reworded, one obligation raised), a draft, an English-only and a retired one, a demo-flagged
+one, and a 500-criteria catalogue for query counts. The shipped demo catalogue is the root
+`catalogue` fixture (tests/conftest.py).
 """
 
 import pytest
@@ -22,13 +24,13 @@ from .helpers import (
 
 
 @pytest.fixture
-def catalogue(db) -> CatalogueVersion:
+def catalogue_v1(db) -> CatalogueVersion:
     """The published bilingual catalogue "v1"."""
     return import_catalogue(catalogue_payload("v1"))
 
 
 @pytest.fixture
-def catalogue_v2(catalogue) -> CatalogueVersion:
+def catalogue_v2(catalogue_v1) -> CatalogueVersion:
     """The successor of v1, published after it (so it is the current version)."""
     return import_catalogue(successor_payload("v2"))
 

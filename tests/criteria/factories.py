@@ -1,13 +1,9 @@
-"""factory_boy factories of the criteria app, and payloads of the interchange format.
+"""factory_boy factories of the criteria app (the payloads of the interchange format are in
+tests/criteria/helpers.py).
 
-`catalogue_payload()` is a small but complete `cpo-catalogue/1` payload (two categories,
-both schemes, mapping links); every call returns a fresh copy that a test may mutate.
 `build_version()` writes a version of any size in a handful of bulk queries, for tests
 that compare small and large catalogues.
 """
-
-import copy
-from typing import Any
 
 import factory
 
@@ -112,151 +108,6 @@ class AssessmentCriterionFactory(factory.django.DjangoModelFactory):
             self.verifies.set(extracted)
 
 
-# --- Interchange payloads ----------------------------------------------------------------
-
-
-def _texts(languages: tuple[str, ...], en: str, de: str) -> dict[str, str]:
-    return {lang: value for lang, value in (("en", en), ("de", de)) if lang in languages}
-
-
-def catalogue_payload(
-    version: str = "test-1", *, languages: tuple[str, ...] = ("en", "de")
-) -> dict[str, Any]:
-    """A valid payload: 2.1 (two criteria) and 2.4 (two criteria), both schemes."""
-
-    def t(en: str, de: str) -> dict[str, str]:
-        return _texts(languages, en, de)
-
-    payload = {
-        "format": "cpo-catalogue/1",
-        "version": version,
-        "title": t("Test catalogue", "Testkatalog"),
-        "languages": list(languages),
-        "demo": False,
-        "notes": t("For tests only.", "Nur für Tests."),
-        "categories": [
-            {
-                "number": "2.1",
-                "key": "interoperability",
-                "title": t("Interoperability", "Interoperabilität"),
-                "description": t("Working together.", "Zusammenarbeit."),
-                "criteria": [
-                    {
-                        "code": "2.1.1",
-                        "title": t("Neutral formats", "Neutrale Formate"),
-                        "text": t(
-                            "The system exports its data in a neutral format.",
-                            "Das System exportiert seine Daten in einem neutralen Format.",
-                        ),
-                        "obligation": "shall",
-                        "applies_to": ["it_vendor"],
-                        "evidence_required": True,
-                    },
-                    {
-                        "code": "2.1.2",
-                        "title": t("Complete export", "Vollständiger Export"),
-                        "text": t(
-                            "Customers can export all their data without help.",
-                            "Kunden können alle ihre Daten ohne Hilfe exportieren.",
-                        ),
-                        "obligation": "should",
-                        "applies_to": ["it_vendor", "it_service_provider"],
-                        "justification_required": True,
-                    },
-                ],
-            },
-            {
-                "number": "2.4",
-                "key": "interfaces",
-                "title": t("Interfaces", "Schnittstellen"),
-                "criteria": [
-                    {
-                        "code": "2.4.1",
-                        "title": t("Documented interfaces", "Dokumentierte Schnittstellen"),
-                        "text": t(
-                            "Every offered interface is documented and maintained.",
-                            "Jede angebotene Schnittstelle ist dokumentiert und gepflegt.",
-                        ),
-                        "obligation": "shall",
-                        "applies_to": ["it_vendor", "it_service_provider"],
-                        "evidence_required": True,
-                    },
-                    {
-                        "code": "2.4.2",
-                        "title": t("Interface roadmap", "Schnittstellen-Roadmap"),
-                        "text": t(
-                            "The customer plans its interfaces with a roadmap.",
-                            "Der Kunde plant seine Schnittstellen mit einer Roadmap.",
-                        ),
-                        "obligation": "may",
-                        "applies_to": ["it_customer"],
-                        "not_applicable_allowed": True,
-                    },
-                ],
-            },
-        ],
-        "schemes": [
-            {
-                "kind": "organizational",
-                "title": t("Organizational scheme", "Organisatorisches Schema"),
-                "pass_rule": {
-                    "should_share": 0.75,
-                    "validity_months": 36,
-                    "surveillance_months": 12,
-                },
-                "subject_areas": [
-                    {
-                        "number": "5",
-                        "title": t("Safeguarding interfaces", "Sicherung von Schnittstellen"),
-                        "criteria": [
-                            {
-                                "code": "O-5.1",
-                                "title": t("Interface owner", "Schnittstellenverantwortung"),
-                                "text": t(
-                                    "Every interface has a named owner.",
-                                    "Jede Schnittstelle hat eine verantwortliche Person.",
-                                ),
-                                "obligation": "shall",
-                                "evidence_required": True,
-                                "verifies": ["2.4.1"],
-                            }
-                        ],
-                    }
-                ],
-            },
-            {
-                "kind": "product",
-                "title": t("Product scheme", "Produktschema"),
-                "subject_areas": [
-                    {
-                        "category": "2.4",
-                        "criteria": [
-                            {
-                                "code": "P-2.4.1",
-                                "title": t("Documentation sample", "Stichprobe"),
-                                "text": t(
-                                    "The auditor checks a sample of interfaces.",
-                                    "Die Auditorin prüft eine Stichprobe von Schnittstellen.",
-                                ),
-                                "obligation": "should",
-                                "verifies": ["2.4.1", "2.1.1"],
-                            }
-                        ],
-                    }
-                ],
-            },
-        ],
-    }
-    return copy.deepcopy(payload)
-
-
-def demo_payload() -> dict[str, Any]:
-    """The shipped demo catalogue, parsed."""
-    from criteria.demo import demo_catalogue_data
-
-    return demo_catalogue_data()
-
-
 def build_version(
     code: str,
     n_criteria: int,
@@ -330,16 +181,3 @@ def build_version(
             for a, c in zip(assessments, criteria, strict=True)
         )
     return version
-
-
-def content_counts() -> dict[str, int]:
-    """Rows of every catalogue table: an import that was refused must not change them."""
-    return {
-        "versions": CatalogueVersion.objects.count(),
-        "categories": Category.objects.count(),
-        "criteria": Criterion.objects.count(),
-        "schemes": AssessmentScheme.objects.count(),
-        "areas": SubjectArea.objects.count(),
-        "assessment_criteria": AssessmentCriterion.objects.count(),
-        "mappings": AssessmentCriterion.verifies.through.objects.count(),
-    }

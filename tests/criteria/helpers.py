@@ -1,11 +1,22 @@
-"""Payloads of the criteria tests: `catalogue_payload()` returns a valid payload that a test
-may change before importing; `import_catalogue()` imports (and publishes) one."""
+"""Payloads of the criteria tests, each a fresh copy a test may change before importing:
+`catalogue_payload()` (seven categories, nine criteria, both schemes), `successor_payload()`
+(its v2), `two_category_payload()` (two categories, four criteria), `big_payload()` (about
+500 criteria) and `demo_payload()` (the shipped demo); `import_catalogue()` imports (and
+publishes) one; `content_counts()` counts the rows of every catalogue table."""
 
 import copy
 from typing import Any
 
+from criteria.demo import demo_catalogue_data
 from criteria.interchange import FORMAT
-from criteria.models import CatalogueVersion
+from criteria.models import (
+    AssessmentCriterion,
+    AssessmentScheme,
+    CatalogueVersion,
+    Category,
+    Criterion,
+    SubjectArea,
+)
 from criteria.services.catalogue import catalogue_import
 
 CATEGORIES = [
@@ -341,4 +352,154 @@ def big_payload(code: str, *, per_category: int = 72, changed_every: int = 0) ->
         "languages": ["en", "de"],
         "categories": categories,
         "schemes": [product],
+    }
+
+
+def two_category_payload(
+    version: str = "test-1", *, languages: tuple[str, ...] = ("en", "de")
+) -> dict[str, Any]:
+    """A small but complete payload: 2.1 (two criteria) and 2.4 (two criteria), both schemes
+    with mapping links; a fresh copy on every call."""
+
+    def t(en: str, de: str) -> dict[str, str]:
+        return _texts(en, de, list(languages))
+
+    payload = {
+        "format": "cpo-catalogue/1",
+        "version": version,
+        "title": t("Test catalogue", "Testkatalog"),
+        "languages": list(languages),
+        "demo": False,
+        "notes": t("For tests only.", "Nur für Tests."),
+        "categories": [
+            {
+                "number": "2.1",
+                "key": "interoperability",
+                "title": t("Interoperability", "Interoperabilität"),
+                "description": t("Working together.", "Zusammenarbeit."),
+                "criteria": [
+                    {
+                        "code": "2.1.1",
+                        "title": t("Neutral formats", "Neutrale Formate"),
+                        "text": t(
+                            "The system exports its data in a neutral format.",
+                            "Das System exportiert seine Daten in einem neutralen Format.",
+                        ),
+                        "obligation": "shall",
+                        "applies_to": ["it_vendor"],
+                        "evidence_required": True,
+                    },
+                    {
+                        "code": "2.1.2",
+                        "title": t("Complete export", "Vollständiger Export"),
+                        "text": t(
+                            "Customers can export all their data without help.",
+                            "Kunden können alle ihre Daten ohne Hilfe exportieren.",
+                        ),
+                        "obligation": "should",
+                        "applies_to": ["it_vendor", "it_service_provider"],
+                        "justification_required": True,
+                    },
+                ],
+            },
+            {
+                "number": "2.4",
+                "key": "interfaces",
+                "title": t("Interfaces", "Schnittstellen"),
+                "criteria": [
+                    {
+                        "code": "2.4.1",
+                        "title": t("Documented interfaces", "Dokumentierte Schnittstellen"),
+                        "text": t(
+                            "Every offered interface is documented and maintained.",
+                            "Jede angebotene Schnittstelle ist dokumentiert und gepflegt.",
+                        ),
+                        "obligation": "shall",
+                        "applies_to": ["it_vendor", "it_service_provider"],
+                        "evidence_required": True,
+                    },
+                    {
+                        "code": "2.4.2",
+                        "title": t("Interface roadmap", "Schnittstellen-Roadmap"),
+                        "text": t(
+                            "The customer plans its interfaces with a roadmap.",
+                            "Der Kunde plant seine Schnittstellen mit einer Roadmap.",
+                        ),
+                        "obligation": "may",
+                        "applies_to": ["it_customer"],
+                        "not_applicable_allowed": True,
+                    },
+                ],
+            },
+        ],
+        "schemes": [
+            {
+                "kind": "organizational",
+                "title": t("Organizational scheme", "Organisatorisches Schema"),
+                "pass_rule": {
+                    "should_share": 0.75,
+                    "validity_months": 36,
+                    "surveillance_months": 12,
+                },
+                "subject_areas": [
+                    {
+                        "number": "5",
+                        "title": t("Safeguarding interfaces", "Sicherung von Schnittstellen"),
+                        "criteria": [
+                            {
+                                "code": "O-5.1",
+                                "title": t("Interface owner", "Schnittstellenverantwortung"),
+                                "text": t(
+                                    "Every interface has a named owner.",
+                                    "Jede Schnittstelle hat eine verantwortliche Person.",
+                                ),
+                                "obligation": "shall",
+                                "evidence_required": True,
+                                "verifies": ["2.4.1"],
+                            }
+                        ],
+                    }
+                ],
+            },
+            {
+                "kind": "product",
+                "title": t("Product scheme", "Produktschema"),
+                "subject_areas": [
+                    {
+                        "category": "2.4",
+                        "criteria": [
+                            {
+                                "code": "P-2.4.1",
+                                "title": t("Documentation sample", "Stichprobe"),
+                                "text": t(
+                                    "The auditor checks a sample of interfaces.",
+                                    "Die Auditorin prüft eine Stichprobe von Schnittstellen.",
+                                ),
+                                "obligation": "should",
+                                "verifies": ["2.4.1", "2.1.1"],
+                            }
+                        ],
+                    }
+                ],
+            },
+        ],
+    }
+    return copy.deepcopy(payload)
+
+
+def demo_payload() -> dict[str, Any]:
+    """The shipped demo catalogue, parsed (once per process; a fresh copy on every call)."""
+    return demo_catalogue_data()
+
+
+def content_counts() -> dict[str, int]:
+    """Rows of every catalogue table: an import that was refused must not change them."""
+    return {
+        "versions": CatalogueVersion.objects.count(),
+        "categories": Category.objects.count(),
+        "criteria": Criterion.objects.count(),
+        "schemes": AssessmentScheme.objects.count(),
+        "areas": SubjectArea.objects.count(),
+        "assessment_criteria": AssessmentCriterion.objects.count(),
+        "mappings": AssessmentCriterion.verifies.through.objects.count(),
     }

@@ -59,7 +59,7 @@ def _messages(response):
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def test_every_catalogue_admin_list_opens(client, staff, catalogue, draft_catalogue):
+def test_every_catalogue_admin_list_opens(client, staff, catalogue_v1, draft_catalogue):
     client.force_login(staff)
     for model in (
         "catalogueversion",
@@ -73,11 +73,11 @@ def test_every_catalogue_admin_list_opens(client, staff, catalogue, draft_catalo
         assert client.get(f"{ADMIN}{model}/?q=2.1").status_code == 200, model
 
 
-def test_criterion_of_a_published_version_is_read_only(client, staff, catalogue):
+def test_criterion_of_a_published_version_is_read_only(client, staff, catalogue_v1):
     client.force_login(staff)
-    criterion = catalogue.criteria.get(code="2.1.2")
+    criterion = catalogue_v1.criteria.get(code="2.1.2")
     url = f"{ADMIN}criterion/{criterion.pk}/change/"
-    before = catalogue_as_canonical(catalogue)
+    before = catalogue_as_canonical(catalogue_v1)
 
     page = client.get(url)
     assert page.status_code == 200
@@ -90,23 +90,23 @@ def test_criterion_of_a_published_version_is_read_only(client, staff, catalogue)
     assert response.status_code == 403
     deleted = client.post(f"{ADMIN}criterion/{criterion.pk}/delete/", {"post": "yes"})
     assert deleted.status_code == 403
-    assert catalogue_as_canonical(catalogue) == before
+    assert catalogue_as_canonical(catalogue_v1) == before
 
 
-def test_every_object_of_a_published_version_refuses_change_and_delete(client, staff, catalogue):
+def test_every_object_of_a_published_version_refuses_change_and_delete(client, staff, catalogue_v1):
     client.force_login(staff)
-    scheme = catalogue.schemes.get(kind="organizational")
+    scheme = catalogue_v1.schemes.get(kind="organizational")
     area = scheme.areas.first()
     assessment = scheme.assessment_criteria.first()
     objects = {
-        "catalogueversion": catalogue.pk,
-        "category": catalogue.categories.first().pk,
-        "criterion": catalogue.criteria.first().pk,
+        "catalogueversion": catalogue_v1.pk,
+        "category": catalogue_v1.categories.first().pk,
+        "criterion": catalogue_v1.criteria.first().pk,
         "assessmentscheme": scheme.pk,
         "subjectarea": area.pk,
         "assessmentcriterion": assessment.pk,
     }
-    before = catalogue_as_canonical(catalogue)
+    before = catalogue_as_canonical(catalogue_v1)
     for model, pk in objects.items():
         page = client.get(f"{ADMIN}{model}/{pk}/change/")
         assert page.status_code == 200, model
@@ -114,7 +114,7 @@ def test_every_object_of_a_published_version_refuses_change_and_delete(client, s
         data = {"title_en": "Changed", "verifies": [], "should_share": "0.1", "_save": "Save"}
         assert client.post(f"{ADMIN}{model}/{pk}/change/", data).status_code == 403, model
         assert client.post(f"{ADMIN}{model}/{pk}/delete/", {"post": "yes"}).status_code == 403
-    assert catalogue_as_canonical(catalogue) == before
+    assert catalogue_as_canonical(catalogue_v1) == before
 
 
 def test_version_status_is_never_a_form_field(client, staff, draft_catalogue):
@@ -150,26 +150,26 @@ def test_publish_action_publishes_a_draft_through_the_service(client, staff, dra
     assert "1 version published." in _messages(response)
 
 
-def test_publish_action_reports_a_refusal_instead_of_failing(client, staff, catalogue):
+def test_publish_action_reports_a_refusal_instead_of_failing(client, staff, catalogue_v1):
     client.force_login(staff)
     response = client.post(
         f"{ADMIN}catalogueversion/",
-        {"action": "publish", "_selected_action": [catalogue.pk]},
+        {"action": "publish", "_selected_action": [catalogue_v1.pk]},
     )
     assert response.status_code == 302
     assert any("cannot become published" in m for m in _messages(response))
-    catalogue.refresh_from_db()
-    assert catalogue.status == VersionStatus.PUBLISHED
+    catalogue_v1.refresh_from_db()
+    assert catalogue_v1.status == VersionStatus.PUBLISHED
 
 
-def test_retire_action_retires_a_published_version(client, staff, catalogue):
+def test_retire_action_retires_a_published_version(client, staff, catalogue_v1):
     client.force_login(staff)
     client.post(
         f"{ADMIN}catalogueversion/",
-        {"action": "retire", "_selected_action": [catalogue.pk]},
+        {"action": "retire", "_selected_action": [catalogue_v1.pk]},
     )
-    catalogue.refresh_from_db()
-    assert catalogue.status == VersionStatus.RETIRED
+    catalogue_v1.refresh_from_db()
+    assert catalogue_v1.status == VersionStatus.RETIRED
 
 
 def test_criterion_of_a_draft_is_changed_through_the_service(client, staff, draft_catalogue):
@@ -193,12 +193,12 @@ def test_criterion_of_a_draft_is_changed_through_the_service(client, staff, draf
 
 
 def test_admin_refuses_a_duplicate_code_or_a_foreign_category(
-    client, staff, draft_catalogue, catalogue
+    client, staff, draft_catalogue, catalogue_v1
 ):
     client.force_login(staff)
     criterion = draft_catalogue.criteria.get(code="2.1.2")
     url = f"{ADMIN}criterion/{criterion.pk}/change/"
-    foreign = catalogue.categories.first()
+    foreign = catalogue_v1.categories.first()
     response = client.post(url, _criterion_form(criterion, code="2.1.1", category=foreign.pk))
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
@@ -240,7 +240,7 @@ def test_admin_edit_of_a_version_published_meanwhile_is_refused_with_a_message(
     assert "scheme.updated" not in _verbs()
 
 
-def test_criterion_can_be_added_to_a_draft_only(client, staff, draft_catalogue, catalogue):
+def test_criterion_can_be_added_to_a_draft_only(client, staff, draft_catalogue, catalogue_v1):
     client.force_login(staff)
     form = client.get(f"{ADMIN}criterion/add/").context["adminform"].form
     assert list(form.fields["version"].queryset) == [draft_catalogue]
@@ -267,8 +267,8 @@ def test_criterion_can_be_added_to_a_draft_only(client, staff, draft_catalogue, 
     refused = client.post(
         f"{ADMIN}criterion/add/",
         {
-            "version": catalogue.pk,
-            "category": catalogue.categories.first().pk,
+            "version": catalogue_v1.pk,
+            "category": catalogue_v1.categories.first().pk,
             "code": "2.1.9",
             "title_en": "Into a published version",
             "text_en": "A text.",
@@ -279,7 +279,7 @@ def test_criterion_can_be_added_to_a_draft_only(client, staff, draft_catalogue, 
         },
     )
     assert refused.status_code == 200
-    assert not Criterion.objects.filter(version=catalogue, code="2.1.9").exists()
+    assert not Criterion.objects.filter(version=catalogue_v1, code="2.1.9").exists()
 
 
 def test_criterion_of_a_draft_is_deleted_through_the_service(client, staff, draft_catalogue):
@@ -329,7 +329,7 @@ def test_category_and_scheme_of_a_draft_are_changed_through_the_services(
 
 
 def test_mapping_of_a_draft_is_changed_through_the_service(
-    client, staff, draft_catalogue, catalogue
+    client, staff, draft_catalogue, catalogue_v1
 ):
     client.force_login(staff)
     assessment = AssessmentCriterion.objects.get(scheme__version=draft_catalogue, code="O-3.1")
@@ -343,7 +343,7 @@ def test_mapping_of_a_draft_is_changed_through_the_service(
     assert [c.code for c in assessment.verifies.all()] == ["2.3.1"]
     assert "mapping.updated" in _verbs()
 
-    foreign = catalogue.criteria.get(code="2.3.1")
+    foreign = catalogue_v1.criteria.get(code="2.3.1")
     response = client.post(url, {"verifies": [foreign.pk], "_save": "Save"})
     assert response.status_code == 200
     assert [c.code for c in assessment.verifies.all()] == ["2.3.1"]

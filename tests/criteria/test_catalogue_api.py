@@ -21,14 +21,14 @@ def version_paths(code: str) -> list[str]:
 
 
 @pytest.mark.parametrize("path", [f"{BASE}/versions/", *version_paths("v1")])
-def test_anyone_may_read(api, catalogue, path):
+def test_anyone_may_read(api, catalogue_v1, path):
     response = api.get(path)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
 
 
 @pytest.mark.parametrize("path", [f"{BASE}/versions/", *version_paths("v1")])
-def test_signed_in_users_read_the_same(api, catalogue, bob, path):
+def test_signed_in_users_read_the_same(api, catalogue_v1, bob, path):
     api.force_authenticate(bob)
     assert api.get(path).status_code == 200
 
@@ -51,7 +51,7 @@ def test_versions_lists_public_versions_newest_first_paginated(
     assert body["results"][0]["retired_at"] is not None
 
 
-def test_versions_pagination(api, catalogue):
+def test_versions_pagination(api, catalogue_v1):
     for i in range(3):
         import_catalogue(catalogue_payload(f"extra-{i}"))
     body = api.get(f"{BASE}/versions/", {"page_size": 2}).json()
@@ -60,7 +60,7 @@ def test_versions_pagination(api, catalogue):
     assert "page=2" in body["next"]
 
 
-def test_version_detail_with_languages_demo_flag_and_counts(api, catalogue, demo_catalogue):
+def test_version_detail_with_languages_demo_flag_and_counts(api, catalogue_v1, demo_catalogue):
     body = api.get(f"{BASE}/versions/v1/").json()
     assert body["code"] == "v1"
     assert body["languages"] == ["en", "de"]
@@ -82,7 +82,7 @@ def test_one_language_catalogue_has_null_for_the_other_language(api, english_onl
 # --- Categories and criteria ------------------------------------------------------------
 
 
-def test_categories_in_order_with_counts(api, catalogue):
+def test_categories_in_order_with_counts(api, catalogue_v1):
     body = api.get(f"{BASE}/versions/v1/categories/").json()
     assert [c["number"] for c in body["results"]] == [
         "2.1",
@@ -99,7 +99,7 @@ def test_categories_in_order_with_counts(api, catalogue):
     assert interfaces["counts"] == {"total": 2, "shall": 1, "should": 1, "may": 0}
 
 
-def test_criteria_carry_every_field_and_the_mapping(api, catalogue):
+def test_criteria_carry_every_field_and_the_mapping(api, catalogue_v1):
     body = api.get(f"{BASE}/versions/v1/criteria/").json()
     assert body["count"] == 9
     criterion = next(c for c in body["results"] if c["code"] == "2.4.1")
@@ -135,13 +135,13 @@ def test_criteria_carry_every_field_and_the_mapping(api, catalogue):
         ({"category": "9.9"}, []),
     ],
 )
-def test_criteria_filters(api, catalogue, query, codes):
+def test_criteria_filters(api, catalogue_v1, query, codes):
     response = api.get(f"{BASE}/versions/v1/criteria/", query)
     assert response.status_code == 200
     assert [c["code"] for c in response.json()["results"]] == codes
 
 
-def test_empty_filters_are_no_filters(api, catalogue):
+def test_empty_filters_are_no_filters(api, catalogue_v1):
     body = api.get(f"{BASE}/versions/v1/criteria/", {"q": "", "obligation": "", "group": ""}).json()
     assert body["count"] == 9
 
@@ -155,13 +155,13 @@ def test_empty_filters_are_no_filters(api, catalogue):
         ({"category": "x" * 11}, "category"),
     ],
 )
-def test_bad_criteria_filters_are_400_with_field_errors(api, catalogue, query, field):
+def test_bad_criteria_filters_are_400_with_field_errors(api, catalogue_v1, query, field):
     response = api.get(f"{BASE}/versions/v1/criteria/", query)
     assert response.status_code == 400
     assert field in response.json()
 
 
-def test_criterion_detail_names_its_verifiers(api, catalogue):
+def test_criterion_detail_names_its_verifiers(api, catalogue_v1):
     body = api.get(f"{BASE}/versions/v1/criteria/2.4.1/").json()
     assert body["code"] == "2.4.1"
     assert body["verified_by"] == [
@@ -209,17 +209,17 @@ def test_drafts_are_404_for_the_office_too(api, draft_catalogue, office_user, pa
     assert api.get(path).status_code == 404
 
 
-def test_drafts_are_not_listed(api, catalogue, draft_catalogue):
+def test_drafts_are_not_listed(api, catalogue_v1, draft_catalogue):
     codes = [v["code"] for v in api.get(f"{BASE}/versions/").json()["results"]]
     assert codes == ["v1"]
 
 
 @pytest.mark.parametrize("path", version_paths("v9"))
-def test_unknown_version_is_404(api, catalogue, path):
+def test_unknown_version_is_404(api, catalogue_v1, path):
     assert api.get(path).status_code == 404
 
 
-def test_unknown_criterion_is_404(api, catalogue):
+def test_unknown_criterion_is_404(api, catalogue_v1):
     assert api.get(f"{BASE}/versions/v1/criteria/9.9.9/").status_code == 404
 
 
@@ -269,7 +269,7 @@ def test_bad_diff_parameters_are_400_with_field_errors(
     assert set(response.json()) == fields
 
 
-def test_a_draft_code_gets_the_same_answer_as_an_unknown_one(api, catalogue, draft_catalogue):
+def test_a_draft_code_gets_the_same_answer_as_an_unknown_one(api, catalogue_v1, draft_catalogue):
     draft = api.get(f"{BASE}/diff/", {"from": "v1", "to": "draft-9"}).json()
     unknown = api.get(f"{BASE}/diff/", {"from": "v1", "to": "draft-0"}).json()
     assert draft["to"][0].replace("draft-9", "X") == unknown["to"][0].replace("draft-0", "X")

@@ -114,7 +114,7 @@ def test_import_of_a_missing_file_is_a_clear_error(tmp_path):
         _run("import_catalogue", str(tmp_path / "nope.yaml"))
 
 
-def test_import_of_a_changed_file_for_a_published_version_is_refused(tmp_path, catalogue):
+def test_import_of_a_changed_file_for_a_published_version_is_refused(tmp_path, catalogue_v1):
     payload = catalogue_payload("v1")
     criterion_entry(payload, "2.1.1")["title"] = {"en": "Changed", "de": "Geändert"}
     before = _state()
@@ -125,36 +125,36 @@ def test_import_of_a_changed_file_for_a_published_version_is_refused(tmp_path, c
     assert _state() == before
 
 
-def test_export_then_import_under_a_new_code_gives_the_identical_content(tmp_path, catalogue):
+def test_export_then_import_under_a_new_code_gives_the_identical_content(tmp_path, catalogue_v1):
     out, _err = _run("export_catalogue", "v1")
     exported = yaml.safe_load(out)
-    assert exported == catalogue_as_canonical(catalogue)
+    assert exported == catalogue_as_canonical(catalogue_v1)
 
     exported["version"] = "v1-copy"
     _run("import_catalogue", str(_write(tmp_path, exported)))
 
     copy = catalogue_as_canonical(CatalogueVersion.objects.get(code="v1-copy"))
-    original = catalogue_as_canonical(catalogue)
+    original = catalogue_as_canonical(catalogue_v1)
     assert copy.pop("version") == "v1-copy"
     original.pop("version")
     assert copy == original
 
 
-def test_export_as_json_to_a_file_imports_again_unchanged(tmp_path, catalogue):
+def test_export_as_json_to_a_file_imports_again_unchanged(tmp_path, catalogue_v1):
     path = tmp_path / "v1.json"
     _run("export_catalogue", "v1", "--format", "json", "--output", str(path))
-    assert parse(path.read_bytes(), filename="v1.json") == catalogue_as_canonical(catalogue)
+    assert parse(path.read_bytes(), filename="v1.json") == catalogue_as_canonical(catalogue_v1)
     before = _state()
     out, _err = _run("import_catalogue", str(path))
     assert "v1: unchanged (published)" in out
     assert _state() == before
 
 
-def test_export_as_csv_lists_every_criterion(tmp_path, catalogue):
+def test_export_as_csv_lists_every_criterion(tmp_path, catalogue_v1):
     out, _err = _run("export_catalogue", "v1", "--format", "csv")
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == CSV_COLUMNS
-    assert len(rows) == 1 + catalogue.criteria.count()
+    assert len(rows) == 1 + catalogue_v1.criteria.count()
     assert rows[1][:5] == ["v1", "2.1", "2.1.1", "shall", "it_vendor"]
 
 

@@ -133,7 +133,7 @@ def test_office_start_page_and_navigation_link_to_the_catalogue(client, office_u
     assert "Criteria catalogue" in page
 
 
-def test_unknown_export_format_and_unknown_version_are_404(client, office_user, catalogue):
+def test_unknown_export_format_and_unknown_version_are_404(client, office_user, catalogue_v1):
     client.force_login(office_user)
     assert client.get(f"{BASE}versions/v1/export/xml/").status_code == 404
     assert client.get(f"{BASE}versions/nope/").status_code == 404
@@ -141,13 +141,13 @@ def test_unknown_export_format_and_unknown_version_are_404(client, office_user, 
 
 
 def test_objects_are_looked_up_within_their_version(
-    client, office_user, catalogue, draft_catalogue
+    client, office_user, catalogue_v1, draft_catalogue
 ):
     """A criterion, category or assessment criterion of v1 is not found under the draft."""
     client.force_login(office_user)
-    other = catalogue.criteria.first()
-    category = catalogue.categories.first()
-    assessment = AssessmentCriterion.objects.filter(scheme__version=catalogue).first()
+    other = catalogue_v1.criteria.first()
+    category = catalogue_v1.categories.first()
+    assessment = AssessmentCriterion.objects.filter(scheme__version=catalogue_v1).first()
     draft = f"{BASE}versions/{draft_catalogue.code}/"
     payload = {"code": "9.9", "title_en": "Hijack", "text_en": "x", "confirm": "on"}
     assert client.get(f"{draft}criteria/{other.pk}/").status_code == 404
@@ -163,7 +163,7 @@ def test_objects_are_looked_up_within_their_version(
 
 
 def test_version_list_shows_every_version_with_counts(
-    client, office_user, catalogue, draft_catalogue
+    client, office_user, catalogue_v1, draft_catalogue
 ):
     client.force_login(office_user)
     response = client.get(BASE)
@@ -197,10 +197,10 @@ def test_draft_preview_shows_its_criteria_and_edit_links(client, office_user, dr
     assert "Organizational scheme" in page
 
 
-def test_published_version_page_offers_no_edit_links(client, office_user, catalogue):
+def test_published_version_page_offers_no_edit_links(client, office_user, catalogue_v1):
     client.force_login(office_user)
     page = client.get(f"{BASE}versions/v1/").content.decode()
-    criterion = catalogue.criteria.get(code="2.1.1")
+    criterion = catalogue_v1.criteria.get(code="2.1.1")
     assert f"criteria/{criterion.pk}/" not in page
     assert "/criteria/add/" not in page
 
@@ -293,7 +293,7 @@ def test_import_of_malformed_yaml_reports_where(client, office_user):
     assert CatalogueVersion.objects.count() == 0
 
 
-def test_import_refuses_a_changed_file_for_a_published_version(client, office_user, catalogue):
+def test_import_refuses_a_changed_file_for_a_published_version(client, office_user, catalogue_v1):
     client.force_login(office_user)
     payload = catalogue_payload("v1")
     criterion_entry(payload, "2.1.1")["title"] = {"en": "Changed", "de": "Geändert"}
@@ -357,7 +357,7 @@ def test_publish_refusal_of_the_service_is_shown_on_the_page(client, office_user
 
 
 def test_publishing_a_published_version_again_is_refused_not_an_error(
-    client, office_user, catalogue
+    client, office_user, catalogue_v1
 ):
     client.force_login(office_user)
     response = client.get(f"{BASE}versions/v1/publish/")
@@ -365,24 +365,24 @@ def test_publishing_a_published_version_again_is_refused_not_an_error(
     response = client.post(f"{BASE}versions/v1/publish/", {"confirm": "on"})
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
-    catalogue.refresh_from_db()
-    assert catalogue.status == VersionStatus.PUBLISHED
+    catalogue_v1.refresh_from_db()
+    assert catalogue_v1.status == VersionStatus.PUBLISHED
 
 
-def test_retire_asks_for_confirmation_then_retires(client, office_user, catalogue):
+def test_retire_asks_for_confirmation_then_retires(client, office_user, catalogue_v1):
     client.force_login(office_user)
     url = f"{BASE}versions/v1/retire/"
     assert "Retiring cannot be undone" in client.get(url).content.decode()
     assert client.post(url, {"confirm": "on"}).status_code == 302
-    catalogue.refresh_from_db()
-    assert catalogue.status == VersionStatus.RETIRED
+    catalogue_v1.refresh_from_db()
+    assert catalogue_v1.status == VersionStatus.RETIRED
 
 
 # --- new draft ----------------------------------------------------------------------------
 
 
 def test_new_draft_from_a_published_version_copies_all_criteria_and_mappings(
-    client, office_user, catalogue
+    client, office_user, catalogue_v1
 ):
     client.force_login(office_user)
     assert client.get(f"{BASE}new-draft/?source=v1").context["form"]["source"].value() == "v1"
@@ -392,20 +392,20 @@ def test_new_draft_from_a_published_version_copies_all_criteria_and_mappings(
     assert response.status_code == 302
     draft = CatalogueVersion.objects.get(code="v1.1")
     assert draft.status == VersionStatus.DRAFT
-    assert draft.cloned_from == catalogue
-    copied, source = catalogue_as_canonical(draft), catalogue_as_canonical(catalogue)
+    assert draft.cloned_from == catalogue_v1
+    copied, source = catalogue_as_canonical(draft), catalogue_as_canonical(catalogue_v1)
     assert copied.pop("version") == "v1.1"
     source.pop("version")
     assert copied == source
     links = AssessmentCriterion.verifies.through.objects
     assert (
         links.filter(criterion__version=draft).count()
-        == links.filter(criterion__version=catalogue).count()
+        == links.filter(criterion__version=catalogue_v1).count()
     )
     assert "catalogue.draft_created" in _verbs()
 
 
-def test_new_draft_under_an_existing_code_is_refused(client, office_user, catalogue):
+def test_new_draft_under_an_existing_code_is_refused(client, office_user, catalogue_v1):
     client.force_login(office_user)
     response = client.post(f"{BASE}new-draft/", {"source": "v1", "code": "v1"})
     assert response.status_code == 200
@@ -473,11 +473,11 @@ def test_saving_an_unchanged_criterion_writes_nothing(client, office_user, draft
     assert _entries("criterion.updated") == []
 
 
-def test_criterion_form_validates_its_input(client, office_user, draft_catalogue, catalogue):
+def test_criterion_form_validates_its_input(client, office_user, draft_catalogue, catalogue_v1):
     client.force_login(office_user)
     criterion = draft_catalogue.criteria.get(code="2.1.2")
     url = f"{BASE}versions/draft-9/criteria/{criterion.pk}/"
-    foreign_category = catalogue.categories.first()
+    foreign_category = catalogue_v1.categories.first()
     response = client.post(
         url,
         _criterion_post(
@@ -498,9 +498,9 @@ def test_criterion_form_validates_its_input(client, office_user, draft_catalogue
     assert _entries("criterion.updated") == []
 
 
-def test_editing_a_criterion_of_a_published_version_is_refused(client, office_user, catalogue):
+def test_editing_a_criterion_of_a_published_version_is_refused(client, office_user, catalogue_v1):
     client.force_login(office_user)
-    criterion = catalogue.criteria.get(code="2.1.2")
+    criterion = catalogue_v1.criteria.get(code="2.1.2")
     url = f"{BASE}versions/v1/criteria/{criterion.pk}/"
     before = _snapshot()
 
@@ -517,13 +517,13 @@ def test_editing_a_criterion_of_a_published_version_is_refused(client, office_us
 
 
 def test_every_edit_of_a_published_version_is_refused_without_a_server_error(
-    client, office_user, catalogue
+    client, office_user, catalogue_v1
 ):
     client.force_login(office_user)
     before = _snapshot()
-    canonical = catalogue_as_canonical(catalogue)
-    criterion = catalogue.criteria.first()
-    for method, url in _version_urls(catalogue, criterion):
+    canonical = catalogue_as_canonical(catalogue_v1)
+    criterion = catalogue_v1.criteria.first()
+    for method, url in _version_urls(catalogue_v1, criterion):
         if "publish" in url or "retire" in url or "export" in url:
             continue
         data = {
@@ -538,7 +538,7 @@ def test_every_edit_of_a_published_version_is_refused_without_a_server_error(
         response = getattr(client, method)(url, data)
         assert response.status_code in (200, 302), (method, url, response.status_code)
     assert _snapshot() == before
-    assert catalogue_as_canonical(catalogue) == canonical
+    assert catalogue_as_canonical(catalogue_v1) == canonical
 
 
 def test_adding_a_criterion_puts_it_at_the_end_of_its_category(
@@ -619,17 +619,17 @@ def test_edit_forms_offer_only_the_version_languages(client, office_user, englis
 # --- export -------------------------------------------------------------------------------
 
 
-def test_yaml_and_json_exports_are_the_canonical_catalogue(client, office_user, catalogue):
+def test_yaml_and_json_exports_are_the_canonical_catalogue(client, office_user, catalogue_v1):
     client.force_login(office_user)
     for fmt in ("yaml", "json"):
         response = client.get(f"{BASE}versions/v1/export/{fmt}/")
         assert response.status_code == 200
         assert response["Content-Disposition"] == f'attachment; filename="cpo-catalogue-v1.{fmt}"'
         data = parse(response.content, filename=f"export.{fmt}")
-        assert data == catalogue_as_canonical(catalogue)
+        assert data == catalogue_as_canonical(catalogue_v1)
 
 
-def test_csv_export_has_a_header_and_one_row_per_criterion(client, office_user, catalogue):
+def test_csv_export_has_a_header_and_one_row_per_criterion(client, office_user, catalogue_v1):
     client.force_login(office_user)
     response = client.get(f"{BASE}versions/v1/export/csv/")
     assert response.streaming
@@ -637,7 +637,7 @@ def test_csv_export_has_a_header_and_one_row_per_criterion(client, office_user, 
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0] == CSV_COLUMNS
     assert [r[2] for r in rows[1:]] == [
-        c.code for c in catalogue.criteria.order_by("category__position", "position")
+        c.code for c in catalogue_v1.criteria.order_by("category__position", "position")
     ]
     first = dict(zip(CSV_COLUMNS, rows[1], strict=True))
     assert first == {

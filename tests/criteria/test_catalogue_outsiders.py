@@ -167,8 +167,8 @@ def _hostile_post_data(published: CatalogueVersion, category_pk: int) -> dict:
 
 
 @pytest.fixture
-def two_versions(catalogue, draft_catalogue):
-    return draft_catalogue, catalogue
+def two_versions(catalogue_v1, draft_catalogue):
+    return draft_catalogue, catalogue_v1
 
 
 def test_every_office_pattern_is_enumerated(two_versions):
@@ -376,11 +376,11 @@ def _hostile_payload(code: str) -> dict:
 
 
 @pytest.fixture
-def hostile(catalogue):
+def hostile(catalogue_v1):
     """v1 (clean, published) and "hx" (hostile, published after it) and "hx-draft"."""
     version = import_catalogue(_hostile_payload("hx"))
     draft = import_catalogue(_hostile_payload("hx-draft"), publish=False)
-    return catalogue, version, draft
+    return catalogue_v1, version, draft
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
@@ -495,19 +495,19 @@ ODD_QUERIES = [
 
 
 @pytest.mark.parametrize("q", ODD_QUERIES, ids=lambda q: repr(q[:12]))
-def test_odd_search_queries_on_the_catalogue_page_are_200(client, catalogue, q):
-    for url in ("/criteria/", f"/criteria/{catalogue.code}/"):
+def test_odd_search_queries_on_the_catalogue_page_are_200(client, catalogue_v1, q):
+    for url in ("/criteria/", f"/criteria/{catalogue_v1.code}/"):
         response = client.get(url, {"q": q})
         assert response.status_code == 200, (url, response.status_code)
         _assert_escaped(_body(response), url)
     # % and _ are not wildcards: nothing in the catalogue contains them.
     if q in ("%", "_", "%%", "\\%"):
-        assert client.get(f"/criteria/{catalogue.code}/", {"q": q}).context["shown"] == 0
+        assert client.get(f"/criteria/{catalogue_v1.code}/", {"q": q}).context["shown"] == 0
 
 
 @pytest.mark.parametrize("q", ODD_QUERIES, ids=lambda q: repr(q[:12]))
-def test_odd_search_queries_in_the_api_are_200_or_400(catalogue, q):
-    response = APIClient().get(f"{API}versions/{catalogue.code}/criteria/", {"q": q})
+def test_odd_search_queries_in_the_api_are_200_or_400(catalogue_v1, q):
+    response = APIClient().get(f"{API}versions/{catalogue_v1.code}/criteria/", {"q": q})
     assert response.status_code in (200, 400), response.status_code
     if response.status_code == 400:
         assert "q" in response.json()
@@ -536,16 +536,16 @@ BAD_FILTERS = [
 
 
 @pytest.mark.parametrize("params", BAD_FILTERS, ids=lambda p: "-".join(p)[:30])
-def test_unknown_or_invalid_filter_values_never_500(client, catalogue, params):
-    for url in ("/criteria/", f"/criteria/{catalogue.code}/", "/criteria/versions/"):
+def test_unknown_or_invalid_filter_values_never_500(client, catalogue_v1, params):
+    for url in ("/criteria/", f"/criteria/{catalogue_v1.code}/", "/criteria/versions/"):
         response = client.get(url, params)
         assert response.status_code in (200, 404), (url, response.status_code)
         _assert_escaped(_body(response), url)
     api = APIClient()
     for url in (
         f"{API}versions/",
-        f"{API}versions/{catalogue.code}/criteria/",
-        f"{API}versions/{catalogue.code}/categories/",
+        f"{API}versions/{catalogue_v1.code}/criteria/",
+        f"{API}versions/{catalogue_v1.code}/categories/",
     ):
         response = api.get(url, params)
         assert response.status_code in (200, 400, 404), (url, response.status_code)
@@ -600,13 +600,13 @@ ODD_SEGMENTS = [
 
 
 @pytest.mark.parametrize("segment", ODD_SEGMENTS, ids=lambda s: s[:20])
-def test_odd_version_codes_in_public_urls_are_404(client, catalogue, segment):
+def test_odd_version_codes_in_public_urls_are_404(client, catalogue_v1, segment):
     for url in (
         f"/criteria/{segment}/",
         f"/criteria/{segment}/2.1.1/",
         f"/criteria/{segment}/schemes/product/",
-        f"/criteria/{catalogue.code}/{segment}/",
-        f"/criteria/{catalogue.code}/schemes/{segment}/",
+        f"/criteria/{catalogue_v1.code}/{segment}/",
+        f"/criteria/{catalogue_v1.code}/schemes/{segment}/",
     ):
         if segment in ("versions", "diff") and url in (f"/criteria/{segment}/",):
             continue  # pages of their own
@@ -616,7 +616,7 @@ def test_odd_version_codes_in_public_urls_are_404(client, catalogue, segment):
 
 
 @pytest.mark.parametrize("segment", ODD_SEGMENTS, ids=lambda s: s[:20])
-def test_odd_version_codes_in_api_urls_are_404(catalogue, segment):
+def test_odd_version_codes_in_api_urls_are_404(catalogue_v1, segment):
     api = APIClient()
     for url in (
         f"{API}versions/{segment}/",
@@ -624,22 +624,22 @@ def test_odd_version_codes_in_api_urls_are_404(catalogue, segment):
         f"{API}versions/{segment}/criteria/",
         f"{API}versions/{segment}/criteria/2.1.1/",
         f"{API}versions/{segment}/schemes/",
-        f"{API}versions/{catalogue.code}/criteria/{segment}/",
+        f"{API}versions/{catalogue_v1.code}/criteria/{segment}/",
     ):
         response = api.get(url)
         assert response.status_code == 404, (url, response.status_code)
 
 
 @pytest.mark.parametrize("segment", ODD_SEGMENTS, ids=lambda s: s[:20])
-def test_odd_version_codes_in_office_urls_are_404(client, office_user, catalogue, segment):
+def test_odd_version_codes_in_office_urls_are_404(client, office_user, catalogue_v1, segment):
     client.force_login(office_user)
     for url in (
         f"{OFFICE}versions/{segment}/",
         f"{OFFICE}versions/{segment}/publish/",
         f"{OFFICE}versions/{segment}/export/yaml/",
         f"{OFFICE}versions/{segment}/schemes/product/",
-        f"{OFFICE}versions/{catalogue.code}/export/{segment}/",
-        f"{OFFICE}versions/{catalogue.code}/schemes/{segment}/",
+        f"{OFFICE}versions/{catalogue_v1.code}/export/{segment}/",
+        f"{OFFICE}versions/{catalogue_v1.code}/schemes/{segment}/",
     ):
         response = client.get(url)
         assert response.status_code == 404, (url, response.status_code)
@@ -678,7 +678,7 @@ def _statuses(client, urls):
     return {url: client.get(url).status_code for url in urls}
 
 
-def test_nul_in_public_and_api_urls_is_404(catalogue):
+def test_nul_in_public_and_api_urls_is_404(catalogue_v1):
     # A 500 is recorded, not raised, so the assertion names every URL that fails.
     client = Client(raise_request_exception=False)
     api = APIClient(raise_request_exception=False)
@@ -687,21 +687,21 @@ def test_nul_in_public_and_api_urls_is_404(catalogue):
     assert api.get(NUL_URLS[-1]).status_code == 400
 
 
-def test_nul_in_office_urls_is_404(office_user, catalogue):
+def test_nul_in_office_urls_is_404(office_user, catalogue_v1):
     client = Client(raise_request_exception=False)
     client.force_login(office_user)
     answers = _statuses(client, NUL_OFFICE_URLS)
     assert set(answers.values()) == {404}, {u: c for u, c in answers.items() if c != 404}
 
 
-def test_overlong_integer_ids_in_office_urls_are_404(client, office_user, catalogue):
+def test_overlong_integer_ids_in_office_urls_are_404(client, office_user, catalogue_v1):
     client.force_login(office_user)
     huge = "9" * 30
     for url in (
-        f"{OFFICE}versions/{catalogue.code}/categories/{huge}/",
-        f"{OFFICE}versions/{catalogue.code}/criteria/{huge}/",
-        f"{OFFICE}versions/{catalogue.code}/criteria/{huge}/delete/",
-        f"{OFFICE}versions/{catalogue.code}/schemes/product/criteria/{huge}/mapping/",
+        f"{OFFICE}versions/{catalogue_v1.code}/categories/{huge}/",
+        f"{OFFICE}versions/{catalogue_v1.code}/criteria/{huge}/",
+        f"{OFFICE}versions/{catalogue_v1.code}/criteria/{huge}/delete/",
+        f"{OFFICE}versions/{catalogue_v1.code}/schemes/product/criteria/{huge}/mapping/",
     ):
         assert client.get(url).status_code == 404, url
         assert client.post(url, {"confirm": "on"}).status_code == 404, url
@@ -732,7 +732,7 @@ def _assert_refused(response, before, *needles: str) -> str:
     return body
 
 
-def test_import_of_a_non_utf8_file_is_refused_clearly(office, catalogue):
+def test_import_of_a_non_utf8_file_is_refused_clearly(office, catalogue_v1):
     before = _counts()
     text = yaml.safe_dump(catalogue_payload("latin-1"), allow_unicode=True)
     text = text.replace("Interoperabilität", "Interoperabilität ÄÖÜ")
@@ -742,7 +742,7 @@ def test_import_of_a_non_utf8_file_is_refused_clearly(office, catalogue):
     _assert_refused(response, before, "not UTF-8")
 
 
-def test_import_of_a_6_mb_file_is_refused_clearly(office, catalogue):
+def test_import_of_a_6_mb_file_is_refused_clearly(office, catalogue_v1):
     before = _counts()
     payload = catalogue_payload("huge-1")
     payload["notes"] = {"en": "x" * (6 * 1024 * 1024), "de": "y"}
@@ -752,7 +752,7 @@ def test_import_of_a_6_mb_file_is_refused_clearly(office, catalogue):
     _assert_refused(response, before, "larger than 5 MB")
 
 
-def test_import_of_a_file_with_a_wrong_suffix_is_refused(office, catalogue):
+def test_import_of_a_file_with_a_wrong_suffix_is_refused(office, catalogue_v1):
     before = _counts()
     text = yaml.safe_dump(catalogue_payload("exe-1")).encode()
     for name in ("catalogue.exe", "catalogue.yaml.exe", "catalogue", ".yaml.", "x.YAML.txt"):
@@ -760,7 +760,7 @@ def test_import_of_a_file_with_a_wrong_suffix_is_refused(office, catalogue):
         _assert_refused(response, before, ".yaml, .yml or .json")
 
 
-def test_import_of_an_empty_file_is_refused(office, catalogue):
+def test_import_of_an_empty_file_is_refused(office, catalogue_v1):
     before = _counts()
     response = _import(office, _raw_file(b"", "catalogue.yaml"))
     assert response.status_code == 200
@@ -778,7 +778,7 @@ def test_import_of_an_empty_file_is_refused(office, catalogue):
         ("number.yaml", b"42\n"),
     ],
 )
-def test_import_of_a_non_mapping_file_is_refused_clearly(office, catalogue, name, content):
+def test_import_of_a_non_mapping_file_is_refused_clearly(office, catalogue_v1, name, content):
     before = _counts()
     response = _import(office, _raw_file(content, name), publish=True)
     _assert_refused(response, before, "must contain one mapping")
@@ -795,7 +795,7 @@ def test_import_of_a_non_mapping_file_is_refused_clearly(office, catalogue, name
         ("dupkey.yaml", b"? [a, b]\n: c\n"),
     ],
 )
-def test_import_of_a_malformed_file_is_refused_clearly(office, catalogue, name, content):
+def test_import_of_a_malformed_file_is_refused_clearly(office, catalogue_v1, name, content):
     before = _counts()
     response = _import(office, _raw_file(content, name), publish=True)
     _assert_refused(response, before, "Malformed file")
@@ -819,7 +819,7 @@ PARSER_CRASHES = [
 
 @pytest.mark.parametrize("name,content", PARSER_CRASHES)
 def test_import_of_a_file_that_crashes_the_reader_is_refused_clearly(
-    office, catalogue, name, content
+    office, catalogue_v1, name, content
 ):
     before = _counts()
     response = _import(office, _raw_file(content, name), publish=True)
@@ -880,7 +880,7 @@ def test_billion_laughs_yaml_safe_load_itself_is_bounded():
     assert data["lol8"][0] is data["lol8"][1]
 
 
-def test_billion_laughs_whose_aliases_are_never_printed_is_refused_quickly(office, catalogue):
+def test_billion_laughs_whose_aliases_are_never_printed_is_refused_quickly(office, catalogue_v1):
     before = _counts()
     text = _billion_laughs(9, anchor_at="toplevel")
     started = time.monotonic()
@@ -901,7 +901,7 @@ BOMB_REASON = (
 
 
 @pytest.mark.parametrize("anchor_at", ["obligation", "verifies"])
-def test_billion_laughs_in_a_printed_field_gets_a_short_answer(office, catalogue, anchor_at):
+def test_billion_laughs_in_a_printed_field_gets_a_short_answer(office, catalogue_v1, anchor_at):
     """Seven levels (4.8 million leaves) keep this test in-process and safe to run; the
     full bomb is in the subprocess test below."""
     before = _counts()
@@ -980,7 +980,7 @@ def test_control_the_bomb_harness_reports_a_small_bomb_as_refused(anchor_at):
     assert float(seconds) < 2
 
 
-def test_import_with_a_reserved_or_odd_version_code_is_refused(office, catalogue):
+def test_import_with_a_reserved_or_odd_version_code_is_refused(office, catalogue_v1):
     before = _counts()
     for code in ("versions", "diff", "../v1", "v 1", "v1/x", "", "a" * 41, "<b>"):
         payload = catalogue_payload("x")
@@ -989,14 +989,14 @@ def test_import_with_a_reserved_or_odd_version_code_is_refused(office, catalogue
         _assert_refused(response, before, "version")
 
 
-def test_import_with_a_version_code_ending_in_a_newline_is_refused(office, catalogue):
+def test_import_with_a_version_code_ending_in_a_newline_is_refused(office, catalogue_v1):
     before = _counts()
     payload = catalogue_payload("v9\n")
     response = _import(office, _upload(payload), publish=True)
     _assert_refused(response, before, "version")
 
 
-def test_a_version_code_ending_in_a_newline_does_not_break_any_page(office_user, catalogue):
+def test_a_version_code_ending_in_a_newline_does_not_break_any_page(office_user, catalogue_v1):
     office = Client(raise_request_exception=False)
     office.force_login(office_user)
     visitor = Client(raise_request_exception=False)
@@ -1031,7 +1031,7 @@ def test_codes_that_would_break_a_url_or_an_attribute_are_refused(code):
 
 
 def test_a_criterion_code_with_a_slash_does_not_break_the_public_catalogue(
-    client, office, catalogue
+    client, office, catalogue_v1
 ):
     payload = catalogue_payload("slash-1")
     criterion_entry(payload, "2.1.1")["code"] = "2.1/1"
@@ -1086,7 +1086,7 @@ def test_a_criterion_code_with_a_slash_from_the_office_form_does_not_break_the_c
         assert visitor.get(url).status_code == 200, url
 
 
-def test_import_of_a_valid_file_then_the_same_file_changes_nothing(office, catalogue):
+def test_import_of_a_valid_file_then_the_same_file_changes_nothing(office, catalogue_v1):
     """Control: the import path works, and re-importing is idempotent."""
     payload = catalogue_payload("again-1")
     assert _import(office, _upload(payload)).status_code == 302
@@ -1140,7 +1140,7 @@ def test_api_refuses_every_write_method(request, catalogue_v2, who, csrf):
     assert api.get(f"{API}versions/v1/").json()["status"] == "published"
 
 
-def test_api_allows_only_read_methods(catalogue):
+def test_api_allows_only_read_methods(catalogue_v1):
     response = APIClient().options(f"{API}versions/v1/criteria/")
     if response.status_code == 200:
         allowed = {m.strip() for m in response["Allow"].split(",")}

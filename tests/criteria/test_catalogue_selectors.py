@@ -19,7 +19,8 @@ from criteria.selectors.catalogue import (
 )
 from criteria.selectors.schemes import schemes_of_version
 from criteria.services.catalogue import catalogue_import, catalogue_publish, catalogue_retire
-from tests.criteria.factories import build_version, catalogue_payload
+from tests.criteria.factories import build_version
+from tests.criteria.helpers import two_category_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,9 @@ def office(office_user_without_mfa):
 @pytest.fixture
 def version(office) -> CatalogueVersion:
     """Published: 2.1.1 shall, 2.1.2 should, 2.4.1 shall, 2.4.2 may (it_customer only)."""
-    version, _outcome = catalogue_import(data=catalogue_payload("sel-1"), by=office, publish=True)
+    version, _outcome = catalogue_import(
+        data=two_category_payload("sel-1"), by=office, publish=True
+    )
     return version
 
 
@@ -44,10 +47,10 @@ def codes(criteria) -> list[str]:
 
 
 def test_public_versions_are_published_and_retired_newest_first(office):
-    first = catalogue_import(data=catalogue_payload("p-1"), by=office, publish=True)[0]
-    second = catalogue_import(data=catalogue_payload("p-2"), by=office, publish=True)[0]
+    first = catalogue_import(data=two_category_payload("p-1"), by=office, publish=True)[0]
+    second = catalogue_import(data=two_category_payload("p-2"), by=office, publish=True)[0]
     catalogue_retire(version=first, by=office)
-    draft = catalogue_import(data=catalogue_payload("d-1"), by=office)[0]
+    draft = catalogue_import(data=two_category_payload("d-1"), by=office)[0]
 
     assert list(public_versions()) == [second, first]
     assert public_version("p-1") == first
@@ -57,7 +60,7 @@ def test_public_versions_are_published_and_retired_newest_first(office):
 
 
 def test_a_draft_becomes_public_when_published(office):
-    draft = catalogue_import(data=catalogue_payload("d-1"), by=office)[0]
+    draft = catalogue_import(data=two_category_payload("d-1"), by=office)[0]
     assert public_version("d-1") is None
 
     catalogue_publish(version=draft, by=office)
@@ -122,7 +125,7 @@ def test_filters_combine(version):
 
 
 def test_criteria_of_another_version_are_not_listed(version, office):
-    other = catalogue_import(data=catalogue_payload("sel-2"), by=office)[0]
+    other = catalogue_import(data=two_category_payload("sel-2"), by=office)[0]
 
     assert {c.version_id for c in criteria_of_version(version)} == {version.pk}
     assert {c.version_id for c in criteria_of_version(other)} == {other.pk}
@@ -157,7 +160,7 @@ def test_criterion_of_version_carries_the_assessment_criteria_that_verify_it(ver
 
 
 def test_catalogue_as_canonical_of_a_draft_version(office):
-    draft = catalogue_import(data=catalogue_payload("d-1"), by=office)[0]
+    draft = catalogue_import(data=two_category_payload("d-1"), by=office)[0]
 
     canonical = catalogue_as_canonical(draft)
 

@@ -31,12 +31,8 @@ from criteria.services.catalogue import (
     criterion_save,
 )
 from criteria.services.schemes import assessment_criterion_map, scheme_save
-from tests.criteria.factories import (
-    CatalogueVersionFactory,
-    CriterionFactory,
-    catalogue_payload,
-    content_counts,
-)
+from tests.criteria.factories import CatalogueVersionFactory, CriterionFactory, build_version
+from tests.criteria.helpers import content_counts, two_category_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +44,7 @@ def office(office_user_without_mfa):
 
 @pytest.fixture
 def draft(office) -> CatalogueVersion:
-    version, _outcome = catalogue_import(data=catalogue_payload("draft-1"), by=office)
+    version, _outcome = catalogue_import(data=two_category_payload("draft-1"), by=office)
     return version
 
 
@@ -313,7 +309,7 @@ def test_saving_a_public_versions_criterion_through_a_draft_is_refused(published
 
 
 def test_importing_a_changed_file_for_a_published_version_is_refused_at_version(published, office):
-    payload = catalogue_payload("draft-1")
+    payload = two_category_payload("draft-1")
     payload["categories"][0]["criteria"][0]["obligation"] = "should"
     before = _snapshot(published)
 
@@ -333,7 +329,7 @@ def test_importing_an_identical_file_for_a_public_version_is_unchanged(published
         catalogue_retire(version=published, by=office)
     before = _snapshot(published)
 
-    version, outcome = catalogue_import(data=catalogue_payload("draft-1"), by=office)
+    version, outcome = catalogue_import(data=two_category_payload("draft-1"), by=office)
 
     assert outcome == "unchanged"
     assert version.pk == published.pk
@@ -345,13 +341,13 @@ def test_importing_an_identical_file_for_a_public_version_is_unchanged(published
 
 
 def test_import_of_a_new_version_creates_a_draft_and_logs_it(office):
-    payload = catalogue_payload("new-1")
+    payload = two_category_payload("new-1")
 
     version, outcome = catalogue_import(data=payload, by=office)
 
     assert outcome == "created"
     assert version.status == VersionStatus.DRAFT
-    canonical = normalize(catalogue_payload("new-1"))
+    canonical = normalize(two_category_payload("new-1"))
     assert catalogue_as_canonical(version) == canonical
     assert version.content_hash == content_hash(canonical)
     assert version.languages == ["en", "de"]
@@ -365,7 +361,7 @@ def test_importing_the_identical_file_again_is_unchanged_without_new_rows_or_ent
     pks = sorted(Criterion.objects.values_list("pk", flat=True))
     before = _snapshot(draft)
 
-    version, outcome = catalogue_import(data=catalogue_payload("draft-1"), by=office)
+    version, outcome = catalogue_import(data=two_category_payload("draft-1"), by=office)
 
     assert outcome == "unchanged"
     assert version.pk == draft.pk
@@ -374,7 +370,7 @@ def test_importing_the_identical_file_again_is_unchanged_without_new_rows_or_ent
 
 
 def test_importing_a_changed_file_for_a_draft_replaces_its_content(draft, office):
-    payload = catalogue_payload("draft-1")
+    payload = two_category_payload("draft-1")
     payload["title"] = {"en": "Second take", "de": "Zweiter Versuch"}
     payload["categories"][1]["criteria"].pop()  # 2.4.2 goes
     payload["categories"][0]["criteria"][0]["text"]["en"] = "Reworded text."
@@ -394,7 +390,7 @@ def test_importing_a_changed_file_for_a_draft_replaces_its_content(draft, office
 
 
 def test_import_with_publish_publishes_the_new_version(office):
-    version, outcome = catalogue_import(data=catalogue_payload("pub-1"), by=office, publish=True)
+    version, outcome = catalogue_import(data=two_category_payload("pub-1"), by=office, publish=True)
 
     assert outcome == "created"
     assert version.status == VersionStatus.PUBLISHED
@@ -405,7 +401,9 @@ def test_import_with_publish_publishes_the_new_version(office):
 def test_import_with_publish_of_an_unchanged_published_version_does_nothing(published, office):
     before = _snapshot(published)
 
-    version, outcome = catalogue_import(data=catalogue_payload("draft-1"), by=office, publish=True)
+    version, outcome = catalogue_import(
+        data=two_category_payload("draft-1"), by=office, publish=True
+    )
 
     assert (outcome, version.status) == ("unchanged", VersionStatus.PUBLISHED)
     assert _snapshot(published) == before
@@ -413,7 +411,7 @@ def test_import_with_publish_of_an_unchanged_published_version_does_nothing(publ
 
 def test_one_language_catalogue_imports_and_falls_back_to_german(office):
     version, outcome = catalogue_import(
-        data=catalogue_payload("de-only", languages=("de",)), by=office
+        data=two_category_payload("de-only", languages=("de",)), by=office
     )
 
     assert outcome == "created"
@@ -433,7 +431,7 @@ def test_an_edited_draft_no_longer_matches_its_file_and_reimport_replaces_the_ed
     criterion = draft.criteria.get(code="2.1.1")
     criterion_save(version=draft, by=office, criterion=criterion, obligation="may")
 
-    _version, outcome = catalogue_import(data=catalogue_payload("draft-1"), by=office)
+    _version, outcome = catalogue_import(data=two_category_payload("draft-1"), by=office)
 
     assert outcome == "replaced"
     assert draft.criteria.get(code="2.1.1").obligation == "shall"
@@ -684,8 +682,6 @@ def test_publishing_refuses_what_the_import_would_refuse(db):
     from cpo_portal.errors import DomainError
     from criteria.models import AssessmentCriterion
     from criteria.services.catalogue import catalogue_publish, criterion_delete
-
-    from .factories import build_version
 
     version = build_version("hollow-1", 7)
     only = version.criteria.order_by("position").first()

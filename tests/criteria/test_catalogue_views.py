@@ -107,7 +107,7 @@ def test_criteria_root_with_only_retired_versions_links_to_them(client, retired_
     assert "See earlier, retired versions" in html(response)
 
 
-def test_catalogue_lists_the_seven_categories_in_order_with_descriptions(client, catalogue):
+def test_catalogue_lists_the_seven_categories_in_order_with_descriptions(client, catalogue_v1):
     page = html(client.get("/criteria/v1/"))
     headings = re.findall(
         r'<h2 id="cat-[^"]+-title"><span class="code">([^<]+)</span> ([^<]+)</h2>', page
@@ -124,7 +124,7 @@ def test_catalogue_lists_the_seven_categories_in_order_with_descriptions(client,
     assert "About interoperability." in page
 
 
-def test_catalogue_shows_each_criterion_with_text_groups_flags_and_permalink(client, catalogue):
+def test_catalogue_shows_each_criterion_with_text_groups_flags_and_permalink(client, catalogue_v1):
     response = client.get("/criteria/v1/")
     page = html(response)
     assert articles(response) == [
@@ -147,14 +147,14 @@ def test_catalogue_shows_each_criterion_with_text_groups_flags_and_permalink(cli
     assert 'href="/criteria/v1/schemes/organizational/#ac-O-1.1"' in article
 
 
-def test_obligations_differ_in_wording_and_colour(client, catalogue):
+def test_obligations_differ_in_wording_and_colour(client, catalogue_v1):
     page = html(client.get("/criteria/v1/"))
     assert '<span class="badge badge-obligation badge-shall" title="mandatory">SHALL' in page
     assert '<span class="badge badge-obligation badge-should" title="desired">SHOULD' in page
     assert '<span class="badge badge-obligation badge-may" title="optional">MAY' in page
 
 
-def test_catalogue_counts_per_obligation_and_category(client, catalogue):
+def test_catalogue_counts_per_obligation_and_category(client, catalogue_v1):
     response = client.get("/criteria/v1/")
     assert response.context["totals"] == {"shall": 4, "should": 3, "may": 2}
     assert response.context["total"] == 9
@@ -166,7 +166,7 @@ def test_catalogue_counts_per_obligation_and_category(client, catalogue):
     assert "9 of 9 criteria" in page
 
 
-def test_catalogue_links_both_schemes_and_the_versions(client, catalogue):
+def test_catalogue_links_both_schemes_and_the_versions(client, catalogue_v1):
     page = html(client.get("/criteria/v1/"))
     assert 'href="/criteria/v1/schemes/organizational/"' in page
     assert 'href="/criteria/v1/schemes/product/"' in page
@@ -184,7 +184,7 @@ def test_catalogue_without_schemes_does_not_link_them(client, db):
 # --- Filters and search -------------------------------------------------------------------
 
 
-def test_filter_by_obligation(client, catalogue):
+def test_filter_by_obligation(client, catalogue_v1):
     response = client.get("/criteria/v1/", {"obligation": "may"})
     assert articles(response) == ["2.2.1", "2.6.1"]
     assert "2 of 9 criteria" in html(response)
@@ -193,33 +193,33 @@ def test_filter_by_obligation(client, catalogue):
     assert '<option value="may" selected>' in html(response)
 
 
-def test_filter_by_group(client, catalogue):
+def test_filter_by_group(client, catalogue_v1):
     response = client.get("/criteria/v1/", {"group": "it_customer"})
     assert articles(response) == ["2.2.1", "2.5.1", "2.7.1"]
 
 
-def test_filters_combine(client, catalogue):
+def test_filters_combine(client, catalogue_v1):
     response = client.get("/criteria/v1/", {"group": "it_vendor", "obligation": "should"})
     assert articles(response) == ["2.1.2", "2.4.2", "2.5.1"]
 
 
-def test_search_finds_english_text(client, catalogue):
+def test_search_finds_english_text(client, catalogue_v1):
     response = client.get("/criteria/v1/", {"q": "development environment"})
     assert articles(response) == ["2.3.1"]
     assert "1 of 9 criteria" in html(response)
 
 
-def test_search_finds_german_text_whatever_the_page_language(client, catalogue):
+def test_search_finds_german_text_whatever_the_page_language(client, catalogue_v1):
     for language in ("en", "de"):
         response = client.get("/criteria/v1/", {"q": "Kennungen"}, HTTP_ACCEPT_LANGUAGE=language)
         assert articles(response) == ["2.1.2"]
 
 
-def test_search_by_code(client, catalogue):
+def test_search_by_code(client, catalogue_v1):
     assert articles(client.get("/criteria/v1/", {"q": "2.7.1"})) == ["2.7.1"]
 
 
-def test_search_without_results_keeps_the_categories(client, catalogue):
+def test_search_without_results_keeps_the_categories(client, catalogue_v1):
     response = client.get("/criteria/v1/", {"q": "nothing-like-this"})
     assert articles(response) == []
     assert "0 of 9 criteria" in html(response)
@@ -227,14 +227,14 @@ def test_search_without_results_keeps_the_categories(client, catalogue):
     assert 'href="/criteria/v1/"' in html(response)  # "Show all"
 
 
-def test_a_bad_filter_value_is_ignored_and_explained(client, catalogue):
+def test_a_bad_filter_value_is_ignored_and_explained(client, catalogue_v1):
     response = client.get("/criteria/v1/", {"obligation": "must", "group": "aliens"})
     assert response.status_code == 200
     assert len(articles(response)) == 9
     assert "Select a valid choice" in html(response)
 
 
-def test_filter_form_is_labelled_and_works_without_javascript(client, catalogue):
+def test_filter_form_is_labelled_and_works_without_javascript(client, catalogue_v1):
     page = html(client.get("/criteria/v1/"))
     form = page.split('<form class="filter-form" method="get"')[1].split("</form>")[0]
     for name in ("q", "obligation", "group"):
@@ -259,7 +259,7 @@ def test_drafts_are_404_even_for_the_office(client, draft_catalogue, office_user
     assert client.get(path).status_code == 404
 
 
-def test_drafts_are_not_listed_among_the_versions(client, catalogue, draft_catalogue):
+def test_drafts_are_not_listed_among_the_versions(client, catalogue_v1, draft_catalogue):
     page = html(client.get("/criteria/versions/"))
     assert "draft-9" not in page
     assert "v1" in page
@@ -276,11 +276,11 @@ def test_drafts_are_not_listed_among_the_versions(client, catalogue, draft_catal
         "/criteria/-bad-/",
     ],
 )
-def test_unknown_versions_criteria_and_schemes_are_404(client, catalogue, path):
+def test_unknown_versions_criteria_and_schemes_are_404(client, catalogue_v1, path):
     assert client.get(path).status_code == 404
 
 
-def test_versions_and_diff_are_never_read_as_version_codes(client, catalogue):
+def test_versions_and_diff_are_never_read_as_version_codes(client, catalogue_v1):
     assert client.get("/criteria/versions/").resolver_match.url_name == "versions"
     assert client.get("/criteria/diff/").resolver_match.url_name == "diff"
 
@@ -293,7 +293,7 @@ def test_retired_version_stays_public_with_a_banner(client, retired_catalogue, p
     assert 'href="/criteria/"' in html(response)
 
 
-def test_published_version_has_no_retired_banner(client, catalogue):
+def test_published_version_has_no_retired_banner(client, catalogue_v1):
     assert "This version is retired." not in html(client.get("/criteria/v1/"))
 
 
@@ -324,7 +324,7 @@ def test_the_real_demo_catalogue_is_labelled(client, db):
     assert "not the official text of DIN SPEC 91372" in page  # the version's notes
 
 
-def test_an_official_catalogue_carries_no_demo_label(client, catalogue):
+def test_an_official_catalogue_carries_no_demo_label(client, catalogue_v1):
     for path in version_pages("v1"):
         assert DEMO_NOTICE not in html(client.get(path))
 
@@ -347,7 +347,7 @@ def test_one_language_catalogue_in_its_own_language_needs_no_note(client, englis
     assert ' lang="en"' not in page
 
 
-def test_bilingual_catalogue_needs_no_language_marks(client, catalogue):
+def test_bilingual_catalogue_needs_no_language_marks(client, catalogue_v1):
     page = main(client.get("/criteria/v1/", HTTP_ACCEPT_LANGUAGE="de"))
     assert "notice-language" not in page
     assert ' lang="en"' not in page
@@ -356,7 +356,7 @@ def test_bilingual_catalogue_needs_no_language_marks(client, catalogue):
 # --- One criterion and the mapping, both ways ----------------------------------------------
 
 
-def test_criterion_page_shows_all_fields(client, catalogue):
+def test_criterion_page_shows_all_fields(client, catalogue_v1):
     response = client.get("/criteria/v1/2.4.1/")
     page = html(response)
     assert '<h1><span class="code">2.4.1</span> Documented interfaces</h1>' in page
@@ -367,7 +367,7 @@ def test_criterion_page_shows_all_fields(client, catalogue):
     assert "http://testserver/criteria/v1/2.4.1/" in page  # the permanent link
 
 
-def test_criterion_page_lists_verifying_assessment_criteria_grouped_by_scheme(client, catalogue):
+def test_criterion_page_lists_verifying_assessment_criteria_grouped_by_scheme(client, catalogue_v1):
     response = client.get("/criteria/v1/2.4.1/")
     groups = response.context["verified_by"]
     assert [(g.kind, [ac.code for ac in g.criteria]) for g in groups] == [
@@ -415,7 +415,7 @@ def test_versions_page_offers_the_diff_form_preset_to_the_last_change(client, ca
     assert '<option value="v2" selected>' in form.split('name="to"')[1]
 
 
-def test_versions_page_queries_are_bounded(client, django_assert_max_num_queries, catalogue):
+def test_versions_page_queries_are_bounded(client, django_assert_max_num_queries, catalogue_v1):
     for i in range(10):
         import_catalogue(catalogue_payload(f"extra-{i}"))
     with django_assert_max_num_queries(6):
@@ -423,7 +423,7 @@ def test_versions_page_queries_are_bounded(client, django_assert_max_num_queries
     assert response.status_code == 200
 
 
-def test_versions_page_with_one_version_explains_the_diff_needs_two(client, catalogue):
+def test_versions_page_with_one_version_explains_the_diff_needs_two(client, catalogue_v1):
     assert "A comparison needs at least two published versions." in html(
         client.get("/criteria/versions/")
     )
@@ -474,7 +474,7 @@ def test_diff_highlights_obligation_changes_first(client, catalogue_v2):
     assert page.index('id="obligation-changes"') < page.index('id="changed"')
 
 
-def test_diff_shows_a_lowered_obligation(client, catalogue):
+def test_diff_shows_a_lowered_obligation(client, catalogue_v1):
     payload = catalogue_payload("v1b")
     criterion_entry(payload, "2.7.1")["obligation"] = "may"
     import_catalogue(payload)
@@ -483,7 +483,7 @@ def test_diff_shows_a_lowered_obligation(client, catalogue):
     assert "obligation-lowered" in change and "less binding" in change
 
 
-def test_diff_shows_moved_criteria_and_changed_groups(client, catalogue):
+def test_diff_shows_moved_criteria_and_changed_groups(client, catalogue_v1):
     payload = catalogue_payload("v1c")
     moved = criterion_entry(payload, "2.4.2")
     moved["applies_to"] = ["it_customer", "it_vendor"]
@@ -537,7 +537,7 @@ def test_bad_diff_parameters_are_a_400_with_the_form_again(
     assert '<option value="draft-9"' not in page
 
 
-def test_diff_of_identical_texts_reports_no_changes(client, catalogue):
+def test_diff_of_identical_texts_reports_no_changes(client, catalogue_v1):
     import_catalogue(catalogue_payload("v1-copy"))
     response = client.get("/criteria/diff/", {"from": "v1", "to": "v1-copy"})
     assert response.context["summary"]["unchanged"] == 9
@@ -591,20 +591,20 @@ def test_diff_page_queries_are_bounded(client, big_catalogue, django_assert_max_
     assert response.context["summary"]["changed"] == 100
 
 
-def test_visitors_may_cache_public_pages(client, catalogue):
+def test_visitors_may_cache_public_pages(client, catalogue_v1):
     response = client.get("/criteria/v1/")
     assert "public" in response["Cache-Control"]
     assert "max-age=300" in response["Cache-Control"]
     assert "Cookie" in response["Vary"] and "Accept-Language" in response["Vary"]
 
 
-def test_signed_in_pages_are_not_publicly_cacheable(client, catalogue, alice):
+def test_signed_in_pages_are_not_publicly_cacheable(client, catalogue_v1, alice):
     client.force_login(alice)
     response = client.get("/criteria/v1/")
     assert "public" not in response.get("Cache-Control", "")
 
 
-def test_errors_are_not_cached(client, catalogue):
+def test_errors_are_not_cached(client, catalogue_v1):
     assert not client.get("/criteria/v9/").has_header("Cache-Control")
     assert not client.get("/criteria/diff/", {"from": "v1"}).has_header("Cache-Control")
 

@@ -12,7 +12,7 @@ from criteria.models import AssessmentCriterion, CatalogueVersion, Obligation, V
 from criteria.selectors.catalogue import catalogue_as_canonical
 from criteria.selectors.schemes import schemes_of_version
 from criteria.services.catalogue import catalogue_import
-from tests.criteria.factories import demo_payload
+from tests.criteria.helpers import demo_payload
 
 pytestmark = pytest.mark.django_db
 

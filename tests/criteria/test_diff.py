@@ -8,7 +8,8 @@ import pytest
 from criteria.diff import WordDiff, catalogue_diff, word_diff
 from criteria.models import CatalogueVersion
 from criteria.services.catalogue import catalogue_create_draft, catalogue_import, criterion_save
-from tests.criteria.factories import build_version, catalogue_payload
+from tests.criteria.factories import build_version
+from tests.criteria.helpers import two_category_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,9 @@ def office(office_user_without_mfa):
 
 @pytest.fixture
 def old(office) -> CatalogueVersion:
-    version, _outcome = catalogue_import(data=catalogue_payload("old-1"), by=office, publish=True)
+    version, _outcome = catalogue_import(
+        data=two_category_payload("old-1"), by=office, publish=True
+    )
     return version
 
 
@@ -29,7 +32,7 @@ def successor(office) -> Callable[[Callable[[dict[str, Any]], None]], CatalogueV
     """Import "new-1": the old payload changed by `mutate`."""
 
     def make(mutate: Callable[[dict[str, Any]], None]) -> CatalogueVersion:
-        payload = catalogue_payload("new-1")
+        payload = two_category_payload("new-1")
         mutate(payload)
         version, _outcome = catalogue_import(data=payload, by=office)
         return version
@@ -270,8 +273,6 @@ def test_diff_reads_each_version_in_one_query(django_assert_num_queries):
 def test_a_flag_change_alone_is_a_change(db):
     from criteria.diff import catalogue_diff
     from criteria.services.catalogue import catalogue_create_draft, criterion_save
-
-    from .factories import build_version
 
     old = build_version("flags-1", 7)
     new = catalogue_create_draft(source=old, code="flags-2", by=None)

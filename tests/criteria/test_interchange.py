@@ -18,7 +18,7 @@ from criteria.interchange import (
 from criteria.models import CatalogueVersion
 from criteria.selectors.catalogue import catalogue_as_canonical
 from criteria.services.catalogue import catalogue_import
-from tests.criteria.factories import catalogue_payload, content_counts, demo_payload
+from tests.criteria.helpers import content_counts, demo_payload, two_category_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def office(office_user_without_mfa):
 @pytest.fixture
 def existing(office) -> CatalogueVersion:
     """A draft under the same version code as the payloads: a refused file must not touch it."""
-    version, _outcome = catalogue_import(data=catalogue_payload("test-1"), by=office)
+    version, _outcome = catalogue_import(data=two_category_payload("test-1"), by=office)
     return version
 
 
@@ -65,7 +65,7 @@ def only(errors: list[ImportError_]) -> ImportError_:
 
 
 def test_duplicate_criterion_code_is_reported_at_the_second_occurrence(refused):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["categories"][1]["criteria"][1]["code"] = "2.1.1"
 
     error = only(refused(payload))
@@ -75,14 +75,14 @@ def test_duplicate_criterion_code_is_reported_at_the_second_occurrence(refused):
 
 
 def test_duplicate_criterion_code_within_one_category_is_refused(refused):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["categories"][0]["criteria"][1]["code"] = "2.1.1"
 
     assert paths(refused(payload)) == ["categories[0].criteria[1].code"]
 
 
 def test_duplicate_assessment_code_is_refused_across_schemes(refused):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["schemes"][1]["subject_areas"][0]["criteria"][0]["code"] = "O-5.1"
 
     error = only(refused(payload))
@@ -93,7 +93,7 @@ def test_duplicate_assessment_code_is_refused_across_schemes(refused):
 
 
 def test_assessment_code_equal_to_a_criterion_code_is_refused(refused):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["schemes"][0]["subject_areas"][0]["criteria"][0]["code"] = "2.4.2"
 
     error = only(refused(payload))
@@ -103,7 +103,7 @@ def test_assessment_code_equal_to_a_criterion_code_is_refused(refused):
 
 
 def test_unknown_category_in_a_product_area_is_refused(refused):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["schemes"][1]["subject_areas"][0]["category"] = "2.9"
 
     error = only(refused(payload))
@@ -112,7 +112,7 @@ def test_unknown_category_in_a_product_area_is_refused(refused):
 
 
 def test_product_area_for_the_same_category_twice_is_refused(refused):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     areas = payload["schemes"][1]["subject_areas"]
     areas.append({**areas[0], "criteria": [{**areas[0]["criteria"][0], "code": "P-2.4.2"}]})
 
@@ -121,7 +121,7 @@ def test_product_area_for_the_same_category_twice_is_refused(refused):
 
 @pytest.mark.parametrize("obligation", ["must", "SHALL", "", None, 1])
 def test_invalid_obligation_is_refused(refused, obligation):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["categories"][0]["criteria"][1]["obligation"] = obligation
 
     error = only(refused(payload))
@@ -132,7 +132,7 @@ def test_invalid_obligation_is_refused(refused, obligation):
 
 
 def test_mapping_to_a_missing_criterion_is_reported_at_its_list_position(refused):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["schemes"][0]["subject_areas"][0]["criteria"][0]["verifies"] = ["2.4.1", "2.9.1"]
 
     error = only(refused(payload))
@@ -143,7 +143,7 @@ def test_mapping_to_a_missing_criterion_is_reported_at_its_list_position(refused
 
 @pytest.mark.parametrize("verifies", [None, [], "2.4.1"])
 def test_assessment_criterion_must_verify_at_least_one_criterion(refused, verifies):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["schemes"][0]["subject_areas"][0]["criteria"][0]["verifies"] = verifies
 
     assert paths(refused(payload)) == ["schemes[0].subject_areas[0].criteria[0].verifies"]
@@ -151,7 +151,7 @@ def test_assessment_criterion_must_verify_at_least_one_criterion(refused, verifi
 
 @pytest.mark.parametrize("text", [{}, {"en": "", "de": "   "}, None])
 def test_criterion_with_no_text_in_any_language_is_refused(refused, text):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["categories"][0]["criteria"][0]["text"] = text
 
     error = only(refused(payload))
@@ -160,14 +160,14 @@ def test_criterion_with_no_text_in_any_language_is_refused(refused, text):
 
 
 def test_text_given_as_a_plain_string_is_refused(refused):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["categories"][0]["criteria"][0]["text"] = "The system exports."
 
     assert paths(refused(payload)) == ["categories[0].criteria[0].text"]
 
 
 def test_text_in_a_language_not_listed_in_languages_is_refused(refused):
-    payload = catalogue_payload(languages=("en",))
+    payload = two_category_payload(languages=("en",))
     payload["categories"][0]["criteria"][0]["text"]["de"] = "Das System exportiert."
 
     error = only(refused(payload))
@@ -177,7 +177,7 @@ def test_text_in_a_language_not_listed_in_languages_is_refused(refused):
 
 
 def test_text_in_an_unknown_language_is_refused(refused):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["categories"][0]["title"]["fr"] = "Interopérabilité"
 
     assert paths(refused(payload)) == ["categories[0].title.fr"]
@@ -185,7 +185,7 @@ def test_text_in_an_unknown_language_is_refused(refused):
 
 @pytest.mark.parametrize("languages", [[], ["fr"], ["en", "en"], "en", None])
 def test_invalid_languages_list_is_refused(refused, languages):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["languages"] = languages
 
     assert "languages" in paths(refused(payload))
@@ -193,7 +193,7 @@ def test_invalid_languages_list_is_refused(refused, languages):
 
 @pytest.mark.parametrize("fmt", ["cpo-catalogue/2", "", None, "CPO-CATALOGUE/1"])
 def test_wrong_format_string_is_refused(refused, fmt):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["format"] = fmt
 
     error = only(refused(payload))
@@ -203,7 +203,7 @@ def test_wrong_format_string_is_refused(refused, fmt):
 
 @pytest.mark.parametrize("version", ["has space", "a/b", "", "x" * 41, None, "-leading"])
 def test_invalid_version_code_is_refused(refused, version):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["version"] = version
 
     assert paths(refused(payload)) == ["version"]
@@ -214,7 +214,7 @@ def test_invalid_version_code_is_refused(refused, version):
     [["it_vendor", "martians"], [], "it_vendor", ["it_vendor", "it_vendor"]],
 )
 def test_bad_applies_to_is_refused(refused, applies_to):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["categories"][0]["criteria"][0]["applies_to"] = applies_to
 
     error = only(refused(payload))
@@ -239,14 +239,14 @@ def test_bad_applies_to_is_refused(refused, applies_to):
     ],
 )
 def test_pass_rule_out_of_range_is_refused(refused, rule, path):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["schemes"][0]["pass_rule"] = rule
 
     assert paths(refused(payload)) == [f"schemes[0].pass_rule.{path}"]
 
 
 def test_unknown_fields_are_refused_at_every_level(refused):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["autor"] = "x"
     payload["categories"][0]["descripton"] = {"en": "x"}
     payload["categories"][0]["criteria"][0]["obligaton"] = "shall"
@@ -267,7 +267,7 @@ def test_unknown_fields_are_refused_at_every_level(refused):
 
 @pytest.mark.parametrize("field", ["number", "code"])
 def test_codes_written_as_numbers_are_refused(refused, field):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     if field == "number":
         payload["categories"][0]["number"] = 2.1
         path = "categories[0].number"
@@ -282,7 +282,7 @@ def test_codes_written_as_numbers_are_refused(refused, field):
 
 
 def test_non_boolean_flag_is_refused(refused):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["categories"][0]["criteria"][0]["evidence_required"] = "yes"
 
     error = only(refused(payload))
@@ -293,7 +293,7 @@ def test_non_boolean_flag_is_refused(refused):
 
 
 def test_second_scheme_of_the_same_kind_is_refused(refused):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["schemes"][1]["kind"] = "organizational"
     payload["schemes"][1]["subject_areas"] = [
         {**payload["schemes"][0]["subject_areas"][0], "criteria": []}
@@ -303,7 +303,7 @@ def test_second_scheme_of_the_same_kind_is_refused(refused):
 
 
 def test_duplicate_category_number_and_key_are_refused(refused):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["categories"][1]["number"] = "2.1"
     payload["categories"][1]["key"] = "interoperability"
 
@@ -313,7 +313,7 @@ def test_duplicate_category_number_and_key_are_refused(refused):
 
 
 def test_missing_numbers_are_reported_once_each_not_as_duplicates(refused):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     del payload["categories"][0]["number"]
     del payload["categories"][1]["number"]
     del payload["schemes"][1]["subject_areas"][0]["category"]
@@ -335,7 +335,7 @@ def test_missing_numbers_are_reported_once_each_not_as_duplicates(refused):
 
 
 def test_multiple_errors_are_reported_together_in_file_order(refused):
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["format"] = "cpo-catalogue/0"
     payload["categories"][0]["criteria"][1]["obligation"] = "must"
     payload["categories"][1]["criteria"][1]["text"] = {}
@@ -356,7 +356,7 @@ def test_multiple_errors_are_reported_together_in_file_order(refused):
 
 
 def test_a_new_version_with_an_error_creates_nothing(refused):
-    payload = catalogue_payload("brand-new")
+    payload = two_category_payload("brand-new")
     payload["categories"][0]["criteria"][0]["obligation"] = "must"
 
     refused(payload)
@@ -448,7 +448,7 @@ def test_parse_errors_write_nothing_through_the_import_path(existing):
 
 
 def test_normalize_fills_defaults_and_strips_texts():
-    payload = catalogue_payload()
+    payload = two_category_payload()
     criterion = payload["categories"][0]["criteria"][1]
     del criterion["applies_to"]
     criterion["title"]["en"] = "  Complete export \n"
@@ -473,7 +473,7 @@ def test_normalize_fills_defaults_and_strips_texts():
 
 
 def test_normalize_puts_verifies_in_catalogue_order_and_is_idempotent():
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["schemes"][1]["subject_areas"][0]["criteria"][0]["verifies"] = ["2.4.1", "2.1.1"]
     payload["languages"] = ["de", "en"]
 
@@ -488,9 +488,9 @@ def test_normalize_puts_verifies_in_catalogue_order_and_is_idempotent():
 
 
 def test_content_hash_depends_on_content_not_key_order():
-    canonical = normalize(catalogue_payload())
+    canonical = normalize(two_category_payload())
     reordered = json.loads(json.dumps(canonical, sort_keys=True))
-    changed = normalize(catalogue_payload())
+    changed = normalize(two_category_payload())
     changed["categories"][0]["criteria"][0]["obligation"] = "should"
 
     assert content_hash(reordered) == content_hash(canonical)
@@ -519,7 +519,7 @@ def test_dump_and_parse_back_gives_the_same_canonical(fmt, filename):
 
 
 def test_yaml_dump_keeps_umlauts_and_quotes_codes():
-    text = dump(normalize(catalogue_payload()), "yaml")
+    text = dump(normalize(two_category_payload()), "yaml")
 
     assert "Interoperabilität" in text
     assert "\\x" not in text and "\\u" not in text
@@ -555,12 +555,12 @@ def test_reimporting_an_export_changes_nothing(office):
 
 
 def test_one_language_catalogue_round_trips(office):
-    payload = catalogue_payload("de-only", languages=("de",))
+    payload = two_category_payload("de-only", languages=("de",))
     version, _outcome = catalogue_import(data=payload, by=office)
 
     canonical = catalogue_as_canonical(version)
 
-    assert canonical == normalize(catalogue_payload("de-only", languages=("de",)))
+    assert canonical == normalize(two_category_payload("de-only", languages=("de",)))
     assert all(set(c["text"]) == {"de"} for cat in canonical["categories"] for c in cat["criteria"])
 
 
@@ -568,9 +568,7 @@ def test_one_language_catalogue_round_trips(office):
 def test_version_codes_that_would_hide_a_page_are_refused(code):
     from criteria.interchange import CatalogueInvalid, normalize
 
-    from .factories import catalogue_payload
-
-    payload = catalogue_payload()
+    payload = two_category_payload()
     payload["version"] = code
     with pytest.raises(CatalogueInvalid) as refused:
         normalize(payload)

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 BASE = "/api/v1/catalogue"
 
 
-def test_schemes_with_pass_rules_areas_and_mapping(api, catalogue):
+def test_schemes_with_pass_rules_areas_and_mapping(api, catalogue_v1):
     body = api.get(f"{BASE}/versions/v1/schemes/").json()
     assert [s["kind"] for s in body] == ["organizational", "product"]
     organizational, product = body

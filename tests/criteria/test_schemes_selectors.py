@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from criteria.models import CatalogueVersion, SchemeKind
 from criteria.selectors.schemes import scheme_of_version, schemes_of_version
 from criteria.services.catalogue import catalogue_import
-from tests.criteria.factories import build_version, catalogue_payload
+from tests.criteria.factories import build_version
+from tests.criteria.helpers import two_category_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,9 @@ def office(office_user_without_mfa):
 @pytest.fixture
 def version(office) -> CatalogueVersion:
     """Published: 2.1.1 shall, 2.1.2 should, 2.4.1 shall, 2.4.2 may (it_customer only)."""
-    version, _outcome = catalogue_import(data=catalogue_payload("sel-1"), by=office, publish=True)
+    version, _outcome = catalogue_import(
+        data=two_category_payload("sel-1"), by=office, publish=True
+    )
     return version
 
 

@@ -12,7 +12,7 @@ from criteria.models import AssessmentCriterion, CatalogueVersion
 from criteria.selectors.catalogue import catalogue_as_canonical
 from criteria.services.catalogue import catalogue_create_draft, catalogue_import, catalogue_publish
 from criteria.services.schemes import assessment_criterion_map, scheme_save
-from tests.criteria.factories import catalogue_payload, content_counts
+from tests.criteria.helpers import content_counts, two_category_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def office(office_user_without_mfa):
 
 @pytest.fixture
 def draft(office) -> CatalogueVersion:
-    version, _outcome = catalogue_import(data=catalogue_payload("draft-1"), by=office)
+    version, _outcome = catalogue_import(data=two_category_payload("draft-1"), by=office)
     return version
 
 

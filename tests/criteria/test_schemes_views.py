@@ -39,7 +39,7 @@ def test_scheme_missing_from_a_version_is_404(client, db):
     assert client.get("/criteria/org-only/schemes/product/").status_code == 404
 
 
-def test_organizational_scheme_shows_pass_rule_and_the_eight_areas_in_order(client, catalogue):
+def test_organizational_scheme_shows_pass_rule_and_the_eight_areas_in_order(client, catalogue_v1):
     page = html(client.get("/criteria/v1/schemes/organizational/"))
     assert "75%" in page
     assert "36 months" in page
@@ -49,7 +49,7 @@ def test_organizational_scheme_shows_pass_rule_and_the_eight_areas_in_order(clie
     assert "Organizational measures to provide for modularization" in page
 
 
-def test_scheme_lists_the_cpo_criteria_each_assessment_criterion_verifies(client, catalogue):
+def test_scheme_lists_the_cpo_criteria_each_assessment_criterion_verifies(client, catalogue_v1):
     page = html(client.get("/criteria/v1/schemes/organizational/"))
     article = page.split('id="ac-O-1.1"')[1].split("</article>")[0]
     assert "The organization shows management." in article
@@ -58,7 +58,7 @@ def test_scheme_lists_the_cpo_criteria_each_assessment_criterion_verifies(client
     assert "badge-shall" in article
 
 
-def test_product_scheme_areas_are_the_cpo_categories(client, catalogue):
+def test_product_scheme_areas_are_the_cpo_categories(client, catalogue_v1):
     page = html(client.get("/criteria/v1/schemes/product/"))
     areas = re.findall(
         r'<h2 id="area-[^"]+-title">\s*<span class="code">([^<]+)</span> ([^<]+)', page
@@ -68,7 +68,7 @@ def test_product_scheme_areas_are_the_cpo_categories(client, catalogue):
     assert "80%" in page and "24 months" in page
 
 
-def test_scheme_pages_with_german_percent(client, catalogue):
+def test_scheme_pages_with_german_percent(client, catalogue_v1):
     page = html(client.get("/criteria/v1/schemes/product/", HTTP_ACCEPT_LANGUAGE="de"))
     assert "Produktschema" in page
     assert "80" in page
@@ -112,7 +112,7 @@ def test_scheme_form_refuses_impossible_pass_rules(client, office_user, draft_ca
 
 
 def test_editing_a_mapping_sets_the_verified_criteria(
-    client, office_user, draft_catalogue, catalogue
+    client, office_user, draft_catalogue, catalogue_v1
 ):
     client.force_login(office_user)
     assessment = AssessmentCriterion.objects.get(scheme__version=draft_catalogue, code="O-2.1")
@@ -123,7 +123,7 @@ def test_editing_a_mapping_sets_the_verified_criteria(
     assert {c.code for c in assessment.verifies.all()} == {"2.1.1", "2.3.1"}
     assert "mapping.updated" in _verbs()
 
-    foreign = catalogue.criteria.get(code="2.5.1")
+    foreign = catalogue_v1.criteria.get(code="2.5.1")
     response = client.post(url, {"verifies": [foreign.pk]})
     assert response.status_code == 200
     assert "verifies" in response.context["form"].errors

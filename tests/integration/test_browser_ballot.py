@@ -19,7 +19,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = "/tmp/ballot-{}.png"
 
-catalogue = community.catalogue
 alpha_member = community.alpha_member
 beta_member = community.beta_member
 dora = community.dora

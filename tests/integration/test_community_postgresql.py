@@ -25,7 +25,6 @@ from tests.integration.concurrency import all_at_once
 pytestmark = pytest.mark.postgres
 
 # The community fixtures, reused.
-catalogue = community.catalogue
 alpha_member = community.alpha_member
 beta_member = community.beta_member
 dora = community.dora

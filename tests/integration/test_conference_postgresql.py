@@ -17,7 +17,6 @@ from tests.community import conftest as community
 pytestmark = pytest.mark.postgres
 
 # The community fixtures, reused.
-catalogue = community.catalogue
 alpha_member = community.alpha_member
 beta_member = community.beta_member
 

@@ -1,7 +1,12 @@
 """Signee fixtures on top of the root alice/bob/charlie scenario.
 
-`published_catalogue` is a small published catalogue (the signing flow needs one);
-`signed` is Alpha signed by alice (pending review); `approved` is the same, approved.
+`mini_catalogue` is the three-criteria catalogue t-1 (tests/signees/helpers.py), published;
+`newer_mini_catalogue` is its successor t-2, published after it. `signed` is Alpha signed by
+alice (pending review), `approved` the same, approved by the office; both are built by
+tests/signees/factories.py (no documents, mails or activity entries): a test of signing or
+approving itself calls the service. `draft` is the first statement draft (the service),
+`published` a published statement answering ANSWERS (a factory), `published_with_pdf` the
+same published through the service, its PDF rendered.
 """
 
 from datetime import timedelta
@@ -11,41 +16,36 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from cpo_portal.tenancy.models import Organization
-from criteria.interchange import parse
-from criteria.services.catalogue import catalogue_import
 from signees.models import Signee, SigneeGroup, SigneeStatus
-from signees.services.signing import signee_approve
 from signees.services.statements import statement_publish, statement_start_draft
 
-from .helpers import MINI_CATALOGUE, answer_all, sign
+from .factories import SigneeFactory, StatementFactory
+from .helpers import ANSWERS, answer_all, import_mini_catalogue
 
 
 @pytest.fixture
-def published_catalogue(db):
-    version, _ = catalogue_import(data=parse(MINI_CATALOGUE), by=None, publish=True)
-    return version
+def mini_catalogue(db):
+    return import_mini_catalogue("t-1")
 
 
 @pytest.fixture
-def newer_catalogue(published_catalogue):
+def newer_mini_catalogue(mini_catalogue):
     """Version t-2, published after t-1: the one in force from now on."""
-    version, _ = catalogue_import(
-        data=parse(MINI_CATALOGUE.replace('version: "t-1"', 'version: "t-2"')),
-        by=None,
-        publish=True,
-    )
-    return version
+    return import_mini_catalogue("t-2")
 
 
 @pytest.fixture
-def signed(published_catalogue, alpha, alice):
+def signed(mini_catalogue, alpha, alice):
     """Alpha signed the CPO as IT vendor; pending review."""
-    return sign(alpha, alice).signee
+    return SigneeFactory(pending=True, organization=alpha, signed_by=alice)
 
 
 @pytest.fixture
-def approved(signed, office_user):
-    return signee_approve(signee=signed, by=office_user)
+def approved(mini_catalogue, alpha, alice, office_user):
+    """Alpha signed as IT vendor, approved by the office."""
+    return SigneeFactory(
+        approved=True, organization=alpha, signed_by=alice, reviewed_by=office_user
+    )
 
 
 # --- Public list fixtures (tests/signees/test_public.py, test_api.py) ------------------
@@ -137,16 +137,16 @@ def draft(approved, alice):
 
 
 @pytest.fixture
-def published(draft, alice, publish):
-    answer_all(draft, alice)
-    return publish(draft, alice)
+def published(approved, alice):
+    """Version 1, answering ANSWERS, published by alice (written directly: its PDF is not
+    rendered)."""
+    return StatementFactory(
+        published=True, signee=approved, published_by=alice, answers=ANSWERS, answers__by=alice
+    )
 
 
 @pytest.fixture
-def other_version(published_catalogue):
-    version, _ = catalogue_import(
-        data=parse(MINI_CATALOGUE.replace('version: "t-1"', 'version: "t-2"')),
-        by=None,
-        publish=True,
-    )
-    return version
+def published_with_pdf(draft, alice, publish):
+    """Version 1, answered and published through the services: its PDF is rendered."""
+    answer_all(draft, alice)
+    return publish(draft, alice)

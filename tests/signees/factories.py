@@ -3,15 +3,17 @@
 For tests that need a signee or a statement only as a precondition. They write the rows the
 services would leave behind (the signee, its signature with the declaration text and
 SHA-256 as `signee_sign` records them, the office's review rows, the statement and its
-answers) without rendering documents, queueing mails or writing the activity log. A test of
-a transition itself goes through the service; tests/signees/test_signing_factories.py and
+answers, and the PDF's document row, pending as the services leave it until the worker has
+rendered it) without rendering, queueing mails or writing the activity log. A test of a
+transition itself goes through the service; tests/signees/test_signing_factories.py and
 test_statements_factories.py hold each trait against the services' result.
 
     SigneeFactory(organization=alpha, signed_by=alice)            # pending review
     SigneeFactory(approved=True, organization=alpha, reviewed_by=office_user)
     SigneeFactory(withdrawn=True, organization=alpha)              # approved, then withdrawn
     StatementFactory(signee=signee)                                # the first draft
-    StatementFactory(published=True, signee=signee, answers=ANSWERS, answers__by=alice)
+    StatementFactory(published=True, signee=signee, published_by=alice, answers=ANSWERS,
+                     answers__by=alice)
 
 The signee signs the catalogue version in force (`current_published_version()`): import one
 first (the root `catalogue` fixture, or `mini_catalogue` in tests/signees).
@@ -20,9 +22,11 @@ first (the root `catalogue` fixture, or `mini_catalogue` in tests/signees).
 from typing import Any
 
 import factory
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_scopes import scope
 
+from cpo_portal.documents.models import Document, DocumentStatus
 from cpo_portal.tenancy.models import Membership, Role
 from criteria.models import CatalogueVersion
 from criteria.selectors.catalogue import current_published_version
@@ -40,7 +44,7 @@ from signees.models import (
     StatementKind,
     StatementStatus,
 )
-from signees.selectors.statements import applicable_criteria
+from signees.selectors.statements import STATEMENT_DOCUMENT_KIND, applicable_criteria
 from tests.factories import OrganizationFactory
 
 S = SigneeStatus
@@ -125,7 +129,13 @@ class SigneeFactory(factory.django.DjangoModelFactory):
         organization = kwargs["organization"]
         with scope(organization=organization):
             signee = model_class.objects.create(*args, **kwargs)
-            _signature(signee, withdrawn=signee.status == S.WITHDRAWN, **signing)
+            signature = _signature(signee, withdrawn=signee.status == S.WITHDRAWN, **signing)
+            _pending_document(
+                kind="signed_declaration",
+                owner=signature,
+                title=_("Signed CPO declaration of %(org)s") % {"org": organization.display_name},
+                by=signing["signed_by"],
+            )
             for action, before, after, by in _reviews(signee.status):
                 SigneeReview.objects.create(
                     signee=signee,
@@ -182,6 +192,21 @@ def _signature(
     )
 
 
+def _pending_document(*, kind: str, owner: Any, title: str, by: Any, language: str = "en") -> None:
+    """The document row document_request writes; its rendering is queued after the commit,
+    which a test transaction never reaches."""
+    Document.objects.create(
+        kind=kind,
+        owner=owner,
+        organization=owner.signee.organization,
+        title=title[:200],
+        language=language,
+        created_by=by,
+        status=DocumentStatus.PENDING,
+        status_changed_at=timezone.now(),
+    )
+
+
 def _next_number(statement: Any) -> int:
     with scope(organization=statement.signee.organization):
         numbers = Statement.objects.filter(signee=statement.signee).values_list("number", flat=True)
@@ -216,11 +241,29 @@ class StatementFactory(factory.django.DjangoModelFactory):
     summary = ""
     external_url = ""
     published_at = None
+    # Who published it (popped in _create: the document row records them).
+    published_by = None
 
     @classmethod
     def _create(cls, model_class: type[Statement], *args: Any, **kwargs: Any) -> Statement:
-        with scope(organization=kwargs["signee"].organization):
-            return model_class.objects.create(*args, **kwargs)
+        published_by = kwargs.pop("published_by")
+        organization = kwargs["signee"].organization
+        with scope(organization=organization):
+            statement = model_class.objects.create(*args, **kwargs)
+            if (
+                statement.status == StatementStatus.PUBLISHED
+                and statement.kind == StatementKind.ONLINE
+            ):
+                # As statement_publish: the PDF of an online statement is requested.
+                _pending_document(
+                    kind=STATEMENT_DOCUMENT_KIND,
+                    owner=statement,
+                    title=_("CPO Statement of %(org)s, version %(number)s")
+                    % {"org": organization.display_name, "number": statement.number},
+                    by=published_by,
+                    language=translation.get_language() or "en",
+                )
+        return statement
 
     @factory.post_generation
     def answers(

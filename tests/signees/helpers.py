@@ -5,8 +5,10 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from cpo_portal.documents.rendering import html_to_pdf
-from criteria.models import Criterion
+from criteria.interchange import parse
+from criteria.models import CatalogueVersion, Criterion
 from criteria.selectors.catalogue import current_published_version
+from criteria.services.catalogue import catalogue_import
 from signees.models import Statement, StatementAnswer, StatementStatus
 from signees.services.signing import signee_sign
 from signees.services.statements import statement_answer_save
@@ -35,6 +37,16 @@ categories:
         text: {en: "Open standards are preferred.", de: "Offene Standards werden bevorzugt."}
         obligation: may
 """
+
+
+def import_mini_catalogue(code: str = "t-1", *, publish: bool = True) -> CatalogueVersion:
+    """MINI_CATALOGUE under version `code`, imported (and published)."""
+    version, _ = catalogue_import(
+        data=parse(MINI_CATALOGUE.replace('version: "t-1"', f'version: "{code}"')),
+        by=None,
+        publish=publish,
+    )
+    return version
 
 
 def sign(organization, user, group="it_vendor", **extra):

@@ -54,7 +54,7 @@ def declaration_pdf_text(signature: Signature) -> str:
 
 
 @pytest.fixture
-def mueller(published_catalogue, alice):
+def mueller(mini_catalogue, alice):
     return organization_create(by=alice, legal_name=NAME, country="DE")
 
 
@@ -77,7 +77,7 @@ def test_declaration_pdf_shows_the_signed_text_exactly(mueller, alice):
     ],
 )
 def test_declaration_pdf_states_the_signing_time_in_utc(
-    alpha, alice, published_catalogue, instant, shown, berlin
+    alpha, alice, mini_catalogue, instant, shown, berlin
 ):
     signature = sign(alpha, alice)
     with scope(organization=alpha):
@@ -118,7 +118,7 @@ def test_a_declaration_recorded_escaped_is_shown_plain_and_its_hash_still_verifi
 )
 @pytest.mark.parametrize("language", ["en", "de"])
 def test_statement_pdf_states_its_publication_time_in_utc(
-    approved, alpha, alice, published_catalogue, instant, shown, berlin, language
+    approved, alpha, alice, mini_catalogue, instant, shown, berlin, language
 ):
     from criteria.models import Criterion
     from signees.models import Statement
@@ -129,7 +129,7 @@ def test_statement_pdf_states_its_publication_time_in_utc(
     )
 
     draft = statement_start_draft(signee=approved, by=alice)
-    for criterion in Criterion.objects.filter(version=published_catalogue):
+    for criterion in Criterion.objects.filter(version=mini_catalogue):
         statement_answer_save(
             statement=draft,
             criterion=criterion,

@@ -38,9 +38,9 @@ def test_list_is_public_and_paginated(api, bulk_signees):
     assert "page=2" in body["next"]
 
 
-def test_list_item_fields(api, three, published_catalogue):
+def test_list_item_fields(api, three, mini_catalogue):
     acme = three[0]
-    publish_statement(acme, published_catalogue)
+    publish_statement(acme, mini_catalogue)
     (item,) = api.get("/api/v1/signees/", {"group": "it_vendor"}).json()["results"]
     slug = acme.organization.slug
     assert item == {
@@ -117,23 +117,23 @@ def test_list_queries_do_not_grow_with_10000_signees(
 # --- One signee ------------------------------------------------------------------------
 
 
-def test_detail_of_a_vendor_without_statement(api, approved, published_catalogue):
+def test_detail_of_a_vendor_without_statement(api, approved, mini_catalogue):
     slug = approved.organization.slug
     response = api.get(f"/api/v1/signees/{slug}/")
     assert response.status_code == 200
     body = response.json()
     assert body["slug"] == slug
     assert body["group"] == "it_vendor"
-    assert body["catalogue_version"] == published_catalogue.code
+    assert body["catalogue_version"] == mini_catalogue.code
     assert body["statement"] is None
     assert body["statement_url"] is None
     assert body["statement_due"] == approved.statement_due.isoformat()
     assert body["openness_level_1"] is False
 
 
-def test_detail_with_a_published_statement(api, approved, published_catalogue):
+def test_detail_with_a_published_statement(api, approved, mini_catalogue):
     statement = publish_statement(
-        approved, published_catalogue, kind="link", external_url="https://alpha.example/cpo"
+        approved, mini_catalogue, kind="link", external_url="https://alpha.example/cpo"
     )
     body = api.get(f"/api/v1/signees/{approved.organization.slug}/").json()
     assert body["openness_level_1"] is True
@@ -141,7 +141,7 @@ def test_detail_with_a_published_statement(api, approved, published_catalogue):
     assert body["statement_url"] == "https://alpha.example/cpo"
     assert body["statement"]["number"] == statement.number
     assert body["statement"]["kind"] == "link"
-    assert body["statement"]["catalogue_version"] == published_catalogue.code
+    assert body["statement"]["catalogue_version"] == mini_catalogue.code
 
 
 def test_detail_of_an_unknown_or_rejected_signee_is_404(api, signed, office_user):
@@ -153,7 +153,7 @@ def test_detail_of_an_unknown_or_rejected_signee_is_404(api, signed, office_user
 # --- The organization's own signing status --------------------------------------------------
 
 
-def test_member_sees_the_own_signing_status(api, signed, bob, published_catalogue):
+def test_member_sees_the_own_signing_status(api, signed, bob, mini_catalogue):
     api.force_authenticate(bob)
     response = api.get("/api/v1/organizations/alpha/signing/")
     assert response.status_code == 200
@@ -162,7 +162,7 @@ def test_member_sees_the_own_signing_status(api, signed, bob, published_catalogu
     assert body["status"] == SigneeStatus.PENDING
     assert body["status_label"] == "Pending review"
     assert body["group"] == "it_vendor"
-    assert body["catalogue_version"] == published_catalogue.code
+    assert body["catalogue_version"] == mini_catalogue.code
     assert body["statement_due"] == signed.statement_due.isoformat()
     assert body["approved_at"] is None
     assert body["listed"] is False

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_behind_the_proxy_the_signature_records_the_clients_address(
-    settings, published_catalogue, alpha, alice
+    settings, mini_catalogue, alpha, alice
 ):
     settings.TRUSTED_PROXY_COUNT = 1
     # post_signature connects from 198.51.100.23: here that is the proxy.

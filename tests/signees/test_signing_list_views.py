@@ -157,10 +157,10 @@ def test_empty_list_says_so(client, db):
     assert "No company has been listed as a signee yet." in response.content.decode()
 
 
-def test_list_links_to_published_statements(client, three, published_catalogue):
+def test_list_links_to_published_statements(client, three, mini_catalogue):
     acme, bolt, _cobalt = three
-    publish_statement(acme, published_catalogue)
-    publish_statement(bolt, published_catalogue, kind="link", external_url="https://bolt.example/")
+    publish_statement(acme, mini_catalogue)
+    publish_statement(bolt, mini_catalogue, kind="link", external_url="https://bolt.example/")
     html = client.get("/signees/").content.decode()
     assert f'href="/signees/{acme.organization.slug}/statement/"' in html
     assert 'href="https://bolt.example/"' in html
@@ -212,9 +212,9 @@ def test_unapproved_signees_are_not_on_the_home_page(client, three, hidden):
 # --- Exports --------------------------------------------------------------------------
 
 
-def test_csv_export_headers_and_rows(client, three, published_catalogue):
+def test_csv_export_headers_and_rows(client, three, mini_catalogue):
     acme = three[0]
-    publish_statement(acme, published_catalogue)
+    publish_statement(acme, mini_catalogue)
     response = client.get("/signees/", {"format": "csv", "group": "it_vendor"})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -248,8 +248,8 @@ def test_csv_cells_never_start_a_spreadsheet_formula(client, three):
     assert [row[0] for row in rows if "HYPERLINK" in row[0]] == ["'=HYPERLINK(1)"]
 
 
-def test_json_export_is_an_array_of_objects(client, three, published_catalogue):
-    publish_statement(three[1], published_catalogue, kind="link", external_url="https://b.example/")
+def test_json_export_is_an_array_of_objects(client, three, mini_catalogue):
+    publish_statement(three[1], mini_catalogue, kind="link", external_url="https://b.example/")
     response = client.get("/signees.json", {"q": "bolt"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json; charset=utf-8"
@@ -338,7 +338,7 @@ def test_visitors_get_cacheable_pages_signed_in_users_do_not(client, approved, b
 # --- One signee ------------------------------------------------------------------------
 
 
-def test_detail_shows_the_facts(client, approved, published_catalogue):
+def test_detail_shows_the_facts(client, approved, mini_catalogue):
     response = client.get(f"/signees/{approved.organization.slug}/")
     html = response.content.decode()
     assert response.status_code == 200
@@ -346,7 +346,7 @@ def test_detail_shows_the_facts(client, approved, published_catalogue):
     assert "IT vendor" in html
     assert "Develops software as its dominant business." in html
     assert "Germany" in html
-    assert f'href="/criteria/{published_catalogue.code}/"' in html
+    assert f'href="/criteria/{mini_catalogue.code}/"' in html
     assert "Signee since" in html
     assert "No certificates yet." in html
 
@@ -374,8 +374,8 @@ def test_overdue_statement_says_it_was_due(client, approved):
     assert "it was due by" in client.get(f"/signees/{approved.organization.slug}/").content.decode()
 
 
-def test_published_statement_meets_ol1_and_is_linked(client, approved, published_catalogue):
-    publish_statement(approved, published_catalogue)
+def test_published_statement_meets_ol1_and_is_linked(client, approved, mini_catalogue):
+    publish_statement(approved, mini_catalogue)
     slug = approved.organization.slug
     response = client.get(f"/signees/{slug}/")
     html = response.content.decode()
@@ -385,27 +385,25 @@ def test_published_statement_meets_ol1_and_is_linked(client, approved, published
     assert "it is due by" not in html
 
 
-def test_external_statement_is_linked_directly(client, approved, published_catalogue):
-    publish_statement(
-        approved, published_catalogue, kind="link", external_url="https://a.example/s"
-    )
+def test_external_statement_is_linked_directly(client, approved, mini_catalogue):
+    publish_statement(approved, mini_catalogue, kind="link", external_url="https://a.example/s")
     html = client.get(f"/signees/{approved.organization.slug}/").content.decode()
     assert 'href="https://a.example/s" rel="noopener nofollow"' in html
 
 
-def test_a_draft_statement_does_not_count(client, approved, published_catalogue):
+def test_a_draft_statement_does_not_count(client, approved, mini_catalogue):
     with scope(organization=approved.organization):
         Statement.objects.create(
-            signee=approved, number=1, catalogue_version=published_catalogue, status="draft"
+            signee=approved, number=1, catalogue_version=mini_catalogue, status="draft"
         )
     response = client.get(f"/signees/{approved.organization.slug}/")
     assert response.context["ol1_met"] is False
     assert response.context["statement"] is None
 
 
-def test_newest_published_statement_is_shown(client, approved, published_catalogue):
-    publish_statement(approved, published_catalogue, number=1)
-    newer = publish_statement(approved, published_catalogue, number=2)
+def test_newest_published_statement_is_shown(client, approved, mini_catalogue):
+    publish_statement(approved, mini_catalogue, number=1)
+    newer = publish_statement(approved, mini_catalogue, number=2)
     assert client.get(f"/signees/{approved.organization.slug}/").context["statement"] == newer
 
 

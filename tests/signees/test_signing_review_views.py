@@ -12,12 +12,12 @@ from django_scopes import scopes_disabled
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.services import organization_create
-from signees.models import Signature, Signee, SigneeReview, SigneeStatus, Statement
+from signees.models import SIGNEE_EDGES, Signature, Signee, SigneeReview, SigneeStatus, Statement
 from signees.selectors.signing import normalised_name, same_domain, website_domain
-from signees.services.signing import _EDGES, signee_approve, signee_unpublish
+from signees.services.signing import signee_approve, signee_unpublish
 from signees.views.signing import DECISIONS
 from tests.factories import UserFactory
-from tests.signees.helpers import sign
+from tests.signees.factories import SigneeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -69,11 +69,16 @@ def _snapshot():
         )
 
 
-def _company(owner_email, legal_name, *, website="", country="DE", group="it_vendor"):
-    """A new organization whose owner signs for it; returns the pending signee."""
+def _company(
+    owner_email, legal_name, *, website="", country="DE", group="it_vendor", approved_by=None
+):
+    """A new organization whose owner has signed for it: its signee, pending review, or
+    approved when `approved_by` is given."""
     owner = UserFactory(email=owner_email)
     org = organization_create(by=owner, legal_name=legal_name, country=country, website=website)
-    return sign(org, owner, group=group).signee
+    return SigneeFactory(
+        organization=org, group=group, approved=approved_by is not None, reviewed_by=approved_by
+    )
 
 
 @pytest.fixture
@@ -142,8 +147,7 @@ def _names(response):
 
 def test_queue_shows_pending_signees_by_default_oldest_first(office_client, signed, office_user):
     later = _company("gamma@gamma.example", "Gamma", website="https://gamma.example")
-    approved = _company("delta@delta.example", "Delta")
-    signee_approve(signee=approved, by=office_user)
+    _company("delta@delta.example", "Delta", approved_by=office_user)
     with scopes_disabled():
         Signee.objects.filter(pk=later.pk).update(signed_at=timezone.now() + timedelta(hours=1))
 
@@ -157,8 +161,9 @@ def test_queue_shows_pending_signees_by_default_oldest_first(office_client, sign
 
 def test_queue_filters(office_client, signed, office_user):
     gamma = _company("g@gamma.example", "Gamma", country="FR", group="it_customer")
-    delta = _company("d@delta.example", "Delta Systems", website="https://delta.example")
-    signee_approve(signee=delta, by=office_user)
+    _company(
+        "d@delta.example", "Delta Systems", website="https://delta.example", approved_by=office_user
+    )
 
     def names(query):
         response = office_client.get(f"{LIST}?{query}")
@@ -272,13 +277,13 @@ def _queue_queries(client, django_assert_max_num_queries):
 
 
 def test_queue_query_count_does_not_grow_with_the_rows(
-    office_client, published_catalogue, django_assert_max_num_queries
+    office_client, mini_catalogue, django_assert_max_num_queries
 ):
-    _bulk_signees(20, published_catalogue, prefix="Small")
+    _bulk_signees(20, mini_catalogue, prefix="Small")
     few, response = _queue_queries(office_client, django_assert_max_num_queries)
     assert len(response.context["rows"]) == 20
 
-    _bulk_signees(180, published_catalogue, prefix="Large")
+    _bulk_signees(180, mini_catalogue, prefix="Large")
     many, response = _queue_queries(office_client, django_assert_max_num_queries)
     assert len(response.context["rows"]) == 50
     assert response.context["page"].paginator.count == 200
@@ -357,7 +362,7 @@ def test_record_offers_only_the_decisions_valid_now(office_client, signed, offic
 
 def test_offered_decisions_match_the_lifecycle_of_the_services():
     for name, decision in DECISIONS.items():
-        assert set(decision.offered_from) == {before for before, _ in _EDGES[name]}, name
+        assert set(decision.offered_from) == set(SIGNEE_EDGES[name]), name
 
 
 # --- decisions ----------------------------------------------------------------------------
@@ -488,7 +493,7 @@ def _warnings(client, signee):
     return client.get(_detail(signee)).context["record"].warnings
 
 
-def test_same_website_domain_is_a_likely_duplicate(office_client, published_catalogue):
+def test_same_website_domain_is_a_likely_duplicate(office_client, mini_catalogue):
     one = _company("a@one.example", "Northwind", website="https://www.northwind.example")
     two = _company("b@two.example", "Contoso", website="http://shop.northwind.example/de/")
     other = _company("c@other.example", "Fabrikam", website="https://fabrikam.example")
@@ -503,7 +508,7 @@ def test_same_website_domain_is_a_likely_duplicate(office_client, published_cata
     assert _warnings(office_client, other).duplicates == []
 
 
-def test_similar_legal_name_is_a_likely_duplicate(office_client, published_catalogue):
+def test_similar_legal_name_is_a_likely_duplicate(office_client, mini_catalogue):
     gmbh = _company("a@alpha.example", "Alpha GmbH", website="https://alpha.example")
     ag = _company("b@alpha-ag.example", "Alpha AG", website="https://alpha-ag.example")
     typo = _company("c@ex.example", "Alpha Softwares Inc.", website="https://ex.example")
@@ -524,9 +529,7 @@ def test_similar_legal_name_is_a_likely_duplicate(office_client, published_catal
     }
 
 
-def test_signer_email_domain_not_matching_the_website_is_a_warning(
-    office_client, published_catalogue
-):
+def test_signer_email_domain_not_matching_the_website_is_a_warning(office_client, mini_catalogue):
     mismatch = _company("ceo@gmail.example", "Gamma", website="https://www.gamma.example")
     subdomain = _company("ceo@mail.delta.example", "Delta", website="https://www.delta.example")
     same = _company("ceo@epsilon.example", "Epsilon", website="https://epsilon.example/")

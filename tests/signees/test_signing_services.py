@@ -37,13 +37,13 @@ def _counts():
 
 
 def test_signing_records_version_hash_signer_ip_and_agent(
-    published_catalogue, alpha, alice, django_capture_on_commit_callbacks
+    mini_catalogue, alpha, alice, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         signature = sign(alpha, alice, ip_address="203.0.113.7", user_agent="Firefox/140")
     signee = signature.signee
     assert signee.status == SigneeStatus.PENDING
-    assert signature.catalogue_version == published_catalogue
+    assert signature.catalogue_version == mini_catalogue
     expected = hashlib.sha256(signature.declaration_text.encode()).hexdigest()
     assert signature.declaration_sha256 == expected
     assert "Alpha" in signature.declaration_text
@@ -58,7 +58,7 @@ def test_signing_records_version_hash_signer_ip_and_agent(
     assert any("signed the Code of PLM Openness" in m.subject for m in mail.outbox)
 
 
-def test_non_vendors_have_no_statement_deadline(published_catalogue, alpha, alice):
+def test_non_vendors_have_no_statement_deadline(mini_catalogue, alpha, alice):
     assert sign(alpha, alice, group="it_customer").signee.statement_due is None
 
 
@@ -70,9 +70,7 @@ def test_non_vendors_have_no_statement_deadline(published_catalogue, alpha, alic
         {"group": "it_astronaut"},
     ],
 )
-def test_incomplete_signatures_are_refused_and_write_nothing(
-    published_catalogue, alpha, alice, extra
-):
+def test_incomplete_signatures_are_refused_and_write_nothing(mini_catalogue, alpha, alice, extra):
     before = _counts()
     with pytest.raises(DomainError):
         sign(alpha, alice, **extra)
@@ -86,7 +84,7 @@ def test_signing_twice_is_refused(signed, alpha, alice):
     assert _counts() == before
 
 
-def test_plain_members_and_outsiders_cannot_sign(published_catalogue, alpha, bob, charlie):
+def test_plain_members_and_outsiders_cannot_sign(mini_catalogue, alpha, bob, charlie):
     for user in (bob, charlie):
         with pytest.raises(DomainError):
             sign(alpha, user)
@@ -94,26 +92,26 @@ def test_plain_members_and_outsiders_cannot_sign(published_catalogue, alpha, bob
         assert not Signee.objects.exists()
 
 
-def test_without_a_published_catalogue_nobody_can_sign(published_catalogue, alpha, alice):
-    catalogue_retire(version=published_catalogue, by=None)
+def test_without_a_published_catalogue_nobody_can_sign(mini_catalogue, alpha, alice):
+    catalogue_retire(version=mini_catalogue, by=None)
     with pytest.raises(DomainError, match="No published CPO catalogue"):
         sign(alpha, alice)
 
 
 @pytest.mark.parametrize("read", ["t-1", "t-9", ""])
 def test_signing_a_version_other_than_the_one_in_force_is_refused(
-    newer_catalogue, alpha, alice, read
+    newer_mini_catalogue, alpha, alice, read
 ):
     before = _counts()
     with pytest.raises(CatalogueChanged, match="version t-2 is in force"):
         sign(alpha, alice, version_code=read)
     assert _counts() == before
     signature = sign(alpha, alice, version_code="t-2")
-    assert signature.catalogue_version == newer_catalogue
+    assert signature.catalogue_version == newer_mini_catalogue
     assert "catalogue version t-2" in signature.declaration_text
 
 
-def test_a_draft_version_cannot_be_signed(published_catalogue, alpha, alice):
+def test_a_draft_version_cannot_be_signed(mini_catalogue, alpha, alice):
     from criteria.interchange import parse
 
     from .helpers import MINI_CATALOGUE
@@ -249,7 +247,7 @@ def test_display_name_change_keeps_the_listing_and_updates_its_name(approved, al
     assert signee.listed_name == "Alpha Works"
 
 
-def test_admin_of_the_organization_may_sign(published_catalogue, alpha, alice, make_user):
+def test_admin_of_the_organization_may_sign(mini_catalogue, alpha, alice, make_user):
     admin = make_user(email="admin@alpha.example")
     MembershipFactory(organization=alpha, user=admin, role="admin")
     assert sign(alpha, admin).signee.status == SigneeStatus.PENDING

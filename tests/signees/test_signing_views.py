@@ -5,6 +5,7 @@ import io
 import zipfile
 
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
@@ -57,7 +58,7 @@ def test_home_page_calls_to_sign(client):
     assert "Sign the CPO" in response.content.decode()
 
 
-def test_visitor_sees_the_steps_and_links_that_come_back_to_signing(client, published_catalogue):
+def test_visitor_sees_the_steps_and_links_that_come_back_to_signing(client, mini_catalogue):
     response = client.get(_url("sign_start"))
     assert response.status_code == 200
     page = response.content.decode()
@@ -66,7 +67,7 @@ def test_visitor_sees_the_steps_and_links_that_come_back_to_signing(client, publ
 
 
 def test_full_flow_creates_a_pending_signee_with_the_exact_text(
-    client, published_catalogue, alice, django_capture_on_commit_callbacks
+    client, mini_catalogue, alice, django_capture_on_commit_callbacks
 ):
     client.force_login(alice)
     response = client.post(
@@ -116,13 +117,13 @@ def test_full_flow_creates_a_pending_signee_with_the_exact_text(
     expected = declaration_text(
         organization=org,
         group="it_service_provider",
-        version=published_catalogue,
+        version=mini_catalogue,
         signatory_name="Alice Owner",
         signatory_position="Managing Director",
     )
     assert signature.declaration_text == expected
     assert signature.declaration_sha256 == hashlib.sha256(expected.encode()).hexdigest()
-    assert signature.catalogue_version == published_catalogue
+    assert signature.catalogue_version == mini_catalogue
     assert signature.ip_address == "198.51.100.23"
     assert signature.user_agent == "Mozilla/5.0 (Signing test)"
     assert signature.signed_by == alice
@@ -142,7 +143,7 @@ def test_full_flow_creates_a_pending_signee_with_the_exact_text(
 
 
 def test_start_page_offers_the_users_organizations_that_may_sign(
-    client, published_catalogue, alpha, beta, alice, bob
+    client, mini_catalogue, alpha, beta, alice, bob
 ):
     client.force_login(alice)
     page = client.get(_url("sign_start")).content.decode()
@@ -169,7 +170,7 @@ def test_a_signed_organization_is_sent_to_its_status(client, signed, alpha, alic
     assert response.url == _url("status", alpha)
 
 
-def test_group_step_without_a_choice_asks_for_one(client, published_catalogue, alpha, alice):
+def test_group_step_without_a_choice_asks_for_one(client, mini_catalogue, alpha, alice):
     client.force_login(alice)
     for group in ("", "it_astronaut"):
         response = client.get(_url("sign", alpha, step="declaration", group=group))
@@ -177,7 +178,7 @@ def test_group_step_without_a_choice_asks_for_one(client, published_catalogue, a
         assert "Choose the group the company signs in." in response.content.decode()
 
 
-def test_declaration_shows_a_reading_aid_in_german(client, published_catalogue, alpha, alice):
+def test_declaration_shows_a_reading_aid_in_german(client, mini_catalogue, alpha, alice):
     client.force_login(alice)
     url = _url("sign", alpha, step="declaration", group="it_vendor")
     assert "reading-aid" not in client.get(url).content.decode()
@@ -187,9 +188,9 @@ def test_declaration_shows_a_reading_aid_in_german(client, published_catalogue, 
     assert 'lang="en"' in page  # the signed text stays English
 
 
-def test_demo_catalogue_is_labelled_on_the_declaration(client, published_catalogue, alpha, alice):
-    published_catalogue.is_demo = True
-    published_catalogue.save(update_fields=["is_demo"])
+def test_demo_catalogue_is_labelled_on_the_declaration(client, mini_catalogue, alpha, alice):
+    mini_catalogue.is_demo = True
+    mini_catalogue.save(update_fields=["is_demo"])
     client.force_login(alice)
     page = client.get(_url("sign", alpha, step="declaration", group="it_vendor")).content.decode()
     assert "not the official DIN SPEC 91372 text" in page
@@ -219,7 +220,7 @@ def test_signing_twice_in_a_race_is_a_form_error(client, signed, alpha, alice, m
 
 
 def test_sign_form_carries_the_catalogue_version_that_was_read(
-    client, published_catalogue, alpha, alice
+    client, mini_catalogue, alpha, alice
 ):
     client.force_login(alice)
     page = client.get(_url("sign", alpha, step="sign", group="it_vendor")).content.decode()
@@ -234,7 +235,7 @@ def test_sign_form_carries_the_catalogue_version_that_was_read(
     ],
 )
 def test_a_catalogue_published_while_reading_sends_back_to_the_declaration(
-    client, newer_catalogue, alpha, alice, read, message
+    client, newer_mini_catalogue, alpha, alice, read, message
 ):
     client.force_login(alice)
     before = _counts()
@@ -247,7 +248,7 @@ def test_a_catalogue_published_while_reading_sends_back_to_the_declaration(
     assert _counts() == before
 
 
-def test_signing_without_authority_is_refused(client, published_catalogue, alpha, alice):
+def test_signing_without_authority_is_refused(client, mini_catalogue, alpha, alice):
     client.force_login(alice)
     before = _counts()
     response = post_signature(client, alpha, authority_confirmed=None)
@@ -257,7 +258,7 @@ def test_signing_without_authority_is_refused(client, published_catalogue, alpha
 
 
 @pytest.mark.parametrize("field", ["signatory_name", "signatory_position"])
-def test_signing_without_signatory_is_refused(client, published_catalogue, alpha, alice, field):
+def test_signing_without_signatory_is_refused(client, mini_catalogue, alpha, alice, field):
     client.force_login(alice)
     before = _counts()
     response = post_signature(client, alpha, **{field: "  "})
@@ -266,7 +267,7 @@ def test_signing_without_signatory_is_refused(client, published_catalogue, alpha
     assert _counts() == before
 
 
-def test_a_tampered_group_sends_back_to_choosing(client, published_catalogue, alpha, alice):
+def test_a_tampered_group_sends_back_to_choosing(client, mini_catalogue, alpha, alice):
     client.force_login(alice)
     before = _counts()
     response = post_signature(client, alpha, group="it_astronaut")
@@ -275,7 +276,7 @@ def test_a_tampered_group_sends_back_to_choosing(client, published_catalogue, al
     assert _counts() == before
 
 
-def test_plain_member_gets_403_and_writes_nothing(client, published_catalogue, alpha, bob):
+def test_plain_member_gets_403_and_writes_nothing(client, mini_catalogue, alpha, bob):
     client.force_login(bob)
     before = _counts()
     assert client.get(_url("sign", alpha)).status_code == 403
@@ -283,7 +284,7 @@ def test_plain_member_gets_403_and_writes_nothing(client, published_catalogue, a
     assert _counts() == before
 
 
-def test_outsider_gets_404_and_writes_nothing(client, published_catalogue, alpha, charlie):
+def test_outsider_gets_404_and_writes_nothing(client, mini_catalogue, alpha, charlie):
     client.force_login(charlie)
     before = _counts()
     assert client.get(_url("sign", alpha)).status_code == 404
@@ -291,16 +292,16 @@ def test_outsider_gets_404_and_writes_nothing(client, published_catalogue, alpha
     assert _counts() == before
 
 
-def test_visitor_is_sent_to_sign_in(client, published_catalogue, alpha):
+def test_visitor_is_sent_to_sign_in(client, mini_catalogue, alpha):
     response = client.get(_url("sign", alpha))
     assert response.status_code == 302
     assert response.url.startswith(reverse("account_login"))
 
 
 def test_without_a_published_catalogue_a_clear_page_and_nothing_written(
-    client, published_catalogue, alpha, alice
+    client, mini_catalogue, alpha, alice
 ):
-    catalogue_retire(version=published_catalogue, by=None)
+    catalogue_retire(version=mini_catalogue, by=None)
     client.force_login(alice)
     before = _counts()
     page = client.get(_url("sign", alpha)).content.decode()
@@ -321,7 +322,7 @@ def test_without_a_published_catalogue_a_clear_page_and_nothing_written(
     ],
 )
 def test_invalid_organization_is_refused_and_writes_nothing(
-    client, published_catalogue, alice, field, value, message
+    client, mini_catalogue, alice, field, value, message
 ):
     client.force_login(alice)
     data = {"legal_name": "Gamma AG", "country": "CH", "website": "https://gamma.example"}
@@ -571,7 +572,7 @@ def _awkward_org(alice):
 
 
 def test_an_awkward_name_is_signed_stored_hashed_and_shown_exactly(
-    client, published_catalogue, alice, django_capture_on_commit_callbacks
+    client, mini_catalogue, alice, django_capture_on_commit_callbacks
 ):
     org = _awkward_org(alice)
     client.force_login(alice)
@@ -601,9 +602,7 @@ def test_an_awkward_name_is_signed_stored_hashed_and_shown_exactly(
     assert not any(entity in status for entity in DOUBLE_ESCAPED)
 
 
-def test_a_signature_recorded_escaped_reads_plain_on_the_status_page(
-    client, published_catalogue, alice
-):
+def test_a_signature_recorded_escaped_reads_plain_on_the_status_page(client, mini_catalogue, alice):
     from django.utils.html import escape
 
     from signees.models import DeclarationFormat
@@ -625,19 +624,16 @@ def test_a_signature_recorded_escaped_reads_plain_on_the_status_page(
 
 
 def test_signing_receipt_mail_states_the_time_in_utc(
-    published_catalogue, alpha, alice, django_capture_on_commit_callbacks
+    mini_catalogue, alpha, alice, django_capture_on_commit_callbacks
 ):
     from datetime import UTC, datetime
-
-    from django.utils import timezone
 
     summer = datetime(2026, 7, 15, 12, 5, 9, tzinfo=UTC)  # 14:05 in Berlin
     mail.outbox.clear()
     with (
         django_capture_on_commit_callbacks(execute=True),
-        pytest.MonkeyPatch.context() as patch,
+        time_machine.travel(summer, tick=False),
     ):
-        patch.setattr(timezone, "now", lambda: summer)
         sign(alpha, alice)
     [receipt] = [m for m in mail.outbox if m.to == [alice.email]]
     assert "2026-07-15 12:05 UTC" in receipt.body
@@ -657,7 +653,7 @@ def test_status_page_states_the_signing_time_in_utc(client, signed, alpha, alice
 
 
 def test_signing_mails_link_to_site_url(
-    published_catalogue, alpha, alice, office_user, settings, django_capture_on_commit_callbacks
+    mini_catalogue, alpha, alice, office_user, settings, django_capture_on_commit_callbacks
 ):
     settings.SITE_URL = "http://127.0.0.1:8102"  # as `make run PORT=8102` sets it
     mail.outbox.clear()

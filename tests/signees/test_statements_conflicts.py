@@ -38,8 +38,8 @@ def draft(approved, alice):
 
 
 @pytest.fixture
-def criterion(published_catalogue):
-    return Criterion.objects.get(version=published_catalogue, code="2.1.2")
+def criterion(mini_catalogue):
+    return Criterion.objects.get(version=mini_catalogue, code="2.1.2")
 
 
 def save(draft, criterion, user, version, fulfilment="partially", explanation="REST only."):
@@ -108,12 +108,12 @@ def test_the_same_values_again_are_no_conflict_and_write_nothing(draft, alice, a
 
 
 def test_answers_carried_into_the_next_draft_start_at_version_one(
-    draft, alice, alpha, criterion, published_catalogue, django_capture_on_commit_callbacks
+    draft, alice, alpha, criterion, mini_catalogue, django_capture_on_commit_callbacks
 ):
     from signees.services.statements import statement_publish
 
     for code in ("2.1.1", "2.1.2", "2.1.3"):
-        c = Criterion.objects.get(version=published_catalogue, code=code)
+        c = Criterion.objects.get(version=mini_catalogue, code=code)
         save(draft, c, alice, 0, fulfilment="fulfilled", explanation="")
         save(draft, c, alice, 1, fulfilment="partially", explanation="Now partly.")
     with django_capture_on_commit_callbacks(execute=True):

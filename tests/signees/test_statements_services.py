@@ -38,6 +38,7 @@ from signees.services.statements import (
     statement_upload,
 )
 from signees.tasks import send_statement_reminders
+from tests.signees.factories import SigneeFactory
 from tests.signees.helpers import (
     ANSWERS,
     answer_all,
@@ -115,7 +116,7 @@ def test_draft_answers_publish_shows_the_public_page_and_renders_the_pdf(
 
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler's pdftotext")
-def test_statement_pdf_names_company_version_and_every_answer(published, alpha):
+def test_statement_pdf_names_company_version_and_every_answer(published_with_pdf, alpha):
     [document] = statement_documents(alpha)
     with document.file.open("rb") as fh:
         pdf = fh.read()
@@ -133,8 +134,9 @@ def test_statement_pdf_names_company_version_and_every_answer(published, alpha):
 
 
 def test_second_version_supersedes_the_first_which_stays_readable(
-    client, published, alice, alpha, publish
+    client, published_with_pdf, alice, alpha, publish
 ):
+    published = published_with_pdf
     second = statement_start_draft(signee=published.signee, by=alice)
     assert second.number == 2
     # The answers of version 1 are carried over.
@@ -168,21 +170,21 @@ def test_only_one_draft_at_a_time(draft, approved, alice):
         statement_start_draft(signee=approved, by=alice)
 
 
-def test_plain_member_cannot_start_or_answer(approved, draft, bob, published_catalogue):
+def test_plain_member_cannot_start_or_answer(approved, draft, bob, mini_catalogue):
     with pytest.raises(DomainError, match="owner or admin"):
         statement_start_draft(signee=approved, by=bob)
     with pytest.raises(DomainError, match="owner or admin"):
         statement_answer_save(
             statement=draft,
-            criterion=criterion(published_catalogue, "2.1.1"),
+            criterion=criterion(mini_catalogue, "2.1.1"),
             fulfilment="fulfilled",
             by=bob,
         )
     assert answer_count(approved.organization) == 0
 
 
-def test_a_signee_that_has_not_signed_cannot_start(beta, charlie, published_catalogue):
-    signee = sign(beta, charlie, group="it_customer").signee
+def test_a_signee_that_has_not_signed_cannot_start(beta, charlie, mini_catalogue):
+    signee = SigneeFactory(organization=beta, group="it_customer")
     with scopes_disabled():
         Signee.objects.filter(pk=signee.pk).update(status="rejected")
         signee.refresh_from_db()
@@ -190,8 +192,10 @@ def test_a_signee_that_has_not_signed_cannot_start(beta, charlie, published_cata
         statement_start_draft(signee=signee, by=charlie)
 
 
-def test_answer_for_a_criterion_of_another_version_is_refused(draft, alice, alpha, other_version):
-    foreign = criterion(other_version, "2.1.1")
+def test_answer_for_a_criterion_of_another_version_is_refused(
+    draft, alice, alpha, newer_mini_catalogue
+):
+    foreign = criterion(newer_mini_catalogue, "2.1.1")
     with pytest.raises(DomainError, match="not part of catalogue version t-1"):
         statement_answer_save(
             statement=draft, criterion=foreign, fulfilment="fulfilled", explanation="", by=alice
@@ -200,13 +204,13 @@ def test_answer_for_a_criterion_of_another_version_is_refused(draft, alice, alph
     assert "statement.answer_saved" not in verbs(alpha)
 
 
-def test_answer_for_a_criterion_of_another_group_is_refused(beta, charlie, published_catalogue):
-    signee = sign(beta, charlie, group="it_customer").signee
+def test_answer_for_a_criterion_of_another_group_is_refused(beta, charlie, mini_catalogue):
+    signee = SigneeFactory(organization=beta, group="it_customer")
     statement = statement_start_draft(signee=signee, by=charlie)
     with pytest.raises(DomainError, match="does not apply"):
         statement_answer_save(
             statement=statement,
-            criterion=criterion(published_catalogue, "2.1.2"),  # IT vendors only
+            criterion=criterion(mini_catalogue, "2.1.2"),  # IT vendors only
             fulfilment="fulfilled",
             by=charlie,
         )
@@ -216,12 +220,12 @@ def test_answer_for_a_criterion_of_another_group_is_refused(beta, charlie, publi
 
 
 def test_not_applicable_is_refused_where_the_criterion_does_not_allow_it(
-    draft, alice, alpha, published_catalogue
+    draft, alice, alpha, mini_catalogue
 ):
     with pytest.raises(DomainError) as refused:
         statement_answer_save(
             statement=draft,
-            criterion=criterion(published_catalogue, "2.1.3"),
+            criterion=criterion(mini_catalogue, "2.1.3"),
             fulfilment="not_applicable",
             explanation="We do not do that.",
             by=alice,
@@ -229,10 +233,10 @@ def test_not_applicable_is_refused_where_the_criterion_does_not_allow_it(
     assert "“Not applicable” is not allowed for criterion 2.1.3." in refused.value.messages
     assert answer_count(alpha) == 0
 
-    Criterion.objects.filter(version=published_catalogue, code="2.1.3").update(na_allowed=True)
+    Criterion.objects.filter(version=mini_catalogue, code="2.1.3").update(na_allowed=True)
     statement_answer_save(
         statement=draft,
-        criterion=criterion(published_catalogue, "2.1.3"),
+        criterion=criterion(mini_catalogue, "2.1.3"),
         fulfilment="not_applicable",
         explanation="We do not do that.",
         by=alice,
@@ -242,12 +246,12 @@ def test_not_applicable_is_refused_where_the_criterion_does_not_allow_it(
 
 @pytest.mark.parametrize("fulfilment", ["partially", "not_fulfilled"])
 def test_anything_but_fulfilled_needs_an_explanation(
-    draft, alice, alpha, published_catalogue, fulfilment
+    draft, alice, alpha, mini_catalogue, fulfilment
 ):
     with pytest.raises(DomainError, match="Explain this answer"):
         statement_answer_save(
             statement=draft,
-            criterion=criterion(published_catalogue, "2.1.1"),
+            criterion=criterion(mini_catalogue, "2.1.1"),
             fulfilment=fulfilment,
             explanation="   ",
             by=alice,
@@ -255,11 +259,11 @@ def test_anything_but_fulfilled_needs_an_explanation(
     assert answer_count(alpha) == 0
 
 
-def test_answer_link_must_be_a_web_address(draft, alice, alpha, published_catalogue):
+def test_answer_link_must_be_a_web_address(draft, alice, alpha, mini_catalogue):
     with pytest.raises(DomainError, match="complete web address"):
         statement_answer_save(
             statement=draft,
-            criterion=criterion(published_catalogue, "2.1.1"),
+            criterion=criterion(mini_catalogue, "2.1.1"),
             fulfilment="fulfilled",
             link="javascript:alert(1)",
             by=alice,
@@ -267,11 +271,11 @@ def test_answer_link_must_be_a_web_address(draft, alice, alpha, published_catalo
     assert answer_count(alpha) == 0
 
 
-def test_saving_the_same_answer_twice_logs_once(draft, alice, alpha, published_catalogue):
+def test_saving_the_same_answer_twice_logs_once(draft, alice, alpha, mini_catalogue):
     for _ in range(2):
         statement_answer_save(
             statement=draft,
-            criterion=criterion(published_catalogue, "2.1.1"),
+            criterion=criterion(mini_catalogue, "2.1.1"),
             fulfilment="fulfilled",
             by=alice,
         )
@@ -287,11 +291,11 @@ def test_publish_with_missing_answers_is_refused(draft, alice, alpha, publish):
     assert statement_documents(alpha) == []
 
 
-def test_published_versions_cannot_be_changed(published, alice, published_catalogue):
+def test_published_versions_cannot_be_changed(published, alice, mini_catalogue):
     with pytest.raises(DomainError, match="can no longer be changed"):
         statement_answer_save(
             statement=published,
-            criterion=criterion(published_catalogue, "2.1.1"),
+            criterion=criterion(mini_catalogue, "2.1.1"),
             fulfilment="not_fulfilled",
             explanation="Changed my mind",
             by=alice,
@@ -475,7 +479,7 @@ def test_no_reminder_once_a_statement_is_published(published, send):
     assert mail.outbox == []
 
 
-def test_no_reminders_for_other_groups(beta, charlie, published_catalogue, send):
+def test_no_reminders_for_other_groups(beta, charlie, mini_catalogue, send):
     signee = sign(beta, charlie, group="it_customer").signee
     assert signee.statement_due is None
     set_due(signee, timezone.now().date())  # even with a date, customers are not chased
@@ -591,9 +595,9 @@ def test_after_publishing_no_deadline_is_shown_as_pending(
 
 
 def test_the_office_flag_query_is_bounded(
-    approved, django_assert_num_queries, beta, charlie, published_catalogue
+    approved, django_assert_num_queries, beta, charlie, mini_catalogue
 ):
-    sign(beta, charlie)
+    SigneeFactory(organization=beta)
     with scopes_disabled():
         Signee.objects.update(statement_due=timezone.now().date() - timedelta(days=2))
     with django_assert_num_queries(1):

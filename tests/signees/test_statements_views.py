@@ -53,7 +53,7 @@ def test_overview_shows_due_date_and_overdue_banner(client, approved, alice, alp
 
 
 def test_full_flow_through_the_pages_without_javascript(
-    client, approved, alice, alpha, published_catalogue, django_capture_on_commit_callbacks
+    client, approved, alice, alpha, mini_catalogue, django_capture_on_commit_callbacks
 ):
     client.force_login(alice)
     response = client.post(org_url("statement_start", alpha))
@@ -65,7 +65,7 @@ def test_full_flow_through_the_pages_without_javascript(
     assert "0 of 3 criteria answered" in editor.content.decode()
 
     for code, (fulfilment, explanation, link) in ANSWERS.items():
-        c = criterion(published_catalogue, code)
+        c = criterion(mini_catalogue, code)
         response = client.post(
             org_url("statement_answer", alpha, c.pk),
             {
@@ -98,10 +98,10 @@ def test_full_flow_through_the_pages_without_javascript(
 
 
 def test_not_applicable_through_the_form_shows_the_error_and_writes_nothing(
-    client, draft, alice, alpha, published_catalogue
+    client, draft, alice, alpha, mini_catalogue
 ):
     client.force_login(alice)
-    c = criterion(published_catalogue, "2.1.1")
+    c = criterion(mini_catalogue, "2.1.1")
     response = client.post(
         org_url("statement_answer", alpha, c.pk),
         {f"c{c.pk}-fulfilment": "not_applicable", f"c{c.pk}-explanation": "n/a"},
@@ -112,10 +112,10 @@ def test_not_applicable_through_the_form_shows_the_error_and_writes_nothing(
 
 
 def test_answer_for_a_foreign_criterion_through_the_page_is_refused(
-    client, draft, alice, alpha, other_version
+    client, draft, alice, alpha, newer_mini_catalogue
 ):
     client.force_login(alice)
-    foreign = criterion(other_version, "2.1.1")
+    foreign = criterion(newer_mini_catalogue, "2.1.1")
     data = {f"c{foreign.pk}-fulfilment": "fulfilled"}
     response = client.post(org_url("statement_answer", alpha, foreign.pk), data, follow=True)
     assert "is not part of catalogue version t-1" in response.content.decode()
@@ -126,10 +126,10 @@ def test_answer_for_a_foreign_criterion_through_the_page_is_refused(
 
 
 def test_htmx_autosave_returns_the_row_partial_and_the_progress(
-    client, draft, alice, alpha, published_catalogue
+    client, draft, alice, alpha, mini_catalogue
 ):
     client.force_login(alice)
-    c = criterion(published_catalogue, "2.1.1")
+    c = criterion(mini_catalogue, "2.1.1")
     response = client.post(
         org_url("statement_answer", alpha, c.pk),
         {f"c{c.pk}-fulfilment": "fulfilled"},
@@ -185,15 +185,13 @@ def test_upload_and_link_through_the_pages(client, draft, alice, alpha):
     assert download["Cache-Control"] == "private, no-store"
 
 
-def test_plain_member_reads_but_gets_403_on_every_edit(
-    client, draft, bob, alpha, published_catalogue
-):
+def test_plain_member_reads_but_gets_403_on_every_edit(client, draft, bob, alpha, mini_catalogue):
     client.force_login(bob)
     assert client.get(org_url("statement", alpha)).status_code == 200
     editor = client.get(org_url("statement_draft", alpha))
     assert editor.status_code == 200
     assert '<form method="post" action="/o/' not in editor.content.decode().split("<main")[1]
-    c = criterion(published_catalogue, "2.1.1")
+    c = criterion(mini_catalogue, "2.1.1")
     posts = [
         (org_url("statement_start", alpha), {}),
         (org_url("statement_answer", alpha, c.pk), {f"c{c.pk}-fulfilment": "fulfilled"}),
@@ -212,11 +210,11 @@ def test_plain_member_reads_but_gets_403_on_every_edit(
 
 
 def test_outsider_gets_404_on_every_workspace_statement_url(
-    client, published, alpha, charlie, beta, alice, published_catalogue
+    client, published, alpha, charlie, beta, alice, mini_catalogue
 ):
     statement_start_draft(signee=published.signee, by=alice)
     client.force_login(charlie)
-    c = criterion(published_catalogue, "2.1.1")
+    c = criterion(mini_catalogue, "2.1.1")
     for url in _workspace_statement_urls(alpha, c.pk):
         assert client.get(url).status_code == 404, url
         assert (
@@ -227,7 +225,7 @@ def test_outsider_gets_404_on_every_workspace_statement_url(
     assert answer_count(alpha) == 6  # version 1 and the draft's copies, nothing new
 
 
-def test_visitor_is_sent_to_login_from_the_workspace(client, published, alpha, published_catalogue):
+def test_visitor_is_sent_to_login_from_the_workspace(client, published, alpha, mini_catalogue):
     for url in _workspace_statement_urls(alpha, 1):
         response = client.get(url)
         assert response.status_code == 302
@@ -253,7 +251,7 @@ def test_public_pages_404_without_a_published_statement(client, draft, alpha):
 
 
 def test_public_page_is_cached_for_visitors_and_bounded_in_queries(
-    client, published, alpha, django_assert_max_num_queries
+    client, published_with_pdf, alpha, django_assert_max_num_queries
 ):
     with django_assert_max_num_queries(12):
         response = client.get(f"/signees/{alpha.slug}/statement/")

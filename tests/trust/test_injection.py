@@ -29,7 +29,7 @@ from tests.signees import conftest as signee_fixtures
 
 pytestmark = pytest.mark.django_db
 
-published_catalogue = signee_fixtures.published_catalogue
+published_catalogue = signee_fixtures.mini_catalogue
 
 SCRIPT = "<script>alert('xss')</script>"
 HANDLER = '<img src=x onerror="alert(1)">'
