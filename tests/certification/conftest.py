@@ -1,43 +1,74 @@
 """Certification fixtures on top of the root alice/bob/charlie scenario.
 
-The demo catalogue is published (its organizational and product schemes have 30 criteria
-each). Alpha (alice owner, bob member) is an approved IT vendor signee; `lead` is the root
-`auditor_user`, qualified for both schemes; `co` is a second qualified auditor; `office2`
-is a second office certifier. The stage fixtures walk one organizational application along
-the state machine: `draft` → `submitted` → `accepted` → `assigned` → `in_audit`.
+The demo catalogue is published (the root `catalogue` fixture: its organizational and
+product schemes have 30 criteria each). Alpha (alice owner, bob member) is an approved IT
+vendor signee; `lead` is the root `auditor_user`, qualified for both schemes; `co` is a
+second qualified auditor; `office2` is a second office certifier. The stage fixtures walk
+one organizational application along the state machine: `draft` → `submitted` →
+`accepted` → `assigned` → `in_audit` → `reported` → `certificate` (granted by office2).
+
+They build each stage with the factories (tests/certification/factories.py: the rows the
+services leave, without their mails and activity log). A test about a transition they take,
+or reading its mails or activity log, is marked `@pytest.mark.through_services`: then every
+stage (and the signees, the auditors' qualifications) is taken through the services.
 """
 
 import pytest
 from django_scopes import scopes_disabled
 
-from certification.models import Certificate
+from certification.models import ApplicationStatus, Certificate
 from certification.services import applications, auditors, audits, self_assessment
-from criteria.demo import demo_catalogue_data
-from criteria.services.catalogue import catalogue_import
+from criteria.models import SchemeKind
+from tests.signees.factories import SigneeFactory
 
-from .helpers import answer_all, approve_signee, make_auditor, new_application, score_all
+from .factories import ApplicationFactory, AuditorFactory, CertificateFactory, advance
+from .helpers import (
+    answer_all,
+    approve_signee,
+    make_auditor,
+    new_application,
+    product_certificate,
+    score_all,
+)
+
+S = ApplicationStatus
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "through_services: the certification stage fixtures go through the services "
+        "(tests of a transition they take, of its mails or of its activity log)",
+    )
 
 
 @pytest.fixture
-def catalogue(db):
-    data = demo_catalogue_data()
-    version, _ = catalogue_import(data=data, by=None, publish=True)
-    return version
+def through_services(request):
+    """Whether the test takes its stages through the services (its marker says so)."""
+    return request.node.get_closest_marker("through_services") is not None
 
 
 @pytest.fixture
-def alpha_signee(catalogue, alpha, alice, office_user):
-    return approve_signee(alpha, alice, office_user)
+def alpha_signee(catalogue, alpha, alice, office_user, through_services):
+    if through_services:
+        return approve_signee(alpha, alice, office_user)
+    return SigneeFactory(approved=True, organization=alpha, reviewed_by=office_user)
 
 
 @pytest.fixture
-def beta_signee(catalogue, beta, charlie, office_user):
-    return approve_signee(beta, charlie, office_user, group="it_customer")
+def beta_signee(catalogue, beta, charlie, office_user, through_services):
+    if through_services:
+        return approve_signee(beta, charlie, office_user, group="it_customer")
+    return SigneeFactory(
+        approved=True, organization=beta, group="it_customer", reviewed_by=office_user
+    )
 
 
 @pytest.fixture
-def lead(auditor_user):
-    return make_auditor(auditor_user)
+def lead(auditor_user, through_services):
+    if through_services:
+        return make_auditor(auditor_user)
+    return AuditorFactory(user=auditor_user, qualified=True)
 
 
 @pytest.fixture
@@ -48,8 +79,10 @@ def co_user(db, activate_totp):
 
 
 @pytest.fixture
-def co(co_user):
-    return make_auditor(co_user)
+def co(co_user, through_services):
+    if through_services:
+        return make_auditor(co_user)
+    return AuditorFactory(user=co_user, qualified=True)
 
 
 @pytest.fixture
@@ -65,50 +98,93 @@ def office2(db, activate_totp):
 
 
 @pytest.fixture
-def draft(alpha_signee, alpha, alice):
-    return new_application(alpha, alice)
+def draft(alpha_signee, alpha, alice, through_services):
+    if through_services:
+        return new_application(alpha, alice)
+    return ApplicationFactory(organization=alpha, created_by=alice)
 
 
 @pytest.fixture
-def submitted(draft, alice):
-    return applications.application_submit(application=draft, by=alice)
+def submitted(draft, alice, through_services):
+    if through_services:
+        return applications.application_submit(application=draft, by=alice)
+    return advance(draft, to=S.SUBMITTED)
 
 
 @pytest.fixture
-def accepted(submitted, office_user):
-    return applications.application_accept(application=submitted, by=office_user)
+def accepted(submitted, office_user, through_services):
+    if through_services:
+        return applications.application_accept(application=submitted, by=office_user)
+    return advance(submitted, to=S.ACCEPTED, office=office_user)
 
 
 @pytest.fixture
-def assigned(accepted, lead, office_user):
-    auditors.auditor_assign(application=accepted, auditor=lead, role="lead", by=office_user)
-    accepted.refresh_from_db()
-    return accepted
+def assigned(accepted, lead, office_user, through_services):
+    if through_services:
+        auditors.auditor_assign(application=accepted, auditor=lead, role="lead", by=office_user)
+        accepted.refresh_from_db()
+        return accepted
+    return advance(accepted, to=S.AUDITOR_ASSIGNED, office=office_user, lead=lead)
 
 
 @pytest.fixture
-def in_audit(assigned, alice):
-    answer_all(assigned, alice)
-    self_assessment.self_assessment_submit(application=assigned, by=alice)
-    assigned.refresh_from_db()
-    return assigned
+def in_audit(assigned, alice, through_services):
+    if through_services:
+        answer_all(assigned, alice)
+        self_assessment.self_assessment_submit(application=assigned, by=alice)
+        assigned.refresh_from_db()
+        return assigned
+    return advance(assigned, to=S.AUDIT)
 
 
 @pytest.fixture
-def reported(in_audit, auditor_user):
-    score_all(in_audit, auditor_user)
-    audits.report_submit(
-        application=in_audit, recommendation="grant", summary="All criteria met.", by=auditor_user
+def reported(in_audit, auditor_user, through_services):
+    if through_services:
+        score_all(in_audit, auditor_user)
+        audits.report_submit(
+            application=in_audit,
+            recommendation="grant",
+            summary="All criteria met.",
+            by=auditor_user,
+        )
+        in_audit.refresh_from_db()
+        return in_audit
+    return advance(in_audit, to=S.REPORT_SUBMITTED)
+
+
+@pytest.fixture
+def certificate(reported, office2, through_services):
+    """Alpha's organizational certificate, as the grant decision issues it."""
+    if through_services:
+        applications.application_decide(
+            application=reported, decision="grant", rationale="All criteria met.", by=office2
+        )
+        with scopes_disabled():
+            return Certificate.objects.get(application=reported)
+    return CertificateFactory(application=reported, issued_by=office2)
+
+
+@pytest.fixture
+def product(certificate, alpha, alice, lead, auditor_user, office_user, office2, through_services):
+    """Alpha's product certificate (on top of its organizational one), granted by office2."""
+    if through_services:
+        return product_certificate(
+            alpha,
+            alice=alice,
+            lead=lead,
+            auditor_user=auditor_user,
+            office=office_user,
+            decider=office2,
+        )
+    application = ApplicationFactory(
+        organization=alpha,
+        kind=SchemeKind.PRODUCT,
+        created_by=alice,
+        office=office_user,
+        lead=lead,
+        reported=True,
+        summary="As scored.",
     )
-    in_audit.refresh_from_db()
-    return in_audit
-
-
-@pytest.fixture
-def certificate(reported, office2):
-    """Alpha's organizational certificate, issued through the real grant decision."""
-    applications.application_decide(
-        application=reported, decision="grant", rationale="All criteria met.", by=office2
+    return CertificateFactory(
+        application=application, issued_by=office2, rationale="As the report shows."
     )
-    with scopes_disabled():
-        return Certificate.objects.get(application=reported)

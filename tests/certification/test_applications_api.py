@@ -33,8 +33,9 @@ from certification.services.applications import (
 )
 from certification.services.auditors import assignment_end, auditor_assign, auditor_conflict_declare
 from certification.services.audits import finding_answer, finding_raise, report_submit
-from certification.services.self_assessment import evidence_add_link, self_assessment_submit
+from certification.services.self_assessment import evidence_add_link
 from criteria.models import CatalogueVersion, Obligation, VersionStatus
+from tests.certification.factories import advance
 from tests.certification.helpers import (
     answer_all,
     criteria_of,
@@ -928,11 +929,7 @@ def test_audit_list_queries_do_not_grow(
 
 
 def _into_audit(application, alice, office_user, lead, auditor_user):
-    application_submit(application=application, by=alice)
-    application_accept(application=application, by=office_user)
-    auditor_assign(application=application, auditor=lead, role="lead", by=office_user)
-    answer_all(application, alice)
-    self_assessment_submit(application=application, by=alice)
+    advance(application, to=ApplicationStatus.AUDIT, office=office_user, lead=lead)
     criterion = criteria_of(application)[0]
     finding = finding_raise(
         application=application,

@@ -1,7 +1,12 @@
 """The whole organizational path through the services, start to decision."""
 
+import pytest
+
 from certification.models import ApplicationStatus
 from certification.services.applications import application_decide
+
+# The stages before the decision too (not the factories' rows): the path is the subject.
+pytestmark = pytest.mark.through_services
 
 
 def test_whole_path_to_grant(reported, office2):

@@ -39,10 +39,10 @@ from certification.services.audits import finding_raise
 from certification.services.self_assessment import (
     evidence_add_file,
     evidence_add_link,
-    self_assessment_submit,
 )
 from tests.factories import MembershipFactory
 
+from .factories import advance
 from .helpers import PDF, criteria_of, make_auditor, new_application, score, set_status
 
 pytestmark = pytest.mark.django_db
@@ -272,10 +272,7 @@ def test_sheet_rows_carry_answer_evidence_score_and_findings(assigned, alice, au
         criterion_id=first.pk,
         by=alice,
     )
-    from .helpers import answer_all
-
-    answer_all(assigned, alice)
-    self_assessment_submit(application=assigned, by=alice)
+    advance(assigned, to=S.AUDIT)  # every answer "implemented", then submitted
     first, second, finding = _fill(assigned, alice, auditor_user)
 
     sheet = application_sheet(assigned)

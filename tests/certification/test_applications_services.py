@@ -232,6 +232,7 @@ def test_withdraw_is_an_edge_of_every_open_state_only():
 # --- The path through the services ----------------------------------------------------------
 
 
+@pytest.mark.through_services  # the draft's creation is logged first
 def test_happy_path_walks_every_step_and_records_it(walk, alice, office2):
     application = walk(S.DECIDED)
 

@@ -34,6 +34,7 @@ from certification.services.auditors import (
 )
 from certification.services.audits import finding_raise, report_submit
 from cpo_portal.documents.models import Document
+from tests.certification.factories import ApplicationFactory
 from tests.certification.helpers import (
     add_pdf,
     criteria_of,
@@ -373,11 +374,9 @@ def test_selector_past_audits_excludes_active_and_early_ended(
 
 @pytest.fixture
 def in_audit_other(alpha, alice, lead, office_user, alpha_signee):
-    application = new_application(alpha, alice)
-    application_submit(application=application, by=alice)
-    application_accept(application=application, by=office_user)
-    auditor_assign(application=application, auditor=lead, role="lead", by=office_user)
-    return application
+    return ApplicationFactory(
+        organization=alpha, created_by=alice, assigned=True, office=office_user, lead=lead
+    )
 
 
 def test_past_audit_page_queries_are_bounded(client, decided, auditor_user):

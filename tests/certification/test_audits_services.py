@@ -89,6 +89,7 @@ def with_co(in_audit, co, office_user):
 # --- Scores ---------------------------------------------------------------------------------
 
 
+@pytest.mark.through_services  # the rows self_assessment_submit writes
 def test_score_rows_exist_for_every_criterion_once_the_audit_starts(in_audit):
     with scopes_disabled():
         scores = Score.objects.filter(application=in_audit)

@@ -23,15 +23,13 @@ from certification.models import (
     SelfAssessmentAnswer,
 )
 from certification.services.applications import (
-    application_accept,
     application_decide,
-    application_submit,
     organizational_grant_record,
 )
 from certification.services.auditors import assignment_end, auditor_assign, auditor_conflict_declare
 from certification.services.audits import finding_answer, finding_raise, score_save
-from certification.services.self_assessment import self_assessment_submit
 from criteria.models import AssessmentCriterion, AssessmentScheme, Obligation, SchemeKind
+from tests.certification.factories import ApplicationFactory
 from tests.certification.helpers import criteria_of, score, score_all
 from tests.criteria.factories import build_version
 
@@ -165,20 +163,15 @@ def test_list_shows_active_assignments_with_progress(lead_client, in_audit, firs
 def test_list_queries_do_not_grow(
     lead_client, in_audit, beta, beta_signee, charlie, office_user, lead, alice
 ):
-    from tests.certification.helpers import answer_all, new_application
-
     def count():
         with CaptureQueriesContext(connection) as ctx:
             assert lead_client.get(url("audits")).status_code == 200
         return len(ctx)
 
     one = count()
-    other = new_application(beta, charlie)
-    application_submit(application=other, by=charlie)
-    application_accept(application=other, by=office_user)
-    auditor_assign(application=other, auditor=lead, role="lead", by=office_user)
-    answer_all(other, charlie)
-    self_assessment_submit(application=other, by=charlie)
+    ApplicationFactory(
+        organization=beta, created_by=charlie, in_audit=True, office=office_user, lead=lead
+    )
     assert count() == one
     assert one <= 12
 
@@ -261,17 +254,17 @@ def test_page_groups_criteria_with_answers_evidence_and_htmx_config(
 def test_product_page_shows_categories(
     client, alpha, alice, auditor_user, lead, office_user, in_audit
 ):
-    from tests.certification.helpers import answer_all, new_application
-
     organizational_grant_record(
         organization=alpha, reference="ORG-1", valid_until=date(2030, 1, 1), by=office_user
     )
-    product = new_application(alpha, alice, kind=SchemeKind.PRODUCT)
-    application_submit(application=product, by=alice)
-    application_accept(application=product, by=office_user)
-    auditor_assign(application=product, auditor=lead, role="lead", by=office_user)
-    answer_all(product, alice)
-    self_assessment_submit(application=product, by=alice)
+    product = ApplicationFactory(
+        organization=alpha,
+        kind=SchemeKind.PRODUCT,
+        created_by=alice,
+        in_audit=True,
+        office=office_user,
+        lead=lead,
+    )
     client.force_login(auditor_user)
     html = client.get(url("audit", product.pk)).content.decode()
     assert "Interoperability" in html

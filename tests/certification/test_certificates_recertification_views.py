@@ -21,7 +21,6 @@ from signees.models import Signee
 from tests.certification.helpers import (
     TODAY,
     make_certificates,
-    product_certificate,
     set_fields,
 )
 
@@ -57,18 +56,6 @@ def start_recertification(certificate, alice):
         scope_description="Whole company",
         window_start=TODAY + timedelta(days=30),
         window_end=TODAY + timedelta(days=60),
-    )
-
-
-@pytest.fixture
-def product(certificate, alpha, alice, lead, auditor_user, office_user, office2):
-    return product_certificate(
-        alpha,
-        alice=alice,
-        lead=lead,
-        auditor_user=auditor_user,
-        office=office_user,
-        decider=office2,
     )
 
 

@@ -32,7 +32,6 @@ from tests.certification.helpers import (
     audit_to_report,
     certificate_of,
     decide,
-    product_certificate,
     refreshed,
     set_fields,
 )
@@ -42,18 +41,6 @@ pytestmark = pytest.mark.django_db
 STATUSES = ["active", "suspended", "withdrawn", "expired", "superseded"]
 ACTIONS = sorted(CERTIFICATE_EDGES)
 REASON = "Evidence of the audit lapsed."
-
-
-@pytest.fixture
-def product(certificate, alpha, alice, lead, auditor_user, office_user, office2):
-    return product_certificate(
-        alpha,
-        alice=alice,
-        lead=lead,
-        auditor_user=auditor_user,
-        office=office_user,
-        decider=office2,
-    )
 
 
 def events(certificate):

@@ -31,24 +31,11 @@ from tests.certification.helpers import (
     certificate_of,
     decide,
     make_certificates,
-    product_certificate,
     refreshed,
     set_fields,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def product(certificate, alpha, alice, lead, auditor_user, office_user, office2):
-    return product_certificate(
-        alpha,
-        alice=alice,
-        lead=lead,
-        auditor_user=auditor_user,
-        office=office_user,
-        decider=office2,
-    )
 
 
 def url(name, *args, **kwargs):

@@ -453,6 +453,7 @@ def test_home_page_shows_latest_certificates(client, certificate):
     assert verify_url(certificate.number) in text
 
 
+@pytest.mark.through_services  # the event certificate_issue writes
 def test_events_are_public_history(certificate):
     with scopes_disabled():
         assert CertificateEvent.objects.filter(certificate=certificate).count() == 1

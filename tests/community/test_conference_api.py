@@ -8,7 +8,8 @@ from rest_framework.test import APIClient
 from community.models import Registration
 from community.models import RegistrationStatus as R
 from community.services import conference as services
-from tests.community.helpers import make_conference, register
+from tests.community.factories import ConferenceFactory
+from tests.community.helpers import register
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/community"
@@ -25,7 +26,7 @@ def org_api(org, rest):
 
 def test_public_conference(api, office_user, alpha_member, alpha, alice):
     assert api.get(f"{API}/conference/").status_code == 404
-    conference = make_conference(office_user, capacity=1, published=False)
+    conference = ConferenceFactory(capacity=1)
     assert api.get(f"{API}/conference/").status_code == 404
     assert api.get(f"{API}/conferences/{conference.year}/").status_code == 404
     services.conference_publish(conference=conference, by=office_user)
@@ -42,7 +43,7 @@ def test_public_conference(api, office_user, alpha_member, alpha, alice):
 def test_registrations_list_create_cancel(
     api, alpha_member, alpha, alice, bob, office_user, mailoutbox
 ):
-    conference = make_conference(office_user, capacity=1)
+    conference = ConferenceFactory(open=True, capacity=1)
     url = org_api(alpha, "registrations/")
     api.force_authenticate(bob)
     first = api.post(
@@ -93,7 +94,7 @@ def test_registrations_list_create_cancel(
 def test_registrations_refused_for_non_members_and_outsiders(
     api, catalogue, alpha, alice, beta_member, beta, charlie, office_user
 ):
-    conference = make_conference(office_user)
+    conference = ConferenceFactory(open=True)
     theirs = register(conference, beta, charlie, "Carl")
     api.force_authenticate(alice)
     refused = api.post(
@@ -113,7 +114,7 @@ def test_registrations_refused_for_non_members_and_outsiders(
 def test_registration_list_queries_are_bounded(
     api, alpha_member, alpha, alice, office_user, django_assert_max_num_queries
 ):
-    conference = make_conference(office_user, capacity=2)
+    conference = ConferenceFactory(open=True, capacity=2)
     register(conference, alpha, alice, "P0")
     api.force_authenticate(alice)
     with django_assert_max_num_queries(10) as few:

@@ -12,6 +12,7 @@ from community.models import RegistrationStatus as R
 from community.selectors.conference import registrations_of_organization
 from community.services import conference as services
 from cpo_portal.activity.models import ActivityEntry
+from tests.community.factories import ConferenceFactory
 from tests.community.helpers import make_conference, member, register
 from tests.factories import MembershipFactory
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_same_attendee_twice_is_refused(alpha_member, alpha, alice, office_user):
-    conference = make_conference(office_user)
+    conference = ConferenceFactory(open=True)
     register(conference, alpha, alice, "Ann")
     with pytest.raises(ValidationError, match="already registered") as caught:
         register(conference, alpha, alice, "Ann again", email="ANN@example.org ")
@@ -31,7 +32,7 @@ def test_the_same_attendee_twice_is_refused(alpha_member, alpha, alice, office_u
 def test_two_registrations_for_the_last_seat(
     alpha_member, beta_member, alpha, beta, alice, charlie, office_user
 ):
-    conference = make_conference(office_user, capacity=1)
+    conference = ConferenceFactory(open=True, capacity=1)
     first = register(conference, alpha, alice, "Ann")
     second = register(conference, beta, charlie, "Carl")
     assert (first.status, second.status) == (R.CONFIRMED, R.WAITLISTED)
@@ -49,7 +50,7 @@ def test_waitlist_promotion_is_first_come_first_served_with_an_ics(
     mailoutbox,
     django_capture_on_commit_callbacks,
 ):
-    conference = make_conference(office_user, capacity=1)
+    conference = ConferenceFactory(open=True, capacity=1)
     seat = register(conference, alpha, alice, "Ann")
     first_waiting = register(conference, beta, charlie, "Carl")
     second_waiting = register(conference, alpha, alice, "Bea")
@@ -78,7 +79,7 @@ def test_waitlist_promotion_is_first_come_first_served_with_an_ics(
 def test_cancelling_a_waitlisted_registration_promotes_nobody(
     alpha_member, alpha, alice, office_user
 ):
-    conference = make_conference(office_user, capacity=1)
+    conference = ConferenceFactory(open=True, capacity=1)
     register(conference, alpha, alice, "Ann")
     waiting = register(conference, alpha, alice, "Bea")
     third = register(conference, alpha, alice, "Cid")
@@ -92,7 +93,7 @@ def test_cancelling_a_waitlisted_registration_promotes_nobody(
 
 
 def test_a_larger_capacity_lets_the_waitlist_in(alpha_member, alpha, alice, office_user):
-    conference = make_conference(office_user, capacity=1)
+    conference = ConferenceFactory(open=True, capacity=1)
     register(conference, alpha, alice, "Ann")
     waiting = register(conference, alpha, alice, "Bea")
     values = {name: getattr(conference, name) for name in services.CONFERENCE_FIELDS}
@@ -109,7 +110,12 @@ def test_a_larger_capacity_lets_the_waitlist_in(alpha_member, alpha, alice, offi
 def test_no_registration_outside_the_window_or_unpublished(
     alpha_member, alpha, alice, office_user, published, opens, closes
 ):
-    conference = make_conference(office_user, published=published, opens=opens, closes=closes)
+    now = timezone.now()
+    conference = ConferenceFactory(
+        is_published=published,
+        registration_opens=now + timedelta(days=opens),
+        registration_closes=now + timedelta(days=closes),
+    )
     with pytest.raises(ValidationError, match="not open") as caught:
         register(conference, alpha, alice, "Ann")
     assert caught.value.code == "window"
@@ -118,7 +124,7 @@ def test_no_registration_outside_the_window_or_unpublished(
 def test_non_members_and_outsiders_cannot_register(
     catalogue, alpha, alice, beta_member, charlie, office_user
 ):
-    conference = make_conference(office_user)
+    conference = ConferenceFactory(open=True)
     with pytest.raises(ValidationError, match="Community members") as caught:
         register(conference, alpha, alice, "Ann")  # Alpha is no community member
     assert caught.value.code == "not_community_member"
@@ -128,7 +134,7 @@ def test_non_members_and_outsiders_cannot_register(
 
 
 def test_cancel_by_an_outsider_is_refused(alpha_member, alpha, alice, charlie, office_user):
-    conference = make_conference(office_user)
+    conference = ConferenceFactory(open=True)
     registration = register(conference, alpha, alice, "Ann")
     with pytest.raises(ValidationError):
         services.registration_cancel(registration=registration, by=charlie)
@@ -136,7 +142,7 @@ def test_cancel_by_an_outsider_is_refused(alpha_member, alpha, alice, charlie, o
 
 
 def test_a_plain_member_registers_for_the_organization(alpha_member, alpha, bob, office_user):
-    conference = make_conference(office_user)
+    conference = ConferenceFactory(open=True)
     assert register(conference, alpha, bob, "Bob").status == R.CONFIRMED
 
 
@@ -170,7 +176,7 @@ def test_conference_checks(office_user, alice):
 
 def test_membership_factory_member_can_cancel(alpha_member, alpha, alice, office_user, make_user):
     """Any person of the organization cancels its registrations, not only who registered."""
-    conference = make_conference(office_user)
+    conference = ConferenceFactory(open=True)
     registration = register(conference, alpha, alice, "Ann")
     other = make_user(email="eve@example.org")
     MembershipFactory(organization=alpha, user=other)

@@ -14,7 +14,8 @@ from community.models import Conference, Registration
 from community.models import RegistrationStatus as R
 from community.services import conference as services
 from cpo_portal.exports import safe_cell
-from tests.community.helpers import make_conference, member, register
+from tests.community.factories import ConferenceFactory
+from tests.community.helpers import member, register
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def registrations(conference):
 
 @pytest.fixture
 def conference(office_user):
-    return make_conference(office_user, capacity=1)
+    return ConferenceFactory(open=True, capacity=1)
 
 
 # --- The organization ------------------------------------------------------------------
@@ -115,7 +116,7 @@ def test_a_non_member_is_told_and_cannot_register(client, catalogue, alpha, alic
 def test_registering_for_an_unpublished_conference_is_404(
     client, alpha_member, alpha, alice, office_user
 ):
-    draft = make_conference(office_user, published=False)
+    draft = ConferenceFactory()
     client.force_login(alice)
     assert client.get(org_url("org_register", alpha, year=draft.year)).status_code == 404
     assert "No conference has been published yet" in text(
@@ -124,7 +125,7 @@ def test_registering_for_an_unpublished_conference_is_404(
 
 
 def test_closed_window_is_explained(client, alpha_member, alpha, alice, office_user):
-    conference = make_conference(office_user, opens=-10, closes=-1)
+    conference = ConferenceFactory(closed=True)
     client.force_login(alice)
     assert "Registration is closed" in text(client.get(org_url("org_community", alpha)))
     response = client.post(
@@ -237,7 +238,7 @@ def test_office_attendee_list_with_waitlist_order_and_cancel(
     client.post(office("office_registration_cancel", conference.pk, seat.pk))
     statuses = {r.attendee_name: r.status for r in registrations(conference)}
     assert statuses == {"Ann": R.CANCELLED, "Carl": R.CONFIRMED, "Bea": R.WAITLISTED}
-    other = make_conference(office_user, year=conference.year + 1)
+    other = ConferenceFactory(open=True, year=conference.year + 1)
     assert client.post(office("office_registration_cancel", other.pk, seat.pk)).status_code == 404
 
 
@@ -293,7 +294,7 @@ def test_safe_cell(value, expected):
 def test_office_attendee_list_and_export_queries_are_bounded(
     client, catalogue, office_user, django_assert_max_num_queries
 ):
-    conference = make_conference(office_user, capacity=3)
+    conference = ConferenceFactory(open=True, capacity=3)
     orgs = []
     for n in range(4):
         owner = UserFactory(email=f"o{n}@example.org")
@@ -327,7 +328,7 @@ def test_office_attendee_list_and_export_queries_are_bounded(
 
 
 def test_public_page_without_a_conference(client, office_user):
-    make_conference(office_user, published=False)
+    ConferenceFactory()
     page = client.get(reverse("community:conference"))
     assert page.status_code == 200 and "has not been announced yet" in text(page)
     assert (
@@ -343,7 +344,7 @@ def test_public_page_without_a_conference(client, office_user):
 def test_public_page_shows_the_published_conference(
     client, alpha_member, alpha, alice, office_user, django_assert_max_num_queries
 ):
-    conference = make_conference(office_user, capacity=1)
+    conference = ConferenceFactory(open=True, capacity=1)
     services.conference_save(
         by=office_user,
         year=conference.year,
@@ -368,7 +369,7 @@ def test_public_page_shows_the_published_conference(
 
 
 def test_ics_download_has_no_attendee(client, alpha_member, alpha, alice, office_user):
-    conference = make_conference(office_user)
+    conference = ConferenceFactory(open=True)
     register(conference, alpha, alice, "Ann")
     response = client.get(reverse("community:conference_ics", args=[conference.year]))
     assert response.status_code == 200
@@ -397,7 +398,7 @@ def test_past_conferences_are_listed(client, office_user):
         ),
         by=office_user,
     )
-    current = make_conference(office_user)
+    current = ConferenceFactory(open=True)
     page = text(client.get(reverse("community:conference")))
     assert current.title in page and "CPO Conference 2020" in page
     assert client.get(reverse("community:conference_year", args=[2020])).status_code == 200
@@ -417,7 +418,7 @@ AGENDA = (
 
 @pytest.fixture
 def conference_with_agenda(office_user):
-    conference = make_conference(office_user)
+    conference = ConferenceFactory(open=True)
     values = {name: getattr(conference, name) for name in services.CONFERENCE_FIELDS}
     return services.conference_save(
         by=office_user,

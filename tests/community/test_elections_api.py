@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 
 from community.models import BallotCast, Candidate, CandidateStatus, Election
 from community.services import elections as services
+from tests.community.factories import CandidateFactory
 from tests.community.helpers import at_phase
 
 pytestmark = pytest.mark.django_db
@@ -17,21 +18,15 @@ def api():
     return APIClient()
 
 
-def accepted(election, org, user):
-    candidate = services.candidate_nominate(
-        election=election,
-        nominating_organization=org,
-        candidate_user=user,
-        candidate_organization=org,
-        by=user,
-    )
-    return services.candidate_answer(candidate=candidate, accept=True, by=user)
-
-
 @pytest.fixture
 def voting(election, alpha_member, beta_member, gamma_member, alpha, beta, alice, charlie):
-    a = accepted(election, alpha, alice)
-    c = accepted(election, beta, charlie)
+    """alice (Alpha) and charlie (Beta) accepted their nominations; voting is open."""
+    a = CandidateFactory(
+        election=election, user=alice, nominated_by_organization=alpha, accepted=True
+    )
+    c = CandidateFactory(
+        election=election, user=charlie, nominated_by_organization=beta, accepted=True
+    )
     at_phase(election, "voting")
     return {"alice": a, "charlie": c}
 

@@ -26,9 +26,10 @@ from community.selectors.elections import published_core_team
 from community.services import elections as elections_services
 from community.services import elections as services
 from cpo_portal.activity.models import ActivityEntry
-from cpo_portal.documents import services as document_services
 from cpo_portal.errors import DomainError
+from cpo_portal.guards import require_office
 from cpo_portal.tenancy.services import organization_create
+from tests.community.factories import CandidateFactory
 from tests.community.helpers import at_phase, member
 from tests.factories import UserFactory
 
@@ -48,11 +49,6 @@ def nominate(election, org, user, by, candidate_org=None):
         candidate_organization=candidate_org or org,
         by=by,
     )
-
-
-def accepted(election, org, user, by):
-    candidate = nominate(election, org, user, by)
-    return services.candidate_answer(candidate=candidate, accept=True, by=user)
 
 
 def refused(code=None):
@@ -183,11 +179,6 @@ def test_answering_after_nominations_close_is_refused(election, alpha_member, al
 # --- Voting -----------------------------------------------------------------------------
 
 
-def _bob_declined(election, alpha, alice, bob):
-    candidate = nominate(election, alpha, bob, alice)
-    return services.candidate_answer(candidate=candidate, accept=False, by=bob)
-
-
 def cast(election, org, by, **choices):
     return services.ballot_cast(election=election, organization=org, choices=choices, by=by)
 
@@ -198,8 +189,17 @@ def nothing_written():
 
 @pytest.fixture
 def voting(election, alpha_member, beta_member, gamma_member, alpha, beta, gamma, alice, bob):
-    a = accepted(election, alpha, alice, alice)
-    declined = _bob_declined(election, alpha, alice, bob)
+    """alice accepted her nomination, bob (nominated by alice) declined; voting is open."""
+    a = CandidateFactory(
+        election=election, user=alice, nominated_by_organization=alpha, accepted=True
+    )
+    declined = CandidateFactory(
+        election=election,
+        user=bob,
+        nominated_by_organization=alpha,
+        nominated_by=alice,
+        declined=True,
+    )
     at_phase(election, "voting")
     return {"alice": a, "declined": declined}
 
@@ -255,9 +255,9 @@ def test_voting_twice_is_refused(voting, election, gamma, dora):
 
 
 def test_too_many_votes_for_a_group_are_refused(voting, election, beta, charlie, gamma, dora):
-    at_phase(election, "nomination")
-    b = accepted(election, beta, charlie, charlie)
-    at_phase(election, "voting")
+    b = CandidateFactory(
+        election=election, user=charlie, nominated_by_organization=beta, accepted=True
+    )
     Election.objects.filter(pk=election.pk).update(seats_it_vendor=1)
     election.refresh_from_db()
     with refused("too_many"):
@@ -430,10 +430,8 @@ def test_the_activity_log_records_only_that_the_organization_voted(voting, elect
     assert not entries(target_type__model__in=["ballot", "ballotvote"])
 
 
-def _member_voters(count, office_user, monkeypatch):
+def _member_voters(count, office_user):
     """`count` community member organizations (IT customers), each with its owner."""
-    # Their signature PDFs are beside the point and would only cost time.
-    monkeypatch.setattr(document_services, "_queue", lambda document: None)
     voters = []
     for index in range(count):
         owner = UserFactory(email=f"voter{index}@example.org")
@@ -467,13 +465,11 @@ def _digest(code):
 ORDERED_CASTS = 20
 
 
-def test_the_stored_order_of_ballots_is_not_the_order_of_voting(
-    voting, election, office_user, monkeypatch
-):
+def test_the_stored_order_of_ballots_is_not_the_order_of_voting(voting, election, office_user):
     candidate = voting["alice"]
     receipts = []
     newest_last = []
-    for organization, owner in _member_voters(ORDERED_CASTS, office_user, monkeypatch):
+    for organization, owner in _member_voters(ORDERED_CASTS, office_user):
         receipts.append(cast(election, organization, owner, it_vendor=[candidate.pk]))
         stored = [receipt for _position, _key, receipt in _stored_order()]
         newest_last.append(stored[-1] == _digest(receipts[-1]))
@@ -487,9 +483,9 @@ def test_the_stored_order_of_ballots_is_not_the_order_of_voting(
 def test_every_receipt_finds_its_ballot_after_the_rewrites(
     voting, election, alpha, alice, beta, charlie, gamma, dora
 ):
-    at_phase(election, "nomination")
-    b = accepted(election, beta, charlie, charlie)
-    at_phase(election, "voting")
+    b = CandidateFactory(
+        election=election, user=charlie, nominated_by_organization=beta, accepted=True
+    )
     a = voting["alice"]
     choices = {
         cast(election, gamma, dora, it_vendor=[a.pk]): [a.pk],
@@ -633,6 +629,8 @@ def test_tally_is_one_query_per_group_whatever_the_number_of_ballots(
             status=CandidateStatus.ACCEPTED,
         )
     at_phase(election, "closed")
+    # The office's permissions are read once and then cached on the user: not per ballot.
+    require_office(office_user)
     few = _tally_queries(election, office_user)
     for index in range(40):
         ballot = Ballot.objects.create(election=election, receipt_hash=f"more-{index}")

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from community.models import Ballot, BallotCast, Candidate, CandidateStatus, Election
 from community.services import elections as services
+from tests.community.factories import CandidateFactory, ElectionFactory
 from tests.community.helpers import at_phase, member
 from tests.factories import MembershipFactory, UserFactory
 
@@ -30,21 +31,15 @@ def text(response):
     return response.content.decode()
 
 
-def accepted(election, org, user, by=None):
-    candidate = services.candidate_nominate(
-        election=election,
-        nominating_organization=org,
-        candidate_user=user,
-        candidate_organization=org,
-        by=by or user,
-    )
-    return services.candidate_answer(candidate=candidate, accept=True, by=user)
-
-
 @pytest.fixture
 def voting(election, alpha_member, beta_member, gamma_member, alpha, beta, alice, charlie):
-    a = accepted(election, alpha, alice)
-    c = accepted(election, beta, charlie)
+    """alice (Alpha) and charlie (Beta) accepted their nominations; voting is open."""
+    a = CandidateFactory(
+        election=election, user=alice, nominated_by_organization=alpha, accepted=True
+    )
+    c = CandidateFactory(
+        election=election, user=charlie, nominated_by_organization=beta, accepted=True
+    )
     at_phase(election, "voting")
     return {"alice": a, "charlie": c}
 
@@ -490,13 +485,9 @@ def test_ballot_page_queries_are_bounded(
 def test_public_page_announces_accepted_candidates_only(
     client, election, alpha_member, alpha, alice, bob
 ):
-    accepted(election, alpha, alice)
-    services.candidate_nominate(
-        election=election,
-        nominating_organization=alpha,
-        candidate_user=bob,
-        candidate_organization=alpha,
-        by=alice,
+    CandidateFactory(election=election, user=alice, nominated_by_organization=alpha, accepted=True)
+    CandidateFactory(
+        election=election, user=bob, nominated_by_organization=alpha, nominated_by=alice
     )
     at_phase(election, "voting")
     body = text(client.get(reverse("community:election", kwargs={"year": election.year})))
@@ -539,14 +530,25 @@ def test_receipt_check_is_rate_limited(client, settings, election):
 
 
 def test_public_results_page_queries_are_bounded(
-    client, office_user, voting, election, gamma, dora, django_assert_max_num_queries
+    client,
+    office_user,
+    alpha_member,
+    beta_member,
+    gamma_member,
+    alpha,
+    beta,
+    alice,
+    charlie,
+    gamma,
+    dora,
+    django_assert_max_num_queries,
 ):
-    services.ballot_cast(
-        election=election, organization=gamma, choices={"it_vendor": [voting["alice"].pk]}, by=dora
+    election = ElectionFactory(
+        published=True,
+        created_by=office_user,
+        candidates=[(alice, alpha), (charlie, beta)],
+        voters=[(gamma, dora)],
     )
-    at_phase(election, "closed")
-    services.election_tally(election=election, by=office_user)
-    services.results_publish(election=election, by=office_user)
     with django_assert_max_num_queries(8):
         response = client.get(reverse("community:election", kwargs={"year": election.year}))
     assert "Elected" in text(response)

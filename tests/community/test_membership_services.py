@@ -15,22 +15,16 @@ from community.services import elections as elections_services
 from community.services import membership as membership_services
 from community.tasks import lapse_memberships
 from cpo_portal.activity.models import ActivityEntry
-from signees.services.signing import signee_approve, signee_sign
+from tests.community.factories import ConferenceFactory
+from tests.community.helpers import at_phase
+from tests.signees.factories import SigneeFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.now().date
 
 
 def declared(organization, owner, office):
-    signature = signee_sign(
-        organization=organization,
-        by=owner,
-        group="it_vendor",
-        signatory_name=str(owner),
-        signatory_position="CEO",
-        authority_confirmed=True,
-    )
-    signee_approve(signee=signature.signee, by=office)
+    SigneeFactory(approved=True, organization=organization, signed_by=owner, reviewed_by=office)
     return membership_services.membership_declare(
         organization=organization,
         number=" PI-1 ",
@@ -175,9 +169,7 @@ def test_daily_task_lapses_expired_memberships(alpha_member, alpha):
 def test_a_lapsed_organization_can_no_longer_register_or_vote(
     alpha_member, alpha, alice, office_user, election, beta_member, charlie
 ):
-    from tests.community.helpers import at_phase, make_conference
-
-    conference = make_conference(office_user, capacity=10)
+    conference = ConferenceFactory(open=True, capacity=10)
     membership_services.memberships_lapse_due(today=TODAY() + timedelta(days=366))
     assert membership_of(alpha).status == M.LAPSED
     assert not is_community_member(alpha)

@@ -12,8 +12,9 @@ from community.models import MembershipStatus as M
 from community.selectors.membership import membership_of
 from community.services import membership as services
 from cpo_portal.tenancy.services import organization_create
-from tests.community.helpers import member
+from tests.community.factories import AssociationMembershipFactory
 from tests.factories import UserFactory
+from tests.signees.factories import SigneeFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.now().date
@@ -28,11 +29,17 @@ def text(response):
 
 
 def declared_org(office, n):
+    """An approved signee that declared its membership again after a verification (as
+    membership_declare leaves it: who verified it stays): one row of the office's queue."""
     owner = UserFactory(email=f"owner{n}@example.org")
     org = organization_create(by=owner, legal_name=f"Company {n}", country="DE")
-    member(org, owner, office)
-    return services.membership_declare(
-        organization=org, number=f"N-{n}", member_since=TODAY(), by=owner
+    SigneeFactory(approved=True, organization=org, signed_by=owner, reviewed_by=office)
+    return AssociationMembershipFactory(
+        organization=org,
+        number=f"N-{n}",
+        member_since=TODAY(),
+        verified_by=office,
+        verified_at=timezone.now(),
     )
 
 

@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from community.models import Proposal
 from community.services import proposals as services
+from tests.community.factories import ProposalFactory
 
 BASE = "/api/v1/community"
 
@@ -17,8 +18,8 @@ def api():
 
 def _submit(alpha, alice, n=1):
     for i in range(n):
-        services.proposal_submit(
-            organization=alpha, by=alice, kind="new", title=f"P{i}", rationale="R"
+        ProposalFactory(
+            organization=alpha, submitted_by=alice, kind="new", title=f"P{i}", rationale="R"
         )
 
 

@@ -2,6 +2,7 @@
 refusals write nothing."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django_scopes import scopes_disabled
 
@@ -10,6 +11,9 @@ from community.selectors.proposals import accepted_proposals_for_next_version
 from community.services import proposals as services
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.errors import DomainError, TransitionNotAllowed
+from criteria.demo import demo_catalogue_data
+from criteria.services.catalogue import catalogue_create_draft, catalogue_import
+from tests.community.factories import ProposalFactory
 
 S = ProposalStatus
 
@@ -26,7 +30,8 @@ def _submit(organization, by, **extra):
 
 @pytest.fixture
 def proposal(alpha_member, alpha, bob):
-    return _submit(alpha, bob)
+    """Submitted by bob (a plain member of Alpha), as _submit would."""
+    return ProposalFactory(organization=alpha, submitted_by=bob)
 
 
 # --- Submitting ---------------------------------------------------------------------------
@@ -57,10 +62,6 @@ def test_any_person_of_a_community_member_organization_submits(
 def test_refused_submissions_write_nothing(
     case, catalogue, alpha_member, alpha, alice, charlie, stranger, stranger_org
 ):
-    from django.contrib.auth.models import AnonymousUser
-
-    from criteria.services.catalogue import catalogue_create_draft
-
     organization, by, extra = alpha, alice, {}
     if case == "not_community_member":
         organization, by = stranger_org, stranger
@@ -195,13 +196,5 @@ def test_accepted_proposals_are_listed_for_the_next_version(
     services.proposal_transition(proposal=proposal, to=S.ACCEPTED, by=alice, rationale="Yes")
     assert accepted_proposals_for_next_version() == [proposal]
     # Once a newer version is published, those were the work of that version.
-    from criteria.interchange import parse
-    from criteria.services.catalogue import catalogue_import
-    from tests.signees.helpers import MINI_CATALOGUE
-
-    catalogue_import(
-        data=parse(MINI_CATALOGUE.replace('version: "t-1"', 'version: "t-2"')),
-        by=None,
-        publish=True,
-    )
+    catalogue_import(data={**demo_catalogue_data(), "version": "demo-2"}, by=None, publish=True)
     assert accepted_proposals_for_next_version() == []

@@ -6,15 +6,17 @@ from django.urls import reverse
 
 from community.models import Proposal, ProposalComment, ProposalStatus
 from community.services import proposals as services
+from tests.community.factories import ProposalFactory
 
 S = ProposalStatus
 
 
 @pytest.fixture
 def proposal(alpha_member, alpha, bob, catalogue):
-    return services.proposal_submit(
+    """Submitted by bob (a plain member of Alpha), on criterion 2.1.1."""
+    return ProposalFactory(
         organization=alpha,
-        by=bob,
+        submitted_by=bob,
         kind="change",
         title="Clarify neutral formats",
         rationale="Say which formats.",
@@ -24,9 +26,9 @@ def proposal(alpha_member, alpha, bob, catalogue):
 
 def _many(alpha, alice, n):
     for i in range(n):
-        services.proposal_submit(
+        ProposalFactory(
             organization=alpha,
-            by=alice,
+            submitted_by=alice,
             kind="new" if i % 2 else "other",
             title=f"P{i}",
             rationale="R",

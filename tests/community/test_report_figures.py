@@ -13,9 +13,10 @@ from django_scopes import scopes_disabled
 
 from community.models import AnnualReport, Conference, Proposal, Registration
 from community.report_figures import present, public_figures, take_snapshot
-from community.services import proposals as proposal_services
 from community.services import reports as services
 from cpo_portal.documents.services import document_render
+from tests.community.factories import ProposalFactory
+from tests.signees.factories import SigneeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +121,6 @@ def known_dataset(catalogue, core_team, gamma_member, alpha, beta, gamma, alice,
     proposals: 2 submitted this year (1 accepted), 1 submitted last year."""
     from cpo_portal.tenancy.services import organization_create
     from signees.models import Signee, Statement, StatementStatus
-    from signees.services.signing import signee_sign
     from tests.factories import UserFactory
 
     today = timezone.localdate()
@@ -135,13 +135,14 @@ def known_dataset(catalogue, core_team, gamma_member, alpha, beta, gamma, alice,
         )
     delta_owner = UserFactory(email="delta@example.org")
     delta = organization_create(by=delta_owner, legal_name="Delta", country="DE")
-    signee_sign(
+    SigneeFactory(
         organization=delta,
-        by=delta_owner,
+        signed_by=delta_owner,
         group="it_service_provider",
         signatory_name="D",
         signatory_position="CEO",
-        authority_confirmed=True,
+        ip_address="",
+        user_agent="",
     )
     org, prod = "organizational", "product"
     last_year = date(YEAR - 1, 6, 1)
@@ -175,16 +176,21 @@ def known_dataset(catalogue, core_team, gamma_member, alpha, beta, gamma, alice,
         attendee_email="c@x.org",
         status="waitlisted",
     )
-    first = proposal_services.proposal_submit(
-        organization=alpha, by=alice, kind="new", title="One", rationale="R"
+    ProposalFactory(
+        accepted=True,
+        organization=alpha,
+        submitted_by=alice,
+        kind="new",
+        title="One",
+        rationale="R",
+        decided_by=alice,
+        decision_rationale="Good",
     )
-    proposal_services.proposal_submit(
-        organization=alpha, by=alice, kind="editorial", title="Two", rationale="R"
+    ProposalFactory(
+        organization=alpha, submitted_by=alice, kind="editorial", title="Two", rationale="R"
     )
-    proposal_services.proposal_transition(proposal=first, to="discussion", by=alice)
-    proposal_services.proposal_transition(proposal=first, to="accepted", by=alice, rationale="Good")
-    old = proposal_services.proposal_submit(
-        organization=alpha, by=alice, kind="other", title="Old", rationale="R"
+    old = ProposalFactory(
+        organization=alpha, submitted_by=alice, kind="other", title="Old", rationale="R"
     )
     Proposal.objects.filter(pk=old.pk).update(submitted_at=timezone.now().replace(year=YEAR - 1))
     return core_team

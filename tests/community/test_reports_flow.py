@@ -14,41 +14,23 @@ from django_scopes import scopes_disabled
 
 from community.models import AnnualReport, ReportSection
 from community.selectors.elections import is_core_team_member
-from community.services import elections as elections_services
 from community.services import reports as reports_services
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.errors import DomainError
-from tests.community.helpers import at_phase
+from tests.community.factories import ElectionFactory
 
 YEAR = timezone.now().year
 
 
 @pytest.fixture
-def core_team_of_two(election, alpha_member, beta_member, alpha, beta, alice, charlie, office_user):
+def core_team_of_two(alpha_member, beta_member, alpha, beta, alice, charlie, office_user):
     """alice (Alpha) and charlie (Beta) are both elected to the Core Team."""
-    people = ((alpha, alice), (beta, charlie))
-    candidates = []
-    for organization, person in people:
-        candidate = elections_services.candidate_nominate(
-            election=election,
-            nominating_organization=organization,
-            candidate_user=person,
-            candidate_organization=organization,
-            by=person,
-        )
-        elections_services.candidate_answer(candidate=candidate, accept=True, by=person)
-        candidates.append(candidate.pk)
-    at_phase(election, "voting")
-    for organization, person in people:
-        elections_services.ballot_cast(
-            election=election,
-            organization=organization,
-            choices={"it_vendor": candidates},
-            by=person,
-        )
-    at_phase(election, "closed")
-    elections_services.election_tally(election=election, by=office_user)
-    elections_services.results_publish(election=election, by=office_user)
+    election = ElectionFactory(
+        published=True,
+        created_by=office_user,
+        candidates=[(alice, alpha), (charlie, beta)],
+        voters=[(alpha, alice), (beta, charlie)],
+    )
     assert is_core_team_member(alice) and is_core_team_member(charlie)
     return election
 
