@@ -5,7 +5,8 @@ product schemes have 30 criteria each). Alpha (alice owner, bob member) is an ap
 vendor signee; `lead` is the root `auditor_user`, qualified for both schemes; `co` is a
 second qualified auditor; `office2` is a second office certifier. The stage fixtures walk
 one organizational application along the state machine: `draft` → `submitted` →
-`accepted` → `assigned` → `in_audit` → `reported` → `certificate` (granted by office2).
+`accepted` → `assigned` → `in_audit` → `reported` → `certificate` (granted by office2);
+`product` is Alpha's product certificate on top of it.
 
 They build each stage with the factories (tests/certification/factories.py: the rows the
 services leave, without their mails and activity log). A test about a transition they take,

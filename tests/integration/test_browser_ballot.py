@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
-from tests.community.helpers import at_phase
 
 from community.models import Ballot, BallotCast
 from community.services import elections as services
 from cpo_portal.accounts.signals import ensure_office_group
 from tests.community import conftest as community
+from tests.community.helpers import at_phase
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

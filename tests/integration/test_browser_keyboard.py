@@ -21,7 +21,6 @@ from cpo_portal.tenancy.services import organization_create
 from criteria.interchange import parse
 from criteria.services.catalogue import catalogue_import
 from signees.models import Signature, SigneeStatus
-from tests.certification.conftest import catalogue as certification_catalogue
 from tests.certification.helpers import (
     answer_all,
     approve_signee,
@@ -36,8 +35,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # More than any page needs to reach its last control; a page that needs more has a focus trap.
 MAX_TABS = 80
-
-catalogue = certification_catalogue
 
 
 @pytest.fixture(autouse=True)

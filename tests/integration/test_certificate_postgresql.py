@@ -18,11 +18,17 @@ from tests.certification.helpers import audit_to_report, certificate_of, decide,
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-catalogue = certification.catalogue
 alpha_signee = certification.alpha_signee
 beta_signee = certification.beta_signee
 lead = certification.lead
 office2 = certification.office2
+
+
+@pytest.fixture
+def through_services():
+    """The real stack: every certification stage through the services, tasks and mails."""
+    return True
+
 
 CONCURRENT_GRANTS = 5
 

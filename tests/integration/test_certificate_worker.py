@@ -34,7 +34,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),  # the worker only sees committed rows
 ]
 
-catalogue = certification.catalogue
 alpha_signee = certification.alpha_signee
 lead = certification.lead
 office2 = certification.office2
@@ -44,6 +43,13 @@ accepted = certification.accepted
 assigned = certification.assigned
 in_audit = certification.in_audit
 reported = certification.reported
+
+
+@pytest.fixture
+def through_services():
+    """The real stack: every certification stage through the services, tasks and mails."""
+    return True
+
 
 SWEEP_TASK = settings.CELERY_BEAT_SCHEDULE["documents-sweep-stuck"]["task"]
 CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"

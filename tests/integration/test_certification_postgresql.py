@@ -27,7 +27,6 @@ from tests.certification.helpers import criteria_of
 pytestmark = pytest.mark.postgres
 
 # The certification fixtures (catalogue, signee, auditors, the stage fixtures), reused.
-catalogue = certification.catalogue
 alpha_signee = certification.alpha_signee
 lead = certification.lead
 co_user = certification.co_user
@@ -37,6 +36,12 @@ submitted = certification.submitted
 accepted = certification.accepted
 assigned = certification.assigned
 in_audit = certification.in_audit
+
+
+@pytest.fixture
+def through_services():
+    """The real stack: every certification stage through the services, tasks and mails."""
+    return True
 
 
 def in_thread(fn, *args, start=None):

@@ -7,7 +7,6 @@ import hashlib
 
 import pytest
 from django.db import connection
-from tests.community.helpers import at_phase, member
 
 from community.models import Ballot, BallotCast, BallotVote
 from community.services import elections as elections_services
@@ -17,6 +16,7 @@ from cpo_portal.documents import services as document_services
 from cpo_portal.errors import DomainError
 from cpo_portal.tenancy.services import organization_create
 from tests.community import conftest as community
+from tests.community.helpers import at_phase, member
 from tests.factories import UserFactory
 
 # conftest.py skips `postgres` tests when DATABASE_URL is not PostgreSQL.

@@ -6,12 +6,12 @@ import threading
 import pytest
 from django.db import connections
 from django_scopes import scopes_disabled
-from tests.community.helpers import make_conference
 
 from community.models import Registration
 from community.models import RegistrationStatus as R
 from community.services import conference as services
 from tests.community import conftest as community
+from tests.community.helpers import make_conference
 
 # conftest.py skips `postgres` tests when DATABASE_URL is not PostgreSQL.
 pytestmark = pytest.mark.postgres

@@ -55,7 +55,6 @@ from tests.integration.own_services import (
     redis_unavailable_reason,
 )
 
-catalogue = certification.catalogue
 alpha_signee = certification.alpha_signee
 lead = certification.lead
 office2 = certification.office2
@@ -65,6 +64,13 @@ accepted = certification.accepted
 assigned = certification.assigned
 in_audit = certification.in_audit
 reported = certification.reported
+
+
+@pytest.fixture
+def through_services():
+    """The real stack: every certification stage through the services, tasks and mails."""
+    return True
+
 
 SWEEP_TASK = settings.CELERY_BEAT_SCHEDULE["documents-sweep-stuck"]["task"]
 RENDER_TIMEOUT = 90.0

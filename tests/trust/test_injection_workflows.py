@@ -33,11 +33,11 @@ pytestmark = pytest.mark.django_db
 accepted = certification_fixtures.accepted
 alpha_signee = certification_fixtures.alpha_signee
 assigned = certification_fixtures.assigned
-catalogue = certification_fixtures.catalogue
 draft = certification_fixtures.draft
 in_audit = certification_fixtures.in_audit
 lead = certification_fixtures.lead
 submitted = certification_fixtures.submitted
+through_services = certification_fixtures.through_services
 
 ESCAPED = "&lt;script&gt;"
 # Markdown that tries the tricks the sanitizer must undo, beside the plain payload.
