@@ -9,6 +9,7 @@ class CertificationConfig(AppConfig):
     verbose_name = _("Certification")
 
     def ready(self) -> None:
+        # Imported once the app registry is ready: these modules import models.
         from cpo_portal.accounts.roles import register_office_permissions
 
         from . import documents  # noqa: F401  registers the audit report kind
@@ -30,6 +31,7 @@ class CertificationConfig(AppConfig):
         # they audit (tenancy asks before inviting and before accepting).
         from cpo_portal.tenancy.extensions import register_membership_check
 
+        # Imported once the app registry is ready: these modules import models.
         from .services.auditors import auditor_membership_refusal
 
         register_membership_check(auditor_membership_refusal)
@@ -44,8 +46,10 @@ class CertificationConfig(AppConfig):
     def _register_seals() -> None:
         """The signee page and the home page list certificates through signees.extensions,
         so that signees never imports certification."""
+        # Imported once the app registry is ready: these modules import models.
         from signees.extensions import register_seals
 
+        # Imported once the app registry is ready: these modules import models.
         from .selectors.seal import public_latest_seals, public_seals_of_organization
 
         register_seals(
@@ -54,6 +58,7 @@ class CertificationConfig(AppConfig):
         # The annual CPO report (community) counts certificates through signees.extensions.
         from signees.extensions import register_certificate_figures
 
+        # Imported once the app registry is ready: these modules import models.
         from .figures import certificate_figures
 
         register_certificate_figures(certificate_figures)

@@ -124,6 +124,8 @@ def _load_pem(config: SignerConfig) -> Any:
         load_certs_from_pemder,
         load_private_key_from_pemder_data,
     )
+
+    # pyHanko and cryptography are heavy: loaded only in the process that signs.
     from pyhanko.sign.signers import SimpleSigner
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 

@@ -10,6 +10,8 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
+from cpo_portal.celery import app
+
 
 def _database() -> None:
     with connection.cursor() as cursor:
@@ -24,8 +26,6 @@ def _cache() -> None:
 
 
 def _broker() -> None:
-    from cpo_portal.celery import app
-
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
 

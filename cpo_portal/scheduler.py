@@ -34,6 +34,8 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
+from cpo_portal.celery import app
+
 logger = logging.getLogger(__name__)
 
 # The longest nap between two looks at the schedule: the clock may jump (a laptop's sleep).
@@ -85,7 +87,6 @@ class SchedulerLock:
 
 def _run_task(name: str, args: Iterable[Any], kwargs: dict[str, Any]) -> bool:
     """Run one task in this process, as a worker would; False when it failed."""
-    from cpo_portal.celery import app
 
     app.loader.import_default_modules()  # the tasks of every app (autodiscovery)
     # A long-lived process: a connection the database dropped meanwhile is not reused.
@@ -136,8 +137,6 @@ class Scheduler:
         partial.replace(self.state_file)  # atomic: a killed process leaves the old state
 
     def _timing(self, entry: dict[str, Any]) -> BaseSchedule:
-        from cpo_portal.celery import app
-
         # A number of seconds, a timedelta or a crontab: a celery schedule in each case.
         timing: Any = copy.copy(maybe_schedule(entry["schedule"], app=app))
         timing.nowfun = self.clock  # the schedule asks our clock (tests travel in time)

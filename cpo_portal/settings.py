@@ -7,6 +7,7 @@ Setting ``REDIS_URL`` switches cache, sessions and the Celery broker to Redis. W
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
@@ -167,7 +168,6 @@ REDIS_URL = env.str("REDIS_URL", default="")
 
 def _redis_database(url: str, number: int) -> str:
     """The same Redis server, another database number."""
-    from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{number}"))

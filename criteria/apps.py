@@ -9,6 +9,7 @@ class CriteriaConfig(AppConfig):
     verbose_name = _("Criteria")
 
     def ready(self) -> None:
+        # Imported once the app registry is ready: these modules import models.
         from cpo_portal.accounts.roles import register_office_permissions
 
         # The office works on the catalogue in the admin too; the admin itself keeps

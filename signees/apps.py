@@ -15,9 +15,11 @@ class SigneesConfig(AppConfig):
     verbose_name = _("Signees")
 
     def ready(self) -> None:
+        # Imported once the app registry is ready: these modules import models.
         from cpo_portal.accounts.roles import register_office_permissions
         from cpo_portal.tenancy.signals import organization_updated
 
+        # Imported once the app registry is ready: these modules import models.
         from . import (
             documents,  # noqa: F401  registers the signees' document kinds
             personal_data,

@@ -9,8 +9,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        # Imported once the app registry is ready: these modules import models.
         from django.contrib.auth.signals import user_logged_in
 
+        # Imported once the app registry is ready: these modules import models.
         from .languages import remember_language_at_login
         from .signals import connect_password_receivers, ensure_office_group
 

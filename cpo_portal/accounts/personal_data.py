@@ -46,6 +46,7 @@ class Subject:
 
     @classmethod
     def of(cls, user: User) -> "Subject":
+        # tenancy stands on accounts: a module-level import would make a cycle.
         from cpo_portal.tenancy.models import Membership
 
         with scopes_disabled():

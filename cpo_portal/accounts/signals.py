@@ -3,10 +3,12 @@ every migrate; the API token ends when allauth changes, resets or sets a passwor
 
 from typing import Any
 
+from allauth.account import signals
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
 from .roles import OFFICE_GROUP, office_permissions
+from .services import api_token_revoke
 
 
 def ensure_office_group(**_: Any) -> None:
@@ -20,8 +22,6 @@ def ensure_office_group(**_: Any) -> None:
 
 def _api_token_ends_with_password(reason: str) -> Any:
     def receiver(sender: Any, request: Any, user: Any, **_: Any) -> None:
-        from .services import api_token_revoke
-
         # A token is a second way in: whoever learnt the old password may have made one.
         # (allauth's flows are the person's own: they changed, reset or set it.)
         api_token_revoke(user=user, by=user, reason=reason)
@@ -30,8 +30,6 @@ def _api_token_ends_with_password(reason: str) -> Any:
 
 
 def connect_password_receivers() -> None:
-    from allauth.account import signals
-
     for signal, reason in (
         (signals.password_changed, "password_changed"),
         (signals.password_reset, "password_reset"),

@@ -8,6 +8,7 @@ class ActivityConfig(AppConfig):
     verbose_name = _("Activity log")
 
     def ready(self) -> None:
+        # Imported once the app registry is ready: these modules import models.
         from . import personal_data
 
         # What this app holds about a person, for the office's export and erasure.

@@ -10,6 +10,7 @@ class DocumentsConfig(AppConfig):
     def ready(self) -> None:
         from cpo_portal import checks  # noqa: F401  registers the project's deploy checks
 
+        # Imported once the app registry is ready: these modules import models.
         from . import (
             builtin,  # noqa: F401  registers the floor's own document kinds
             personal_data,

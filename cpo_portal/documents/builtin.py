@@ -4,6 +4,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from cpo_portal.activity.selectors import activity_for_organization
+
 from .models import Document
 from .registry import DocumentKind, register
 
@@ -11,8 +13,6 @@ ACTIVITY_LOG_LIMIT = 1000
 
 
 def _activity_context(document: Document) -> dict[str, Any]:
-    from cpo_portal.activity.selectors import activity_for_organization
-
     organization = document.organization
     assert organization is not None
     entries = list(activity_for_organization(organization)[:ACTIVITY_LOG_LIMIT])

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -14,8 +15,8 @@ _ALLOWED_ROOTS = [Path(settings.BASE_DIR) / "static", Path(settings.BASE_DIR) / 
 
 def _local_fetcher() -> Any:
     """A WeasyPrint fetcher limited to data: URLs and files below the allowed folders."""
-    from urllib.parse import unquote, urlsplit
 
+    # WeasyPrint is heavy: loaded only where a PDF is rendered.
     from weasyprint.urls import URLFetcher
 
     class LocalFetcher(URLFetcher):

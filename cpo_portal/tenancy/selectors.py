@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -72,7 +73,6 @@ def invitation_by_token(token: str) -> Invitation | None:
 def invitation_is_for(invitation: Invitation, user: Any) -> bool:
     """Whether `invitation` was sent to one of `user`'s addresses: the account's own or
     another they confirmed (one query)."""
-    from allauth.account.models import EmailAddress
 
     if not user.is_authenticated:
         return False
@@ -85,7 +85,6 @@ def invitation_is_for(invitation: Invitation, user: Any) -> bool:
 def open_invitations_for_user(user: Any) -> list[Invitation]:
     """Open invitations to the user's confirmed e-mail addresses, of organizations they do
     not belong to yet (the invitee who confirmed the address in another browser)."""
-    from allauth.account.models import EmailAddress
 
     if not user.is_authenticated:
         return []

@@ -21,6 +21,8 @@ from django.http import HttpRequest
 from django.shortcuts import resolve_url
 from django.urls import reverse
 
+from .selectors import invitation_by_token
+
 organization_updated = Signal()
 
 PENDING_INVITATION = "tenancy.invitation"
@@ -39,7 +41,6 @@ def resume_invitation(
     sender: Any, request: HttpRequest, response: Any = None, **kwargs: Any
 ) -> None:
     """Signed in to the default page while an open invitation waits: go to it instead."""
-    from .selectors import invitation_by_token
 
     token = request.session.get(PENDING_INVITATION)
     if not token or response is None or not response.has_header("Location"):

@@ -39,7 +39,7 @@ from django.utils.functional import Promise
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cpo_portal.accounts.decorators import office_required
@@ -103,9 +103,9 @@ EXPORT_COLUMNS = (
 
 # The groups as the public signee page explains them.
 PUBLIC_GROUP_DEFINITIONS: dict[str, Any] = {
-    SigneeGroup.IT_CUSTOMER: _lazy("Uses and buys IT systems and services."),
-    SigneeGroup.IT_VENDOR: _lazy("Develops software as its dominant business."),
-    SigneeGroup.IT_SERVICE_PROVIDER: _lazy(
+    SigneeGroup.IT_CUSTOMER: gettext_lazy("Uses and buys IT systems and services."),
+    SigneeGroup.IT_VENDOR: gettext_lazy("Develops software as its dominant business."),
+    SigneeGroup.IT_SERVICE_PROVIDER: gettext_lazy(
         "Provides services, such as integration, as its dominant business and may ship "
         "related tools."
     ),
@@ -588,14 +588,14 @@ def _read_again(request: OrganizationRequest, errors: Any, group: str) -> HttpRe
 # What the company reads in its review history; the office's own actions are signed
 # "CPO office", not with a staff member's name.
 _REVIEW_ACTIONS = {
-    "sign": (_lazy("Signed again"), False),
-    "approve": (_lazy("Approved"), True),
-    "reject": (_lazy("Rejected"), True),
-    "return": (_lazy("Returned for changes"), True),
-    "resubmit": (_lazy("Resubmitted for review"), False),
-    "unpublish": (_lazy("Removed from the public list"), True),
-    "rereview": (_lazy("Back to review after a change"), False),
-    "withdraw": (_lazy("Withdrawn"), False),
+    "sign": (gettext_lazy("Signed again"), False),
+    "approve": (gettext_lazy("Approved"), True),
+    "reject": (gettext_lazy("Rejected"), True),
+    "return": (gettext_lazy("Returned for changes"), True),
+    "resubmit": (gettext_lazy("Resubmitted for review"), False),
+    "unpublish": (gettext_lazy("Removed from the public list"), True),
+    "rereview": (gettext_lazy("Back to review after a change"), False),
+    "withdraw": (gettext_lazy("Withdrawn"), False),
 }
 
 
@@ -753,24 +753,24 @@ DECISIONS = {
     for d in (
         Decision(
             "approve",
-            _lazy("Approve"),
-            _lazy("The signee appears on the public list; the company is told by e-mail."),
+            gettext_lazy("Approve"),
+            gettext_lazy("The signee appears on the public list; the company is told by e-mail."),
             (S.PENDING, S.UNPUBLISHED),
             signee_approve,
             needs_reason=False,
         ),
         Decision(
             "return",
-            _lazy("Return for changes"),
-            _lazy("The company corrects its details and submits again."),
+            gettext_lazy("Return for changes"),
+            gettext_lazy("The company corrects its details and submits again."),
             (S.PENDING,),
             signee_return,
             needs_reason=True,
         ),
         Decision(
             "reject",
-            _lazy("Reject"),
-            _lazy("The signature is refused; the company may sign again later."),
+            gettext_lazy("Reject"),
+            gettext_lazy("The signature is refused; the company may sign again later."),
             (S.PENDING, S.CHANGES_REQUESTED),
             signee_reject,
             needs_reason=True,
@@ -778,8 +778,8 @@ DECISIONS = {
         ),
         Decision(
             "unpublish",
-            _lazy("Unpublish"),
-            _lazy("The signee is taken off the public list; it can be approved again."),
+            gettext_lazy("Unpublish"),
+            gettext_lazy("The signee is taken off the public list; it can be approved again."),
             (S.APPROVED,),
             signee_unpublish,
             needs_reason=True,
@@ -801,14 +801,14 @@ def _office_record_url(signee: Signee) -> str:
 
 
 OFFICE_REVIEW_ACTIONS = {
-    "sign": _lazy("Signed again"),
-    "approve": _lazy("Approved"),
-    "reject": _lazy("Rejected"),
-    "return": _lazy("Returned for changes"),
-    "resubmit": _lazy("Resubmitted"),
-    "unpublish": _lazy("Unpublished"),
-    "rereview": _lazy("Back to review after a change"),
-    "withdraw": _lazy("Withdrawn"),
+    "sign": gettext_lazy("Signed again"),
+    "approve": gettext_lazy("Approved"),
+    "reject": gettext_lazy("Rejected"),
+    "return": gettext_lazy("Returned for changes"),
+    "resubmit": gettext_lazy("Resubmitted"),
+    "unpublish": gettext_lazy("Unpublished"),
+    "rereview": gettext_lazy("Back to review after a change"),
+    "withdraw": gettext_lazy("Withdrawn"),
 }
 
 
