@@ -4,7 +4,7 @@ organizational certifications the office recorded by hand."""
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
@@ -16,6 +16,8 @@ from ..models import (
     Application,
     ApplicationEvent,
     ApplicationStatus,
+    AssignmentStatus,
+    AuditorAssignment,
     Certificate,
     CertificateStatus,
     OrganizationalGrant,
@@ -135,4 +137,17 @@ def grants_for_office() -> QuerySet[OrganizationalGrant]:
     with scopes_disabled():
         return OrganizationalGrant.objects.select_related("organization", "recorded_by").order_by(
             "-recorded_at", "-pk"
+        )
+
+
+def active_assignments_prefetch() -> Prefetch:
+    """Prefetch an application's active assignments (with their auditors) into
+    `active_assignments`, lead first."""
+    with scopes_disabled():
+        return Prefetch(
+            "assignments",
+            queryset=AuditorAssignment.objects.filter(status=AssignmentStatus.ACTIVE)
+            .select_related("auditor__user")
+            .order_by("role", "assigned_at"),
+            to_attr="active_assignments",
         )

@@ -406,3 +406,23 @@ def findings_of(application: Application) -> list[Finding]:
             )
             .order_by("raised_at", "pk")
         )
+
+
+def subject_areas(application: Application) -> list[SubjectArea]:
+    """The subject areas of the application's scheme, in their order (for the pass rule's
+    groups)."""
+    return list(
+        SubjectArea.objects.filter(scheme_id=application.scheme_id)
+        .select_related("category")
+        .order_by("position", "number")
+    )
+
+
+def finding_criteria(finding: Finding) -> list[AssessmentCriterion]:
+    """The criteria a finding is about, in catalogue order (inside the organization's scope)."""
+    return list(finding.criteria.order_by("area__position", "position"))
+
+
+def finding_evidence(finding: Finding) -> list[Evidence]:
+    """The evidence added to a finding, oldest first (inside the organization's scope)."""
+    return list(finding.evidence.select_related("uploaded_by").order_by("uploaded_at"))

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -379,17 +378,6 @@ def _status_counts(counts: dict[str, int]) -> list[StatusCount]:
     return rows
 
 
-def _active_assignments() -> Prefetch:
-    with scopes_disabled():
-        return Prefetch(
-            "assignments",
-            queryset=AuditorAssignment.objects.filter(status=AssignmentStatus.ACTIVE)
-            .select_related("auditor__user")
-            .order_by("role", "assigned_at"),
-            to_attr="active_assignments",
-        )
-
-
 @office_required
 def office_application_list(request: AuthenticatedRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET)
@@ -397,7 +385,9 @@ def office_application_list(request: AuthenticatedRequest) -> HttpResponse:
     if form.chosen_status == TODO:
         queryset = queryset.filter(status__in=TODO_STATES)
     with scopes_disabled():
-        page = paginate(request, queryset.prefetch_related(_active_assignments()), per_page=50)
+        page = paginate(
+            request, queryset.prefetch_related(selectors.active_assignments_prefetch()), per_page=50
+        )
         applications = list(page.object_list)
     counts = selectors.application_counts_for_office()
     return render(

@@ -98,14 +98,6 @@ def _groups(
     return [(area, result.groups.get(str(area.pk))) for area in areas]
 
 
-def _areas(application: Application) -> list[SubjectArea]:
-    return list(
-        SubjectArea.objects.filter(scheme_id=application.scheme_id)
-        .select_related("category")
-        .order_by("position", "number")
-    )
-
-
 # --- The list of audits -------------------------------------------------------------------
 
 
@@ -342,7 +334,7 @@ def audit_summary(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context = {
         "application": application,
         "result": result,
-        "groups": _groups(result, _areas(application)),
+        "groups": _groups(result, selectors.subject_areas(application)),
     }
     return render(request, "certification/audits/_summary.html", context)
 
@@ -480,7 +472,7 @@ def report(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "application": application,
         "organization": application.organization,
         "result": result,
-        "groups": _groups(result, _areas(application)),
+        "groups": _groups(result, selectors.subject_areas(application)),
         "form": form,
         "is_lead": is_lead,
         "can_submit": is_lead and application.status in SCORING_STATES,
@@ -509,8 +501,8 @@ def _finding_page(
     evidence_form: EvidenceForm | None = None,
 ) -> HttpResponse:
     with scope(organization=application.organization):
-        criteria = list(finding.criteria.order_by("area__position", "position"))
-        evidence = list(finding.evidence.select_related("uploaded_by").order_by("uploaded_at"))
+        criteria = selectors.finding_criteria(finding)
+        evidence = selectors.finding_evidence(finding)
     admin = is_admin(request)
     open_for_company = application.status in SCORING_STATES and finding.is_nonconformity
     context = {

@@ -16,16 +16,18 @@ stage (and the signees, the auditors' qualifications) is taken through the servi
 
 import pytest
 from django_scopes import scopes_disabled
+from rest_framework.test import APIClient
 
 from certification.models import ApplicationStatus, Certificate
 from certification.services import applications, auditors, audits, self_assessment
-from criteria.models import SchemeKind
+from criteria.models import Obligation, SchemeKind
 from tests.signees.factories import SigneeFactory
 
 from .factories import ApplicationFactory, AuditorFactory, CertificateFactory, advance
 from .helpers import (
     answer_all,
     approve_signee,
+    criteria_of,
     make_auditor,
     new_application,
     product_certificate,
@@ -189,3 +191,37 @@ def product(certificate, alpha, alice, lead, auditor_user, office_user, office2,
     return CertificateFactory(
         application=application, issued_by=office2, rationale="As the report shows."
     )
+
+
+# --- The API ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def case(in_audit, auditor_user, alice):
+    """An application in audit with one major finding carrying one piece of evidence."""
+    criterion = criteria_of(in_audit, Obligation.SHALL)[0]
+    finding = audits.finding_raise(
+        application=in_audit,
+        kind="major",
+        criterion_ids=[criterion.pk],
+        description="No interface owner is named.",
+        by=auditor_user,
+    )
+    evidence = self_assessment.evidence_add_link(
+        application=in_audit, url="https://alpha.example/owners", finding=finding, by=alice
+    )
+    return {
+        "app": in_audit,
+        "criterion": criterion,
+        "finding": finding,
+        "evidence": evidence,
+        "id": in_audit.pk,
+        "cid": criterion.pk,
+        "fid": finding.pk,
+        "eid": evidence.pk,
+    }

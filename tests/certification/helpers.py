@@ -11,7 +11,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from certification.models import Application, Certificate, Rating, Score
+from certification.models import (
+    Application,
+    ApplicationEvent,
+    AuditorAssignment,
+    AuditorConflict,
+    AuditorQualification,
+    Certificate,
+    Evidence,
+    Finding,
+    OrganizationalGrant,
+    Rating,
+    Score,
+    ScoreChange,
+    SelfAssessmentAnswer,
+)
 from certification.services import applications, auditors, audits, self_assessment
 from cpo_portal.accounts.models import Auditor
 from criteria.models import AssessmentCriterion, AssessmentScheme, SchemeKind
@@ -249,3 +263,32 @@ def add_pdf(application, user, name="handbook.pdf"):
 
 def evidence_url(evidence) -> str:
     return reverse("certification:evidence_download", args=[evidence.pk])
+
+
+# --- The API ------------------------------------------------------------------------------
+
+ORG = "/api/v1/organizations/alpha/applications/"
+
+
+def as_user(api, user):
+    api.force_authenticate(user)
+    return api
+
+
+def counts():
+    """Everything a refused write must leave alone."""
+    with scopes_disabled():
+        return {
+            "events": ApplicationEvent.objects.count(),
+            "answers": SelfAssessmentAnswer.objects.count(),
+            "evidence": Evidence.objects.count(),
+            "findings": list(Finding.objects.values_list("pk", "status", "corrective_action")),
+            "scores": list(Score.objects.values_list("pk", "rating", "version")),
+            "changes": ScoreChange.objects.count(),
+            "assignments": list(AuditorAssignment.objects.values_list("pk", "status")),
+            "qualifications": list(
+                AuditorQualification.objects.order_by("pk").values_list("pk", "scheme_kind")
+            ),
+            "conflicts": list(AuditorConflict.objects.order_by("pk").values_list("pk", "until")),
+            "grants": OrganizationalGrant.objects.count(),
+        }
