@@ -91,7 +91,7 @@ class Conflict:
     keep_name: str
 
 
-class VersionedForm(forms.Form):
+class VersionedForm(PortalForm):
     """The form of a row guarded against lost updates by a version number.
 
     `version` is the version the editor started from (a hidden field the row re-renders after

@@ -35,7 +35,6 @@ class AnswerForm(VersionedForm):
 
     def __init__(self, *args: Any, criterion: AssessmentCriterion, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", f"c{criterion.pk}")
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.criterion = criterion
         if not criterion.na_allowed:

@@ -7,14 +7,14 @@ from django import forms
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from cpo_portal.forms import PortalForm, PortalFormMixin, VersionedForm, conditionally_required
+from cpo_portal.forms import PortalForm, VersionedForm, conditionally_required
 
 from ..models import Conference
 from .elections import datetime_field
 from .membership import DateInput
 
 
-class ConferenceForm(PortalFormMixin, VersionedForm):
+class ConferenceForm(VersionedForm):
     """The conference's details; `version` guards an edit against a lost update."""
 
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2999)

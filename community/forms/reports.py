@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cpo_portal.forms import PortalForm, PortalFormMixin, VersionedForm
+from cpo_portal.forms import PortalForm, VersionedForm
 
 
 class ReportForm(PortalForm):
@@ -23,7 +23,7 @@ class ReportForm(PortalForm):
         self.fields["year"].initial = timezone.now().year - 1
 
 
-class SectionForm(PortalFormMixin, VersionedForm):
+class SectionForm(VersionedForm):
     """One section; its hidden version guards against overwriting a colleague's save."""
 
     title = forms.CharField(label=_("Title"), max_length=200)

@@ -40,7 +40,6 @@ class AnswerForm(VersionedForm):
 
     def __init__(self, *args: Any, criterion: Criterion, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", f"c{criterion.pk}")
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.criterion = criterion
         if not criterion.na_allowed:
