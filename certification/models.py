@@ -8,6 +8,7 @@ moved along only by services.applications.application_transition).
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -17,25 +18,38 @@ from cpo_portal.states import Edges
 from criteria.models import SchemeKind
 
 __all__ = [
+    "AgreementAcceptance",
+    "AgreementStatus",
+    "AgreementVersion",
     "Application",
     "ApplicationEvent",
     "ApplicationStatus",
     "AssignmentRole",
     "AssignmentStatus",
+    "AuditMode",
+    "AuditPlan",
+    "AuditPlanItem",
     "AuditType",
     "AuditorAssignment",
     "AuditorConflict",
+    "AuditorObjection",
     "AuditorQualification",
     "Certificate",
     "CertificateEvent",
     "CertificateSequence",
     "CertificateStatus",
     "CertificationPolicy",
+    "Deadline",
+    "DeadlineKind",
+    "DeadlineParty",
     "Evidence",
     "Finding",
     "FindingKind",
     "FindingStatus",
+    "ObjectionStatus",
     "OrganizationalGrant",
+    "PlanStatus",
+    "QualificationStatus",
     "Rating",
     "Recommendation",
     "SchemeKind",
@@ -290,23 +304,78 @@ class OrganizationalGrant(models.Model):
 # --- Auditors ----------------------------------------------------------------------------
 
 
+class QualificationStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied for")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+    # Applied for, then taken back by the auditor.
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    # Ended by the office before its validity ran out.
+    REVOKED = "revoked", _("Revoked")
+    # Replaced by a later approval of the same scheme (a renewal).
+    SUPERSEDED = "superseded", _("Renewed")
+
+
+# applied ──approve──▶ approved ──(renewal approved)──▶ superseded
+#    │ ╲──refuse──▶ refused               ╲──revoke──▶ revoked
+#    ╰──withdraw──▶ withdrawn
+QUALIFICATION_EDGES: dict[str, Edges] = {
+    "approve": {QualificationStatus.APPLIED: (QualificationStatus.APPROVED,)},
+    "refuse": {QualificationStatus.APPLIED: (QualificationStatus.REFUSED,)},
+    "withdraw": {QualificationStatus.APPLIED: (QualificationStatus.WITHDRAWN,)},
+    "revoke": {QualificationStatus.APPROVED: (QualificationStatus.REVOKED,)},
+    "supersede": {QualificationStatus.APPROVED: (QualificationStatus.SUPERSEDED,)},
+}
+
+
 class AuditorQualification(models.Model):
-    """An auditor is qualified for a kind of scheme (organizational / product)."""
+    """An auditor's qualification for a kind of scheme (organizational / product): applied for
+    with evidence of competence, approved by the office with a validity (ISO/IEC 17065 §6.1).
+    Rows are kept: an auditor's competence record is their history."""
 
     auditor = models.ForeignKey(
         "accounts.Auditor", on_delete=models.CASCADE, related_name="qualifications"
     )
     scheme_kind = models.CharField(_("scheme"), max_length=20, choices=SchemeKind.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=QualificationStatus.choices,
+        default=QualificationStatus.APPLIED,
+    )
+    training = models.TextField(_("training"), blank=True, max_length=5000)
+    experience = models.TextField(_("professional experience"), blank=True, max_length=5000)
+    audits_witnessed = models.TextField(_("audits witnessed"), blank=True, max_length=5000)
+    evidence_file = models.FileField(
+        _("evidence"), upload_to="qualifications/%Y/", blank=True, max_length=300
+    )
+    evidence_name = models.CharField(_("file name"), max_length=200, blank=True)
+    applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("reason"), blank=True, max_length=5000)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    # Empty only on qualifications recorded before the office approved them (migration 0004).
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("auditor qualification")
         verbose_name_plural = _("auditor qualifications")
+        ordering = ["scheme_kind", "-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["auditor", "scheme_kind"], name="auditor_qualification_unique"
-            )
+                fields=["auditor", "scheme_kind"],
+                condition=Q(status="applied"),
+                name="auditor_qualification_one_open_application",
+            ),
+            models.UniqueConstraint(
+                fields=["auditor", "scheme_kind"],
+                condition=Q(status="approved"),
+                name="auditor_qualification_one_in_force",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -771,12 +840,61 @@ class CertificateSequence(models.Model):
         return f"{self.kind} {self.year}: {self.last}"
 
 
+def _days(label: str, default: int, help_text: str = "") -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(
+        label,
+        default=default,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=help_text,
+    )
+
+
 class CertificationPolicy(models.Model):
-    """Settings the office keeps for the certificate lifecycle (a single row)."""
+    """Settings the office keeps for the certification process (a single row): the
+    certificate lifecycle and the due dates of every waiting step."""
 
     suspend_products_with_organizational = models.BooleanField(
         _("suspend product certificates automatically when the organizational one ends"),
         default=False,
+    )
+    self_assessment_days = _days(
+        _("self-assessment: days to submit"),
+        30,
+        _("Counted from the assignment of the lead auditor."),
+    )
+    finding_answer_days = _days(
+        _("findings: days to answer"),
+        30,
+        _("Counted from the day the finding is raised; the correction and corrective action."),
+    )
+    audit_report_days = _days(
+        _("audit report: days to submit"),
+        30,
+        _("Counted from the submission of the self-assessment."),
+    )
+    decision_days = _days(
+        _("certification decision: days to decide"),
+        14,
+        _("Counted from the submission of the audit report."),
+    )
+    objection_days = _days(
+        _("audit plan: days to object to an auditor"),
+        7,
+        _("Counted from the day the plan is sent to the company."),
+    )
+    objection_decision_days = _days(_("objections: days for the office to decide"), 5)
+    agreement_acceptance_days = _days(
+        _("certification agreement: days to accept a new version"),
+        60,
+        _("For holders of a certificate, counted from the publication of the version."),
+    )
+    reminder_days_before = _days(
+        _("reminder: days before the due date"),
+        7,
+        _("A reminder is sent this many days before the due date, and one on the day."),
+    )
+    qualification_warning_days = _days(
+        _("qualifications: flag this many days before they expire"), 60
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -812,3 +930,342 @@ class SurveillanceReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate_id} {self.kind} {self.due}"
+
+
+# --- The certification agreement (ISO/IEC 17065 §4.1.2) ------------------------------------
+
+
+class AgreementStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class AgreementVersion(models.Model):
+    """A version of the certification agreement the office publishes; once published its
+    text never changes (a new version is a new row)."""
+
+    number = models.PositiveIntegerField(_("version"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"), max_length=100000)
+    changes = models.TextField(
+        _("what changed"),
+        blank=True,
+        max_length=5000,
+        help_text=_("Shown to certificate holders asked to accept the new version."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=AgreementStatus.choices, default=AgreementStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Two office members editing the same draft: the second is told (cpo_portal.forms).
+    version = models.PositiveIntegerField(default=1)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("certification agreement")
+        verbose_name_plural = _("certification agreements")
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.number})"
+
+
+class AgreementAcceptance(models.Model):
+    """A company accepted a version of the agreement: who, when, and the exact text with its
+    SHA-256, recorded like the CPO signature."""
+
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.CASCADE, related_name="agreement_acceptances"
+    )
+    agreement = models.ForeignKey(
+        AgreementVersion, on_delete=models.PROTECT, related_name="acceptances"
+    )
+    text = models.TextField(_("text accepted"))
+    text_sha256 = models.CharField(_("SHA-256 of the text"), max_length=64)
+    signatory_name = models.CharField(_("accepted by"), max_length=200)
+    signatory_position = models.CharField(_("position"), max_length=200)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(_("accepted"))
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=400, blank=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("acceptance of the certification agreement")
+        verbose_name_plural = _("acceptances of the certification agreement")
+        ordering = ["-accepted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "agreement"], name="agreement_accepted_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} × {self.agreement}"
+
+
+# --- Evaluation planning (ISO/IEC 17065 §7.4, ISO/IEC 17021-1 §9.2) -------------------------
+
+
+class AuditMode(models.TextChoices):
+    ON_SITE = "on_site", _("On-site")
+    REMOTE = "remote", _("Remote")
+    HYBRID = "hybrid", _("On-site and remote")
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent to the company")
+    CONFIRMED = "confirmed", _("Confirmed by the company")
+    # A later version was sent; this one stays in the case record.
+    SUPERSEDED = "superseded", _("Replaced by a later version")
+
+
+class AuditPlan(models.Model):
+    """One version of a case's audit plan: dates, mode, sites, agenda, team, duration.
+
+    Drafted by the office or the lead auditor, sent to the company (who may object to an
+    auditor until `objection_deadline`) and confirmed by it. A change after sending is a new
+    version; the earlier ones are kept for the record."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="plans")
+    number = models.PositiveIntegerField(_("version"), default=1)
+    status = models.CharField(
+        _("status"), max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+    mode = models.CharField(
+        _("audit mode"), max_length=10, choices=AuditMode.choices, default=AuditMode.REMOTE
+    )
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"))
+    sites = models.TextField(_("sites"), blank=True, max_length=5000)
+    site_count = models.PositiveSmallIntegerField(
+        _("number of sites"), default=1, validators=[MinValueValidator(1)]
+    )
+    method = models.TextField(_("method and sampling"), blank=True, max_length=10000)
+    person_days = models.DecimalField(_("duration (person-days)"), max_digits=5, decimal_places=2)
+    # What the documented rule (certification/duration.py) gave; a different duration needs
+    # a reason.
+    person_days_rule = models.DecimalField(max_digits=5, decimal_places=2)
+    person_days_reason = models.TextField(
+        _("reason for a different duration"), blank=True, max_length=2000
+    )
+    # The team as sent: [{"auditor": pk, "name": ..., "role": ...}], kept for the record.
+    team = models.JSONField(_("audit team"), default=list, blank=True)
+    change_note = models.TextField(_("what changed"), blank=True, max_length=2000)
+    objection_deadline = models.DateField(_("objections until"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    objects = ScopedManager(organization="application__organization")
+
+    class Meta:
+        verbose_name = _("audit plan")
+        verbose_name_plural = _("audit plans")
+        ordering = ["application", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "number"], name="audit_plan_number"),
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(status="draft"),
+                name="audit_plan_one_draft",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} plan {self.number}"
+
+
+class AuditPlanItem(models.Model):
+    """One line of the agenda: a subject area (or another topic) on a day, with an auditor."""
+
+    plan = models.ForeignKey(AuditPlan, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(default=0)
+    area = models.ForeignKey(
+        "criteria.SubjectArea",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("subject area"),
+    )
+    topic = models.CharField(_("topic"), max_length=300, blank=True)
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("from"), null=True, blank=True)
+    end_time = models.TimeField(_("until"), null=True, blank=True)
+    auditor = models.ForeignKey(
+        "accounts.Auditor",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("auditor"),
+    )
+
+    objects = ScopedManager(organization="plan__application__organization")
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        ordering = ["plan", "date", "start_time", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.topic or str(self.area)
+
+
+class ObjectionStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting the office's decision")
+    UPHELD = "upheld", _("Upheld: the auditor is replaced")
+    DISMISSED = "dismissed", _("Dismissed: the auditor stays")
+
+
+OBJECTION_EDGES: dict[str, Edges] = {
+    "uphold": {ObjectionStatus.PENDING: (ObjectionStatus.UPHELD,)},
+    "dismiss": {ObjectionStatus.PENDING: (ObjectionStatus.DISMISSED,)},
+}
+
+
+class AuditorObjection(models.Model):
+    """The company objects to an auditor of a sent plan, with a reason, within the window;
+    the office decides."""
+
+    plan = models.ForeignKey(AuditPlan, on_delete=models.CASCADE, related_name="objections")
+    assignment = models.ForeignKey(
+        AuditorAssignment, on_delete=models.CASCADE, related_name="objections"
+    )
+    reason = models.TextField(_("reason"), max_length=5000)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ObjectionStatus.choices,
+        default=ObjectionStatus.PENDING,
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    raised_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True, max_length=5000)
+
+    objects = ScopedManager(organization="plan__application__organization")
+
+    class Meta:
+        verbose_name = _("objection to an auditor")
+        verbose_name_plural = _("objections to auditors")
+        ordering = ["raised_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=Q(status="pending"),
+                name="objection_one_pending_per_auditor",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} ({self.get_status_display()})"
+
+
+# --- Deadlines ---------------------------------------------------------------------------
+
+
+class DeadlineKind(models.TextChoices):
+    SELF_ASSESSMENT = "self_assessment", _("Submit the self-assessment")
+    FINDING_ANSWER = "finding_answer", _("Answer a finding")
+    AUDIT_REPORT = "audit_report", _("Submit the audit report")
+    DECISION = "decision", _("Take the certification decision")
+    OBJECTION = "objection", _("Decide an objection to an auditor")
+    AGREEMENT = "agreement", _("Accept the certification agreement")
+
+
+class DeadlineParty(models.TextChoices):
+    """Who must act (and is reminded); the office is told when a step is overdue."""
+
+    COMPANY = "company", _("Company")
+    AUDITOR = "auditor", _("Lead auditor")
+    OFFICE = "office", _("CPO office")
+
+
+DEADLINE_PARTY = {
+    DeadlineKind.SELF_ASSESSMENT: DeadlineParty.COMPANY,
+    DeadlineKind.FINDING_ANSWER: DeadlineParty.COMPANY,
+    DeadlineKind.AUDIT_REPORT: DeadlineParty.AUDITOR,
+    DeadlineKind.DECISION: DeadlineParty.OFFICE,
+    DeadlineKind.OBJECTION: DeadlineParty.OFFICE,
+    DeadlineKind.AGREEMENT: DeadlineParty.COMPANY,
+}
+
+
+class Deadline(models.Model):
+    """A waiting step with its due date from the office's policy: open until the step is done
+    (`closed_at`), reminded before and on the due date, escalated to the office when overdue.
+    Each stamp is set once, so the daily job sends each message once."""
+
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("step"), max_length=20, choices=DeadlineKind.choices)
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
+    )
+    finding = models.ForeignKey(
+        Finding, on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
+    )
+    objection = models.ForeignKey(
+        AuditorObjection,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+    )
+    agreement = models.ForeignKey(
+        AgreementVersion, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("since"))
+    due_on = models.DateField(_("due"), db_index=True)
+    closed_at = models.DateTimeField(_("done"), null=True, blank=True)
+    reminded_before_at = models.DateTimeField(null=True, blank=True)
+    reminded_due_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["closed_at", "due_on"], name="deadline_open_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ≤ {self.due_on}"
+
+    @property
+    def party(self) -> str:
+        return DEADLINE_PARTY[DeadlineKind(self.kind)]

@@ -14,8 +14,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from cpo_portal.accounts.models import User
-from cpo_portal.accounts.roles import OFFICE_GROUP
+from cpo_portal.accounts.models import OFFICE_ROLE_GROUPS, User
 from cpo_portal.accounts.services import auditor_create
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.services import organization_create
@@ -86,7 +85,7 @@ def _with_mfa(user: User) -> None:
 @transaction.atomic
 def seed() -> DemoContext:
     office = _user("office@cpo-portal.example", "Olga Office", is_staff=True)
-    office.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    office.groups.add(*Group.objects.filter(name__in=OFFICE_ROLE_GROUPS.values()))
     _with_mfa(office)
     auditor_user = _user("auditor@cpo-portal.example", "Arne Auditor")
     auditor_create(user=auditor_user, by=office, organisation_name="Demo Audit Services")

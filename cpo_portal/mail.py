@@ -20,13 +20,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.functional import Promise, lazy
 from django_scopes import scopes_disabled
 
-from cpo_portal.accounts.roles import OFFICE_GROUP
+from cpo_portal.accounts.models import OFFICE_ROLE_PERMISSIONS, OfficeRole
 from cpo_portal.tenancy.models import Membership, Organization, Role
 
 logger = logging.getLogger(__name__)
@@ -275,9 +276,24 @@ def organization_admin_emails(organization: Organization) -> list[str]:
         )
 
 
-def office_emails() -> list[str]:
+def office_emails(role: OfficeRole | str | None = None) -> list[str]:
+    """The CPO office's addresses: everyone in it, or the holders of one role."""
+    codename = (
+        "office_access"
+        if role is None
+        else OFFICE_ROLE_PERMISSIONS[OfficeRole(role)].split(".", 1)[1]
+    )
+    granted = Q(
+        groups__permissions__codename=codename,
+        groups__permissions__content_type__app_label="accounts",
+    ) | Q(
+        user_permissions__codename=codename,
+        user_permissions__content_type__app_label="accounts",
+    )
     return list(
         get_user_model()
-        .objects.filter(groups__name=OFFICE_GROUP, is_active=True)
+        .objects.filter(granted, is_active=True)
+        .order_by("email")
         .values_list("email", flat=True)
+        .distinct()
     )

@@ -130,13 +130,11 @@ def beta(charlie):
 
 @pytest.fixture
 def office_user_without_mfa(db):
-    from django.contrib.auth.models import Group
 
-    from cpo_portal.accounts.models import OFFICE_GROUP
-    from tests.factories import UserFactory
+    from tests.factories import UserFactory, make_office
 
     user = UserFactory(email="office@example.org", full_name="Olga Office")
-    user.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(user)
     return user
 
 

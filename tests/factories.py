@@ -53,3 +53,18 @@ class MembershipFactory(factory.django.DjangoModelFactory):
         # Membership.objects is scoped: creating one needs its organization's scope.
         with scope(organization=kwargs["organization"]):
             return super()._create(model_class, *args, **kwargs)
+
+
+def make_office(user: User, *roles: str) -> User:
+    """Give `user` office roles (all three unless named): the groups an office administrator
+    grants in the portal."""
+    from django.contrib.auth.models import Group
+
+    from cpo_portal.accounts.models import OFFICE_ROLE_GROUPS, OfficeRole
+
+    wanted = [OfficeRole(role) for role in roles] or list(OfficeRole)
+    user.groups.add(*Group.objects.filter(name__in=[OFFICE_ROLE_GROUPS[r] for r in wanted]))
+    # Django caches a user's permissions on the instance.
+    for cache in ("_perm_cache", "_group_perm_cache", "_user_perm_cache"):
+        user.__dict__.pop(cache, None)
+    return user

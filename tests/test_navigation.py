@@ -6,11 +6,11 @@ page and the 404 page."""
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client, RequestFactory
 
 from cpo_portal import navigation
-from cpo_portal.accounts.models import OFFICE_GROUP, Auditor
+from cpo_portal.accounts.models import Auditor
+from tests.factories import make_office
 
 VISITOR = [
     ("/signees/", "Signees"),
@@ -114,7 +114,7 @@ def _client(user=None):
 def office_auditor(make_user, activate_totp):
     """Both roles at once: the office's entries come before the auditor's."""
     user = activate_totp(make_user(email="both@example.org", full_name="Both Roles"))
-    user.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(user)
     Auditor.objects.create(user=user, organisation_name="Audit Body")
     return user
 

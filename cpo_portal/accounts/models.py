@@ -5,8 +5,6 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# The CPO office: prostep staff who review, assign, decide and publish.
-OFFICE_GROUP = "CPO office"
 # An erased person's account keeps its row with an address here: unusable (RFC 2606).
 ERASED_EMAIL_DOMAIN = "erased.invalid"
 
@@ -34,6 +32,28 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra)
 
 
+class OfficeRole(models.TextChoices):
+    """The CPO office's roles (ISO/IEC 17065 §6.1: who may do what in the body); one person
+    may hold several. Each is a group that grants the office's shared permissions and its own."""
+
+    ADMINISTRATOR = "administrator", _("Office administrator")
+    REVIEWER = "reviewer", _("Reviewer")
+    CERTIFIER = "certifier", _("Certifier")
+
+
+# The group of each role, and the permission that distinguishes it ("accounts.<codename>").
+OFFICE_ROLE_GROUPS = {
+    OfficeRole.ADMINISTRATOR: "CPO office administrators",
+    OfficeRole.REVIEWER: "CPO office reviewers",
+    OfficeRole.CERTIFIER: "CPO office certifiers",
+}
+OFFICE_ROLE_PERMISSIONS = {
+    OfficeRole.ADMINISTRATOR: "accounts.office_administer",
+    OfficeRole.REVIEWER: "accounts.office_review",
+    OfficeRole.CERTIFIER: "accounts.office_certify",
+}
+
+
 class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("e-mail address"), unique=True)
@@ -59,7 +79,12 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         ordering = ["email"]
-        permissions = [("office_access", _("Can use the CPO office"))]
+        permissions = [
+            ("office_access", _("Can use the CPO office")),
+            ("office_administer", _("Manages the CPO office's staff, auditors and policies")),
+            ("office_review", _("Reviews signings and certification applications")),
+            ("office_certify", _("Takes certification decisions")),
+        ]
 
     def __str__(self) -> str:
         # str(user) ends up in templates, API answers and the activity log: never the address.
@@ -104,3 +129,33 @@ class Auditor(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class StaffInvitation(models.Model):
+    """An office administrator's e-mailed invitation to join the CPO office (with roles) or
+    the auditors; expiring, single-use, only the token's hash stored."""
+
+    email = models.EmailField(_("e-mail address"))
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    office_roles = models.JSONField(_("office roles"), default=list, blank=True)
+    as_auditor = models.BooleanField(_("auditor"), default=False)
+    auditing_body = models.CharField(_("auditing body"), max_length=200, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff invitation")
+        verbose_name_plural = _("staff invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.full_name or str(_("Invitation"))

@@ -1,7 +1,8 @@
-"""Who a user is to the portal: CPO office, auditor, or neither.
+"""Who a user is to the portal: CPO office (with its roles), auditor, or neither.
 
-Roles are answered from explicit permissions and profiles, never from flags alone, so the
-office can be staffed through the admin by group membership.
+Roles are answered from explicit permissions and profiles, never from flags alone: each
+office role is a group (OFFICE_ROLE_GROUPS) granting the office's shared permissions and the
+role's own (OFFICE_ROLE_PERMISSIONS). An office administrator grants them in the portal.
 """
 
 from typing import Any
@@ -9,9 +10,18 @@ from typing import Any
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.models import AnonymousUser
 
-from .models import OFFICE_GROUP, Auditor, User
+from .models import OFFICE_ROLE_GROUPS, OFFICE_ROLE_PERMISSIONS, Auditor, OfficeRole, User
 
-__all__ = ["OFFICE_GROUP", "is_auditor", "is_office", "office_permissions", "requires_mfa"]
+__all__ = [
+    "OFFICE_ROLE_GROUPS",
+    "OfficeRole",
+    "has_office_role",
+    "is_auditor",
+    "is_office",
+    "office_permissions",
+    "office_roles_of",
+    "requires_mfa",
+]
 
 # Permissions the CPO office group holds, as "app_label.codename". Feature apps add theirs
 # with `register_office_permissions` from their AppConfig.ready().
@@ -40,6 +50,21 @@ def is_office(user: User | AnonymousUser | Any) -> bool:
     return bool(
         user.is_authenticated and user.is_active and user.has_perm("accounts.office_access")
     )
+
+
+def has_office_role(user: User | AnonymousUser | Any, role: str) -> bool:
+    """The person holds this office role (an office administrator, reviewer or certifier)."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.has_perm(OFFICE_ROLE_PERMISSIONS[OfficeRole(role)])
+    )
+
+
+def office_roles_of(user: User | AnonymousUser | Any) -> list[OfficeRole]:
+    """The office roles the person holds, in their fixed order."""
+    return [role for role in OfficeRole if has_office_role(user, role)]
 
 
 def is_auditor(user: User | AnonymousUser | Any) -> bool:

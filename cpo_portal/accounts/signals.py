@@ -1,5 +1,6 @@
-"""Receivers of the accounts app: the CPO office group and its explicit permissions after
-every migrate; the API token ends when allauth changes, resets or sets a password."""
+"""Receivers of the accounts app: the CPO office's role groups and their explicit
+permissions after every migrate; the API token ends when allauth changes, resets or sets a
+password."""
 
 from typing import Any
 
@@ -7,17 +8,24 @@ from allauth.account import signals
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
-from .roles import OFFICE_GROUP, office_permissions
+from .models import OFFICE_ROLE_GROUPS, OFFICE_ROLE_PERMISSIONS
+from .roles import office_permissions
 from .services import api_token_revoke
 
 
-def ensure_office_group(**_: Any) -> None:
-    group, _created = Group.objects.get_or_create(name=OFFICE_GROUP)
+def _permissions(codes: set[str]) -> Any:
     wanted = Q(pk__in=[])
-    for code in office_permissions():
+    for code in codes:
         app_label, codename = code.split(".", 1)
         wanted |= Q(content_type__app_label=app_label, codename=codename)
-    group.permissions.set(Permission.objects.filter(wanted))
+    return Permission.objects.filter(wanted)
+
+
+def ensure_office_groups(**_: Any) -> None:
+    """Each role's group holds the office's shared permissions and the role's own."""
+    for role, name in OFFICE_ROLE_GROUPS.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.set(_permissions({*office_permissions(), OFFICE_ROLE_PERMISSIONS[role]}))
 
 
 def _api_token_ends_with_password(reason: str) -> Any:

@@ -14,20 +14,18 @@ Every change goes through `_transition`, which checks the edge, records a Signee
 from datetime import date
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_scopes import scope, scopes_disabled
 
-from cpo_portal.accounts.models import User
-from cpo_portal.accounts.roles import OFFICE_GROUP
+from cpo_portal.accounts.models import OfficeRole, User
 from cpo_portal.activity.services import activity_record
 from cpo_portal.documents.services import document_request
 from cpo_portal.errors import DomainError
 from cpo_portal.guards import require_org_admin
-from cpo_portal.mail import StrOrPromise, lazy_format, mail_on_commit
+from cpo_portal.mail import StrOrPromise, lazy_format, mail_on_commit, office_emails
 from cpo_portal.states import check_transition
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import members_of, membership_for
@@ -117,11 +115,8 @@ def _admin_emails(organization: Organization) -> list[str]:
 
 
 def _office_emails() -> list[str]:
-    return list(
-        get_user_model()
-        .objects.filter(groups__name=OFFICE_GROUP, is_active=True)
-        .values_list("email", flat=True)
-    )
+    # A signing waits for a reviewer.
+    return office_emails(OfficeRole.REVIEWER)
 
 
 def _statement_due(group: str, signed: date) -> date | None:

@@ -3,8 +3,9 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from cpo_portal.accounts.models import OFFICE_GROUP
+from cpo_portal.accounts.models import OFFICE_ROLE_GROUPS, OFFICE_ROLE_PERMISSIONS, OfficeRole
 from cpo_portal.accounts.roles import is_auditor, is_office, office_permissions
+from tests.factories import make_office
 
 pytestmark = pytest.mark.django_db
 
@@ -52,21 +53,22 @@ def test_office_activity_query_count_does_not_grow(
         client.get("/office/activity/")
 
 
-def test_office_group_exists_after_migrate_with_office_access():
-    group = Group.objects.get(name=OFFICE_GROUP)
+@pytest.mark.parametrize("role", list(OfficeRole))
+def test_each_office_role_group_grants_office_access_and_its_own_permission(role):
+    group = Group.objects.get(name=OFFICE_ROLE_GROUPS[role])
     codes = {
         f"{p.content_type.app_label}.{p.codename}"
         for p in group.permissions.select_related("content_type")
     }
     assert "accounts.office_access" in codes
-    assert codes == set(office_permissions())
+    assert codes == {*office_permissions(), OFFICE_ROLE_PERMISSIONS[role]}
 
 
 def test_office_role_comes_from_the_permission_not_from_is_staff(make_user):
     staff = make_user(is_staff=True)
     assert not is_office(staff)
     member = make_user()
-    member.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(member)
     member = type(member).objects.get(pk=member.pk)  # permission cache
     assert is_office(member)
 

@@ -13,7 +13,6 @@ from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +24,7 @@ from community.services import conference as community_conference
 from community.services import elections as community_elections
 from community.services import proposals as community_proposals
 from community.services import reports as community_reports
-from cpo_portal.accounts.models import OFFICE_GROUP, User
+from cpo_portal.accounts.models import User
 from cpo_portal.accounts.selectors import erasure_blockers
 from cpo_portal.accounts.services import person_erase
 from cpo_portal.activity.models import ActivityEntry
@@ -35,6 +34,7 @@ from cpo_portal.tenancy.services import invitation_create, membership_change_rol
 from signees.models import Signature
 from tests.community import conftest as community_fixtures
 from tests.community.helpers import at_phase
+from tests.factories import make_office
 
 pytestmark = pytest.mark.django_db
 
@@ -378,7 +378,7 @@ def test_the_last_office_administrator_is_not_erased(office_user, make_user):
 
 def test_another_office_member_can_be_erased(office_user, make_user, activate_totp):
     colleague = make_user(full_name="Otto Office")
-    colleague.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(colleague)
 
     response = _erase(_office(office_user), colleague)
 

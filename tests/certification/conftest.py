@@ -90,13 +90,11 @@ def co(co_user, through_services):
 
 @pytest.fixture
 def office2(db, activate_totp):
-    from django.contrib.auth.models import Group
 
-    from cpo_portal.accounts.models import OFFICE_GROUP
-    from tests.factories import UserFactory
+    from tests.factories import UserFactory, make_office
 
     user = UserFactory(email="office2@example.org", full_name="Otto Office")
-    user.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(user)
     return activate_totp(user)
 
 

@@ -345,9 +345,8 @@ def test_office_decides_with_four_eyes(api, reported, office2, office_user, audi
 
 
 def test_an_auditor_of_the_case_may_not_decide(api, reported, co_user, co, office_user):
-    from django.contrib.auth.models import Group
 
-    from cpo_portal.accounts.models import OFFICE_GROUP
+    from tests.factories import make_office
 
     # co audited this case and is office staff as well.
     application_reopen_audit(application=reported, by=office_user, reason="Check.")
@@ -355,7 +354,7 @@ def test_an_auditor_of_the_case_may_not_decide(api, reported, co_user, co, offic
     report_submit(
         application=reported, recommendation="grant", summary="Fine.", by=reported_lead(reported)
     )
-    co_user.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(co_user)
     before = counts()
     response = as_user(api, co_user).post(
         f"/api/v1/office/applications/{reported.pk}/decide/",

@@ -148,12 +148,11 @@ def test_member_auditor_and_outsider_get_404_and_change_nothing(client, request,
 
 
 def test_office_user_without_mfa_is_sent_to_mfa_setup(client, reported):
-    from django.contrib.auth.models import Group
 
-    from cpo_portal.accounts.models import OFFICE_GROUP
+    from tests.factories import make_office
 
     user = UserFactory(email="nomfa@example.org")
-    user.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(user)
     before = _snapshot()
     client.force_login(user)
     for method, url in _all_urls(reported, _lead_assignment(reported)):

@@ -7,17 +7,15 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from community.models import Conference
 from community.services import conference as services
-from cpo_portal.accounts.models import OFFICE_GROUP
 from cpo_portal.activity.models import ActivityEntry
 from tests.community.helpers import make_conference
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_office
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def otto(activate_totp):
     """A second member of the CPO office."""
     user = UserFactory(email="otto@example.org", full_name="Otto Office")
-    user.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(user)
     return activate_totp(user)
 
 

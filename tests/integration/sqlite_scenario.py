@@ -25,8 +25,7 @@ from django.utils import timezone  # noqa: E402
 from django_scopes import scopes_disabled  # noqa: E402
 
 from community.services import elections as community  # noqa: E402
-from cpo_portal.accounts.roles import OFFICE_GROUP  # noqa: E402
-from cpo_portal.accounts.signals import ensure_office_group  # noqa: E402
+from cpo_portal.accounts.signals import ensure_office_groups  # noqa: E402
 from cpo_portal.tenancy.services import organization_create  # noqa: E402
 from criteria.interchange import parse  # noqa: E402
 from criteria.models import Criterion  # noqa: E402
@@ -34,7 +33,7 @@ from criteria.services.catalogue import catalogue_import  # noqa: E402
 from signees.models import Signee  # noqa: E402
 from signees.services.statements import statement_start_draft  # noqa: E402
 from tests.community.helpers import at_phase, member  # noqa: E402
-from tests.factories import UserFactory  # noqa: E402
+from tests.factories import UserFactory, make_office  # noqa: E402
 from tests.signees.helpers import MINI_CATALOGUE  # noqa: E402
 
 VENDORS = 10
@@ -51,11 +50,10 @@ def _session(user) -> str:
 
 
 def build() -> dict:
-    from django.contrib.auth.models import Group
 
-    ensure_office_group()
+    ensure_office_groups()
     office = UserFactory(email="office@sqlite.example", full_name="Office Person")
-    office.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(office)
     version, _ = catalogue_import(data=parse(MINI_CATALOGUE), by=None, publish=True)
     criteria = list(
         Criterion.objects.filter(category__version=version, code__in=["2.1.1", "2.1.3"])

@@ -16,7 +16,7 @@ from django_scopes import scope, scopes_disabled
 from certification.models import Application
 from community.models import AnnualReport, Election
 from cpo_portal.accounts.models import User
-from cpo_portal.accounts.signals import ensure_office_group
+from cpo_portal.accounts.signals import ensure_office_groups
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.services import organization_create
 from criteria.models import CatalogueVersion, Criterion
@@ -74,7 +74,7 @@ def _publish_statement(vendor: Organization) -> None:
 @pytest.fixture
 def demo(db, monkeypatch) -> Demo:
     # A transactional test flushes the database; the office group comes back with it.
-    ensure_office_group()
+    ensure_office_groups()
     call_command("seed_demo", stdout=io.StringIO())
     with scopes_disabled():
         vendor = Signee.objects.get(group=SigneeGroup.IT_VENDOR).organization

@@ -4,7 +4,6 @@ criteria, then the keyboard for every other one); the CPO office decides."""
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
@@ -14,13 +13,13 @@ from certification.services.auditors import auditor_assign, auditor_qualificatio
 from certification.services.audits import score_save
 from certification.services.self_assessment import self_assessment_submit
 from cpo_portal.accounts.models import Auditor
-from cpo_portal.accounts.roles import OFFICE_GROUP
-from cpo_portal.accounts.signals import ensure_office_group
+from cpo_portal.accounts.signals import ensure_office_groups
 from cpo_portal.tenancy.services import organization_create
 from criteria.demo import demo_catalogue_data
 from criteria.models import SchemeKind
 from criteria.services.catalogue import catalogue_import
 from tests.certification.helpers import answer_all, approve_signee, criteria_of, new_application
+from tests.factories import make_office
 from tests.integration.browser import (
     log_in_with_totp,
     verified_user,
@@ -38,11 +37,11 @@ FULFILLED = 'input[name="rating"][value="fulfilled"]'
 @pytest.fixture
 def audit_case(db):
     """An organizational application in audit, nothing scored yet."""
-    ensure_office_group()
+    ensure_office_groups()
     office, _ = with_totp(verified_user("olga@prostep.example", "Olga Office"))
-    office.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(office)
     certifier, certifier_secret = with_totp(verified_user("otto@prostep.example", "Otto Office"))
-    certifier.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(certifier)
     auditor_user, auditor_secret = with_totp(verified_user("arne@audit.example", "Arne Auditor"))
     auditor = Auditor.objects.create(user=auditor_user, organisation_name="Audit Body")
     auditor_qualifications_set(

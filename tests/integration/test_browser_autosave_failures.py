@@ -8,7 +8,6 @@ import contextlib
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django_scopes import scopes_disabled
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
@@ -18,8 +17,7 @@ from certification.services.applications import application_accept, application_
 from certification.services.auditors import auditor_assign, auditor_qualifications_set
 from certification.services.self_assessment import self_assessment_answer, self_assessment_submit
 from cpo_portal.accounts.models import Auditor
-from cpo_portal.accounts.roles import OFFICE_GROUP
-from cpo_portal.accounts.signals import ensure_office_group
+from cpo_portal.accounts.signals import ensure_office_groups
 from cpo_portal.tenancy.services import organization_create
 from criteria.demo import demo_catalogue_data
 from criteria.models import SchemeKind
@@ -28,6 +26,7 @@ from signees.models import StatementAnswer
 from signees.selectors.statements import applicable_criteria
 from signees.services.statements import statement_start_draft
 from tests.certification.helpers import answer_all, approve_signee, criteria_of, new_application
+from tests.factories import make_office
 from tests.integration.browser import (
     log_in_by_session,
     log_in_with_totp,
@@ -44,9 +43,9 @@ SHOTS = "/tmp/autosave-{}.png"
 def case(db):
     """Alpha (an IT vendor signee) with a statement draft and a self-assessment open; Beta's
     application in audit, scored by Arne."""
-    ensure_office_group()
+    ensure_office_groups()
     office = verified_user("olga@prostep.example", "Olga Office")
-    office.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(office)
     auditor_user, auditor_secret = with_totp(verified_user("arne@audit.example", "Arne Auditor"))
     auditor = Auditor.objects.create(user=auditor_user, organisation_name="Audit Body")
     auditor_qualifications_set(
@@ -490,9 +489,9 @@ def test_conflict_fits_a_phone(live_server, browser, case):
 def test_a_long_address_in_a_heading_fits_a_phone(live_server, browser):
     """The office's erase page names the person by address in its heading: at 390 px a long
     address wraps instead of widening the page."""
-    ensure_office_group()
+    ensure_office_groups()
     office, secret = with_totp(verified_user("olga@prostep.example", "Olga Office"))
-    office.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(office)
     person = verified_user(
         "maximiliane.oberpfaffenhofener-wolkenstein@engineering.alpha-plm.example", "Max"
     )

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from community.models import Ballot, BallotCast
 from community.services import elections as services
-from cpo_portal.accounts.signals import ensure_office_group
+from cpo_portal.accounts.signals import ensure_office_groups
 from tests.community import conftest as community
 from tests.community.helpers import at_phase
 from tests.factories import PASSWORD
@@ -29,7 +29,7 @@ gamma_member = community.gamma_member
 @pytest.fixture
 def office_group(db):
     # A transactional test flushes the database; the office group comes back with it.
-    ensure_office_group()
+    ensure_office_groups()
 
 
 @pytest.fixture

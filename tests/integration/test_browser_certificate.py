@@ -8,7 +8,6 @@ import subprocess
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.auth.models import Group
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
@@ -18,8 +17,7 @@ from certification.services.auditors import auditor_assign, auditor_qualificatio
 from certification.services.audits import report_submit
 from certification.services.self_assessment import self_assessment_submit
 from cpo_portal.accounts.models import Auditor
-from cpo_portal.accounts.roles import OFFICE_GROUP
-from cpo_portal.accounts.signals import ensure_office_group
+from cpo_portal.accounts.signals import ensure_office_groups
 from cpo_portal.documents.models import Document, DocumentStatus
 from cpo_portal.tenancy.services import organization_create
 from criteria.demo import demo_catalogue_data
@@ -31,6 +29,7 @@ from tests.certification.helpers import (
     new_application,
     score_all,
 )
+from tests.factories import make_office
 from tests.integration.browser import (
     log_in_with_totp,
     verified_user,
@@ -86,11 +85,11 @@ def reported_case(db, settings, tmp_path):
         setattr(settings, f"CERTIFICATE_SIGNING_{name}", "")
     settings.CERTIFICATE_SIGNING_SELF_SIGNED_DIR = tmp_path / "signing"
     # A transactional test flushes the database; the office group comes back with it.
-    ensure_office_group()
+    ensure_office_groups()
     office = verified_user("olga@prostep.example", "Olga Office")
-    office.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(office)
     certifier, secret = with_totp(verified_user("otto@prostep.example", "Otto Office"))
-    certifier.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(certifier)
     auditor_user = verified_user("arne@audit.example", "Arne Auditor")
     auditor = Auditor.objects.create(user=auditor_user, organisation_name="Audit Body")
     auditor_qualifications_set(

@@ -16,7 +16,7 @@ from certification.services.applications import application_accept, application_
 from certification.services.auditors import auditor_assign
 from certification.services.self_assessment import self_assessment_submit
 from cpo_portal.accounts.models import User
-from cpo_portal.accounts.signals import ensure_office_group
+from cpo_portal.accounts.signals import ensure_office_groups
 from cpo_portal.tenancy.services import organization_create
 from criteria.interchange import parse
 from criteria.services.catalogue import catalogue_import
@@ -40,7 +40,7 @@ MAX_TABS = 80
 @pytest.fixture(autouse=True)
 def _office_group(db):
     # A transactional test flushes the database, the office group with it.
-    ensure_office_group()
+    ensure_office_groups()
 
 
 def _focused(page, selector: str) -> bool:

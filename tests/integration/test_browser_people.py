@@ -5,22 +5,21 @@ import json
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from cpo_portal.accounts.models import User
-from cpo_portal.accounts.roles import OFFICE_GROUP
-from cpo_portal.accounts.signals import ensure_office_group
+from cpo_portal.accounts.signals import ensure_office_groups
 from cpo_portal.tenancy.services import organization_create
+from tests.factories import make_office
 from tests.integration.browser import log_in_with_totp, verified_user, with_totp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_office_exports_and_erases_a_persons_data(live_server, page):
-    ensure_office_group()  # a transactional test starts without the migration's rows
+    ensure_office_groups()  # a transactional test starts without the migration's rows
     office, secret = with_totp(verified_user("olga@example.org", "Olga Office"))
-    office.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(office)
     person = verified_user("paula@example.org", "Paula Person")
     organization_create(by=person, legal_name="Paula's Parts GmbH", country="DE")
     base = live_server.url

@@ -5,19 +5,18 @@ the form (htmx), "Keep mine" saves one's own on top. Nothing is overwritten unse
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from community.models import ReportSection
 from community.services import elections as services
 from community.services import reports as report_services
-from cpo_portal.accounts.roles import OFFICE_GROUP
-from cpo_portal.accounts.signals import ensure_office_group
+from cpo_portal.accounts.signals import ensure_office_groups
 from cpo_portal.tenancy.services import organization_create
 from criteria.interchange import parse
 from criteria.services.catalogue import catalogue_import
 from tests.community.helpers import at_phase, member
+from tests.factories import make_office
 from tests.integration.browser import log_in_by_session, verified_user
 from tests.signees.helpers import MINI_CATALOGUE
 
@@ -29,9 +28,9 @@ SHOTS = "/tmp/report-conflict-{}.png"
 @pytest.fixture
 def case(db):
     """Alpha's Alice and Beta's Charlie, both elected to the Core Team; a draft report."""
-    ensure_office_group()
+    ensure_office_groups()
     office = verified_user("olga@prostep.example", "Olga Office")
-    office.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(office)
     catalogue_import(data=parse(MINI_CATALOGUE), by=None, publish=True)
     people = []
     for email, name, company in (

@@ -12,16 +12,15 @@ from allauth.mfa.totp.internal.auth import (
     generate_totp_secret,
     hotp_value,
 )
-from django.contrib.auth.models import Group
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
 from cpo_portal.accounts.models import User
-from cpo_portal.accounts.roles import OFFICE_GROUP
-from cpo_portal.accounts.signals import ensure_office_group
+from cpo_portal.accounts.signals import ensure_office_groups
 from criteria.interchange import parse
 from criteria.services.catalogue import catalogue_import
 from signees.models import Signature, Signee, SigneeStatus
+from tests.factories import make_office
 from tests.signees.helpers import MINI_CATALOGUE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -52,9 +51,9 @@ def dana(db):
 def office(db):
     """A CPO office user with a TOTP authenticator; returns (user, secret)."""
     # A transactional test flushes the database; the office group comes back with it.
-    ensure_office_group()
+    ensure_office_groups()
     user = _verified_user("olga@prostep.example")
-    user.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(user)
     secret = generate_totp_secret()
     TOTP.activate(user, secret)
     return user, secret

@@ -83,11 +83,10 @@ def _ready_pdf(document: Any, name: str) -> Any:
 
 
 def _people(world: World) -> None:
-    from django.contrib.auth.models import Group
 
     from certification.services.auditors import auditor_qualifications_set
-    from cpo_portal.accounts.models import OFFICE_GROUP
     from criteria.models import SchemeKind
+    from tests.factories import make_office
 
     u = world.users
     u["alice"] = _user("alice@example.org", "Alice Owner")
@@ -95,7 +94,7 @@ def _people(world: World) -> None:
     u["charlie"] = _user("charlie@example.org", "Charlie Outsider")
     u["dora"] = _user("dora@example.org", "Dora Core Team")
     u["office"] = _user("office@example.org", "Olga Office", totp=True)
-    u["office"].groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(u["office"])
     u["lead"] = _user("lead@example.org", "Lea Lead Auditor", totp=True)
     u["idle"] = _user("idle@example.org", "Ida Idle Auditor", totp=True)
     from cpo_portal.accounts.models import Auditor

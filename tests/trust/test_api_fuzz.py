@@ -62,7 +62,6 @@ class World:
 
 
 def _build_world() -> World:
-    from django.contrib.auth.models import Group
     from django.utils import timezone
 
     from certification.services.applications import application_accept, application_submit
@@ -70,7 +69,6 @@ def _build_world() -> World:
     from certification.services.self_assessment import self_assessment_submit
     from community.services import elections as community_elections
     from community.services import proposals as community_proposals
-    from cpo_portal.accounts.models import OFFICE_GROUP
     from cpo_portal.accounts.services import api_token_create
     from cpo_portal.tenancy.services import organization_create
     from criteria.demo import demo_catalogue_data
@@ -83,7 +81,7 @@ def _build_world() -> World:
     )
     from tests.community.helpers import member
     from tests.conftest import _activate_totp
-    from tests.factories import UserFactory
+    from tests.factories import UserFactory, make_office
 
     version, _ = catalogue_import(
         data=demo_catalogue_data(),
@@ -92,7 +90,7 @@ def _build_world() -> World:
     )
     owner = UserFactory(email="fuzz-owner@example.org", full_name="Fuzz Owner")
     office = _activate_totp(UserFactory(email="fuzz-office@example.org", full_name="Fuzz Office"))
-    office.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(office)
     auditor = _activate_totp(UserFactory(email="fuzz-auditor@example.org", full_name="Fuzz Aud"))
     org = organization_create(by=owner, legal_name="Fuzz Alpha", country="DE")
     member(org, owner, office)

@@ -61,14 +61,12 @@ class World:
 
 
 def _build_world() -> World:
-    from django.contrib.auth.models import Group
 
     from certification.models import AuditorAssignment, Certificate, FindingKind
     from certification.services.applications import application_accept, application_submit
     from certification.services.auditors import auditor_assign
     from certification.services.audits import finding_answer, finding_raise
     from certification.services.self_assessment import self_assessment_submit
-    from cpo_portal.accounts.models import OFFICE_GROUP
     from cpo_portal.accounts.services import api_token_create
     from cpo_portal.tenancy.services import organization_create
     from criteria.demo import demo_catalogue_data
@@ -84,7 +82,7 @@ def _build_world() -> World:
         new_application,
     )
     from tests.conftest import _activate_totp
-    from tests.factories import UserFactory
+    from tests.factories import UserFactory, make_office
 
     catalogue_import(
         data=demo_catalogue_data(),
@@ -94,7 +92,7 @@ def _build_world() -> World:
     owner = UserFactory(email="roles-owner@example.org", full_name="Rita Owner")
     other = UserFactory(email="roles-other@example.org", full_name="Otis Other")
     office = _activate_totp(UserFactory(email="roles-office@example.org", full_name="Olaf Office"))
-    office.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    make_office(office)
     auditor_user = _activate_totp(
         UserFactory(email="roles-auditor@example.org", full_name="Ava Auditor")
     )
