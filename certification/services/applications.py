@@ -53,6 +53,7 @@ from .certificates import (
     certificate_surveillance_result,
     locked_certificate,
 )
+from .deadlines import deadlines_follow_status
 
 S = ApplicationStatus
 
@@ -135,6 +136,7 @@ def application_transition(
         target=application,
         data={"before": before, "after": application.status, "reason": reason, **(data or {})},
     )
+    deadlines_follow_status(application)
     return application
 
 
