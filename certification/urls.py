@@ -7,7 +7,17 @@ seal under /seal/ and /verify/.
 
 from django.urls import URLPattern, path, re_path
 
-from .views import applications, auditors, audits, certificates, seal, self_assessment
+from .views import (
+    agreements,
+    applications,
+    auditors,
+    audits,
+    certificates,
+    deadlines,
+    plans,
+    seal,
+    self_assessment,
+)
 
 app_name = "certification"
 
@@ -151,4 +161,8 @@ urlpatterns: list[URLPattern] = [
         certificates.recertify,
         name="certificate_recertify",
     ),
+    # --- Auditor competence (auditors) ----------------------------------------------------------
+    # --- The certification agreement (agreements) -----------------------------------------------
+    # --- Audit plans and objections (plans) -----------------------------------------------------
+    # --- Deadlines, policy, to-do lists, confirmations (deadlines) ------------------------------
 ]

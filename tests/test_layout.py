@@ -46,6 +46,9 @@ CONCERNS = {
         "audits",
         "certificates",
         "seal",
+        "agreements",
+        "plans",
+        "deadlines",
     },
     "community": {"membership", "conference", "elections", "proposals", "reports"},
 }
@@ -63,6 +66,7 @@ HELPERS = {
     },
     "certification": {
         "badge",  # the SVG seal badge
+        "duration",  # the documented rule for an audit's duration in person-days
         "figures",  # certificate figures shown on signee pages
         "notify",  # the e-mails of the certification process
         "pass_rule",  # the pass rule of a scheme
