@@ -39,8 +39,15 @@ class CertificationConfig(AppConfig):
         from . import personal_data
 
         personal_data.register()
+        # Staff (cpo_portal.accounts): an auditor of an open audit is not deactivated; the
+        # same open assignments stand in the way of an erasure.
+        from cpo_portal.accounts.extensions import register_deactivation_check
+
+        register_deactivation_check("certification", personal_data.blockers)
         # The app's entries in the floor's navigation (cpo_portal/navigation.py).
         _register_navigation()
+        # Deadlines: the to-do lists of the office, the companies and the auditors.
+        _register_todo()
 
     @staticmethod
     def _register_seals() -> None:
@@ -104,6 +111,26 @@ def _register_navigation() -> None:
         label=_("Certificates"),
         url_name="certification:certificates",
     )
+    # The certification agreement (agreements).
+    register_link(
+        place=Place.WORKSPACE,
+        audience=Audience.MEMBER,
+        order=15,
+        label=_("Certification agreement"),
+        url_name="certification:agreement",
+    )
+    register_card(
+        place=Place.OFFICE,
+        audience=Audience.OFFICE,
+        order=45,
+        key="agreements",
+        title=_("Certification agreement"),
+        text=_(
+            "The versions of the agreement companies accept before their application is "
+            "accepted, and who accepted which version."
+        ),
+        links=[(_("Certification agreement"), "certification:office_agreements")],
+    )
     register_card(
         place=Place.DASHBOARD,
         audience=Audience.AUDITOR,
@@ -142,5 +169,42 @@ def _register_navigation() -> None:
             (_("Certification queue"), "certification:office_applications"),
             (_("Auditors"), "certification:office_auditors"),
             (_("Recorded certifications"), "certification:office_grants"),
+        ],
+    )
+
+
+# --- Deadlines: to-do lists, the auditors' landing page (deadlines) -------------------------
+
+
+def _register_todo() -> None:
+    """Each role's to-do list (the office's queues, what a company must do next, the reports
+    an auditor owes) and the auditor's landing page after signing in."""
+    from cpo_portal.navigation import register_landing, register_todo
+
+    # Imported once the app registry is ready: these modules import models.
+    from .views.deadlines import auditor_todo, office_todo, organization_todo_items
+
+    register_todo(audience=Audience.OFFICE, key="certification", provider=office_todo, order=20)
+    register_todo(
+        audience=Audience.MEMBER,
+        key="certification",
+        provider=organization_todo_items,
+        order=20,
+    )
+    register_todo(audience=Audience.AUDITOR, key="certification", provider=auditor_todo)
+    register_landing(audience=Audience.AUDITOR, url_name="certification:audits", order=20)
+    register_card(
+        place=Place.OFFICE,
+        audience=Audience.OFFICE,
+        order=50,
+        key="deadlines",
+        title=_("Deadlines"),
+        text=_(
+            "Every waiting step has a due date from the certification policy; reminders and "
+            "escalations go out by themselves."
+        ),
+        links=[
+            (_("Open deadlines"), "certification:office_deadlines"),
+            (_("Certification policy"), "certification:office_certification_policy"),
         ],
     )

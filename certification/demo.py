@@ -30,8 +30,9 @@ from .models import (
     Score,
     SelfStatus,
 )
+from .selectors.agreements import agreement_accepted_by, agreement_draft_open, agreement_in_force
 from .selectors.applications import has_valid_organizational_certification
-from .services import applications, auditors, audits, certificates, self_assessment
+from .services import agreements, applications, auditors, audits, certificates, self_assessment
 
 S = ApplicationStatus
 # The way a demo case travels; a case a demo user moved elsewhere (returned, withdrawn,
@@ -166,7 +167,7 @@ def _decide(application: Application, actors: Actors) -> None:
 
 STEPS: dict[str, Callable[[Application, Actors], Any]] = {
     S.DRAFT: lambda a, x: applications.application_submit(application=a, by=x.owner),
-    S.SUBMITTED: lambda a, x: applications.application_accept(application=a, by=x.office),
+    S.SUBMITTED: lambda a, x: _accept(a, x),
     S.ACCEPTED: lambda a, x: auditors.auditor_assign(
         application=a, auditor=x.auditor.auditor, role="lead", by=x.office
     ),
@@ -175,6 +176,110 @@ STEPS: dict[str, Callable[[Application, Actors], Any]] = {
     S.AUDIT: _score_everything,
     S.REPORT_SUBMITTED: _decide,
 }
+
+
+# --- The certification agreement (agreements) -----------------------------------------------
+
+DEMO_AGREEMENT_TITLE = "CPO certification agreement (demo)"
+DEMO_AGREEMENT_TEXT = """DEMO TEXT: written for the CPO Portal demo in our own words to show how a certification
+agreement is published and accepted. It is illustrative only and not a legal agreement of
+any certification body.
+
+1. Parties and subject
+This agreement is made between the CPO certification body (the "certification body") and
+the organization accepting it (the "client"). It governs the certification of the client
+against the Code of PLM Openness (CPO): the organizational certificate and, building on it,
+product certificates.
+
+2. Conditions of certification
+2.1 The certification body evaluates the client against the assessment scheme of the
+catalogue version in force when the application is accepted.
+2.2 A certificate is granted only when the pass rule of the scheme is met. The decision is
+taken by a certifier of the certification body who did not take part in the audit.
+2.3 A product certificate requires a valid organizational certificate of the same client.
+
+3. Obligations of the client
+3.1 The client gives the auditors access to the people, documents, records and systems the
+evaluation needs, on site or remotely, and answers within the due dates set.
+3.2 The client keeps the evidence it submits true and complete and tells the certification
+body without delay of changes that may affect its certification (ownership, organization,
+scope, products, the interfaces concerned).
+3.3 The client answers every nonconformity with a correction, its root cause and a
+corrective action, and implements them.
+3.4 The client keeps a record of complaints about the openness it has certified and of what
+it did about them, and shows it to the auditors on request.
+
+4. Use of the seal and the certificate
+4.1 The client uses the CPO seal and refers to its certificate only for the scope
+certified and only while the certificate is valid.
+4.2 The client does not use the seal or the certificate in a way that suggests a product,
+service or unit outside the scope is certified, or that could bring the certification body
+into disrepute.
+4.3 On suspension the client stops using the seal until the certificate is reinstated; on
+withdrawal or expiry it stops using the seal and every reference to the certificate.
+4.4 The status of every certificate is public at /verify/<number>/.
+
+5. Surveillance
+5.1 While the certificate is valid, the certification body carries out surveillance audits
+at the intervals of the scheme and may carry out short-notice audits after a complaint or a
+significant change.
+5.2 Recertification before expiry follows the same procedure as the initial certification.
+
+6. Suspension and withdrawal
+6.1 The certification body may suspend the certificate when the client no longer meets the
+requirements, does not allow a surveillance audit, misuses the seal or does not pay the
+fees due. The suspension states the reason and what the client must do, and by when.
+6.2 If the reason is not remedied in time, or in serious cases at once, the certification
+body withdraws the certificate. The client may ask for the scope to be reduced instead.
+6.3 Suspensions and withdrawals are shown in the public seal registry.
+
+7. Changes to the requirements and to this agreement
+The certification body tells the client of changes to the scheme or to this agreement and
+of the time given to adapt. A new version of this agreement applies once the client has
+accepted it; the client accepts it within the period the certification body sets.
+
+8. Confidentiality and impartiality
+The certification body keeps the client's information confidential, except what is public
+by this agreement (the certificate and its status) or required by law or accreditation. It
+manages risks to its impartiality; an auditor with a conflict of interest does not audit
+the client, and the client may object to an auditor with a reason.
+
+9. Complaints and appeals
+The client may complain about the certification body's work and appeal against its
+decisions; they are handled by persons who took no part in the matter.
+
+10. Fees
+The client pays the fees of the certification body's price list in force when the
+application is accepted: application, audit days, certificate and surveillance. Travel
+costs of on-site audits are invoiced at cost.
+
+11. Term and termination
+This agreement runs while the client holds an application or a certificate. Either party
+may end it with three months' notice; the certificates then end with it."""
+
+
+def _publish_agreement(ctx: Any) -> None:
+    """Version 1 of the certification agreement, published by the office (once)."""
+    if agreement_in_force() is not None:
+        return
+    draft = agreement_draft_open() or agreements.agreement_draft(
+        by=ctx.office, title=DEMO_AGREEMENT_TITLE, text=DEMO_AGREEMENT_TEXT
+    )
+    agreements.agreement_publish(agreement=draft, by=ctx.office)
+
+
+def _accept(application: Application, actors: Actors) -> None:
+    """The company accepts the agreement in force, then the office accepts the application."""
+    organization = application.organization
+    if agreement_accepted_by(organization) is None:
+        agreements.agreement_accept(
+            organization=organization,
+            by=actors.owner,
+            signatory_name=actors.owner.full_name or "Demo Owner",
+            signatory_position="Managing Director",
+            authority_confirmed=True,
+        )
+    applications.application_accept(application=application, by=actors.office)
 
 
 def _advance(application: Application, target: str, actors: Actors) -> Application:
@@ -234,9 +339,43 @@ def _run(case: Case, ctx: Any) -> None:
         )
 
 
-def seed(ctx: Any) -> None:
+# --- Auditor competence (auditors) ---------------------------------------------------------
+DEMO_TRAINING = "CPO auditor training (prostep ivip, 2024); ISO/IEC 17065 and 17021-1 courses."
+DEMO_EXPERIENCE = "Twelve years of PLM and ERP integration projects; eight audits led."
+
+
+def _qualify_demo_auditor(ctx: Any) -> None:
+    """The demo auditor applies for both schemes and the office approves them for three
+    years; a scheme already approved (also by an earlier version of the demo) is kept."""
+    from .models import QualificationStatus
+    from .services.certificates import add_months
+
+    auditor = ctx.auditor.auditor
+    today = timezone.localdate()
     for kind in SchemeKind.values:
-        AuditorQualification.objects.get_or_create(auditor=ctx.auditor.auditor, scheme_kind=kind)
+        rows = AuditorQualification.objects.filter(auditor=auditor, scheme_kind=kind)
+        if rows.filter(status=QualificationStatus.APPROVED).exists():
+            continue
+        applied = rows.filter(status=QualificationStatus.APPLIED).first()
+        if applied is None:
+            applied = auditors.qualification_apply(
+                auditor=auditor,
+                scheme_kind=kind,
+                training=DEMO_TRAINING,
+                experience=DEMO_EXPERIENCE,
+                by=ctx.auditor,
+            )
+        auditors.qualification_approve(
+            qualification=applied,
+            valid_from=today,
+            valid_until=add_months(today, 36),
+            by=ctx.office,
+        )
+
+
+def seed(ctx: Any) -> None:
+    _publish_agreement(ctx)
+    _qualify_demo_auditor(ctx)
     for case in CASES:
         _run(case, ctx)
     with scopes_disabled():

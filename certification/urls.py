@@ -140,11 +140,6 @@ urlpatterns: list[URLPattern] = [
         certificates.office_attention,
         name="office_certificates_attention",
     ),
-    path(
-        f"{CERTIFICATES}policy/",
-        certificates.office_policy,
-        name="office_certification_policy",
-    ),
     path(f"{CERTIFICATES}<int:pk>/", certificates.office_certificate, name="office_certificate"),
     path(
         f"{CERTIFICATES}<int:pk>/surveillance/",
@@ -162,7 +157,87 @@ urlpatterns: list[URLPattern] = [
         name="certificate_recertify",
     ),
     # --- Auditor competence (auditors) ----------------------------------------------------------
+    path(
+        "audit/profile/qualifications/apply/",
+        auditors.qualification_apply,
+        name="qualification_apply",
+    ),
+    path(
+        "audit/profile/qualifications/<int:qualification_id>/withdraw/",
+        auditors.qualification_withdraw,
+        name="qualification_withdraw",
+    ),
+    path(
+        "audit/profile/qualifications/<int:qualification_id>/evidence/",
+        auditors.qualification_evidence,
+        name="qualification_evidence",
+    ),
+    path(f"{OFFICE}auditors/<int:auditor_id>/", auditors.office_auditor, name="office_auditor"),
+    path(
+        f"{OFFICE}auditors/qualifications/",
+        auditors.office_qualification_queue,
+        name="office_qualification_queue",
+    ),
+    path(
+        f"{OFFICE}auditors/qualifications/<int:qualification_id>/",
+        auditors.office_qualification,
+        name="office_qualification",
+    ),
+    path(
+        f"{OFFICE}auditors/qualifications/<int:qualification_id>/evidence/",
+        auditors.office_qualification_evidence,
+        name="office_qualification_evidence",
+    ),
     # --- The certification agreement (agreements) -----------------------------------------------
+    path(f"{ORG}agreement/", agreements.agreement_detail, name="agreement"),
+    path(f"{ORG}agreement/accept/", agreements.agreement_accept, name="agreement_accept"),
+    path(
+        f"{ORG}agreement/acceptances/<int:pk>/",
+        agreements.agreement_acceptance,
+        name="agreement_acceptance",
+    ),
+    path(f"{OFFICE}agreements/", agreements.office_agreements, name="office_agreements"),
+    path(f"{OFFICE}agreements/new/", agreements.office_agreement_new, name="office_agreement_new"),
+    path(
+        f"{OFFICE}agreements/<int:number>/",
+        agreements.office_agreement,
+        name="office_agreement",
+    ),
+    path(
+        f"{OFFICE}agreements/<int:number>/edit/",
+        agreements.office_agreement_edit,
+        name="office_agreement_edit",
+    ),
+    path(
+        f"{OFFICE}agreements/<int:number>/publish/",
+        agreements.office_agreement_publish,
+        name="office_agreement_publish",
+    ),
+    path(
+        f"{OFFICE}agreements/acceptances/<int:pk>/",
+        agreements.office_agreement_acceptance,
+        name="office_agreement_acceptance",
+    ),
     # --- Audit plans and objections (plans) -----------------------------------------------------
+    path(f"{ORG}<int:pk>/plan/", plans.plan, name="plan"),
+    path(f"{ORG}<int:pk>/plan/confirm/", plans.plan_confirm, name="plan_confirm"),
+    path(f"{ORG}<int:pk>/plan/object/", plans.plan_object, name="plan_object"),
+    path(f"{ORG}<int:pk>/plan/<int:number>/", plans.plan_version, name="plan_version"),
+    path("audit/<int:pk>/plan/", plans.audit_plan, name="audit_plan"),
+    path("audit/<int:pk>/plan/draft/", plans.audit_plan_draft, name="audit_plan_draft"),
+    path("audit/<int:pk>/plan/send/", plans.audit_plan_send, name="audit_plan_send"),
+    path(f"{OFFICE}objections/", plans.office_objections, name="office_objections"),
+    path(f"{OFFICE}<int:pk>/plan/", plans.office_plan, name="office_plan"),
+    path(f"{OFFICE}<int:pk>/plan/draft/", plans.office_plan_draft, name="office_plan_draft"),
+    path(f"{OFFICE}<int:pk>/plan/send/", plans.office_plan_send, name="office_plan_send"),
+    path(
+        f"{OFFICE}<int:pk>/objections/<int:objection_id>/",
+        plans.office_objection,
+        name="office_objection",
+    ),
     # --- Deadlines, policy, to-do lists, confirmations (deadlines) ------------------------------
+    path(f"{OFFICE}deadlines/", deadlines.office_deadlines, name="office_deadlines"),
+    # The process policy (was under office/certificates/: the same name, on the office's
+    # certification pages now that it holds every step's due date).
+    path(f"{OFFICE}policy/", deadlines.office_policy, name="office_certification_policy"),
 ]

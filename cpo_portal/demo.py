@@ -1,4 +1,5 @@
-"""Demo data of the floor: an office user, an auditor, and one organization per group.
+"""Demo data of the floor: an office user (all three office roles), a certifier, an auditor,
+and one organization per group.
 
 Feature apps add theirs in a `demo.py` module with a `seed(context)` function; the
 `seed_demo` command finds them, so the floor imports no feature app.
@@ -14,8 +15,8 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from cpo_portal.accounts.models import OFFICE_ROLE_GROUPS, User
-from cpo_portal.accounts.services import auditor_create
+from cpo_portal.accounts.models import OFFICE_ROLE_GROUPS, OfficeRole, User
+from cpo_portal.accounts.services.personnel import auditor_create
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.services import organization_create
 
@@ -60,6 +61,8 @@ DEMO_ORGANIZATIONS = [
 class DemoContext:
     office: User
     auditor: User
+    # Office roles: a certifier and nothing else, to show the four-eyes rule.
+    certifier: User | None = None
     organizations: dict[str, tuple[Organization, str]] = field(default_factory=dict)
     logins: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -90,9 +93,14 @@ def seed() -> DemoContext:
     auditor_user = _user("auditor@cpo-portal.example", "Arne Auditor")
     auditor_create(user=auditor_user, by=office, organisation_name="Demo Audit Services")
     _with_mfa(auditor_user)
-    ctx = DemoContext(office=office, auditor=auditor_user)
+    # Office roles: a certifier only, who may decide where the office user audited.
+    certifier = _user("certifier@cpo-portal.example", "Cora Certifier")
+    certifier.groups.add(Group.objects.get(name=OFFICE_ROLE_GROUPS[OfficeRole.CERTIFIER]))
+    _with_mfa(certifier)
+    ctx = DemoContext(office=office, auditor=auditor_user, certifier=certifier)
     ctx.logins += [
-        (office.email, "CPO office (TOTP required)", DEMO_PASSWORD),
+        (office.email, "CPO office, every role (TOTP required)", DEMO_PASSWORD),
+        (certifier.email, "CPO office, certifier only (TOTP required)", DEMO_PASSWORD),
         (auditor_user.email, "auditor (TOTP required)", DEMO_PASSWORD),
     ]
     for name, legal, form, country, web, group, owner_email in DEMO_ORGANIZATIONS:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 
-from .accounts.roles import is_office
+from .accounts.roles import OfficeRole, has_office_role, is_office
 from .errors import DomainError
 from .tenancy.selectors import membership_for
 
@@ -24,6 +24,17 @@ if TYPE_CHECKING:
 def require_office(user: User | AnonymousUser | None) -> None:
     if user is None or not is_office(user):
         raise DomainError(_("Only the CPO office can do this."))
+
+
+def require_office_role(user: User | AnonymousUser | None, role: str) -> None:
+    """Only a member of the CPO office holding `role` (ISO/IEC 17065 §6.1: who may do what in
+    the body); everyone else, the system included, is refused with the role named."""
+    if user is None or not has_office_role(user, role):
+        raise DomainError(
+            _("Only an office member with the role “%(role)s” can do this.")
+            % {"role": OfficeRole(role).label},
+            code="office_role",
+        )
 
 
 def require_org_admin(organization: Organization, user: User | AnonymousUser | None) -> Membership:

@@ -8,18 +8,22 @@ context processor hands the templates `navigation`, the entries the current user
 
     {% for link in navigation.header.visitor %} … {% endfor %}
     {% for card in navigation.cards.office %} … {% endfor %}
+    {% for item in navigation.todo.member %} … {% endfor %}   (the to-do lists, below)
 
 An entry names a URL by its name (never a path), a label, who sees it and its place in the
 order of its neighbours; the entries of an organization's pages are reversed with the slug
 of the organization in view. Nothing here imports a model: apps may import it anywhere.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 
 StrOrPromise = str | Promise
@@ -144,9 +148,15 @@ class Navigation:
         self._audiences = audiences
         self._organization_slug = organization_slug
 
-    def __getitem__(self, place: str) -> _Audiences | _Cards:
+    def __getitem__(self, place: str) -> "_Audiences | _Cards | _Todo":
         if place == "cards":
             return _Cards(self)
+        if place == "todo":
+            # Resolved once per page, however often the template asks.
+            todo = getattr(self, "_todo", None)
+            if todo is None:
+                todo = self._todo = _Todo(self)
+            return todo
         return _Audiences(self, Place(place))
 
     def _reverse(self, audience: Audience, url_name: str) -> str:
@@ -186,3 +196,128 @@ class Navigation:
             )
             for card in cards
         ]
+
+
+# --- To-do lists ------------------------------------------------------------------------------
+# Each role opens on its own to-do list: the office's start page shows every queue, an
+# organization's home page what the company must do next, the auditor's list its audits with
+# their due dates. Apps register providers from their AppConfig.ready(); a provider is asked
+# only when a page shows the list, gets the request (and, for members, the organization in
+# view) and returns the items. A provider keeps its queries bounded: one count and the age of
+# the oldest row per queue, never one query per row.
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    """One line of a to-do list: what is waiting, how many, since when, where to act."""
+
+    key: str  # the line's id in the page: "todo-<key>"
+    label: str
+    url: str
+    count: int = 1
+    order: int = 0
+    # The oldest waiting row (a date or a time): the page shows its age ("for 12 days").
+    oldest: date | datetime | None = None
+    # The earliest due date among the rows, if the step has one.
+    due_on: date | None = None
+    overdue: bool = False
+    # A line of detail, e.g. "3 overdue" or the certificate's number.
+    note: str = ""
+
+    @property
+    def age_days(self) -> int | None:
+        """How many days the oldest row has been waiting (None when unknown)."""
+        if self.oldest is None:
+            return None
+        oldest = self.oldest
+        if isinstance(oldest, datetime):
+            oldest = (
+                timezone.localtime(oldest).date() if timezone.is_aware(oldest) else oldest.date()
+            )
+        return max(0, (timezone.localdate() - oldest).days)
+
+
+TodoProvider = Callable[[HttpRequest, Any], Iterable[TodoItem]]
+
+_todo: dict[tuple[Audience, str], tuple[int, TodoProvider]] = {}
+
+
+def register_todo(*, audience: Audience, key: str, provider: TodoProvider, order: int = 0) -> None:
+    """Called from an app's AppConfig.ready(): `provider(request, organization)` gives the
+    items of `audience`'s to-do list (`organization`: the one in view for members, else None).
+    Registering a key twice keeps the last."""
+    _todo[audience, key] = (order, provider)
+
+
+def todo_items(
+    request: HttpRequest, audience: Audience, organization: Any = None
+) -> list[TodoItem]:
+    """The to-do list of one audience, in the providers' order, then by each item's order."""
+    providers = sorted(
+        (
+            (order, key, provider)
+            for (aud, key), (order, provider) in _todo.items()
+            if aud == audience
+        ),
+        key=lambda entry: (entry[0], entry[1]),
+    )
+    items: list[TodoItem] = []
+    for _order, _key, provider in providers:
+        items.extend(sorted(provider(request, organization), key=lambda item: item.order))
+    return items
+
+
+class _Todo:
+    """`navigation.todo.<audience>`: the items of the user's to-do list for one audience,
+    or none when the user is not of that audience (resolved once per page)."""
+
+    def __init__(self, navigation: "Navigation") -> None:
+        self._navigation = navigation
+        self._cache: dict[Audience, list[TodoItem]] = {}
+
+    def __getitem__(self, audience: str) -> list[TodoItem]:
+        wanted = Audience(audience)
+        if wanted not in self._navigation._audiences:
+            return []
+        if wanted not in self._cache:
+            organization = getattr(self._navigation._request, "organization", None)
+            self._cache[wanted] = todo_items(
+                self._navigation._request,
+                wanted,
+                organization if wanted == Audience.MEMBER else None,
+            )
+        return self._cache[wanted]
+
+
+# --- Where each role lands after signing in ---------------------------------------------------
+# The office on its start page, auditors on their audits; everyone else on the dashboard.
+# An app registers the landing page of its audience (certification: the auditor's list).
+
+_landings: dict[Audience, tuple[int, str]] = {Audience.OFFICE: (10, "office_home")}
+
+
+def register_landing(*, audience: Audience, url_name: str, order: int) -> None:
+    """The page `audience` opens on after signing in; with several, the lowest order wins."""
+    _landings[audience] = (order, url_name)
+
+
+def landing_url(audiences: Iterable[Audience]) -> str | None:
+    """The landing page of the first of the person's audiences that has one, or None."""
+    wanted = set(audiences)
+    for _order, audience, url_name in sorted(
+        (order, audience, name) for audience, (order, name) in _landings.items()
+    ):
+        if audience in wanted:
+            return reverse(url_name)
+    return None
+
+
+def first_url(*candidates: tuple[str, ...]) -> str:
+    """The first of (URL name, *args) that resolves: a link to a page of another part of the
+    portal that may not be there falls back to the next candidate."""
+    for name, *args in candidates:
+        try:
+            return reverse(name, args=args)
+        except NoReverseMatch:
+            continue
+    return "/"

@@ -256,6 +256,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certification.tasks.send_expiry_reminders",
         "schedule": crontab(hour=6, minute=20),
     },
+    # Deadlines: the cases without a deadline for their current step get one, then the
+    # reminders and escalations of the day go out (each once: both are idempotent).
+    "certification-deadlines-backfill": {
+        "task": "certification.tasks.deadlines_backfill",
+        "schedule": crontab(hour=6, minute=25),
+    },
+    "certification-deadlines-remind": {
+        "task": "certification.tasks.deadlines_remind",
+        "schedule": crontab(hour=6, minute=30),
+    },
     "community-lapse-memberships": {
         "task": "community.tasks.lapse_memberships",
         "schedule": crontab(hour=0, minute=15),

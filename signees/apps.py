@@ -3,9 +3,18 @@ from typing import TYPE_CHECKING, Any
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from cpo_portal.navigation import Audience, Place, register_card, register_link
+from cpo_portal.navigation import (
+    Audience,
+    Place,
+    TodoItem,
+    register_card,
+    register_link,
+    register_todo,
+)
 
 if TYPE_CHECKING:  # the models are not loaded yet when Django imports an AppConfig
+    from django.http import HttpRequest
+
     from cpo_portal.accounts.models import User
     from cpo_portal.tenancy.models import Organization
 
@@ -37,6 +46,9 @@ class SigneesConfig(AppConfig):
         )
         # The app's entries in the floor's navigation (cpo_portal/navigation.py).
         _register_navigation()
+        # The signees' lines of the office's and the companies' to-do lists.
+        register_todo(audience=Audience.OFFICE, key="signees", provider=_office_todo, order=10)
+        register_todo(audience=Audience.MEMBER, key="signees", provider=_member_todo, order=10)
 
 
 def _organization_updated(
@@ -101,3 +113,70 @@ def _register_navigation() -> None:
         ),
         links=[(_("Signee review queue"), "signees:office_list")],
     )
+
+
+# --- To-do lists (cpo_portal/navigation.py) ----------------------------------------------------
+
+
+def _office_todo(request: "HttpRequest", organization: Any = None) -> list[TodoItem]:
+    """Signings waiting for the office's review: how many, and the oldest (one query)."""
+    from django.db.models import Count, Min
+    from django.urls import reverse
+    from django_scopes import scopes_disabled
+
+    from .selectors.signing import signees_for_office
+
+    with scopes_disabled():
+        queue = signees_for_office().order_by().aggregate(n=Count("pk"), oldest=Min("signed_at"))
+    return [
+        TodoItem(
+            key="signees",
+            label=str(_("Signings to review")),
+            url=reverse("signees:office_list"),
+            count=queue["n"],
+            oldest=queue["oldest"],
+            order=10,
+        )
+    ]
+
+
+def _member_todo(request: "HttpRequest", organization: "Organization") -> list[TodoItem]:
+    """What the company must do next about the CPO: sign it (again, when returned), publish
+    its CPO Statement by its due date."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from .models import SIGN_AGAIN_STATUSES, SigneeStatus
+    from .selectors.signing import signee_of_organization
+    from .selectors.statements import open_statement_due
+
+    signee = signee_of_organization(organization)
+    slug = organization.slug
+    if signee is None or signee.status in SIGN_AGAIN_STATUSES:
+        return [
+            TodoItem(
+                key="sign", label=str(_("Sign the CPO")), url=reverse("signees:sign", args=[slug])
+            )
+        ]
+    items = []
+    if signee.status == SigneeStatus.CHANGES_REQUESTED:
+        items.append(
+            TodoItem(
+                key="sign",
+                label=str(_("Your signature was returned for changes: correct and resubmit it")),
+                url=reverse("signees:status", args=[slug]),
+            )
+        )
+    due = open_statement_due(signee)
+    if due is not None and signee.status in (SigneeStatus.APPROVED, SigneeStatus.PENDING):
+        items.append(
+            TodoItem(
+                key="statement",
+                label=str(_("Publish your CPO Statement")),
+                url=reverse("signees:statement", args=[slug]),
+                due_on=due,
+                overdue=due < timezone.localdate(),
+                order=1,
+            )
+        )
+    return items

@@ -75,6 +75,8 @@ def test_the_schedule_holds_every_periodic_job(settings):
         "certification.tasks.expire_certificates",
         "certification.tasks.send_surveillance_reminders",
         "certification.tasks.send_expiry_reminders",
+        "certification.tasks.deadlines_backfill",
+        "certification.tasks.deadlines_remind",
         "community.tasks.lapse_memberships",
     }
 
@@ -89,6 +91,8 @@ def test_the_first_start_catches_up_then_the_clock_decides(make_scheduler, clock
             "expire_certificates",
             "send_surveillance_reminders",
             "send_expiry_reminders",
+            "deadlines_backfill",
+            "deadlines_remind",
             "lapse_memberships",
         ]
     )
@@ -99,16 +103,18 @@ def test_the_first_start_catches_up_then_the_clock_decides(make_scheduler, clock
     scheduler.run_due()
     assert ran == ["sweep_stuck_documents"]
     ran.clear()
-    clock.travel(hours=1, minutes=20)  # 06:25: the morning's reminders
+    clock.travel(hours=1, minutes=30)  # 06:35: the morning's reminders
     scheduler.run_due()
     assert ran == [
         "sweep_stuck_documents",
         "send_statement_reminders",
         "send_surveillance_reminders",
         "send_expiry_reminders",
+        "deadlines_backfill",
+        "deadlines_remind",
     ]
     ran.clear()
-    clock.travel(hours=18)  # 00:25 the next day: expiry and lapsed memberships
+    clock.travel(hours=18)  # 00:35 the next day: expiry and lapsed memberships
     scheduler.run_due()
     assert ran == ["sweep_stuck_documents", "expire_certificates", "lapse_memberships"]
     # The scheduler naps until the next job, at most a minute.
@@ -122,7 +128,7 @@ def test_a_restart_runs_nothing_twice_and_catches_up_once(make_scheduler, clock,
     assert make_scheduler().run_due() == []  # restarted a minute later: nothing
     clock.travel(days=3)  # stopped for three days: each job once, not three times
     make_scheduler().run_due()
-    assert sorted(ran) == sorted(set(ran)) and len(ran) == 6
+    assert sorted(ran) == sorted(set(ran)) and len(ran) == 8
 
 
 def test_a_failing_job_does_not_stop_the_others(make_scheduler, ran):
@@ -133,8 +139,8 @@ def test_a_failing_job_does_not_stop_the_others(make_scheduler, ran):
         return True
 
     scheduler = make_scheduler(run_task=flaky)
-    assert len(scheduler.run_due()) == 6
-    assert len(ran) == 6
+    assert len(scheduler.run_due()) == 8
+    assert len(ran) == 8
     assert scheduler.run_due() == []  # recorded, tried again when next due
 
 
@@ -215,7 +221,7 @@ def test_the_jobs_really_run_in_process(var_dir, capsys, settings, monkeypatch):
             attempts=settings.DOCUMENT_MAX_ATTEMPTS,
         )
     call_command("run_periodic_jobs", "--once", "--force")
-    assert "Ran 6 periodic job(s)" in capsys.readouterr().out
+    assert "Ran 8 periodic job(s)" in capsys.readouterr().out
     with scopes_disabled():
         document.refresh_from_db()
     assert document.status == "failed"

@@ -1,11 +1,13 @@
-"""Auditors in the API: the auditor's own profile (/audit/profile/…) and declining an
+"""Auditors in the API: the auditor's own profile (/audit/profile/…: their qualifications,
+applied for and withdrawn, and their conflict-of-interest declarations) and declining an
 assignment (/audits/<id>/decline/); the CPO office's assignment of auditors
-(/office/applications/<id>/assignments/…).
+(/office/applications/<id>/assignments/…) and its decisions on qualifications
+(/office/qualifications/…: the applications awaiting a decision, approve, refuse, revoke).
 
-The profile is kept as on the profile page: qualified schemes (replaced as a whole) and
-conflict-of-interest declarations (declared and removed one by one). Only auditors reach it,
-and only their own profile: there is no id of an auditor in these URLs. The assignments are
-the office's only. Anyone else signed in gets 404.
+Only auditors reach the profile, and only their own: there is no id of an auditor in these
+URLs, and a qualification id of someone else's is a 404. The office's routes are the
+office's only (the decisions an office administrator's, never on their own qualification).
+Anyone else signed in gets 404.
 """
 
 from typing import Any
@@ -13,7 +15,8 @@ from typing import Any
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,6 +42,8 @@ from .audits import AUDIT_ID, audit_of
 
 AUDITOR_PERMISSIONS = [IsAuthenticated, IsAuditor]
 CONFLICT_ID = path_parameter("conflict_id", "One of your conflict declarations.")
+QUALIFICATION_ID = path_parameter("qualification_id", "One of your qualification rows.")
+OFFICE_QUALIFICATION_ID = path_parameter("qualification_id", "An auditor's qualification row.")
 ASSIGNMENT_ID = path_parameter("assignment_id", "An auditor assignment of this application.")
 
 
@@ -49,9 +54,7 @@ def _auditor(request: Request) -> Auditor:
 def _profile(auditor: Auditor) -> dict[str, Any]:
     """The profile in two bounded queries, whatever its length."""
     return {
-        "qualifications": list(
-            AuditorQualification.objects.filter(auditor=auditor).order_by("scheme_kind")
-        ),
+        "qualifications": selectors.qualifications_of(auditor),
         "conflicts": selectors.conflicts_of_auditor(auditor),
     }
 
@@ -59,13 +62,32 @@ def _profile(auditor: Auditor) -> dict[str, Any]:
 # --- Input ------------------------------------------------------------------------------
 
 
-class QualificationsInput(serializers.Serializer):
-    scheme_kinds = serializers.ListField(
-        child=serializers.ChoiceField(choices=SchemeKind.choices),
-        allow_empty=True,
-        max_length=len(SchemeKind.choices),
-        help_text="Every scheme you are qualified for; replaces the previous list.",
+class QualificationApplyInput(serializers.Serializer):
+    scheme_kind = serializers.ChoiceField(choices=SchemeKind.choices)
+    training = serializers.CharField(max_length=5000, help_text="Auditor training, with dates.")
+    experience = serializers.CharField(
+        max_length=5000, help_text="Professional experience in the field."
     )
+    audits_witnessed = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, default=""
+    )
+    evidence = serializers.FileField(
+        required=False,
+        help_text="Optional (multipart only): PDF, PNG, JPEG, DOCX, XLSX or ODT; checked by "
+        "content.",
+    )
+
+
+class QualificationApproveInput(serializers.Serializer):
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField(help_text="In the future; at most five years.")
+    note = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, default="", trim_whitespace=True
+    )
+
+
+class QualificationDecisionInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000, help_text="The auditor reads it.")
 
 
 class ConflictInput(serializers.Serializer):
@@ -103,9 +125,36 @@ class EndAssignmentInput(serializers.Serializer):
 
 
 class QualificationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
     scheme_kind = serializers.ChoiceField(choices=SchemeKind.choices)
     scheme_label = serializers.CharField(source="get_scheme_kind_display")
-    valid_until = serializers.DateField(allow_null=True)
+    # Not an enum of its own in the schema: its values are listed here.
+    status = serializers.CharField(
+        help_text="applied, approved, refused, withdrawn, revoked, or superseded (renewed)."
+    )
+    status_label = serializers.CharField(source="get_status_display")
+    in_force = serializers.SerializerMethodField()
+    valid_from = serializers.DateField(allow_null=True)
+    valid_until = serializers.DateField(
+        allow_null=True, help_text="Null on an approved row: recorded before validity was."
+    )
+    training = serializers.CharField()
+    experience = serializers.CharField()
+    audits_witnessed = serializers.CharField()
+    evidence_name = serializers.CharField(help_text="Empty: no evidence file.")
+    applied_at = serializers.DateTimeField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_note = serializers.CharField()
+
+    def get_in_force(self, qualification: AuditorQualification) -> bool:
+        return selectors.standing_of(
+            qualification, today=selectors.qualification_today(), warn_days=0
+        ).in_force
+
+
+class OfficeQualificationOutput(QualificationOutput):
+    auditor_id = serializers.IntegerField()
+    auditor = serializers.CharField(source="auditor.user.public_name")
 
 
 class ConflictOutput(serializers.Serializer):
@@ -136,22 +185,58 @@ class ProfileView(APIView):
 
 
 class QualificationsView(APIView):
-    """Replace your qualified schemes; one you audit under right now cannot be removed."""
+    """Your qualification rows (every application and decision, by scheme, the newest
+    first); apply for a qualification, or its renewal while approved, with evidence (JSON,
+    or multipart with an evidence file). The office decides."""
+
+    permission_classes = AUDITOR_PERMISSIONS
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(responses=QualificationOutput(many=True))
+    def get(self, request: Request) -> Response:
+        rows = selectors.qualifications_of(_auditor(request))
+        return Response(QualificationOutput(rows, many=True).data)
+
+    @extend_schema(
+        request={
+            "application/json": QualificationApplyInput,
+            "multipart/form-data": QualificationApplyInput,
+        },
+        responses={201: QualificationOutput},
+    )
+    def post(self, request: Request) -> Response:
+        data = QualificationApplyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        with domain_errors(pending="scheme_kind", inactive="scheme_kind"):
+            qualification = services.qualification_apply(
+                auditor=_auditor(request),
+                scheme_kind=values["scheme_kind"],
+                training=values["training"],
+                experience=values["experience"],
+                audits_witnessed=values["audits_witnessed"],
+                evidence=values.get("evidence"),
+                by=acting_user(request),
+            )
+        return Response(QualificationOutput(qualification).data, status=status.HTTP_201_CREATED)
+
+
+class QualificationWithdrawView(APIView):
+    """Withdraw your application the office has not decided yet."""
 
     permission_classes = AUDITOR_PERMISSIONS
 
-    @extend_schema(request=QualificationsInput, responses=ProfileOutput)
-    def put(self, request: Request) -> Response:
-        auditor = _auditor(request)
-        data = QualificationsInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        with domain_errors(assigned="scheme_kinds"):
-            services.auditor_qualifications_set(
-                auditor=auditor,
-                scheme_kinds=data.validated_data["scheme_kinds"],
-                by=acting_user(request),
+    @extend_schema(parameters=[QUALIFICATION_ID], request=None, responses=QualificationOutput)
+    def post(self, request: Request, qualification_id: int) -> Response:
+        # Only one's own rows exist here: anyone else's is a 404.
+        qualification = selectors.qualification_of_auditor(request.user, qualification_id)
+        if qualification is None:
+            raise Http404
+        with domain_errors():
+            qualification = services.qualification_withdraw(
+                qualification=qualification, by=acting_user(request)
             )
-        return Response(ProfileOutput(_profile(auditor)).data)
+        return Response(QualificationOutput(qualification).data)
 
 
 class ConflictListView(APIView):
@@ -279,3 +364,91 @@ class AssignmentEndView(APIView):
                 reason=data.validated_data["reason"],
             )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- The office decides on qualifications -------------------------------------------------
+
+
+class OfficeQualificationQueueView(generics.ListAPIView):
+    """Applications for a qualification awaiting the office's decision, the oldest first."""
+
+    permission_classes = OFFICE_PERMISSIONS
+    serializer_class = OfficeQualificationOutput
+
+    def get_queryset(self) -> Any:
+        return selectors.office_qualification_queue()
+
+
+def _office_qualification(qualification_id: int) -> AuditorQualification:
+    qualification = selectors.qualification_for_office(qualification_id)
+    if qualification is None:
+        raise Http404
+    return qualification
+
+
+class OfficeQualificationApproveView(APIView):
+    """Approve an application with its validity (an office administrator, not on their
+    own); a renewal supersedes the qualification in force. The auditor is told."""
+
+    permission_classes = OFFICE_PERMISSIONS
+
+    @extend_schema(
+        parameters=[OFFICE_QUALIFICATION_ID],
+        request=QualificationApproveInput,
+        responses=OfficeQualificationOutput,
+    )
+    def post(self, request: Request, qualification_id: int) -> Response:
+        qualification = _office_qualification(qualification_id)
+        data = QualificationApproveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        with domain_errors():
+            qualification = services.qualification_approve(
+                qualification=qualification,
+                valid_from=data.validated_data["valid_from"],
+                valid_until=data.validated_data["valid_until"],
+                note=data.validated_data["note"],
+                by=acting_user(request),
+            )
+        return Response(OfficeQualificationOutput(qualification).data)
+
+
+def _decision_view(action: str, doc: str) -> type[APIView]:
+    service = {
+        "refuse": services.qualification_refuse,
+        "revoke": services.qualification_revoke,
+    }[action]
+
+    class DecisionView(APIView):
+        permission_classes = OFFICE_PERMISSIONS
+
+        @extend_schema(
+            parameters=[OFFICE_QUALIFICATION_ID],
+            request=QualificationDecisionInput,
+            responses=OfficeQualificationOutput,
+        )
+        def post(self, request: Request, qualification_id: int) -> Response:
+            qualification = _office_qualification(qualification_id)
+            data = QualificationDecisionInput(data=request.data)
+            data.is_valid(raise_exception=True)
+            with domain_errors(assigned="non_field_errors"):
+                qualification = service(
+                    qualification=qualification,
+                    reason=data.validated_data["reason"],
+                    by=acting_user(request),
+                )
+            return Response(OfficeQualificationOutput(qualification).data)
+
+    DecisionView.__doc__ = doc
+    DecisionView.__name__ = DecisionView.__qualname__ = f"Office{action.title()}QualificationView"
+    return DecisionView
+
+
+OfficeQualificationRefuseView = _decision_view(
+    "refuse",
+    "Refuse an application, with the reason the auditor reads (an office administrator).",
+)
+OfficeQualificationRevokeView = _decision_view(
+    "revoke",
+    "Revoke an approved qualification, with a reason; refused while an open audit of that "
+    "scheme relies on it.",
+)

@@ -124,6 +124,32 @@ urlpatterns: list[URLPattern] = [
     path(f"{OFFICE}decide/", applications.DecideView.as_view(), name="office-decide"),
     path(f"{OFFICE}scores/", audits.ScoreHistoryView.as_view(), name="office-score-history"),
     path("office/grants/", applications.GrantListView.as_view(), name="office-grants"),
+    # --- Auditor competence (auditors): applications withdrawn, the office's decisions.
+    path(
+        "audit/profile/qualifications/<int:qualification_id>/withdraw/",
+        auditors.QualificationWithdrawView.as_view(),
+        name="audit-profile-qualification-withdraw",
+    ),
+    path(
+        "office/qualifications/",
+        auditors.OfficeQualificationQueueView.as_view(),
+        name="office-qualifications",
+    ),
+    path(
+        "office/qualifications/<int:qualification_id>/approve/",
+        auditors.OfficeQualificationApproveView.as_view(),
+        name="office-qualification-approve",
+    ),
+    path(
+        "office/qualifications/<int:qualification_id>/refuse/",
+        auditors.OfficeQualificationRefuseView.as_view(),
+        name="office-qualification-refuse",
+    ),
+    path(
+        "office/qualifications/<int:qualification_id>/revoke/",
+        auditors.OfficeQualificationRevokeView.as_view(),
+        name="office-qualification-revoke",
+    ),
     # Certificates: the public registry, and the office's lifecycle steps.
     path("certificates/", seal.CertificateListView.as_view(), name="certificates"),
     path(

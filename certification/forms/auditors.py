@@ -1,5 +1,6 @@
-"""Forms of auditors: the auditor's qualifications, conflicts of interest and declining an
-assignment, and the office's assignment of auditors. The services decide what is allowed."""
+"""Forms of auditors: the auditor's application for a qualification, conflicts of interest
+and declining an assignment; the office's decision on qualifications and its assignment of
+auditors. The services decide what is allowed."""
 
 from typing import Any
 
@@ -13,15 +14,97 @@ from cpo_portal.tenancy.models import Organization
 from criteria.models import SchemeKind
 
 from ..models import AssignmentRole
+from ..uploads import ACCEPT_ATTRIBUTE
 
 
-class QualificationsForm(forms.Form):
-    scheme_kinds = forms.MultipleChoiceField(
-        label=_("Schemes you are qualified to audit"),
-        choices=SchemeKind.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+def _text(label: Any, help_text: Any = "", *, required: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=5000,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
+
+
+class QualificationApplyForm(PortalForm):
+    """The auditor's application for a qualification, with the evidence of competence."""
+
+    scheme_kind = forms.ChoiceField(
+        label=_("Scheme"),
+        choices=SchemeKind.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Apply again while approved to renew: the renewal replaces the qualification in "
+            "force once the office approves it."
+        ),
+    )
+    training = _text(
+        _("Training"),
+        _("Auditor training and courses on the CPO, ISO/IEC 17065 or ISO/IEC 17021-1, with dates."),
+    )
+    experience = _text(
+        _("Professional experience"),
+        _("Years and fields of work in PLM, CAD, ERP or their integration; audits you led."),
+    )
+    audits_witnessed = _text(
+        _("Audits witnessed"),
+        _("Audits you took part in or observed: organization (or kind), scheme, year."),
+        required=False,
+    )
+    evidence = forms.FileField(
+        label=_("Evidence file"),
+        required=False,
+        help_text=_(
+            "Certificates of training or a CV: PDF, PNG, JPEG, DOCX, XLSX or ODT, checked by "
+            "content. Only you and the CPO office can download it."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_apply_%s")
+        super().__init__(*args, **kwargs)
+
+
+class QualificationApproveForm(PortalForm):
+    valid_from = forms.DateField(
+        label=_("Valid from"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("For a renewal: today at the latest, so there is no gap."),
+    )
+    valid_until = forms.DateField(
+        label=_("Valid until"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("In the future; at most five years."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The auditor reads it with the approval."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_approve_%s")
+        super().__init__(*args, **kwargs)
+
+
+class QualificationDecisionForm(PortalForm):
+    """The reason of a refusal or a revocation, which the auditor reads."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The auditor reads it."),
+        error_messages={"required": _("Give a reason.")},
+    )
+
+    def __init__(self, *args: Any, action: str = "refuse", **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"id_{action}_%s")
+        super().__init__(*args, **kwargs)
 
 
 class ConflictForm(forms.Form):

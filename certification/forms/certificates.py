@@ -78,18 +78,6 @@ class SurveillanceForm(PortalForm):
         return cleaned
 
 
-class PolicyForm(PortalForm):
-    suspend_products_with_organizational = forms.BooleanField(
-        label=_("Suspend product certificates automatically when the organizational one ends"),
-        required=False,
-        help_text=_(
-            "When a company's organizational certificate is suspended, withdrawn or expires, "
-            "its valid product certificates are suspended too. Off: they are only flagged "
-            "on the attention list for you to decide."
-        ),
-    )
-
-
 class RecertifyForm(PortalForm):
     """The recertification application: what it renews is fixed by the certificate."""
 

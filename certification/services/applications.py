@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_scopes import scope, scopes_disabled
 
-from cpo_portal.accounts.models import User
+from cpo_portal.accounts.models import OfficeRole, User
 from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError, TransitionNotAllowed
-from cpo_portal.guards import require_office, require_org_admin
+from cpo_portal.guards import require_office, require_office_role, require_org_admin
 from cpo_portal.mail import lazy_format
 from cpo_portal.states import check_transition
 from cpo_portal.tenancy.models import Organization
@@ -53,6 +53,7 @@ from .certificates import (
     certificate_surveillance_result,
     locked_certificate,
 )
+from .agreements import agreement_require_accepted
 from .deadlines import deadlines_follow_status
 
 S = ApplicationStatus
@@ -309,7 +310,7 @@ def _office_review(
     application: Application, action: str, *, by: User | None, reason: str
 ) -> Application:
     application = locked_application(application)
-    require_office(by)
+    require_office_role(by, OfficeRole.REVIEWER)  # office roles: a reviewer reviews applications
     application = application_transition(application, action, by=by, reason=reason)
     messages = {
         "accept": gettext_lazy(
@@ -334,6 +335,12 @@ def _office_review(
 def application_accept(
     *, application: Application, by: User | None, reason: str = ""
 ) -> Application:
+    # The certification agreement (agreements): the company has accepted the version in
+    # force, or the office cannot accept its application (an out-of-order accept is refused
+    # by the state machine first, with its own reason).
+    require_office(by)
+    if application.allows("accept"):
+        agreement_require_accepted(application.organization)
     return _office_review(application, "accept", by=by, reason=reason)
 
 
@@ -419,7 +426,7 @@ def application_decide(
 ) -> Application:
     """Grant or deny, by an office certifier who did not audit; grant needs the pass rule."""
     application = locked_application(application)
-    require_office(by)
+    require_office_role(by, OfficeRole.CERTIFIER)  # office roles: a certifier decides
     require_state(application, S.REPORT_SUBMITTED)
     require_four_eyes(application, by)
     if decision not in Recommendation.values:
@@ -475,7 +482,7 @@ def application_reopen_audit(
 ) -> Application:
     """The office sends a submitted report back to the auditors."""
     application = locked_application(application)
-    require_office(by)
+    require_office_role(by, OfficeRole.CERTIFIER)  # office roles: the certifier's call
     application = application_transition(
         application,
         "reopen_audit",

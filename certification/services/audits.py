@@ -2,7 +2,7 @@
 corrective actions, the report."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -38,9 +38,9 @@ from ..notify import AUDITORS, COMPANY, EVENT_TEMPLATE, OFFICE, links, notify
 from ..selectors.auditors import conflict_reason, independence_lost
 from ..selectors.audits import AUDIT_REPORT_KIND, pass_result_of
 from .applications import application_transition, locked_application, require_state
+from .deadlines import finding_deadline_close, finding_deadline_open, finding_due_on
+from .plans import plan_require_for_report
 from .self_assessment import criterion_of_scheme
-
-DEFAULT_CORRECTION_DAYS = 30
 
 
 class ScoreConflict(StaleVersion):
@@ -232,8 +232,9 @@ def finding_raise(
         raise DomainError(_("Tie the finding to at least one criterion."))
     criteria = [criterion_of_scheme(application, pk) for pk in dict.fromkeys(criterion_ids)]
     if kind in NONCONFORMITIES:
-        due_date = due_date or (timezone.now().date() + timedelta(days=DEFAULT_CORRECTION_DAYS))
-        if due_date < timezone.now().date():
+        # The auditor's date, else the office's policy (deadlines): the finding's deadline.
+        due_date = finding_due_on(due_date)
+        if due_date < timezone.localdate():
             raise DomainError(_("The due date lies in the past."))
     else:
         due_date = None
@@ -248,6 +249,7 @@ def finding_raise(
         finding.full_clean(exclude=["application", "raised_by"])
         finding.save()
         finding.criteria.set(criteria)
+    finding_deadline_open(finding)  # deadlines: the company answers by the due date
     activity_record(
         actor=by,
         organization=application.organization,
@@ -292,6 +294,7 @@ def finding_answer(*, finding: Finding, corrective_action: str, by: User | None)
     finding.status = FindingStatus.ANSWERED
     finding.answered_by, finding.answered_at = by, timezone.now()
     finding.save(update_fields=["corrective_action", "status", "answered_by", "answered_at"])
+    finding_deadline_close(finding)  # deadlines: the company has answered
     activity_record(
         actor=by,
         organization=application.organization,
@@ -349,6 +352,8 @@ def finding_reopen(*, finding: Finding, note: str, by: User | None) -> Finding:
     finding.status = FindingStatus.OPEN
     finding.verification_note = note.strip()
     finding.save(update_fields=["status", "verification_note"])
+    # deadlines: the company answers again, by the due date (moved on if it has passed).
+    finding_deadline_open(finding)
     activity_record(
         actor=by,
         organization=application.organization,
@@ -438,6 +443,8 @@ def report_submit(
     application = locked_application(application)
     _require_lead(application, by)
     require_state(application, *SCORING_STATES)
+    # Evaluation planning (plans): a plan sent to the company, no objection pending.
+    plan_require_for_report(application)
     if recommendation not in Recommendation.values:
         raise DomainError(_("Recommend grant or deny."))
     if not summary.strip():

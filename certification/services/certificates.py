@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_scopes import scope, scopes_disabled
 
-from cpo_portal.accounts.models import User
+from cpo_portal.accounts.models import OfficeRole, User
 from cpo_portal.activity.services import activity_record
 from cpo_portal.documents.services import document_request
 from cpo_portal.errors import DomainError
-from cpo_portal.guards import require_office
+from cpo_portal.guards import require_office, require_office_role
 from cpo_portal.mail import (
     StrOrPromise,
     lazy_format,
@@ -242,7 +242,7 @@ def certificate_surveillance_result(
 
 @transaction.atomic
 def certificate_suspend(*, certificate: Certificate, reason: str, by: User | None) -> Certificate:
-    require_office(by)
+    require_office_role(by, OfficeRole.CERTIFIER)  # office roles: the certificate's lifecycle
     certificate = certificate_transition(certificate, "suspend", by=by, reason=reason)
     _tell_holder(certificate, gettext_lazy("Your CPO certificate %(number)s has been suspended."))
     return certificate
@@ -252,7 +252,7 @@ def certificate_suspend(*, certificate: Certificate, reason: str, by: User | Non
 def certificate_reinstate(
     *, certificate: Certificate, by: User | None, reason: str = ""
 ) -> Certificate:
-    require_office(by)
+    require_office_role(by, OfficeRole.CERTIFIER)  # office roles: the certificate's lifecycle
     if certificate.valid_until < timezone.now().date():
         raise DomainError(_("The certificate's validity has ended; it cannot be reinstated."))
     certificate = certificate_transition(certificate, "reinstate", by=by, reason=reason)
@@ -264,7 +264,7 @@ def certificate_reinstate(
 
 @transaction.atomic
 def certificate_withdraw(*, certificate: Certificate, reason: str, by: User | None) -> Certificate:
-    require_office(by)
+    require_office_role(by, OfficeRole.CERTIFIER)  # office roles: the certificate's lifecycle
     certificate = certificate_transition(certificate, "withdraw", by=by, reason=reason)
     _tell_holder(certificate, gettext_lazy("Your CPO certificate %(number)s has been withdrawn."))
     return certificate
@@ -344,7 +344,9 @@ def certification_policy() -> CertificationPolicy:
 def certification_policy_set(
     *, suspend_products_with_organizational: bool, by: User | None
 ) -> CertificationPolicy:
-    require_office(by)
+    # The policy is the office administrator's (deadlines: certification_policy_update
+    # changes every setting of it; this one stays for the product switch alone).
+    require_office_role(by, OfficeRole.ADMINISTRATOR)
     policy = CertificationPolicy.objects.select_for_update().get(pk=certification_policy().pk)
     before = policy.suspend_products_with_organizational
     policy.suspend_products_with_organizational = suspend_products_with_organizational
@@ -374,7 +376,7 @@ def surveillance_open(
     *, certificate: Certificate, by: User | None, window_start: date, window_end: date
 ) -> Application:
     """The office opens the surveillance audit of a live certificate (accepted at once)."""
-    require_office(by)
+    require_office_role(by, OfficeRole.REVIEWER)  # office roles: a reviewer opens audits
     certificate = locked_certificate(certificate)
     if certificate.status not in LIVE:
         raise DomainError(_("Only a valid or suspended certificate is audited for surveillance."))

@@ -66,6 +66,7 @@ from ..selectors import applications as selectors
 from ..selectors.auditors import AuditorOption, assignments_of, auditor_options
 from ..selectors.audits import application_sheet, audit_report_of
 from ..selectors.certificates import recertifications_of_organization
+from ..selectors.deadlines import grant_preview
 from ..services import applications as services
 
 S = ApplicationStatus
@@ -594,6 +595,8 @@ def _render_decide(
             "awaiting": application.status == S.REPORT_SUBMITTED,
             "is_auditor_here": is_auditor_here,
             "is_member": is_member is not None,
+            # The decision's confirmation (deadlines): the certificate a grant issues.
+            "grant": grant_preview(application),
         },
     )
 

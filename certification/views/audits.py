@@ -53,6 +53,7 @@ from ..models import (
 from ..pass_rule import GroupResult, PassResult
 from ..selectors import audits as selectors
 from ..selectors.auditors import assignment_of_auditor
+from ..selectors.deadlines import DeadlineRow, report_deadlines_of
 from ..services import audits as services
 from .applications import (
     FINDING_STATES,
@@ -113,8 +114,15 @@ def audit_list(request: AuthenticatedRequest) -> HttpResponse:
     )
     ids = [assignment.application_id for assignment in page.object_list]
     progress = selectors.scoring_progress(ids)
+    # Deadlines: the due date of each audit's current step (the report, or the company's
+    # self-assessment the audit waits for), one query for the page.
+    due = report_deadlines_of(ids)
     rows = [
-        AuditRow(assignment, progress.get(assignment.application_id))
+        AuditRow(
+            assignment,
+            progress.get(assignment.application_id),
+            DeadlineRow.of(due.get(assignment.application_id)),
+        )
         for assignment in page.object_list
     ]
     return render(
@@ -128,6 +136,7 @@ class AuditRow:
 
     assignment: AuditorAssignment
     progress: dict[str, int] | None
+    deadline: DeadlineRow | None = None
 
     @property
     def percent(self) -> int:

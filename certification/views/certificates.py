@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cpo_portal.accounts.decorators import office_required
 from cpo_portal.errors import DomainError
@@ -28,7 +28,6 @@ from cpo_portal.tenancy.decorators import org_admin_required
 from ..badge import LOOKS, UNKNOWN
 from ..forms.certificates import (
     CertificateFilterForm,
-    PolicyForm,
     ReasonForm,
     RecertifyForm,
     SurveillanceForm,
@@ -92,6 +91,9 @@ class Action:
     needs_reason: bool
     success: Promise
     danger: bool = False
+    # An irreversible step (deadlines): the pages link to a confirmation page saying what
+    # will happen, whose form does it; a POST to the step's URL still does it at once.
+    confirm: bool = False
 
     def offered(self, certificate: Certificate) -> bool:
         if certificate.status not in self.offered_from:
@@ -114,6 +116,7 @@ ACTIONS = {
             services.certificate_suspend,
             needs_reason=True,
             success=gettext_lazy("%(number)s is suspended; the holder has been e-mailed."),
+            confirm=True,
         ),
         Action(
             "reinstate",
@@ -133,6 +136,7 @@ ACTIONS = {
             needs_reason=True,
             success=gettext_lazy("%(number)s is withdrawn; the holder has been e-mailed."),
             danger=True,
+            confirm=True,
         ),
     )
 }
@@ -279,14 +283,18 @@ def office_certificate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @office_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def office_certificate_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404
     certificate = _certificate_or_404(pk)
+    if request.method != "POST":
+        return _confirmation(request, certificate, spec)
     form = ReasonForm(request.POST, action=spec.name, required=spec.needs_reason)
     if not form.is_valid() and spec.offered(certificate):
+        if request.POST.get("confirming"):  # sent from the confirmation page: back to it
+            return _confirmation(request, certificate, spec, form)
         return _render_record(request, certificate, {spec.name: form})
     # A form no longer on the page (the status changed meanwhile) is left to the service,
     # which refuses the step with a message.
@@ -298,6 +306,33 @@ def office_certificate_action(request: AuthenticatedRequest, pk: int, action: st
     else:
         messages.success(request, str(spec.success) % {"number": certificate.number})
     return redirect(_back_url(request, certificate))
+
+
+def _confirmation(
+    request: AuthenticatedRequest,
+    certificate: Certificate,
+    spec: Action,
+    form: ReasonForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The confirmation page of a lifecycle step (deadlines): what it changes, for whom,
+    whether it can be undone, with the reason and the one button that does it."""
+    return render(
+        request,
+        "certification/certificates/confirm.html",
+        {
+            "certificate": certificate,
+            "row": _row(certificate),
+            "action": spec,
+            "form": form or ReasonForm(action=spec.name, required=spec.needs_reason),
+            "offered": spec.offered(certificate),
+            "policy": services.certification_policy(),
+            "return_to": request.GET.get("return_to", "")
+            if request.GET.get("return_to", "") in RETURN_TO
+            else "",
+        },
+        status=status,
+    )
 
 
 @office_required
@@ -323,34 +358,6 @@ def office_open_surveillance(request: AuthenticatedRequest, pk: int) -> HttpResp
         % {"number": certificate.number},
     )
     return redirect(reverse("certification:office_application", kwargs={"pk": application.pk}))
-
-
-@office_required
-def office_policy(request: AuthenticatedRequest) -> HttpResponse:
-    policy = services.certification_policy()
-    if request.method == "POST":
-        form = PolicyForm(request.POST)
-        if form.is_valid():
-            on = form.cleaned_data["suspend_products_with_organizational"]
-            services.certification_policy_set(
-                suspend_products_with_organizational=on, by=request.user
-            )
-            messages.success(
-                request,
-                _("Product certificates will now be suspended automatically.")
-                if on
-                else _("Product certificates will now only be flagged for you."),
-            )
-            return redirect(reverse("certification:office_certification_policy"))
-    else:
-        form = PolicyForm(
-            initial={
-                "suspend_products_with_organizational": policy.suspend_products_with_organizational
-            }
-        )
-    return render(
-        request, "certification/certificates/policy.html", {"form": form, "policy": policy}
-    )
 
 
 # --- The company's recertification --------------------------------------------------------

@@ -14,7 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cpo_portal.errors import DomainError
 from cpo_portal.forms import Conflict, error_text, refuse
@@ -26,6 +26,7 @@ from ..models import SELF_ASSESSMENT_STATES, Application, ApplicationStatus, Evi
 from ..selectors import self_assessment as selectors
 from ..selectors.audits import Row, application_sheet
 from ..services import self_assessment as services
+from ..services.certificates import certification_policy
 from .applications import case_url, is_admin, organization_application_or_404
 
 S = ApplicationStatus
@@ -160,10 +161,13 @@ def self_assessment_answer(
     return _editor(request, application, bound=form, conflict=conflict)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @org_admin_required
 def self_assessment_submit(request: OrganizationRequest, org_slug: str, pk: int) -> HttpResponse:
     application = organization_application_or_404(request, pk)
+    if request.method != "POST":
+        # Confirmation (deadlines): what submitting does, before the button that does it.
+        return _submit_confirmation(request, application)
     try:
         services.self_assessment_submit(application=application, by=request.user)
     except DomainError as exc:
@@ -172,6 +176,24 @@ def self_assessment_submit(request: OrganizationRequest, org_slug: str, pk: int)
         return redirect(case_url("self_assessment", application))
     messages.success(request, _("Your self-assessment is submitted. The audit can begin."))
     return redirect(case_url("application", application))
+
+
+def _submit_confirmation(request: OrganizationRequest, application: Application) -> HttpResponse:
+    """The page before the submission: what is submitted, what can no longer change, what
+    comes next (the audit, due by the policy), with the one button that submits."""
+    sheet = application_sheet(application, with_scores=False)
+    return render(
+        request,
+        "certification/self_assessment/submit.html",
+        {
+            "organization": request.organization,
+            "application": application,
+            "progress": sheet,
+            "can_submit": application.status == S.SELF_ASSESSMENT and not sheet.shall_unanswered,
+            "submitted": application.status not in SELF_ASSESSMENT_STATES,
+            "policy": certification_policy(),
+        },
+    )
 
 
 # --- Evidence -----------------------------------------------------------------------------

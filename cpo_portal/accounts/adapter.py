@@ -29,6 +29,19 @@ class AccountAdapter(ClientAddressAdapterMixin, DefaultAccountAdapter):
             user.language = data["language"]
         return super().save_user(request, user, form, commit=commit)
 
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """Each role opens on its own to-do list (deadlines): the office on its start page,
+        auditors on their audits, everyone else on the dashboard. A `next` given with the
+        sign-in still wins (allauth asks this only without one)."""
+        from cpo_portal.navigation import Audience, landing_url
+
+        from .roles import is_auditor, is_office
+
+        user = request.user
+        audiences = [Audience.OFFICE] if is_office(user) else []
+        audiences += [Audience.AUDITOR] if is_auditor(user) else []
+        return landing_url(audiences) or super().get_login_redirect_url(request)
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """As allauth's, rendered in the recipient's language and queued, not sent inline."""
         request = allauth_context.request

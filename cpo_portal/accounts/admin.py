@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from .models import Auditor, User
-from .services import api_token_revoke
+from .services.profile import api_token_revoke
 
 
 @admin.register(User)

@@ -1,4 +1,6 @@
-"""Who a person is to the portal: their name and the language they read."""
+"""Forms of the accounts floor: who a person is to the portal (their name and the language
+they read), the office's confirmation of an erasure, and the office's staff pages
+(invitations, roles)."""
 
 from typing import Any
 
@@ -8,7 +10,9 @@ from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from cpo_portal.forms import PortalForm
+
+from .models import OfficeRole, User
 
 NAME_HELP = _("Shown to the people you work with in the portal. Your e-mail address is not.")
 LANGUAGE_HELP = _("The language of the portal's pages and of the e-mails you receive.")
@@ -81,3 +85,81 @@ class PersonEraseForm(forms.Form):
         if typed.lower() != self.person.email.lower():
             raise forms.ValidationError(_("This is not the person's e-mail address."))
         return typed
+
+
+# --- The office's staff and auditors ----------------------------------------------------------
+
+
+ROLES_HELP = _(
+    "Office administrator: staff, auditors and policies. Reviewer: signings, applications, "
+    "auditor assignments and audit plans. Certifier: certification decisions and the "
+    "certificates' lifecycle. Every office member reads every office page."
+)
+
+
+def _roles_field() -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=_("Office roles"),
+        choices=OfficeRole.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=ROLES_HELP,
+    )
+
+
+class StaffInviteForm(PortalForm):
+    """An office administrator invites a colleague or an auditor by e-mail address."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("The invitation goes to this address; it is accepted by signing in with it."),
+    )
+    full_name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("How the office will know the invitation until it is accepted."),
+    )
+    office_roles = _roles_field()
+    as_auditor = forms.BooleanField(
+        label=_("Auditor"),
+        required=False,
+        help_text=_(
+            "An independent expert who audits; the office approves their qualifications "
+            "per scheme before the first assignment."
+        ),
+    )
+    auditing_body = forms.CharField(
+        label=_("Auditing body"),
+        max_length=200,
+        required=False,
+        help_text=_("For an auditor: the certification or auditing body they work for, if any."),
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the invitation"),
+        choices=settings.LANGUAGES,
+        help_text=_(
+            "Used when the address belongs to no account yet; a person with an account gets "
+            "it in their own language."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].initial = current_language()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("office_roles") and not data.get("as_auditor"):
+            raise forms.ValidationError(
+                _("Choose at least one office role, or invite the person as an auditor.")
+            )
+        return data
+
+
+class StaffRolesForm(PortalForm):
+    """The office roles of one person (none: no longer office staff)."""
+
+    office_roles = _roles_field()

@@ -15,7 +15,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from cpo_portal.accounts.roles import has_mfa, requires_mfa
-from cpo_portal.accounts.services import api_token_expires_at
+from cpo_portal.accounts.services.profile import api_token_expires_at
 
 
 class MFATokenAuthentication(TokenAuthentication):

@@ -24,7 +24,7 @@ from cpo_portal.accounts.models import OfficeRole, User
 from cpo_portal.activity.services import activity_record
 from cpo_portal.documents.services import document_request
 from cpo_portal.errors import DomainError
-from cpo_portal.guards import require_org_admin
+from cpo_portal.guards import require_office_role, require_org_admin
 from cpo_portal.mail import StrOrPromise, lazy_format, mail_on_commit, office_emails
 from cpo_portal.states import check_transition
 from cpo_portal.tenancy.models import Organization
@@ -275,6 +275,7 @@ def _decision_mail(signee: Signee, subject: StrOrPromise) -> None:
 @transaction.atomic
 def signee_approve(*, signee: Signee, by: User | None) -> Signee:
     """Publish the signee on the public list ("signee since" is the first approval)."""
+    require_office_role(by, OfficeRole.REVIEWER)  # office roles: a reviewer decides signings
     signee = _transition(signee, "approve", S.APPROVED, by=by)
     _decision_mail(signee, gettext_lazy("Your CPO signature has been approved"))
     return signee
@@ -282,6 +283,7 @@ def signee_approve(*, signee: Signee, by: User | None) -> Signee:
 
 @transaction.atomic
 def signee_reject(*, signee: Signee, by: User | None, reason: str) -> Signee:
+    require_office_role(by, OfficeRole.REVIEWER)  # office roles: a reviewer decides signings
     signee = _transition(signee, "reject", S.REJECTED, by=by, reason=reason)
     _decision_mail(signee, gettext_lazy("Your CPO signature has been rejected"))
     return signee
@@ -290,6 +292,7 @@ def signee_reject(*, signee: Signee, by: User | None, reason: str) -> Signee:
 @transaction.atomic
 def signee_return(*, signee: Signee, by: User | None, reason: str) -> Signee:
     """Send the signature back to the company for changes, with the reason."""
+    require_office_role(by, OfficeRole.REVIEWER)  # office roles: a reviewer decides signings
     signee = _transition(signee, "return", S.CHANGES_REQUESTED, by=by, reason=reason)
     _decision_mail(signee, gettext_lazy("Your CPO signature needs changes"))
     return signee
@@ -307,6 +310,7 @@ def signee_resubmit(*, signee: Signee, by: User | None) -> Signee:
 
 @transaction.atomic
 def signee_unpublish(*, signee: Signee, by: User | None, reason: str) -> Signee:
+    require_office_role(by, OfficeRole.REVIEWER)  # office roles: a reviewer decides signings
     signee = _transition(signee, "unpublish", S.UNPUBLISHED, by=by, reason=reason)
     _decision_mail(signee, gettext_lazy("Your CPO signature has been removed from the public list"))
     return signee

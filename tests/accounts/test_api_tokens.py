@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from rest_framework.authtoken.models import Token
 
-from cpo_portal.accounts.services import api_token_create
+from cpo_portal.accounts.services.profile import api_token_create
 from cpo_portal.activity.models import ActivityEntry
 from tests.factories import PASSWORD
 from tests.integration.browser import totp_code, with_totp

@@ -25,8 +25,8 @@ from community.services import elections as community_elections
 from community.services import proposals as community_proposals
 from community.services import reports as community_reports
 from cpo_portal.accounts.models import User
-from cpo_portal.accounts.selectors import erasure_blockers
-from cpo_portal.accounts.services import person_erase
+from cpo_portal.accounts.selectors.people import erasure_blockers
+from cpo_portal.accounts.services.people import person_erase
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.errors import DomainError
 from cpo_portal.tenancy.models import Membership, Role

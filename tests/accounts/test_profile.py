@@ -83,7 +83,7 @@ def test_profile_refuses_an_empty_name_and_an_unknown_language(client, bob):
 
 
 def test_saving_an_unchanged_profile_records_nothing(bob):
-    from cpo_portal.accounts.services import profile_update
+    from cpo_portal.accounts.services.profile import profile_update
 
     profile_update(user=bob, full_name="Bob Member", language="en")
     with scopes_disabled():
@@ -93,7 +93,7 @@ def test_saving_an_unchanged_profile_records_nothing(bob):
 def test_profile_update_refuses_an_unknown_language(bob):
     from django.core.exceptions import ValidationError
 
-    from cpo_portal.accounts.services import profile_update
+    from cpo_portal.accounts.services.profile import profile_update
 
     with pytest.raises(ValidationError):
         profile_update(user=bob, full_name="Bob", language="xx")

@@ -25,6 +25,7 @@ from tests.signees.factories import SigneeFactory
 
 from .factories import ApplicationFactory, AuditorFactory, CertificateFactory, advance
 from .helpers import (
+    accept_agreement,
     answer_all,
     approve_signee,
     criteria_of,
@@ -32,6 +33,7 @@ from .helpers import (
     new_application,
     product_certificate,
     score_all,
+    send_plan,
 )
 
 S = ApplicationStatus
@@ -107,8 +109,11 @@ def draft(alpha_signee, alpha, alice, through_services):
 
 @pytest.fixture
 def submitted(draft, alice, through_services):
+    """Submitted, and the certification agreement in force accepted by alice (agreements)."""
     if through_services:
-        return applications.application_submit(application=draft, by=alice)
+        application = applications.application_submit(application=draft, by=alice)
+        accept_agreement(draft.organization, alice)
+        return application
     return advance(draft, to=S.SUBMITTED)
 
 
@@ -142,6 +147,7 @@ def in_audit(assigned, alice, through_services):
 def reported(in_audit, auditor_user, through_services):
     if through_services:
         score_all(in_audit, auditor_user)
+        send_plan(in_audit, auditor_user)  # the report waits for a plan sent (plans)
         audits.report_submit(
             application=in_audit,
             recommendation="grant",

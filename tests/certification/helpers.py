@@ -50,11 +50,68 @@ def approve_signee(organization, owner, office, group="it_vendor"):
     return signee_approve(signee=signature.signee, by=office)
 
 
-def make_auditor(user, *kinds):
+# --- Auditor competence (auditors) ---------------------------------------------------------
+# What an auditor writes when applying, and the validity the office approves: from a year
+# ago to two years ahead (AuditorFactory(qualified=...) writes the same).
+TRAINING = "CPO auditor training, 2024; ISO/IEC 17065 course, 2023."
+EXPERIENCE = "Ten years of PLM integration projects."
+
+
+def qualification_validity(today=None):
+    today = today or timezone.localdate()
+    return today - timedelta(days=365), today + timedelta(days=730)
+
+
+def approver():
+    """An office administrator who approves qualifications in tests and then leaves the office,
+    so the office's mails of a test go to its office fixtures only."""
+    from cpo_portal.accounts.models import User
+    from tests.factories import make_office
+
+    user = User.objects.filter(email="approver@example.org").first()
+    if user is None:
+        user = User.objects.create_user(
+            email="approver@example.org", password=None, full_name="Alma Approver"
+        )
+    return make_office(user, "administrator")
+
+
+def qualify(auditor, *kinds, office=None):
+    """The auditor applies for each scheme (all by default) and an office administrator
+    approves it with qualification_validity()."""
+    decider = office or approver()
+    valid_from, valid_until = qualification_validity()
+    for kind in kinds or SchemeKind.values:
+        applied = auditors.qualification_apply(
+            auditor=auditor,
+            scheme_kind=kind,
+            training=TRAINING,
+            experience=EXPERIENCE,
+            by=auditor.user,
+        )
+        auditors.qualification_approve(
+            qualification=applied, valid_from=valid_from, valid_until=valid_until, by=decider
+        )
+    if office is None:
+        decider.groups.clear()
+    return auditor
+
+
+def make_auditor(user, *kinds, office=None):
+    """An auditor (the user's profile, or a new one) qualified through the services for
+    `kinds` (every scheme by default)."""
     auditor, _ = Auditor.objects.get_or_create(user=user)
-    auditors.auditor_qualifications_set(
-        auditor=auditor, scheme_kinds=list(kinds or SchemeKind.values), by=user
-    )
+    return qualify(auditor, *kinds, office=office)
+
+
+def unqualify(auditor, *kinds):
+    """End the auditor's qualifications (all schemes by default) as if their validity ran
+    out yesterday."""
+    rows = AuditorQualification.objects.filter(auditor=auditor, status="approved")
+    if kinds:
+        rows = rows.filter(scheme_kind__in=kinds)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    rows.update(valid_from=yesterday - timedelta(days=365), valid_until=yesterday)
     return auditor
 
 
@@ -114,6 +171,52 @@ def score_all(application, user, rating=Rating.FULFILLED):
         score(application, criterion, rating, user)
 
 
+# --- The certification agreement (agreements) ----------------------------------------------
+
+
+def accept_agreement(organization, user=None):
+    """The organization accepts the certification agreement in force through the service,
+    by `user` (its owner by default) as signatory, position "CEO" (version 1 is published by
+    AgreementVersionFactory if none is); its acceptance if it has already accepted it."""
+    from certification.selectors.agreements import agreement_accepted_by, agreement_in_force
+    from certification.services.agreements import agreement_accept
+
+    from .factories import SIGNATORY_POSITION, AgreementVersionFactory, _owner
+
+    agreement = agreement_in_force() or AgreementVersionFactory(published=True)
+    existing = agreement_accepted_by(organization, agreement)
+    if existing is not None:
+        return existing
+    user = user or _owner(organization)
+    return agreement_accept(
+        organization=organization,
+        by=user,
+        signatory_name=user.public_name,
+        signatory_position=SIGNATORY_POSITION,
+        authority_confirmed=True,
+        agreement_number=agreement.number,
+    )
+
+
+# --- Audit plans (plans) ---------------------------------------------------------------------
+
+
+def send_plan(application, by, *, change_note=""):
+    """The case's audit plan drafted as prefilled (the first version: the audit window's
+    first days, remote, one site, an agenda row per subject area) and sent, through the
+    services, by `by` (the lead auditor or an office reviewer). The report needs one."""
+    from certification.services import plans
+
+    draft = plans.plan_draft(application=application, by=by)
+    return plans.plan_send(plan=draft, by=by, change_note=change_note)
+
+
+def raise_objection(plan, assignment, by, reason="He worked for our competitor last year."):
+    from certification.services import plans
+
+    return plans.objection_raise(plan=plan, assignment=assignment, reason=reason, by=by)
+
+
 # --- Certificates ----------------------------------------------------------------------------
 
 
@@ -141,9 +244,11 @@ def audit_to_report(application, *, company_user, auditor, auditor_user, office,
         applications.application_submit(application=application, by=company_user)
         application = refreshed(application)
     if application.status == "submitted":
+        accept_agreement(application.organization, company_user)
         applications.application_accept(application=application, by=office)
     auditors.auditor_assign(application=application, auditor=auditor, role="lead", by=office)
     application = refreshed(application)
+    send_plan(application, auditor_user)  # the report waits for a plan sent (plans)
     answer_all(application, company_user)
     self_assessment.self_assessment_submit(application=application, by=company_user)
     application = refreshed(application)

@@ -78,7 +78,7 @@ ALL = COMPANY + AUDIT + OFFICE
 # declarations) and the office's recorded grants.
 PROFILE = [
     ("get", "/api/v1/audit/profile/"),
-    ("put", "/api/v1/audit/profile/qualifications/"),
+    ("post", "/api/v1/audit/profile/qualifications/"),
     ("post", "/api/v1/audit/profile/conflicts/"),
     ("delete", "/api/v1/audit/profile/conflicts/{conflict}/"),
 ]

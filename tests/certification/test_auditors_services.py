@@ -20,13 +20,13 @@ from certification.services.auditors import (
     auditor_assign,
     auditor_conflict_declare,
     auditor_conflict_remove,
-    auditor_qualifications_set,
+    qualification_revoke,
 )
 from certification.services.self_assessment import self_assessment_answer
 from cpo_portal.errors import DomainError
 from tests.factories import MembershipFactory
 
-from .helpers import make_auditor, set_status
+from .helpers import make_auditor, set_status, unqualify
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ S = ApplicationStatus
 
 
 def today():
-    return timezone.now().date()
+    return timezone.localdate()
 
 
 def assignments(application):
@@ -220,7 +220,7 @@ def test_assigning_in_the_wrong_state_is_refused(state, draft, lead, office_user
 
 def test_only_the_office_assigns(accepted, co, alice, auditor_user):
     for user in (alice, auditor_user):
-        refused(accepted, co, "lead", user, match="CPO office")
+        refused(accepted, co, "lead", user, match="office member with the role")
 
 
 def test_office_cannot_assign_itself(accepted, office_user, office2):
@@ -335,7 +335,7 @@ def test_decline_twice_is_refused(assigned, lead, auditor_user):
 def test_office_ends_an_assignment(
     assigned, lead, office_user, auditor_user, mailoutbox, django_capture_on_commit_callbacks
 ):
-    with pytest.raises(DomainError, match="CPO office"):
+    with pytest.raises(DomainError, match="office member with the role"):
         assignment_end(assignment=_active(assigned, lead), by=auditor_user, reason="x")
     with pytest.raises(DomainError, match="reason"):
         assignment_end(assignment=_active(assigned, lead), by=office_user, reason=" ")
@@ -465,31 +465,46 @@ def test_conflict_with_another_organization_keeps_the_assignment(
     assert mailoutbox == []
 
 
-def test_qualification_cannot_be_removed_while_assigned_to_that_scheme(
-    assigned, lead, auditor_user
+def _approved(auditor, kind):
+    return AuditorQualification.objects.get(auditor=auditor, scheme_kind=kind, status="approved")
+
+
+def test_qualification_cannot_be_revoked_while_assigned_to_that_scheme(
+    assigned, lead, office2
 ):
-    with pytest.raises(DomainError, match="while assigned") as caught:
-        auditor_qualifications_set(auditor=lead, scheme_kinds=["product"], by=auditor_user)
+    with pytest.raises(DomainError, match="while the auditor is assigned") as caught:
+        qualification_revoke(
+            qualification=_approved(lead, "organizational"), reason="Left.", by=office2
+        )
 
     assert caught.value.code == "assigned"
     assert f"#{assigned.pk}" in caught.value.message
-    assert set(lead.qualifications.values_list("scheme_kind", flat=True)) == {
-        "organizational",
-        "product",
-    }
+    assert set(
+        lead.qualifications.filter(status="approved").values_list("scheme_kind", flat=True)
+    ) == {"organizational", "product"}
     assert assignments(assigned) == [("auditor@example.org", "lead", "active")]
 
 
 def test_qualification_for_another_scheme_or_after_the_assignment_may_go(
-    assigned, lead, auditor_user
+    assigned, lead, auditor_user, office2
 ):
-    auditor_qualifications_set(auditor=lead, scheme_kinds=["organizational"], by=auditor_user)
-    assert list(lead.qualifications.values_list("scheme_kind", flat=True)) == ["organizational"]
+    qualification_revoke(qualification=_approved(lead, "product"), reason="Left.", by=office2)
+    assert list(
+        lead.qualifications.filter(status="approved").values_list("scheme_kind", flat=True)
+    ) == ["organizational"]
 
     assignment_decline(assignment=_active(assigned, lead), by=auditor_user, reason="No.")
-    auditor_qualifications_set(auditor=lead, scheme_kinds=[], by=auditor_user)
+    qualification_revoke(
+        qualification=_approved(lead, "organizational"), reason="Left.", by=office2
+    )
 
-    assert lead.qualifications.count() == 0
+    assert lead.qualifications.filter(status="approved").count() == 0
+
+
+def test_unqualified_after_expiry_is_refused_with_the_date(accepted, co, office_user):
+    unqualify(co)
+    error = refused(accepted, co, "lead", office_user, code="not_qualified")
+    assert "expired on" in error.message
 
 
 def _ended(application, auditor):
@@ -502,26 +517,9 @@ def _ended(application, auditor):
 # --- The auditor's profile -----------------------------------------------------------------
 
 
-def test_qualifications_replace_the_previous_list(co, co_user):
-    auditor_qualifications_set(auditor=co, scheme_kinds=["product"], by=co_user)
-
-    assert set(co.qualifications.values_list("scheme_kind", flat=True)) == {"product"}
-
-
-def test_qualifications_refuse_unknown_schemes_and_strangers(co, co_user, auditor_user, alice):
-    with pytest.raises(DomainError, match="Unknown"):
-        auditor_qualifications_set(auditor=co, scheme_kinds=["space"], by=co_user)
-    for user in (auditor_user, alice):
-        with pytest.raises(DomainError, match="Only the auditor"):
-            auditor_qualifications_set(auditor=co, scheme_kinds=[], by=user)
-    assert co.qualifications.count() == 2
-
-
-def test_office_may_change_an_auditors_profile(co, office_user, alpha):
-    auditor_qualifications_set(auditor=co, scheme_kinds=[], by=office_user)
+def test_office_may_declare_a_conflict_for_an_auditor(co, office_user, alpha):
     auditor_conflict_declare(auditor=co, organization=alpha, by=office_user)
 
-    assert co.qualifications.count() == 0
     assert co.conflicts.count() == 1
 
 
@@ -546,3 +544,13 @@ def test_removing_a_conflict_allows_the_assignment(accepted, co, co_user, office
     auditor_conflict_remove(conflict=conflict, by=co_user)
 
     assign(accepted, co, "lead", office_user)
+
+
+def test_a_reviewer_assigns_a_certifier_does_not(accepted, co, make_user):
+    from tests.factories import make_office
+
+    certifier = make_office(make_user(email="cert@example.org"), "certifier")
+    reviewer = make_office(make_user(email="rev@example.org"), "reviewer")
+
+    refused(accepted, co, "lead", certifier, match="Reviewer")
+    assign(accepted, co, "lead", reviewer)

@@ -176,17 +176,19 @@ def test_list_queries_do_not_grow(
     assert one <= 12
 
 
-def test_profile_sets_qualifications(client, auditor_user, lead):
+def test_profile_shows_the_qualifications_the_office_approved(client, auditor_user, lead):
+    """Applying and withdrawing: tests/certification/test_auditors_views.py."""
     client.force_login(auditor_user)
-    assert client.get(url("auditor_profile")).status_code == 200
-    response = client.post(
-        url("auditor_profile"), {"action": "qualifications", "scheme_kinds": ["product"]}
-    )
-    assert response.status_code == 302
-    assert [q.scheme_kind for q in lead.qualifications.all()] == ["product"]
+    response = client.get(url("auditor_profile"))
+    assert response.status_code == 200
+    assert {s.qualification.scheme_kind for s in response.context["competence"].in_force} == {
+        "organizational",
+        "product",
+    }
+    # The self-declaration is gone: a post about qualifications is a conflict form's error.
     bad = client.post(url("auditor_profile"), {"action": "qualifications", "scheme_kinds": ["x"]})
     assert bad.status_code == 422
-    assert [q.scheme_kind for q in lead.qualifications.all()] == ["product"]
+    assert lead.qualifications.filter(status="approved").count() == 2
 
 
 def test_profile_declares_and_removes_conflicts(client, auditor_user, lead, beta):

@@ -129,7 +129,8 @@ def test_unknown_certificate_and_action_are_404(client, certificate, office_user
     assert client.post(action_url(certificate, "expire"), {"reason": "x"}).status_code == 404
     assert client.post(action_url(certificate, "supersede"), {"reason": "x"}).status_code == 404
     assert client.post(url("office_certificate_action", 999999, "suspend")).status_code == 404
-    assert client.get(action_url(certificate, "suspend")).status_code == 405
+    # A GET shows the step's confirmation page (deadlines), and changes nothing.
+    assert client.get(action_url(certificate, "suspend")).status_code == 200
     assert refreshed(certificate).status == "active"
 
 
@@ -290,22 +291,32 @@ def test_reinstate_after_the_validity_ended_is_refused(client, certificate, offi
 # --- The policy ---------------------------------------------------------------------------
 
 
+def policy_data(**changes):
+    """The whole policy form (deadlines: the page holds every setting) with `changes`."""
+    from certification.services.deadlines import POLICY_FIELDS
+
+    policy = certification_policy()
+    data = {name: getattr(policy, name) for name in POLICY_FIELDS}
+    data = {**data, **changes, "based_on": policy.updated_at.isoformat()}
+    return {k: v for k, v in data.items() if v is not False}  # an unticked box is not sent
+
+
 def test_policy_page_switches_the_setting(client, office_user):
     client.force_login(office_user)
     policy_url = url("office_certification_policy")
-    response = client.post(policy_url, {"suspend_products_with_organizational": "on"})
+    response = client.post(policy_url, policy_data(suspend_products_with_organizational="on"))
     assert response["Location"] == policy_url
     assert certification_policy().suspend_products_with_organizational
-    assert client.get(policy_url).context["form"].initial == {
-        "suspend_products_with_organizational": True
-    }
-    client.post(policy_url, {})
+    assert client.get(policy_url).context["form"].initial["suspend_products_with_organizational"]
+    client.post(policy_url, policy_data(suspend_products_with_organizational=False))
     assert not certification_policy().suspend_products_with_organizational
 
 
 def test_policy_on_suspends_the_product_certificates(client, certificate, product, office_user):
     client.force_login(office_user)
-    client.post(url("office_certification_policy"), {"suspend_products_with_organizational": "on"})
+    client.post(
+        url("office_certification_policy"), policy_data(suspend_products_with_organizational="on")
+    )
     client.post(action_url(certificate, "suspend"), {"reason": "Audit failed."})
     product = refreshed(product)
     assert product.status == "suspended"

@@ -7,8 +7,8 @@ from django_scopes import scopes_disabled
 
 from certification.models import Certificate, ScoreChange
 from cpo_portal.accounts.models import Auditor
-from cpo_portal.accounts.selectors import erasure_blockers
-from cpo_portal.accounts.services import person_erase, person_export
+from cpo_portal.accounts.selectors.people import erasure_blockers
+from cpo_portal.accounts.services.people import person_erase, person_export
 from cpo_portal.errors import DomainError
 
 pytestmark = pytest.mark.django_db

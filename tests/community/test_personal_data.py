@@ -10,7 +10,7 @@ from django_scopes import scope
 from community.models import AnnualReport
 from community.services import reports as services
 from community.services.reports import report_document
-from cpo_portal.accounts.services import person_erase
+from cpo_portal.accounts.services.people import person_erase
 from cpo_portal.documents.models import DocumentStatus
 from cpo_portal.documents.services import document_render
 from cpo_portal.tenancy.models import Membership, Role

@@ -171,6 +171,8 @@ def test_issue_verify_by_qr_code_suspend_and_see_page_and_badge_change(
     page.goto(f"{base}/office/certificates/")
     page.get_by_role("link", name=certificate.number).click()
     expect(page).to_have_url(f"{base}/office/certificates/{certificate.pk}/")
+    # Suspending has a confirmation page (what happens), with the reason and the button.
+    page.get_by_role("link", name="Suspend…").click()
     suspend = page.locator('form[action$="/suspend/"]')
     suspend.get_by_label("Reason").fill(REASON)
     suspend.get_by_role("button", name="Suspend").click()

@@ -69,7 +69,7 @@ def _build_world() -> World:
     from certification.services.self_assessment import self_assessment_submit
     from community.services import elections as community_elections
     from community.services import proposals as community_proposals
-    from cpo_portal.accounts.services import api_token_create
+    from cpo_portal.accounts.services.profile import api_token_create
     from cpo_portal.tenancy.services import organization_create
     from criteria.demo import demo_catalogue_data
     from criteria.services.catalogue import catalogue_import

@@ -67,7 +67,7 @@ def _build_world() -> World:
     from certification.services.auditors import auditor_assign
     from certification.services.audits import finding_answer, finding_raise
     from certification.services.self_assessment import self_assessment_submit
-    from cpo_portal.accounts.services import api_token_create
+    from cpo_portal.accounts.services.profile import api_token_create
     from cpo_portal.tenancy.services import organization_create
     from criteria.demo import demo_catalogue_data
     from criteria.models import SchemeKind

@@ -435,7 +435,8 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "certification:application_submit": WORKSPACE_POST,
     "certification:application_withdraw": WORKSPACE_ADMIN,
     "certification:self_assessment": WORKSPACE,
-    "certification:self_assessment_submit": WORKSPACE_POST,
+    # A confirmation page (what submitting does) for the owner; the POST submits.
+    "certification:self_assessment_submit": WORKSPACE_ADMIN,
     "certification:self_assessment_answer": WORKSPACE_POST,
     "certification:evidence_add": WORKSPACE_POST,
     "certification:evidence_remove": WORKSPACE_POST,
@@ -480,7 +481,10 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "certification:office_certification_policy": OFFICE,
     "certification:office_certificate": OFFICE,
     "certification:office_open_surveillance": OFFICE_POST,
-    "certification:office_certificate_action": OFFICE_POST,
+    # Suspend, withdraw: a confirmation page (GET), whose form POSTs the step.
+    "certification:office_certificate_action": OFFICE,
+    # Deadlines, policy, to-do lists, confirmations (deadlines)
+    "certification:office_deadlines": OFFICE,
     # The seal: public
     "certification:seal": PUBLIC,
     "certification:seal_feed": PUBLIC,

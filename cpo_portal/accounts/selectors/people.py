@@ -13,17 +13,10 @@ from rest_framework.authtoken.models import Token
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.activity.selectors import activity_for_office
 
-from .models import Auditor, User
-from .personal_data import ErasureLine, Text, providers
-from .roles import is_auditor, is_office
-
-OFFICE_ACCESS = Q(
-    groups__permissions__codename="office_access",
-    groups__permissions__content_type__app_label="accounts",
-) | Q(
-    user_permissions__codename="office_access",
-    user_permissions__content_type__app_label="accounts",
-)
+from ..models import Auditor, OfficeRole, User
+from ..personal_data import ErasureLine, Text, providers
+from ..roles import has_office_role, is_auditor
+from .personnel import other_office_administrators_exist
 
 
 def people_for_office(*, query: str = "") -> QuerySet[User]:
@@ -45,16 +38,6 @@ def person_activity_for_office(person: User) -> QuerySet[ActivityEntry]:
     return activity_for_office().filter(Q(actor=person) | about_account)
 
 
-def other_office_admins_exist(person: User) -> bool:
-    """Someone other than `person` can still run the office (an active office user)."""
-    return (
-        User.objects.filter(is_active=True)
-        .filter(OFFICE_ACCESS | Q(is_superuser=True))
-        .exclude(pk=person.pk)
-        .exists()
-    )
-
-
 def erasure_blockers(*, person: User, by: User) -> list[Text]:
     """Why `by` cannot erase `person` now; empty: nothing stands in the way."""
     if person.is_erased:
@@ -62,7 +45,9 @@ def erasure_blockers(*, person: User, by: User) -> list[Text]:
     reasons: list[Text] = []
     if person.pk == by.pk:
         reasons.append(_("You cannot erase your own account: another office member has to."))
-    if (is_office(person) or person.is_superuser) and not other_office_admins_exist(person):
+    if has_office_role(person, OfficeRole.ADMINISTRATOR) and not other_office_administrators_exist(
+        person
+    ):
         reasons.append(
             _("This is the last administrator of the CPO office: appoint another one first.")
         )

@@ -1,91 +1,26 @@
-"""Account changes that are ours rather than allauth's: the profile, API tokens, auditor
-profiles."""
+"""Personal data on request (GDPR Art. 15 and 17): an office administrator exports or erases
+everything the portal holds about a person."""
 
-from datetime import datetime, timedelta
-from importlib import import_module
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from django.conf import settings
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth import SESSION_KEY
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError
+from cpo_portal.guards import require_office_role
 
-from .models import ERASED_EMAIL_DOMAIN, Auditor, User
-from .personal_data import Subject, providers, redact_other_addresses
-from .roles import is_auditor, is_office
-from .selectors import OFFICE_ACCESS, erasure_blockers, erasure_preview
-
-
-@transaction.atomic
-def profile_update(*, user: User, full_name: str, language: str) -> User:
-    """Change the person's name and the language of their pages and e-mails."""
-    user = User.objects.select_for_update().get(pk=user.pk)
-    before = {"full_name": user.full_name, "language": user.language}
-    user.full_name = full_name.strip()
-    user.language = language
-    after = {"full_name": user.full_name, "language": user.language}
-    if after == before:
-        return user
-    user.full_clean(exclude=["password"])
-    user.save(update_fields=["full_name", "language"])
-    activity_record(
-        actor=user, verb="profile.updated", target=user, data={"before": before, "after": after}
-    )
-    return user
-
-
-@transaction.atomic
-def api_token_create(*, user: User) -> Token:
-    """Issue a new API token, replacing any earlier one."""
-    Token.objects.filter(user=user).delete()
-    token = Token.objects.create(user=user)
-    activity_record(actor=user, verb="api_token.created", data={"prefix": token.key[:6]})
-    return token
-
-
-@transaction.atomic
-def api_token_revoke(*, user: User, by: User | None = None, reason: str = "") -> bool:
-    """End the user's API token: by themselves, or (`reason`) because their password
-    changed, whoever changed it (`by`)."""
-    deleted, _ = Token.objects.filter(user=user).delete()
-    if deleted:
-        activity_record(
-            actor=by or user,
-            verb="api_token.revoked",
-            target=user,
-            data={"reason": reason} if reason else None,
-        )
-    return bool(deleted)
-
-
-def api_token_expires_at(token: Token) -> datetime | None:
-    """When the token stops working (API_TOKEN_MAX_AGE_DAYS after it was made), or None."""
-    days = int(settings.API_TOKEN_MAX_AGE_DAYS)
-    return token.created + timedelta(days=days) if days > 0 else None
-
-
-@transaction.atomic
-def auditor_create(*, user: User, by: User | None, organisation_name: str = "") -> Auditor:
-    """Give a user an auditor profile (the office does this)."""
-    auditor, created = Auditor.objects.get_or_create(
-        user=user, defaults={"organisation_name": organisation_name}
-    )
-    if created:
-        activity_record(actor=by, verb="auditor.created", target=auditor, data={"user": user.email})
-    return auditor
-
-
-# --- Personal data on request (GDPR Art. 15 and 17): the CPO office acts --------------------
+from ..models import ERASED_EMAIL_DOMAIN, Auditor, OfficeRole, User
+from ..personal_data import Subject, providers, redact_other_addresses
+from ..roles import is_auditor, is_office, office_roles_of
+from ..selectors.people import erasure_blockers, erasure_preview
+from .personnel import office_administrators_lock
+from .profile import sessions_end
 
 
 def _account_export(person: User) -> dict[str, Any]:
@@ -101,6 +36,7 @@ def _account_export(person: User) -> dict[str, Any]:
         "active": person.is_active,
         "roles": {
             "cpo_office": is_office(person),
+            "office_roles": [str(role) for role in office_roles_of(person)],
             "auditor": is_auditor(person),
             "staff": person.is_staff,
             "superuser": person.is_superuser,
@@ -133,6 +69,7 @@ def _account_export(person: User) -> dict[str, Any]:
 def person_export(*, person: User, by: User) -> dict[str, Any]:
     """Everything the portal holds about `person`, as JSON-safe data, for the office to hand
     over; says what an erasure would keep."""
+    require_office_role(by, OfficeRole.ADMINISTRATOR)
     export: dict[str, Any] = {
         "format": "cpo-portal-personal-data/1",
         "exported_at": timezone.now(),
@@ -148,20 +85,9 @@ def person_export(*, person: User, by: User) -> dict[str, Any]:
     return export
 
 
-def _end_sessions(person: User) -> int:
-    """Sign the person out everywhere (the cache's copy of a session goes with it)."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get(SESSION_KEY)) == str(person.pk):
-            store(session_key=session.session_key).delete()
-            ended += 1
-    return ended
-
-
 def _account_anonymise(person: User) -> dict[str, int]:
     counts = {
-        "sessions": _end_sessions(person),
+        "sessions": sessions_end(user=person),
         "email_addresses": EmailAddress.objects.filter(user=person).delete()[0],
         "authenticators": Authenticator.objects.filter(user=person).delete()[0],
         "api_tokens": Token.objects.filter(user=person).delete()[0],
@@ -187,11 +113,10 @@ def person_erase(*, person: User, by: User) -> dict[str, int]:
     """Erase a person on request: delete what may go, anonymise the rest; keep what the
     records must keep (each app says what, see personal_data). Refused with the reasons
     when something stands in the way."""
-    # Two office members erasing two others at once must not leave the office without an
-    # administrator: the office's rows are locked (in one order) before the check.
-    office = User.objects.filter(OFFICE_ACCESS | Q(is_superuser=True) | Q(pk=person.pk))
-    pks = sorted(set(office.values_list("pk", flat=True)))
-    list(User.objects.select_for_update().filter(pk__in=pks).order_by("pk").values("pk"))
+    # Two administrators erasing each other at once must not leave the office without an
+    # administrator: the administrators' rows are locked (in one order) before the check.
+    office_administrators_lock(also=[person, by])
+    require_office_role(by, OfficeRole.ADMINISTRATOR)
     person = User.objects.get(pk=person.pk)
     reasons = erasure_blockers(person=person, by=by)
     if reasons:
