@@ -428,7 +428,14 @@ def _auditors(n: int, password: str) -> list[Any]:
     _bulk(
         AuditorQualification,
         (
-            AuditorQualification(auditor=a, scheme_kind=kind)
+            # Approved by the office, valid from a year ago to two years ahead.
+            AuditorQualification(
+                auditor=a,
+                scheme_kind=kind,
+                status="approved",
+                valid_from=timezone.localdate() - timedelta(days=365),
+                valid_until=timezone.localdate() + timedelta(days=730),
+            )
             for a in auditors
             for kind in ("organizational", "product")
         ),

@@ -196,7 +196,7 @@ def _register_todo() -> None:
     register_card(
         place=Place.OFFICE,
         audience=Audience.OFFICE,
-        order=50,
+        order=48,
         key="deadlines",
         title=_("Deadlines"),
         text=_(

@@ -147,6 +147,7 @@ def _score_everything(application: Application, actors: Actors) -> None:
             expected_version=score.version,
             by=actors.auditor,
         )
+    _plan_sent(application, actors)  # a case of an earlier demo may lack it
     audits.report_submit(
         application=application,
         recommendation="grant",
@@ -171,11 +172,37 @@ STEPS: dict[str, Callable[[Application, Actors], Any]] = {
     S.ACCEPTED: lambda a, x: auditors.auditor_assign(
         application=a, auditor=x.auditor.auditor, role="lead", by=x.office
     ),
-    S.AUDITOR_ASSIGNED: _answer_everything,
+    S.AUDITOR_ASSIGNED: lambda a, x: _plan_then_answer(a, x),
     S.SELF_ASSESSMENT: _answer_everything,
     S.AUDIT: _score_everything,
     S.REPORT_SUBMITTED: _decide,
 }
+
+
+# --- Audit plans (plans) ------------------------------------------------------------------------
+
+
+def _plan_sent(application: Application, actors: Actors) -> None:
+    """The lead auditor sends the audit plan as prefilled, unless one is in force."""
+    from .selectors.plans import draft_plan_of, plan_of
+    from .services import plans
+
+    if plan_of(application) is not None:
+        return
+    draft = draft_plan_of(application) or plans.plan_draft(
+        application=application, by=actors.auditor
+    )
+    later = plans.previous_versions_exist(draft)
+    plans.plan_send(
+        plan=draft,
+        by=actors.auditor,
+        change_note="Demo: the plan sent again." if later else "",
+    )
+
+
+def _plan_then_answer(application: Application, actors: Actors) -> None:
+    _plan_sent(application, actors)
+    _answer_everything(application, actors)
 
 
 # --- The certification agreement (agreements) -----------------------------------------------

@@ -8,6 +8,7 @@ from django_scopes import scope
 from cpo_portal.documents.models import Document
 from cpo_portal.documents.registry import DocumentKind, register
 
+from .duration import audit_duration
 from .models import Application, Certificate
 from .selectors.auditors import assignments_of
 from .selectors.audits import (
@@ -16,6 +17,7 @@ from .selectors.audits import (
     audit_for_auditor,
     past_audit_for_auditor,
 )
+from .selectors.plans import IN_FORCE, plans_of
 from .selectors.seal import CERTIFICATE_DOCUMENT_KIND
 from .signing import sign_certificate_pdf
 
@@ -32,6 +34,26 @@ def _report_context(document: Document) -> dict[str, Any]:
         "sheet": sheet,
         "result": sheet.result,
         "assignments": assignments_of(application),
+        **_plan_context(application, area_count=len(sheet.blocks)),
+    }
+
+
+def _plan_context(application: Application, *, area_count: int) -> dict[str, Any]:
+    """Evaluation planning (plans): the plan in force with its rule, the earlier versions,
+    the client's confirmation and the objections with their outcome."""
+    versions = plans_of(application)
+    in_force = next((p for p in versions if p.status in IN_FORCE), None)
+    return {
+        "plan": in_force,
+        "plan_rule": audit_duration(
+            scheme_kind=application.kind, site_count=in_force.site_count, area_count=area_count
+        )
+        if in_force
+        else None,
+        "plan_versions": versions,
+        "plan_objections": sorted(
+            (o for p in versions for o in p.objections.all()), key=lambda o: (o.raised_at, o.pk)
+        ),
     }
 
 

@@ -312,7 +312,7 @@ def landing_url(audiences: Iterable[Audience]) -> str | None:
     return None
 
 
-def first_url(*candidates: tuple[str, ...]) -> str:
+def first_url(*candidates: tuple[Any, ...]) -> str:
     """The first of (URL name, *args) that resolves: a link to a page of another part of the
     portal that may not be there falls back to the next candidate."""
     for name, *args in candidates:

@@ -19,7 +19,6 @@ from cpo_portal.navigation import Audience, todo_items
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import memberships_for_user, open_invitations_for_user
 
-
 # The dashboard shows what this many of a person's organizations must do next; the others
 # show it on their own home pages (the queries stay bounded however many they are).
 DASHBOARD_TODO_ORGANIZATIONS = 5

@@ -50,6 +50,14 @@ OFFICE_CARDS = [
         ],
     ),
     (
+        "deadlines",
+        "Deadlines",
+        [
+            ("/office/certification/deadlines/", "Open deadlines"),
+            ("/office/certification/policy/", "Certification policy"),
+        ],
+    ),
+    (
         "community",
         "CPO Community",
         [
@@ -99,6 +107,8 @@ def _cards(response):
         r'<section class="card.*?</section>', response.content.decode(), re.S
     ):
         key, title = re.search(r'<h2 id="([\w-]+)-title">([^<]+)</h2>', section).groups()
+        if key == "todo":  # the role's to-do list (deadlines), not a card of links
+            continue
         cards.append((key, title, _links(section)))
     return cards
 

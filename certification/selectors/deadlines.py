@@ -145,10 +145,11 @@ def case_of(deadline: Deadline) -> Application | None:
     """The application a deadline belongs to (through its finding or objection)."""
     if deadline.application_id is not None:
         return deadline.application
-    if deadline.finding_id is not None:
-        return deadline.finding.application
-    if deadline.objection_id is not None:
-        return deadline.objection.plan.application
+    finding, objection = deadline.finding, deadline.objection
+    if finding is not None:
+        return finding.application
+    if objection is not None:
+        return objection.plan.application
     return None
 
 

@@ -338,7 +338,7 @@ def application_accept(
     # The certification agreement (agreements): the company has accepted the version in
     # force, or the office cannot accept its application (an out-of-order accept is refused
     # by the state machine first, with its own reason).
-    require_office(by)
+    require_office_role(by, OfficeRole.REVIEWER)
     if application.allows("accept"):
         agreement_require_accepted(application.organization)
     return _office_review(application, "accept", by=by, reason=reason)

@@ -65,6 +65,8 @@ def _require_self_or_office(auditor: Auditor, by: User | None) -> None:
 # --- Qualifications: applied for by the auditor, decided by the office ---------------------
 
 QUALIFICATION_TEMPLATE = "certification/auditors/email/qualification.txt"
+# The longest text of each piece of evidence (as the model's fields).
+TEXT_LIMIT = 5000
 # The longest validity the office grants at once, in months.
 LONGEST_VALIDITY_MONTHS = 60
 
@@ -133,7 +135,7 @@ def qualification_apply(
         raise DomainError(_("This auditor is not active."), code="inactive")
     if scheme_kind not in SchemeKind.values:
         raise DomainError({"scheme_kind": [_("Unknown assessment scheme.")]})
-    missing = {
+    errors = {
         name: [message]
         for name, value, message in (
             ("training", training, _("Describe your training as an auditor.")),
@@ -141,8 +143,15 @@ def qualification_apply(
         )
         if not value.strip()
     }
-    if missing:
-        raise DomainError(missing)
+    for name, value in (
+        ("training", training),
+        ("experience", experience),
+        ("audits_witnessed", audits_witnessed),
+    ):
+        if len(value.strip()) > TEXT_LIMIT:
+            errors[name] = [_("At most %(limit)d characters.") % {"limit": TEXT_LIMIT}]
+    if errors:
+        raise DomainError(errors)
     rows = AuditorQualification.objects.filter(auditor=auditor, scheme_kind=scheme_kind)
     if rows.filter(status=QualificationStatus.APPLIED).exists():
         raise DomainError(
@@ -297,6 +306,8 @@ def qualification_approve(
         .first()
     )
     _check_validity(valid_from, valid_until, renewal=current is not None)
+    if len(note.strip()) > TEXT_LIMIT:
+        raise DomainError({"note": [_("At most %(limit)d characters.") % {"limit": TEXT_LIMIT}]})
     if current is not None:
         current.status = _move(current, "supersede")
         current.save(update_fields=["status"])
@@ -343,6 +354,8 @@ def _decision_reason(reason: str) -> str:
     reason = reason.strip()
     if not reason:
         raise DomainError({"reason": [_("Give a reason.")]})
+    if len(reason) > TEXT_LIMIT:
+        raise DomainError({"reason": [_("At most %(limit)d characters.") % {"limit": TEXT_LIMIT}]})
     return reason
 
 

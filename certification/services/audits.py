@@ -443,8 +443,6 @@ def report_submit(
     application = locked_application(application)
     _require_lead(application, by)
     require_state(application, *SCORING_STATES)
-    # Evaluation planning (plans): a plan sent to the company, no objection pending.
-    plan_require_for_report(application)
     if recommendation not in Recommendation.values:
         raise DomainError(_("Recommend grant or deny."))
     if not summary.strip():
@@ -460,6 +458,8 @@ def report_submit(
             % {"reasons": " ".join(result.reasons)},
             code="pass_rule",
         )
+    # Evaluation planning (plans): a plan sent to the company, no objection pending.
+    plan_require_for_report(application)
     application = application_transition(
         application,
         "submit_report",

@@ -129,7 +129,14 @@ def deadline_open(
         "objection": objection,
         "agreement": agreement,
     }
-    existing = _open_of(kind, organization, **links)
+    existing = _open_of(
+        kind,
+        organization,
+        application=application,
+        finding=finding,
+        objection=objection,
+        agreement=agreement,
+    )
     if existing:
         return existing[0]
     with scope(organization=organization):
@@ -385,7 +392,7 @@ def case_label(deadline: Deadline) -> str:
             org=organization,
             number=application.pk,
         )
-    if deadline.agreement_id is not None:
+    if deadline.agreement is not None:
         return lazy_format(
             gettext_lazy("%(org)s, certification agreement version %(number)s"),
             org=organization,
@@ -445,6 +452,7 @@ def _send(deadline: Deadline, message: str, today: date) -> int:
     if not claimed:
         return 0
     setattr(deadline, stamp, now)
+    party: str
     if message == ESCALATION:
         recipients, party = _escalation_recipients(deadline), DeadlineParty.OFFICE
     else:

@@ -16,7 +16,7 @@ from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from cpo_portal.accounts.decorators import auditor_required, office_required
 from cpo_portal.accounts.models import OfficeRole
@@ -172,6 +172,7 @@ def _evidence_response(qualification: AuditorQualification) -> HttpResponseBase:
 
 
 @auditor_required
+@require_GET
 def qualification_evidence(
     request: AuthenticatedRequest, qualification_id: int
 ) -> HttpResponseBase:
@@ -474,6 +475,7 @@ def office_qualification(request: AuthenticatedRequest, qualification_id: int) -
 
 
 @office_required
+@require_GET
 def office_qualification_evidence(
     request: AuthenticatedRequest, qualification_id: int
 ) -> HttpResponseBase:

@@ -293,7 +293,7 @@ def office_certificate_action(request: AuthenticatedRequest, pk: int, action: st
         return _confirmation(request, certificate, spec)
     form = ReasonForm(request.POST, action=spec.name, required=spec.needs_reason)
     if not form.is_valid() and spec.offered(certificate):
-        if request.POST.get("confirming"):  # sent from the confirmation page: back to it
+        if spec.confirm:  # its form lives on the confirmation page: back to it
             return _confirmation(request, certificate, spec, form)
         return _render_record(request, certificate, {spec.name: form})
     # A form no longer on the page (the status changed meanwhile) is left to the service,
@@ -325,6 +325,7 @@ def _confirmation(
             "row": _row(certificate),
             "action": spec,
             "form": form or ReasonForm(action=spec.name, required=spec.needs_reason),
+            "has_errors": bool(form and form.errors),
             "offered": spec.offered(certificate),
             "policy": services.certification_policy(),
             "return_to": request.GET.get("return_to", "")

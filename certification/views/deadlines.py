@@ -89,9 +89,11 @@ def office_policy(request: AuthenticatedRequest) -> HttpResponse:
                 )
             except PolicyChanged as exc:
                 conflict = _policy_conflict(form, exc.current)
-                # "Save mine anyway" saves on top of the version now shown.
-                form.data = form.data.copy()
-                form.data["based_on"] = exc.current.updated_at.isoformat()
+                # The same values, on top of the version now saved: saving again keeps them.
+                data = request.POST.copy()
+                data["based_on"] = exc.current.updated_at.isoformat()
+                form = PolicyForm(data, instance=policy)
+                form.is_valid()
                 form.add_error(None, exc.messages)
             except DomainError as exc:
                 form.refuse(exc)
@@ -116,7 +118,11 @@ def office_policy(request: AuthenticatedRequest) -> HttpResponse:
             "policy": policy,
             "may_change": may_change,
             "conflict": conflict,
-            "day_fields": [form[name] for name in POLICY_FIELDS if name.endswith("_days")],
+            "day_fields": [
+                form[name]
+                for name in POLICY_FIELDS
+                if name != "suspend_products_with_organizational"
+            ],
             "role": OfficeRole.ADMINISTRATOR,
         },
         status=status,

@@ -211,6 +211,25 @@ def send_plan(application, by, *, change_note=""):
     return plans.plan_send(plan=draft, by=by, change_note=change_note)
 
 
+def plan_for_report(application):
+    """The plan the report waits for, sent by the case's lead auditor, unless one is in
+    force (or the case is past planning): for tests about the report, not the plan."""
+    from certification.selectors.plans import plan_of
+    from certification.services.plans import PLAN_STATES
+
+    application = refreshed(application)
+    if plan_of(application) is not None or application.status not in PLAN_STATES:
+        return
+    with scopes_disabled():
+        lead = (
+            AuditorAssignment.objects.filter(application=application, role="lead", status="active")
+            .select_related("auditor__user")
+            .first()
+        )
+    if lead is not None:
+        send_plan(application, lead.auditor.user)
+
+
 def raise_objection(plan, assignment, by, reason="He worked for our competitor last year."):
     from certification.services import plans
 

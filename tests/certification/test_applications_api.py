@@ -26,6 +26,7 @@ from tests.certification.helpers import (
     as_user,
     counts,
     new_application,
+    plan_for_report,
     score_all,
 )
 
@@ -351,6 +352,7 @@ def test_an_auditor_of_the_case_may_not_decide(api, reported, co_user, co, offic
     # co audited this case and is office staff as well.
     application_reopen_audit(application=reported, by=office_user, reason="Check.")
     auditor_assign(application=reported, auditor=co, role="co", by=office_user)
+    plan_for_report(reported)  # the report waits for a plan sent (plans)
     report_submit(
         application=reported, recommendation="grant", summary="Fine.", by=reported_lead(reported)
     )
@@ -373,6 +375,7 @@ def reported_lead(application):
 
 def test_grant_refused_while_the_pass_rule_fails(api, in_audit, auditor_user, office2):
     score_all(in_audit, auditor_user, rating="not_fulfilled")
+    plan_for_report(in_audit)  # the report waits for a plan sent (plans)
     report_submit(application=in_audit, recommendation="deny", summary="Gaps.", by=auditor_user)
     before = counts()
     response = as_user(api, office2).post(

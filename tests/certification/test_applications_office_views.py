@@ -43,6 +43,7 @@ from tests.certification.helpers import (
     criteria_of,
     make_auditor,
     new_application,
+    plan_for_report,
     score,
     score_all,
     unqualify,
@@ -638,6 +639,7 @@ def _failing_report(application, auditor_user):
     score_all(application, auditor_user)
     shall = criteria_of(application, "shall")[0]
     score(application, shall, Rating.NOT_FULFILLED, auditor_user, rationale="Missing.")
+    plan_for_report(application)  # the report waits for a plan sent (plans)
     report_submit(
         application=application, recommendation="deny", summary="Shall gap.", by=auditor_user
     )
@@ -678,6 +680,7 @@ def test_four_eyes_office_user_who_audited_cannot_decide(
 ):
     auditor_assign(application=in_audit, auditor=make_auditor(office_user), role="co", by=office2)
     score_all(in_audit, auditor_user)
+    plan_for_report(in_audit)  # the report waits for a plan sent (plans)
     report_submit(application=in_audit, recommendation="grant", summary="Fine.", by=auditor_user)
     url = _url("office_decide", in_audit)
     page = office_client.get(url).content.decode()

@@ -45,10 +45,12 @@ from cpo_portal.errors import DomainError, TransitionNotAllowed
 from tests.factories import MembershipFactory
 
 from .helpers import (
+    accept_agreement,
     answer_all,
     criteria_of,
     make_auditor,
     new_application,
+    plan_for_report,
     score,
     score_all,
     set_status,
@@ -97,6 +99,7 @@ def walk_to(application, target, *, alice, office, auditor_user, lead, decider=N
     for step in steps:
         if step == "submit":
             application_submit(application=application, by=alice)
+            accept_agreement(application.organization, alice)  # as `submitted` (agreements)
         elif step == "return":
             application_return(application=application, by=office, reason="More scope.")
         elif step == "reject":
@@ -130,6 +133,7 @@ def walk_to(application, target, *, alice, office, auditor_user, lead, decider=N
         elif step == "score":
             score_all(application, auditor_user)
         elif step == "report":
+            plan_for_report(application)  # the report waits for a plan sent (plans)
             report_submit(
                 application=application,
                 recommendation="grant",
@@ -835,6 +839,7 @@ def test_grant_refused_while_the_pass_rule_fails_deny_allowed(walk, auditor_user
     score_all(application, auditor_user)
     shall_one = criteria_of(application, "shall")[0]
     score(application, shall_one, "not_fulfilled", auditor_user)
+    plan_for_report(application)
     report_submit(
         application=application, recommendation="deny", summary="2.x missing.", by=auditor_user
     )
@@ -880,6 +885,7 @@ def walk_on_to_report(application):
 
     lead_user = User.objects.get(email="auditor@example.org")
     score_all(application, lead_user)
+    plan_for_report(application)
     report_submit(application=application, recommendation="grant", summary="Met.", by=lead_user)
     application.refresh_from_db()
     return application

@@ -29,6 +29,7 @@ from tests.certification.helpers import (
     new_application,
     score,
     score_all,
+    send_plan,
 )
 from tests.criteria.factories import build_version
 
@@ -252,6 +253,10 @@ def test_report_refused_while_incomplete_then_submitted(api, in_audit, auditor_u
     assert response.status_code == 400  # nothing scored yet
     assert counts() == before
     score_all(in_audit, auditor_user)
+    response = api.post(url, {"recommendation": "grant", "summary": "Good."}, format="json")
+    assert response.status_code == 400  # no plan sent yet (plans)
+    assert "Send the audit plan" in response.json()["non_field_errors"][0]
+    send_plan(in_audit, auditor_user)
     response = api.post(url, {"recommendation": "grant", "summary": "Good."}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "report_submitted"

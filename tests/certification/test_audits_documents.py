@@ -16,7 +16,7 @@ from certification.services.audits import finding_raise, report_submit
 from cpo_portal.documents.access import can_download
 from cpo_portal.documents.models import Document, DocumentStatus
 from cpo_portal.documents.services import document_render
-from tests.certification.helpers import criteria_of, score
+from tests.certification.helpers import criteria_of, plan_for_report, score
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +79,7 @@ def test_report_pdf_shows_failed_pass_rule_and_findings(in_audit, auditor_user):
         description="Handbook draft only.",
         by=auditor_user,
     )
+    plan_for_report(in_audit)  # the report waits for a plan sent (plans)
     report_submit(
         application=in_audit, recommendation="deny", summary="Shall gap.", by=auditor_user
     )
@@ -111,7 +112,8 @@ def test_report_context_and_template_render_in_bounded_queries(
             description=f"Consider more for {criterion.code}.",
             by=auditor_user,
         )
-    with django_assert_max_num_queries(12):
+    # 12, and three for the audit plan section: the versions, the agenda, the objections.
+    with django_assert_max_num_queries(15):
         context = kind.build_context(document)
         html = render_html(kind.template, {"document": document, **context}, language="en")
     assert "Consider more for" in html

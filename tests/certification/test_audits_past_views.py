@@ -40,6 +40,7 @@ from tests.certification.helpers import (
     criteria_of,
     evidence_url,
     new_application,
+    plan_for_report,
     score_all,
 )
 
@@ -225,6 +226,7 @@ def test_an_assignment_ended_early_gives_no_past_access(
     # The case goes on with another auditor and is decided.
     auditor_assign(application=in_audit, auditor=co, role="lead", by=office_user)
     score_all(in_audit, co.user)
+    plan_for_report(in_audit)  # the report waits for a plan sent (plans)
     report_submit(application=in_audit, recommendation="grant", summary="Fine.", by=co.user)
     application_decide(application=in_audit, decision="grant", rationale="Conclusive.", by=office2)
     client.force_login(auditor_user)

@@ -35,7 +35,7 @@ from cpo_portal.documents.models import Document, DocumentStatus
 from cpo_portal.errors import DomainError, TransitionNotAllowed
 from criteria.models import AssessmentCriterion
 
-from .helpers import criteria_of, score, score_all, set_status
+from .helpers import criteria_of, plan_for_report, score, score_all, send_plan, set_status
 
 pytestmark = pytest.mark.django_db
 
@@ -554,6 +554,7 @@ def test_corrections_requested_by_the_lead_only(major, with_co, co_user, auditor
 
 
 def report(application, user, recommendation="grant", summary="All criteria met."):
+    plan_for_report(application)  # the report waits for a plan sent (plans)
     return report_submit(
         application=application, recommendation=recommendation, summary=summary, by=user
     )
@@ -654,6 +655,7 @@ def test_report_tells_office_and_company(
     # The PDF itself is another test's subject; here only the e-mails matter.
     monkeypatch.setattr("cpo_portal.documents.services._queue", lambda document: None)
     score_all(in_audit, auditor_user)
+    send_plan(in_audit, auditor_user)  # its mails are another test's subject
 
     with django_capture_on_commit_callbacks(execute=True):
         report(in_audit, auditor_user)

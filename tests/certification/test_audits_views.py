@@ -30,7 +30,7 @@ from certification.services.auditors import assignment_end, auditor_assign, audi
 from certification.services.audits import finding_answer, finding_raise, score_save
 from criteria.models import AssessmentCriterion, AssessmentScheme, Obligation, SchemeKind
 from tests.certification.factories import ApplicationFactory
-from tests.certification.helpers import criteria_of, score, score_all
+from tests.certification.helpers import criteria_of, score, score_all, send_plan
 from tests.criteria.factories import build_version
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -610,6 +610,10 @@ def test_report_refusals_then_submit(lead_client, in_audit, auditor_user):
     assert in_audit.status == ApplicationStatus.AUDIT
 
     score(in_audit, shall, Rating.FULFILLED, auditor_user)
+    no_plan = lead_client.post(url("audit_report", in_audit.pk), data)
+    assert no_plan.status_code == 422
+    assert "Send the audit plan to the company" in no_plan.content.decode()
+    send_plan(in_audit, auditor_user)  # the report waits for a plan sent (plans)
     done = lead_client.post(url("audit_report", in_audit.pk), data)
     assert done.status_code == 302
     refresh(in_audit)

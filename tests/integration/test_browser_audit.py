@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from certification.models import Application, ApplicationStatus, Rating, Score
 from certification.services.applications import application_accept, application_submit
-from certification.services.auditors import auditor_assign, auditor_qualifications_set
+from certification.services.auditors import auditor_assign
 from certification.services.audits import score_save
 from certification.services.self_assessment import self_assessment_submit
 from cpo_portal.accounts.models import Auditor
@@ -18,7 +18,13 @@ from cpo_portal.tenancy.services import organization_create
 from criteria.demo import demo_catalogue_data
 from criteria.models import SchemeKind
 from criteria.services.catalogue import catalogue_import
-from tests.certification.helpers import answer_all, approve_signee, criteria_of, new_application
+from tests.certification.helpers import (
+    answer_all,
+    approve_signee,
+    criteria_of,
+    new_application,
+    qualify,
+)
 from tests.factories import make_office
 from tests.integration.browser import (
     log_in_with_totp,
@@ -44,9 +50,7 @@ def audit_case(db):
     make_office(certifier)
     auditor_user, auditor_secret = with_totp(verified_user("arne@audit.example", "Arne Auditor"))
     auditor = Auditor.objects.create(user=auditor_user, organisation_name="Audit Body")
-    auditor_qualifications_set(
-        auditor=auditor, scheme_kinds=[SchemeKind.ORGANIZATIONAL], by=auditor_user
-    )
+    qualify(auditor, SchemeKind.ORGANIZATIONAL, office=office)
     owner = verified_user("dana@alpha.example", "Dana Owner")
     catalogue_import(
         data=demo_catalogue_data(),

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from certification.models import Score, SelfAssessmentAnswer
 from certification.services.applications import application_accept, application_submit
-from certification.services.auditors import auditor_assign, auditor_qualifications_set
+from certification.services.auditors import auditor_assign
 from certification.services.self_assessment import self_assessment_answer, self_assessment_submit
 from cpo_portal.accounts.models import Auditor
 from cpo_portal.accounts.signals import ensure_office_groups
@@ -25,7 +25,13 @@ from criteria.services.catalogue import catalogue_import
 from signees.models import StatementAnswer
 from signees.selectors.statements import applicable_criteria
 from signees.services.statements import statement_start_draft
-from tests.certification.helpers import answer_all, approve_signee, criteria_of, new_application
+from tests.certification.helpers import (
+    answer_all,
+    approve_signee,
+    criteria_of,
+    new_application,
+    qualify,
+)
 from tests.factories import make_office
 from tests.integration.browser import (
     log_in_by_session,
@@ -48,9 +54,7 @@ def case(db):
     make_office(office)
     auditor_user, auditor_secret = with_totp(verified_user("arne@audit.example", "Arne Auditor"))
     auditor = Auditor.objects.create(user=auditor_user, organisation_name="Audit Body")
-    auditor_qualifications_set(
-        auditor=auditor, scheme_kinds=[SchemeKind.ORGANIZATIONAL], by=auditor_user
-    )
+    qualify(auditor, SchemeKind.ORGANIZATIONAL, office=office)
     catalogue_import(data=demo_catalogue_data(), by=None, publish=True)
 
     def case_of(owner, name):

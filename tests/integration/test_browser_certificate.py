@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from certification.models import Certificate, CertificateStatus
 from certification.services.applications import application_accept, application_submit
-from certification.services.auditors import auditor_assign, auditor_qualifications_set
+from certification.services.auditors import auditor_assign
 from certification.services.audits import report_submit
 from certification.services.self_assessment import self_assessment_submit
 from cpo_portal.accounts.models import Auditor
@@ -27,7 +27,9 @@ from tests.certification.helpers import (
     answer_all,
     approve_signee,
     new_application,
+    qualify,
     score_all,
+    send_plan,
 )
 from tests.factories import make_office
 from tests.integration.browser import (
@@ -92,9 +94,7 @@ def reported_case(db, settings, tmp_path):
     make_office(certifier)
     auditor_user = verified_user("arne@audit.example", "Arne Auditor")
     auditor = Auditor.objects.create(user=auditor_user, organisation_name="Audit Body")
-    auditor_qualifications_set(
-        auditor=auditor, scheme_kinds=[SchemeKind.ORGANIZATIONAL], by=auditor_user
-    )
+    qualify(auditor, SchemeKind.ORGANIZATIONAL, office=office)
     owner = verified_user("dana@alpha.example", "Dana Owner")
     catalogue_import(
         data=demo_catalogue_data(),
@@ -107,6 +107,7 @@ def reported_case(db, settings, tmp_path):
     application_submit(application=application, by=owner)
     application_accept(application=application, by=office)
     auditor_assign(application=application, auditor=auditor, role="lead", by=office)
+    send_plan(application, auditor_user)  # the report waits for a plan sent (plans)
     answer_all(application, owner)
     self_assessment_submit(application=application, by=owner)
     score_all(application, auditor_user)

@@ -84,8 +84,9 @@ def _ready_pdf(document: Any, name: str) -> Any:
 
 def _people(world: World) -> None:
 
-    from certification.services.auditors import auditor_qualifications_set
+    from certification.services.auditors import qualification_apply
     from criteria.models import SchemeKind
+    from tests.certification.helpers import qualify
     from tests.factories import make_office
 
     u = world.users
@@ -101,8 +102,28 @@ def _people(world: World) -> None:
 
     for key in ("lead", "idle"):
         auditor = Auditor.objects.create(user=u[key], organisation_name="Audit Body")
-        auditor_qualifications_set(auditor=auditor, scheme_kinds=SchemeKind.values, by=u["office"])
+        # Auditor competence (auditors): applied for, approved by the office.
+        qualify(auditor, office=u["office"])
         world.objects[f"{key}_auditor"] = auditor
+    # The lead's application to renew the product qualification, with an evidence file.
+    world.objects["qualification"] = qualification_apply(
+        auditor=world.objects["lead_auditor"],
+        scheme_kind=SchemeKind.PRODUCT,
+        training="Refresher course, this year.",
+        experience="Ten years.",
+        evidence=SimpleUploadedFile("cv.pdf", PDF, content_type="application/pdf"),
+        by=u["lead"],
+    )
+    # Staff (accounts): an invitation to the office's staff, pending.
+    from cpo_portal.accounts.services.personnel import staff_invite
+
+    world.objects["staff_invitation"], world.objects["staff_invitation_token"] = staff_invite(
+        email="sam@example.org",
+        full_name="Sam Staff",
+        office_roles=["reviewer"],
+        as_auditor=False,
+        by=u["office"],
+    )
 
 
 def _organizations(world: World) -> None:
@@ -212,6 +233,12 @@ def _certification(world: World) -> None:
         description="The interface documentation is a year old.",
         by=u["lead"],
     )
+    # Audit plans (plans): its plan, sent by the lead, and Alpha's objection to the lead,
+    # awaiting the office's decision.
+    from tests.certification.helpers import raise_objection, send_plan
+
+    o["plan"] = send_plan(application, u["lead"])
+    o["objection"] = raise_objection(o["plan"], o["assignment"], u["alice"])
     o["application"] = application
     o["audit_report_pdf"] = _ready_pdf(
         _document("audit_report", application, o["alpha"], world), "report.pdf"
@@ -305,6 +332,21 @@ def _catalogue(world: World) -> None:
     )
 
 
+def _agreements(world: World) -> None:
+    """The certification agreement (agreements): version 1 in force, accepted by Alpha on
+    the way to its certificate (tests.certification.helpers.audit_to_report), and the
+    office administrator's draft of version 2."""
+    from certification.selectors.agreements import agreement_accepted_by, agreement_in_force
+    from certification.services.agreements import agreement_draft
+
+    o = world.objects
+    o["agreement"] = agreement_in_force()
+    o["agreement_acceptance"] = agreement_accepted_by(o["alpha"], o["agreement"])
+    o["agreement_draft"] = agreement_draft(
+        by=world.users["office"], title="CPO certification agreement", text="Draft.", changes=""
+    )
+
+
 def build_world(media_root: str) -> World:
     world = World(media_root=media_root)
     _people(world)
@@ -312,6 +354,7 @@ def build_world(media_root: str) -> World:
     _organizations(world)
     _statements(world)
     _certification(world)
+    _agreements(world)
     _community(world)
     return world
 

@@ -23,7 +23,7 @@ from cpo_portal.documents.models import Document
 from cpo_portal.documents.registry import get_kind
 from cpo_portal.documents.rendering import render_html
 from tests.certification import conftest as certification_fixtures
-from tests.certification.helpers import criteria_of, score, score_all
+from tests.certification.helpers import criteria_of, plan_for_report, score, score_all
 from tests.trust.conftest import _ready_pdf
 from tests.trust.test_injection import PAYLOAD, SCRIPT, assert_neutralised
 
@@ -107,6 +107,7 @@ def test_finding_texts_and_summary_are_escaped_in_the_audit_report_pdf_source(
     client, hostile_audit, auditor_user, office_user
 ):
     application, _finding = hostile_audit
+    plan_for_report(application)  # the report waits for a plan sent (plans)
     report_submit(application=application, recommendation="grant", summary=PAYLOAD, by=auditor_user)
     with scopes_disabled():
         document = Document.objects.create(

@@ -85,6 +85,10 @@ def _defaults(w: Any) -> dict[str, Any]:
         "finding_id": w.finding.pk,
         "assignment_id": w.assignment.pk,
         "conflict_id": w.conflict.pk,
+        "objection_id": w.objection.pk,  # Audit plans (plans): Alpha's pending objection
+        # Auditor competence (auditors): the lead's pending renewal with its evidence file.
+        "qualification_id": w.qualification.pk,
+        "auditor_id": w.lead_auditor.pk,
         "number": w.certificate.number,
         "year": w.election.year,
         "version": w.catalogue.code,
@@ -108,11 +112,23 @@ def _overrides(w: Any) -> dict[str, dict[str, Any]]:
     statement_criterion = w.alpha_signee.catalogue_version.criteria.order_by("pk").first()
     return {
         "accounts:office_person": {"pk": w.users["bob"].pk},
+        # Staff (accounts): the lead auditor (of an open audit), the pending invitation.
+        "accounts:office_staff_member": {"pk": w.users["lead"].pk},
+        "accounts:office_staff_invitation_": {"pk": w.staff_invitation.pk},
+        "accounts:staff_invitation_accept": {"token": w.staff_invitation_token},
         "tenancy:member_": {"pk": w.bob_membership.pk},
         "tenancy:ownership_transfer": {"pk": w.bob_membership.pk},
         "tenancy:invitation_revoke": {"pk": w.invitation.pk},
         "documents:": {"pk": w.certificate_pdf.pk},
         "certification:evidence_download": {"pk": w.evidence.pk},
+        "certification:plan_version": {"number": w.plan.number},  # Audit plans (plans)
+        # The certification agreement (agreements): version 1 in force (Alpha accepted it),
+        # the draft of version 2 where it is edited and published.
+        "certification:agreement_acceptance": {"pk": w.agreement_acceptance.pk},
+        "certification:office_agreement": {"number": w.agreement.number},
+        "certification:office_agreement_edit": {"number": w.agreement_draft.number},
+        "certification:office_agreement_publish": {"number": w.agreement_draft.number},
+        "certification:office_agreement_acceptance": {"pk": w.agreement_acceptance.pk},
         "certification:certificate": {"pk": w.certificate.pk},
         "certification:office_certificate": {"pk": w.certificate.pk, "action": "suspend"},
         "certification:office_open_surveillance": {"pk": w.certificate.pk},
@@ -184,8 +200,13 @@ def _variants(w: Any) -> dict[str, dict[str, dict[str, Any]]]:
                 "finding_new",
                 "audit_report",
                 "audit_decline",
+                "audit_plan",  # Audit plans (plans)
             )
         },
+        # The certification agreement (agreements): the draft read; the published version
+        # sent back from its edit page (it never changes).
+        "certification:office_agreement": {"draft": {"number": w.agreement_draft.number}},
+        "certification:office_agreement_edit": {"published": {"number": w.agreement.number}},
         "signees:statement_version": {"draft": statement_draft},
         "signees:statement_file": {"draft": statement_draft},
         "signees:public_statement_version": {"draft": statement_draft},
@@ -293,6 +314,21 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "accounts:office_person": OFFICE,
     "accounts:office_person_export": OFFICE_POST,
     "accounts:office_person_erase": OFFICE,
+    # The office's staff and auditors: every office member reads; the administrator acts
+    # (the matrix's office holds all three roles; tests/accounts/test_staff_views.py has
+    # each role). Deactivating the lead auditor of an open audit: the page says why not.
+    "accounts:office_staff": OFFICE,
+    "accounts:office_staff_invite": OFFICE,
+    "accounts:office_staff_invitations": OFFICE,
+    "accounts:office_staff_invitation_resend": OFFICE_POST,
+    "accounts:office_staff_invitation_revoke": OFFICE_POST,
+    "accounts:office_staff_member": OFFICE,
+    "accounts:office_staff_member_roles": OFFICE_POST,
+    "accounts:office_staff_member_deactivate": OFFICE,
+    "accounts:office_staff_member_reactivate": OFFICE,
+    # The token is the secret: its holder reads the invitation, signed in or not (anyone
+    # but the invitee is told it was sent to another address).
+    "accounts:staff_invitation_accept": PUBLIC,
     # Accounts (allauth): each person's own account only.
     "account_login": SIGNED_OUT_ONLY,
     "account_logout": (REDIRECT, 200, 200, 200, 200, 200, 200, 200),
@@ -471,7 +507,7 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "certification:office_auditors": OFFICE,
     "certification:office_application": OFFICE,
     "certification:office_review": OFFICE_POST,
-    "certification:office_assign": OFFICE_POST,
+    "certification:office_assign": OFFICE,  # the choice, with why not; POST assigns
     "certification:office_assignment_end": OFFICE_POST,
     "certification:office_decide": OFFICE,
     "certification:office_reopen": OFFICE_POST,
@@ -483,8 +519,49 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "certification:office_open_surveillance": OFFICE_POST,
     # Suspend, withdraw: a confirmation page (GET), whose form POSTs the step.
     "certification:office_certificate_action": OFFICE,
+    # Audit plans and objections (plans): Alpha's product audit has a sent plan and Alpha's
+    # pending objection to the lead. The team reads the plan; the lead drafts (no draft yet:
+    # the page offers to start one; sending it sends you back to the plan). The company's
+    # members read it; its owners and admins confirm or object (the confirmation page shows
+    # while the objection waits; the service refuses the confirmation itself).
+    "certification:plan": WORKSPACE,
+    "certification:plan_version": WORKSPACE,
+    "certification:plan_confirm": WORKSPACE_ADMIN,
+    "certification:plan_object": WORKSPACE_ADMIN,
+    "certification:audit_plan": ASSIGNED,
+    "certification:audit_plan[past]": CLOSED,
+    "certification:audit_plan_draft": ASSIGNED,
+    "certification:audit_plan_send": (LOGIN, 404, 404, 404, 404, REDIRECT, 404, 404),
+    "certification:office_objections": OFFICE,
+    "certification:office_plan": OFFICE,
+    "certification:office_plan_draft": OFFICE,
+    "certification:office_plan_send": (LOGIN, 404, 404, 404, 404, 404, REDIRECT, 404),
+    "certification:office_objection": OFFICE,
     # Deadlines, policy, to-do lists, confirmations (deadlines)
     "certification:office_deadlines": OFFICE,
+    # The certification agreement (agreements): members read; owners and admins accept (Alpha
+    # has accepted the version in force: its owner is sent back to the agreement page). Every
+    # office member reads the versions; a draft exists, so "new" leads to it.
+    "certification:agreement": WORKSPACE,
+    "certification:agreement_accept": (LOGIN, 404, 403, REDIRECT, 404, 404, 404, 404),
+    "certification:agreement_acceptance": WORKSPACE,
+    "certification:office_agreements": OFFICE,
+    "certification:office_agreement_new": (LOGIN, 404, 404, 404, 404, 404, REDIRECT, 404),
+    "certification:office_agreement": OFFICE,
+    "certification:office_agreement[draft]": OFFICE,
+    "certification:office_agreement_edit": OFFICE,
+    "certification:office_agreement_edit[published]": (
+        LOGIN,
+        404,
+        404,
+        404,
+        404,
+        404,
+        REDIRECT,
+        404,
+    ),
+    "certification:office_agreement_publish": OFFICE,
+    "certification:office_agreement_acceptance": OFFICE,
     # The seal: public
     "certification:seal": PUBLIC,
     "certification:seal_feed": PUBLIC,
@@ -518,7 +595,7 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "api:audit-decline": API_AUDIT_POST,
     # The auditor's own profile: every auditor reads their own; the writes take no GET.
     "api:audit-profile": API_AUDITORS,
-    "api:audit-profile-qualifications": API_AUDIT_POST,
+    "api:audit-profile-qualifications": API_AUDITORS,  # one's own rows; POST applies
     "api:audit-profile-conflicts": API_AUDIT_POST,
     "api:audit-profile-conflict": API_AUDIT_POST,
     "api:office-applications": API_OFFICE,
@@ -537,6 +614,20 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "api:office-certificate-suspend": API_OFFICE_POST,
     "api:office-certificate-reinstate": API_OFFICE_POST,
     "api:office-certificate-withdraw": API_OFFICE_POST,
+    # Auditor competence (auditors): every auditor applies for their own qualifications; the
+    # lead's application is theirs alone (withdraw, evidence); the office decides.
+    "certification:qualification_apply": AUDITORS,
+    "certification:qualification_withdraw": (LOGIN, 404, 404, 404, 404, 200, 404, 404),
+    "certification:qualification_evidence": (LOGIN, 404, 404, 404, 404, 200, 404, 404),
+    "certification:office_auditor": OFFICE,
+    "certification:office_qualification_queue": OFFICE,
+    "certification:office_qualification": OFFICE,
+    "certification:office_qualification_evidence": OFFICE,
+    "api:audit-profile-qualification-withdraw": API_AUDIT_POST,
+    "api:office-qualifications": API_OFFICE,
+    "api:office-qualification-approve": API_OFFICE_POST,
+    "api:office-qualification-refuse": API_OFFICE_POST,
+    "api:office-qualification-revoke": API_OFFICE_POST,
     # Community
     "community:home": PUBLIC,
     "community:org_community": WORKSPACE,
@@ -743,6 +834,7 @@ OWN = {
         "tenancy:create",
         "certification:audits",
         "certification:auditor_profile",
+        "certification:qualification_apply",  # their own application
     },
 }
 # A form that fits most of the portal's write views: what an attacker would send.
@@ -798,6 +890,9 @@ def _row_counts() -> dict[str, Any]:
         "certification.ScoreChange",
         "certification.AuditorAssignment",
         "certification.AuditorConflict",
+        "certification.AuditorQualification",
+        "certification.AgreementVersion",
+        "certification.AgreementAcceptance",
         "certification.Certificate",
         "certification.CertificateEvent",
         "documents.Document",

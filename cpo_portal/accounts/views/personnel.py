@@ -2,6 +2,8 @@
 office administrator invites, changes roles, deactivates and reactivates. And the invitation
 link (/accounts/staff-invitation/<token>/), for the invitee."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
@@ -107,10 +109,12 @@ def office_staff_invitations(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def _act(request: AuthenticatedRequest, action: object, done: str, to: str) -> HttpResponse:
+def _act(
+    request: AuthenticatedRequest, action: Callable[[], object], done: str, to: str
+) -> HttpResponse:
     """Run an action of a list's button: its refusal becomes a message, never an error page."""
     try:
-        action()  # type: ignore[operator]
+        action()
     except DomainError as exc:
         messages.error(request, error_text(exc))
     else:
