@@ -31,7 +31,7 @@ def require_office_role(user: User | AnonymousUser | None, role: str) -> None:
     the body); everyone else, the system included, is refused with the role named."""
     if user is None or not has_office_role(user, role):
         raise DomainError(
-            _("Only an office member with the role “%(role)s” can do this.")
+            _("Only a CPO office member with the role “%(role)s” can do this.")
             % {"role": OfficeRole(role).label},
             code="office_role",
         )

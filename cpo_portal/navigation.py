@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 
@@ -310,14 +310,3 @@ def landing_url(audiences: Iterable[Audience]) -> str | None:
         if audience in wanted:
             return reverse(url_name)
     return None
-
-
-def first_url(*candidates: tuple[Any, ...]) -> str:
-    """The first of (URL name, *args) that resolves: a link to a page of another part of the
-    portal that may not be there falls back to the next candidate."""
-    for name, *args in candidates:
-        try:
-            return reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-    return "/"

@@ -4,7 +4,7 @@ confirmation and objection, and the office's decision on an objection. The servi
 what is allowed."""
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.forms import BaseFormSet, formset_factory
@@ -178,7 +178,7 @@ class PlanItemForm(PortalForm):
         )
 
 
-class BasePlanItemFormSet(BaseFormSet):  # type: ignore[type-arg]
+class BasePlanItemFormSet(BaseFormSet):
     def items(self) -> list[PlanItemInput]:
         """The rows kept (filled in and not marked for removal), in the page's order."""
         rows = []
@@ -186,19 +186,22 @@ class BasePlanItemFormSet(BaseFormSet):  # type: ignore[type-arg]
             # A blank row left as it was has no data: nothing to keep.
             if not getattr(form, "cleaned_data", None):
                 continue
-            if self.can_delete and self._should_delete_form(form):
+            if form.cleaned_data.get("DELETE"):
                 continue
             rows.append(form.item())
         return rows
 
 
-PlanItemFormSet = formset_factory(
-    PlanItemForm,
-    formset=BasePlanItemFormSet,
-    extra=2,
-    can_delete=True,
-    max_num=MAX_AGENDA_ITEMS,
-    validate_max=True,
+PlanItemFormSet = cast(
+    type[BasePlanItemFormSet],
+    formset_factory(
+        PlanItemForm,
+        formset=BasePlanItemFormSet,
+        extra=2,
+        can_delete=True,
+        max_num=MAX_AGENDA_ITEMS,
+        validate_max=True,
+    ),
 )
 
 

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django_scopes import scope, scopes_disabled
 
 from cpo_portal.accounts.models import Auditor
@@ -37,11 +37,16 @@ def upheld_objection_against(application: Application, auditor: Auditor) -> Audi
         )
 
 
+# The agenda as read: by day, the rows with a time in their order, then the others as the
+# planner listed them (NULLs sort differently in SQLite and PostgreSQL: said explicitly).
+AGENDA_ORDER = ("date", F("start_time").asc(nulls_last=True), "position", "pk")
+
+
 def _items() -> Prefetch:
     return Prefetch(
         "items",
         queryset=AuditPlanItem.objects.select_related("area", "auditor__user").order_by(
-            "date", "start_time", "position", "pk"
+            *AGENDA_ORDER
         ),
     )
 

@@ -31,7 +31,6 @@ from cpo_portal.mail import (
     office_emails,
     organization_admin_emails,
 )
-from cpo_portal.navigation import first_url
 from cpo_portal.tenancy.models import Organization
 
 from ..models import (
@@ -364,15 +363,23 @@ def _path(deadline: Deadline, party: str) -> str:
                 kwargs={"org_slug": slug, "pk": application.pk, "finding_id": deadline.finding_id},
             )
         if application is not None:
-            return reverse(
-                "certification:application", kwargs={"org_slug": slug, "pk": application.pk}
+            page = (
+                "self_assessment"
+                if deadline.kind == DeadlineKind.SELF_ASSESSMENT
+                else "application"
             )
-        return first_url(("certification:agreement", slug), ("tenancy:home", slug))
+            return reverse(f"certification:{page}", kwargs={"org_slug": slug, "pk": application.pk})
+        return reverse("certification:agreement", kwargs={"org_slug": slug})
     if party == DeadlineParty.AUDITOR and application is not None:
         return reverse("certification:audit", kwargs={"pk": application.pk})
+    if deadline.objection is not None and application is not None:
+        return reverse(
+            "certification:office_objection",
+            kwargs={"pk": application.pk, "objection_id": deadline.objection.pk},
+        )
     if application is not None:
         return reverse("certification:office_application", kwargs={"pk": application.pk})
-    return reverse("certification:office_deadlines") + f"?kind={deadline.kind}"
+    return reverse("certification:office_agreements")
 
 
 def case_label(deadline: Deadline) -> str:

@@ -52,7 +52,7 @@ from ..models import (
 )
 from ..notify import AUDITORS, notify
 from ..selectors.auditors import assignments_of, conflict_reason
-from ..selectors.plans import IN_FORCE
+from ..selectors.plans import AGENDA_ORDER, IN_FORCE
 from .applications import locked_application
 from .auditors import assignment_end
 from .deadlines import deadline_close, deadline_open
@@ -689,7 +689,7 @@ def plan_send(*, plan: AuditPlan, by: User | None, change_note: str = "") -> Aud
 
 def _mail_plan(application: Application, plan: AuditPlan, team: list[AuditorAssignment]) -> None:
     with scope(organization=application.organization):
-        items = list(plan.items.select_related("area", "auditor__user").order_by("date", "pk"))
+        items = list(plan.items.select_related("area", "auditor__user").order_by(*AGENDA_ORDER))
     subject = lazy_format(
         gettext_lazy("Audit plan (version %(number)s) for %(org)s"),
         number=plan.number,

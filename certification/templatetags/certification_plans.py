@@ -3,12 +3,15 @@ confirmation and its objections to auditors, with the link to the plan's page.
 
     {% load certification_plans %}
     {% plan_summary application audience="company" %}   (or audience="office")
+    {{ plan.person_days|days }}                         2.5, 0.25, 2.0 (localized)
 """
 
+from decimal import Decimal
 from typing import Any
 
 from django import template
 
+from ..duration import number
 from ..models import AUDITOR_STATES, Application, ObjectionStatus, PlanStatus
 from ..selectors.plans import IN_FORCE, plans_of
 
@@ -30,3 +33,9 @@ def plan_summary(application: Application, audience: str = "company") -> dict[st
         "objections": sorted(objections, key=lambda o: (o.raised_at, o.pk)),
         "pending": sum(o.status == ObjectionStatus.PENDING for o in objections),
     }
+
+
+@register.filter
+def days(value: Decimal | None) -> str:
+    """A duration in person-days as the rule's explanation writes it."""
+    return "" if value is None else number(value)

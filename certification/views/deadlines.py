@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -22,7 +22,7 @@ from cpo_portal.accounts.models import OfficeRole
 from cpo_portal.accounts.roles import has_office_role
 from cpo_portal.errors import DomainError
 from cpo_portal.http import AuthenticatedRequest
-from cpo_portal.navigation import TodoItem, first_url
+from cpo_portal.navigation import TodoItem
 from cpo_portal.pagination import paginate
 from cpo_portal.tenancy.models import Organization
 
@@ -192,7 +192,7 @@ def office_todo(request: HttpRequest, organization: Any = None) -> list[TodoItem
         _item(
             "objections",
             _("Objections to auditors to decide"),
-            _objections_url(),
+            _url("certification:office_objections"),
             Queue(
                 objections.count,
                 objections.oldest,
@@ -240,28 +240,18 @@ def office_todo(request: HttpRequest, organization: Any = None) -> list[TodoItem
         _item(
             "qualifications",
             _("Auditor qualifications awaiting a decision"),
-            first_url(
-                ("certification:office_qualification_queue",), ("certification:office_auditors",)
-            ),
+            _url("certification:office_qualification_queue"),
             qualifications,
             70,
         ),
         _item(
             "agreements",
             _("Organizations yet to accept the certification agreement"),
-            first_url(("certification:office_agreements",), ("certification:office_deadlines",)),
+            _url("certification:office_agreements"),
             Queue(awaiting.count, awaiting.oldest),
             80,
         ),
     ]
-
-
-def _objections_url() -> str:
-    """The plans' list of objections, if there is one; else the open objection deadlines."""
-    try:
-        return reverse("certification:office_objections")
-    except NoReverseMatch:
-        return _url("certification:office_deadlines", f"kind={K.OBJECTION}")
 
 
 def organization_todo_items(request: HttpRequest, organization: Organization) -> list[TodoItem]:
@@ -322,9 +312,8 @@ def organization_todo_items(request: HttpRequest, organization: Organization) ->
                     "Confirm the audit plan of application #%(number)s, or object to an auditor"
                 )
                 % {"number": plan.application_id},
-                url=first_url(
-                    ("certification:plan", slug, plan.application_id),
-                    ("certification:application", slug, plan.application_id),
+                url=reverse(
+                    "certification:plan", kwargs={"org_slug": slug, "pk": plan.application_id}
                 ),
                 due_on=plan.objection_deadline,
                 overdue=bool(plan.objection_deadline and plan.objection_deadline < on),
@@ -351,7 +340,7 @@ def organization_todo_items(request: HttpRequest, organization: Organization) ->
 def _agreement_items(organization: Organization, rows: list[Any]) -> list[TodoItem]:
     """Accept the agreement in force: asked with a due date (a new version for holders), or
     before an application can be accepted."""
-    url = first_url(("certification:agreement", organization.slug))
+    url = reverse("certification:agreement", kwargs={"org_slug": organization.slug})
     if rows:
         row = rows[0]
         return [

@@ -443,7 +443,7 @@ def test_a_step_begun_within_the_reminder_window_is_not_reminded_the_same_day(
     assert the_deadline(finding=finding).reminded_before_at is not None
 
 
-@pytest.mark.parametrize("step", [K.FINDING_ANSWER, K.AUDIT_REPORT, K.DECISION], indirect=True)
+@pytest.mark.parametrize("step", ALL_KINDS, indirect=True)
 def test_each_recipient_reads_the_mail_in_their_language(
     step, run, alice, auditor_user, office_user
 ):
@@ -495,6 +495,26 @@ def test_the_reminder_links_each_party_to_its_own_page(in_audit, auditor_user, r
     run(TODAY + timedelta(days=4))
     lead = next(m for m in mail.outbox if m.to == [auditor_user.email])
     assert f"/audit/{in_audit.pk}/" in lead.body
+
+
+@pytest.mark.parametrize(
+    "step, path",
+    [
+        (K.SELF_ASSESSMENT, "/o/alpha/certification/{pk}/self-assessment/"),
+        (K.OBJECTION, "/office/certification/{pk}/objections/"),
+        (K.AGREEMENT, "/o/alpha/certification/agreement/"),
+    ],
+    indirect=["step"],
+)
+def test_the_reminder_of_each_step_links_to_where_it_is_taken(step, path, run):
+    from certification.selectors.deadlines import case_of
+
+    application = case_of(step)
+    mail.outbox.clear()
+    run(step.due_on)
+    assert mail.outbox
+    expected = path.format(pk=application.pk if application else "")
+    assert all(expected in m.body for m in mail.outbox), mail.outbox[0].body
 
 
 def test_the_beat_task_reminds_by_the_clock(in_audit, auditor_user):

@@ -527,3 +527,29 @@ def test_the_report_waits_for_the_objection_and_the_revised_plan(
     send_plan(in_audit, auditor_user, change_note="Without Cora.")
     assert report(in_audit, auditor_user).status == "report_submitted"
     assert [m["name"] for m in plan_of(refreshed(in_audit)).team] == [str(auditor_user)]
+
+
+# --- The whole objection: replaced, revised, reported ---------------------------------------------
+
+
+def test_an_upheld_objection_leads_to_a_new_team_and_a_revised_plan(
+    sent, assigned, lead, lead_assignment, co, co_user, alice, office_user
+):
+    objection = raise_objection(sent, lead_assignment, alice)
+    plans.objection_uphold(objection=objection, reason="A real conflict.", by=office_user)
+    assigned = refreshed(assigned)
+    assert assigned.status == "accepted"  # the lead left before the self-assessment
+    with pytest.raises(DomainError, match="objection to Arne Auditor in this case was upheld"):
+        auditors.auditor_assign(application=assigned, auditor=lead, role="lead", by=office_user)
+    auditors.auditor_assign(application=assigned, auditor=co, role="lead", by=office_user)
+
+    revised = plans.plan_draft(application=refreshed(assigned), by=co_user)
+    with scopes_disabled():
+        assert revised.number == 2
+        assert set(revised.items.values_list("auditor_id", flat=True)) == {None}
+    with time_machine.travel(NOW + timedelta(days=3), tick=False):
+        revised = plans.plan_send(plan=revised, by=co_user, change_note="Cora leads the audit.")
+    assert [m["name"] for m in revised.team] == ["Cora Co-Auditor"]
+    assert revised.objection_deadline == date(2026, 12, 17)  # a new window for the new team
+    assert refreshed(sent).status == "superseded"
+    assert plans.plan_confirm(plan=revised, by=alice).status == "confirmed"
