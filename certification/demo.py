@@ -208,9 +208,9 @@ def _plan_then_answer(application: Application, actors: Actors) -> None:
 # --- The certification agreement (agreements) -----------------------------------------------
 
 DEMO_AGREEMENT_TITLE = "CPO certification agreement (demo)"
-DEMO_AGREEMENT_TEXT = """DEMO TEXT: written for the CPO Portal demo in our own words to show how a certification
-agreement is published and accepted. It is illustrative only and not a legal agreement of
-any certification body.
+DEMO_AGREEMENT_TEXT = """DEMO TEXT: written for the CPO Portal demo in our own words to show how a
+certification agreement is published and accepted. It is illustrative only and not a legal
+agreement of any certification body.
 
 1. Parties and subject
 This agreement is made between the CPO certification body (the "certification body") and

@@ -7,6 +7,8 @@ office's decision. Its states form one explicit state machine (APPLICATION_EDGES
 moved along only by services.applications.application_transition).
 """
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -16,6 +18,9 @@ from django_scopes import ScopedManager
 
 from cpo_portal.states import Edges
 from criteria.models import SchemeKind
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 __all__ = [
     "AgreementAcceptance",
@@ -840,7 +845,9 @@ class CertificateSequence(models.Model):
         return f"{self.kind} {self.year}: {self.last}"
 
 
-def _days(label: str, default: int, help_text: str = "") -> models.PositiveSmallIntegerField:
+def _days(
+    label: "str | _StrPromise", default: int, help_text: "str | _StrPromise" = ""
+) -> "models.PositiveSmallIntegerField[int, int]":
     return models.PositiveSmallIntegerField(
         label,
         default=default,

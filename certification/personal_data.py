@@ -36,7 +36,19 @@ def _auditor(user: User) -> dict[str, Any] | None:
         return None
     return {
         "qualifications": [
-            {"scheme": q.scheme_kind, "valid_until": q.valid_until}
+            {
+                "scheme": q.scheme_kind,
+                "status": q.status,
+                "training": q.training,
+                "experience": q.experience,
+                "audits_witnessed": q.audits_witnessed,
+                "evidence_file": q.evidence_name,
+                "applied": q.applied_at,
+                "decided": q.decided_at,
+                "decision_note": q.decision_note,
+                "valid_from": q.valid_from,
+                "valid_until": q.valid_until,
+            }
             for q in AuditorQualification.objects.filter(auditor=auditor).order_by("pk")
         ],
         "conflicts_declared": [

@@ -49,6 +49,12 @@ OFFICE_CARDS = [
             ("/office/certification/grants/", "Recorded certifications"),
         ],
     ),
+    # The certification agreement (agreements).
+    (
+        "agreements",
+        "Certification agreement",
+        [("/office/certification/agreements/", "Certification agreement")],
+    ),
     (
         "deadlines",
         "Deadlines",
@@ -166,6 +172,7 @@ def test_an_admin_sees_the_whole_organization_bar_and_workspace(alpha, alice):
     assert _links(_part(html, 'id="workspace-title"', "</section>")) == [
         (f"/o/{alpha.slug}/members/", "Members and invitations"),
         (f"/o/{alpha.slug}/certification/", "Certification"),
+        (f"/o/{alpha.slug}/certification/agreement/", "Certification agreement"),
         (f"/o/{alpha.slug}/certificates/", "Certificates"),
         (f"/o/{alpha.slug}/community/", "CPO Community"),
         (f"/o/{alpha.slug}/activity/", "Activity log"),

@@ -175,7 +175,8 @@ class ProfileOutput(serializers.Serializer):
 
 
 class ProfileView(APIView):
-    """Your qualified schemes and your declared conflicts of interest."""
+    """Your qualifications (every application and decision) and your declared conflicts of
+    interest."""
 
     permission_classes = AUDITOR_PERMISSIONS
 

@@ -8,7 +8,7 @@ the registry of certificates, /certificates/ and /certificates/<number>/.
 
 from django.urls import URLPattern, path
 
-from . import applications, auditors, audits, certificates, seal, self_assessment
+from . import applications, auditors, audits, certificates, plans, seal, self_assessment
 
 A = "organizations/<slug:org_slug>/applications/"
 AUDIT = "audits/<int:id>/"
@@ -171,5 +171,17 @@ urlpatterns: list[URLPattern] = [
         f"{CERTIFICATE}withdraw/",
         certificates.WithdrawView.as_view(),
         name="office-certificate-withdraw",
+    ),
+    # Audit plans and objections (plans): the organization reads, confirms, objects.
+    path(f"{A}<int:id>/plan/", plans.PlanView.as_view(), name="certification-plan"),
+    path(
+        f"{A}<int:id>/plan/confirm/",
+        plans.PlanConfirmView.as_view(),
+        name="certification-plan-confirm",
+    ),
+    path(
+        f"{A}<int:id>/plan/objections/",
+        plans.ObjectionView.as_view(),
+        name="certification-plan-objections",
     ),
 ]

@@ -48,12 +48,12 @@ from ..notify import AUDITORS, COMPANY, OFFICE, notify
 from ..pass_rule import PassResult
 from ..selectors.applications import has_valid_organizational_certification
 from ..selectors.audits import pass_result_of
+from .agreements import agreement_require_accepted
 from .certificates import (
     certificate_issue,
     certificate_surveillance_result,
     locked_certificate,
 )
-from .agreements import agreement_require_accepted
 from .deadlines import deadlines_follow_status
 
 S = ApplicationStatus

@@ -20,7 +20,7 @@ from cpo_portal.accounts.models import OfficeRole, User
 from cpo_portal.activity.services import activity_record
 from cpo_portal.documents.services import document_request
 from cpo_portal.errors import DomainError
-from cpo_portal.guards import require_office, require_office_role
+from cpo_portal.guards import require_office_role
 from cpo_portal.mail import (
     StrOrPromise,
     lazy_format,

@@ -576,7 +576,7 @@ def certification_policy_update(
     policy.save(update_fields=[*changed, "updated_by", "updated_at"])
     activity_record(
         actor=by,
-        verb="certification.policy_changed",
+        verb="certification.policy_updated",
         target=policy,
         data={
             "before": {name: before[name] for name in changed},

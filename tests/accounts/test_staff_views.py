@@ -301,6 +301,9 @@ def test_an_administrator_changes_roles(client, admin, reviewer):
     assert office_roles_of(fresh(reviewer)) == [R, C]
     html = client.get(response["Location"]).content.decode()
     assert "Rita Reviewer now holds: Reviewer, Certifier." in html
+    # The staff record reads the change in words.
+    assert "Changed the office roles of Rita Reviewer" in html
+    assert "(Reviewer, Certifier)" in html
 
 
 def test_removing_every_role_goes_back_to_the_list(client, admin, reviewer):

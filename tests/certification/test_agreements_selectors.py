@@ -84,9 +84,7 @@ def test_awaiting_counts_and_the_oldest(alpha, beta, alice, office_user, catalog
     assert all(row.due_on is not None for row in awaiting.organizations)
 
     AgreementAcceptanceFactory(organization=alpha, accepted_by=alice)
-    assert [row.organization for row in organizations_awaiting_acceptance().organizations] == [
-        beta
-    ]
+    assert [row.organization for row in organizations_awaiting_acceptance().organizations] == [beta]
 
 
 def test_without_a_deadline_the_wait_starts_with_the_later_of_submission_and_publication(

@@ -32,6 +32,7 @@ from certification.services.applications import application_accept
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.errors import DomainError
 from tests.factories import UserFactory, make_office
+from tests.tenancy.test_seed_demo import seeded_demo  # noqa: F401  the demo, seeded once
 
 from .factories import (
     AGREEMENT_TEXT,
@@ -264,7 +265,7 @@ def test_the_text_escapes_nothing(alice, office_user):
     from cpo_portal.tenancy.services import organization_create
 
     organization = organization_create(by=alice, legal_name="Müller & Söhne", country="DE")
-    _published(office_user, text="Fees < 1000 € & \"travel\" at cost.")
+    _published(office_user, text='Fees < 1000 € & "travel" at cost.')
     acceptance = _accept(organization, alice)
     assert "Müller & Söhne" in acceptance.text
     assert 'Fees < 1000 € & "travel" at cost.' in acceptance.text
@@ -419,9 +420,9 @@ def test_accepting_closes_the_deadline_of_this_and_older_versions(holders, alice
     _accept(alpha, alice, agreement_number=second.number)
     assert all(d.closed_at is not None for d in _agreement_deadlines(alpha))
     # Beta's stays open: it has not accepted.
-    assert [d.closed_at for d in _agreement_deadlines(holders["beta"]) if d.agreement == second] == [
-        None
-    ]
+    assert [
+        d.closed_at for d in _agreement_deadlines(holders["beta"]) if d.agreement == second
+    ] == [None]
 
 
 # --- The rule: no accepted application without the agreement ----------------------------------
@@ -481,3 +482,32 @@ def test_the_helper_accepts_once(alpha, alice, catalogue):
     assert accept_agreement(alpha, alice) == first
     assert AgreementVersion.objects.get().number == 1
     assert AgreementVersionFactory(published=True).number == 2
+
+
+# --- The demo ---------------------------------------------------------------------------------
+
+
+def test_the_demo_publishes_a_demo_agreement_accepted_by_the_companies_it_certifies(
+    seeded_demo,
+):
+    from certification.demo import DEMO_AGREEMENT_TEXT
+
+    agreement = agreement_in_force()
+    assert (agreement.number, agreement.text) == (1, DEMO_AGREEMENT_TEXT)
+    assert agreement.text.startswith("DEMO TEXT:")
+    for section in (
+        "Conditions of certification",
+        "Obligations of the client",
+        "Use of the seal and the certificate",
+        "Surveillance",
+        "Suspension and withdrawal",
+        "Fees",
+    ):
+        assert section in agreement.text
+    with scopes_disabled():
+        accepted = sorted(
+            AgreementAcceptance.objects.values_list("organization__display_name", flat=True)
+        )
+        assert len(accepted) == 2  # the vendor and the service provider, who are certified
+        deadlines = Deadline.objects.filter(kind=DeadlineKind.AGREEMENT, closed_at=None)
+        assert not deadlines.exists()

@@ -193,9 +193,7 @@ def test_the_recorded_text_is_shown_as_accepted(as_user, alpha, bob):
     assert "ACCEPTANCE OF THE CPO CERTIFICATION AGREEMENT" in page
 
 
-def test_the_history_reads_in_bounded_queries(
-    as_user, alpha, alice, django_assert_max_num_queries
-):
+def test_the_history_reads_in_bounded_queries(as_user, alpha, alice, django_assert_max_num_queries):
     client = as_user(alice)
     for _ in range(2):
         AgreementAcceptanceFactory(
@@ -217,9 +215,9 @@ def test_the_history_reads_in_bounded_queries(
 
 
 def test_non_office_gets_404_on_every_office_page(as_user, alice, auditor_user, draft):
-    acceptance = AgreementAcceptanceFactory(organization=organization_create(
-        by=alice, legal_name="Alpha", country="DE"
-    ))
+    acceptance = AgreementAcceptanceFactory(
+        organization=organization_create(by=alice, legal_name="Alpha", country="DE")
+    )
     urls = [
         _office_url("office_agreements"),
         _office_url("office_agreement_new"),
@@ -261,7 +259,11 @@ def test_a_new_draft_starts_from_the_text_in_force(as_user, office_user, in_forc
     assert "1. Conditions of certification" in page
     response = client.post(
         _office_url("office_agreement_new"),
-        {"title": "CPO certification agreement", "text": AGREEMENT_TEXT + "\n7. Law", "changes": "Law."},
+        {
+            "title": "CPO certification agreement",
+            "text": AGREEMENT_TEXT + "\n7. Law",
+            "changes": "Law.",
+        },
     )
     created = AgreementVersion.objects.get(number=2)
     assert response["Location"] == _office_url("office_agreement", number=2)
@@ -315,9 +317,7 @@ def test_publishing_is_confirmed_first(as_user, office_user, draft, alpha, catal
     assert refreshed(draft).status == "published"
 
 
-def test_publishing_a_draft_changed_since_the_confirmation_is_refused(
-    as_user, office_user, draft
-):
+def test_publishing_a_draft_changed_since_the_confirmation_is_refused(as_user, office_user, draft):
     client = as_user(office_user)
     agreement_update(agreement=draft, by=office_user, title=draft.title, text="Changed")
     response = client.post(

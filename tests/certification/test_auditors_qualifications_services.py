@@ -227,7 +227,7 @@ def test_only_an_administrator_decides(novice, make_user, role):
         lambda: approve(applied, other),
         lambda: qualification_refuse(qualification=applied, reason="No.", by=other),
     ):
-        with pytest.raises(DomainError, match="(?i)administrator"):
+        with pytest.raises(DomainError, match=r"(?i)administrator"):
             call()
     applied.refresh_from_db()
     assert applied.status == Q.APPLIED

@@ -469,9 +469,7 @@ def _approved(auditor, kind):
     return AuditorQualification.objects.get(auditor=auditor, scheme_kind=kind, status="approved")
 
 
-def test_qualification_cannot_be_revoked_while_assigned_to_that_scheme(
-    assigned, lead, office2
-):
+def test_qualification_cannot_be_revoked_while_assigned_to_that_scheme(assigned, lead, office2):
     with pytest.raises(DomainError, match="while the auditor is assigned") as caught:
         qualification_revoke(
             qualification=_approved(lead, "organizational"), reason="Left.", by=office2

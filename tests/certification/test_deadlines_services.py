@@ -548,7 +548,7 @@ def test_the_policy_change_is_logged_with_before_and_after(administrator):
         by=administrator,
     )
     with scopes_disabled():
-        entry = ActivityEntry.objects.get(verb="certification.policy_changed")
+        entry = ActivityEntry.objects.get(verb="certification.policy_updated")
     assert entry.data["before"] == {"decision_days": 14}
     assert entry.data["after"] == {"decision_days": 3}
     assert entry.actor == administrator

@@ -165,7 +165,7 @@ def test_the_administrator_sets_every_day_count_on_one_page(client, office_user)
     assert (policy.decision_days, policy.reminder_days_before) == (10, 3)
     assert policy.updated_by == office_user
     with scopes_disabled():
-        entry = ActivityEntry.objects.get(verb="certification.policy_changed")
+        entry = ActivityEntry.objects.get(verb="certification.policy_updated")
     assert entry.data["after"] == {"decision_days": 10, "reminder_days_before": 3}
 
 
@@ -518,3 +518,11 @@ def test_the_decision_page_shows_the_certificate_a_grant_issues(client, reported
     assert "If you grant" in content
     assert "A decision cannot be taken back" in content
     assert grant.holder in content
+
+
+def test_the_activity_log_reads_the_policy_change_and_the_reminders(client, office_user):
+    client.force_login(office_user)
+    client.post(url("office_certification_policy"), policy_form(client, decision_days=10))
+    content = html(client.get(reverse("activity:office")))
+    assert "Changed the certification policy" in content
+    assert "decision_days: 14 → 10" in content

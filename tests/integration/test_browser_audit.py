@@ -19,6 +19,7 @@ from criteria.demo import demo_catalogue_data
 from criteria.models import SchemeKind
 from criteria.services.catalogue import catalogue_import
 from tests.certification.helpers import (
+    accept_agreement,
     answer_all,
     approve_signee,
     criteria_of,
@@ -61,6 +62,7 @@ def audit_case(db):
     approve_signee(organization, owner, office)
     application = new_application(organization, owner)
     application_submit(application=application, by=owner)
+    accept_agreement(application.organization, owner)  # (agreements)
     application_accept(application=application, by=office)
     auditor_assign(application=application, auditor=auditor, role="lead", by=office)
     answer_all(application, owner)

@@ -26,6 +26,7 @@ from signees.models import StatementAnswer
 from signees.selectors.statements import applicable_criteria
 from signees.services.statements import statement_start_draft
 from tests.certification.helpers import (
+    accept_agreement,
     answer_all,
     approve_signee,
     criteria_of,
@@ -62,6 +63,7 @@ def case(db):
         signee = approve_signee(organization, owner, office)
         application = new_application(organization, owner)
         application_submit(application=application, by=owner)
+        accept_agreement(application.organization, owner)  # (agreements)
         application_accept(application=application, by=office)
         auditor_assign(application=application, auditor=auditor, role="lead", by=office)
         return organization, signee, application

@@ -24,6 +24,7 @@ from criteria.demo import demo_catalogue_data
 from criteria.models import SchemeKind
 from criteria.services.catalogue import catalogue_import
 from tests.certification.helpers import (
+    accept_agreement,
     answer_all,
     approve_signee,
     new_application,
@@ -105,6 +106,7 @@ def reported_case(db, settings, tmp_path):
     approve_signee(organization, owner, office)
     application = new_application(organization, owner)
     application_submit(application=application, by=owner)
+    accept_agreement(application.organization, owner)  # (agreements)
     application_accept(application=application, by=office)
     auditor_assign(application=application, auditor=auditor, role="lead", by=office)
     send_plan(application, auditor_user)  # the report waits for a plan sent (plans)

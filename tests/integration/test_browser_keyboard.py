@@ -22,6 +22,7 @@ from criteria.interchange import parse
 from criteria.services.catalogue import catalogue_import
 from signees.models import Signature, SigneeStatus
 from tests.certification.helpers import (
+    accept_agreement,
     answer_all,
     approve_signee,
     criteria_of,
@@ -139,6 +140,7 @@ def audit(catalogue, office_user, auditor_user):
     approve_signee(organization, owner, office_user)
     application = new_application(organization, owner)
     application_submit(application=application, by=owner)
+    accept_agreement(application.organization, owner)  # (agreements)
     application_accept(application=application, by=office_user)
     auditor_assign(
         application=application, auditor=make_auditor(auditor_user), role="lead", by=office_user

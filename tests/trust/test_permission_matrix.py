@@ -583,6 +583,10 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "api:certification-evidence": API_POST_ONLY,
     "api:certification-finding-answer": API_POST_ONLY,
     "api:certification-finding-evidence": API_POST_ONLY,
+    # Audit plans and objections (plans): members read; owners and admins confirm, object.
+    "api:certification-plan": API_WORKSPACE,
+    "api:certification-plan-confirm": API_POST_ONLY,
+    "api:certification-plan-objections": API_POST_ONLY,
     "api:audits": API_AUDITORS,
     "api:audit": API_ASSIGNED,
     "api:audit-score": API_AUDIT_POST,

@@ -102,7 +102,9 @@ def auditor_create(*, user: User, by: User | None, organisation_name: str = "") 
         user=user, defaults={"organisation_name": organisation_name.strip()}
     )
     if created:
-        activity_record(actor=by, verb="auditor.created", target=auditor, data={"user": user.pk})
+        activity_record(
+            actor=by, verb="auditor.created", target=auditor, data={"user": user.public_name}
+        )
         return auditor
     changed = []
     if not auditor.is_active:
@@ -114,7 +116,9 @@ def auditor_create(*, user: User, by: User | None, organisation_name: str = "") 
     if changed:
         auditor.full_clean()
         auditor.save(update_fields=changed)
-        activity_record(actor=by, verb="auditor.activated", target=auditor, data={"user": user.pk})
+        activity_record(
+            actor=by, verb="auditor.activated", target=auditor, data={"user": user.public_name}
+        )
     return auditor
 
 
