@@ -511,7 +511,8 @@ def organizational_grant_record(
     note: str = "",
 ) -> OrganizationalGrant:
     """Record an organizational certification granted outside the portal."""
-    require_office(by)
+    # It stands in for a certification decision: a certifier records it.
+    require_office_role(by, OfficeRole.CERTIFIER)
     if not reference.strip():
         raise DomainError(_("Give the certificate's reference."))
     if valid_until < timezone.now().date():

@@ -102,3 +102,15 @@ def test_an_entry_made_by_an_english_user_reads_in_german_for_a_german_reader(
 
     assert "Alpha (IT-Anbieter)" in page
     assert "Alpha (IT vendor)" not in page
+
+
+def test_the_organization_log_names_the_office_member_without_their_address(
+    client, alpha, alice, office_user
+):
+    # Company members read who acted on their organization: a name, never the address of
+    # someone outside it.
+    activity_record(actor=office_user, organization=alpha, verb="signee.approved")
+    client.force_login(alice)
+    page = client.get(f"/o/{alpha.slug}/activity/").content.decode()
+    assert office_user.public_name in page
+    assert office_user.email not in page

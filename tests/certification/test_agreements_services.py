@@ -32,7 +32,7 @@ from certification.services.applications import application_accept
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.errors import DomainError
 from tests.factories import UserFactory, make_office
-from tests.tenancy.test_seed_demo import seeded_demo  # noqa: F401  the demo, seeded once
+from tests.tenancy.test_seed_demo import seeded_demo  # noqa: F401  the seeded demo
 
 from .factories import (
     AGREEMENT_TEXT,
@@ -488,7 +488,7 @@ def test_the_helper_accepts_once(alpha, alice, catalogue):
 
 
 def test_the_demo_publishes_a_demo_agreement_accepted_by_the_companies_it_certifies(
-    seeded_demo,
+    seeded_demo,  # noqa: F811
 ):
     from certification.demo import DEMO_AGREEMENT_TEXT
 

@@ -411,3 +411,18 @@ def test_the_office_is_told_when_no_version_is_published(as_user, office_user, a
     url = reverse("certification:office_application", kwargs={"pk": application.pk})
     page = as_user(office_user).get(url).content.decode()
     assert "No certification agreement in force:" in page
+
+
+def test_the_activity_log_reads_the_agreement_steps(as_user, office_user, alpha, alice):
+    from certification.services.agreements import agreement_draft, agreement_publish
+
+    from .helpers import accept_agreement
+
+    agreement_publish(
+        agreement=agreement_draft(by=office_user, title="Agreement", text="Text."), by=office_user
+    )
+    accept_agreement(alpha, alice)
+    page = as_user(office_user).get(reverse("activity:office")).content.decode()
+    assert "Drafted version 1 of the certification agreement" in page
+    assert "Published version 1 of the certification agreement" in page
+    assert "Accepted version 1 of the certification agreement" in page

@@ -456,3 +456,52 @@ def test_plan_pages_read_in_bounded_queries(
         login(client, user)
         with django_assert_max_num_queries(count):
             assert client.get(page).status_code == 200
+
+
+# --- Hostile input: never a 5xx, nothing written when refused ---------------------------------
+
+
+def test_the_planning_forms_take_hostile_input(client, assigned, office_user, auditor_user, alice):
+    from tests.trust.test_form_fuzz import fuzz_form
+
+    plans.plan_draft(application=assigned, by=office_user)
+    login(client, office_user)
+    editor = [
+        "version",
+        "start_date",
+        "end_date",
+        "mode",
+        "site_count",
+        "method",
+        "person_days",
+        "person_days_reason",
+        "form-TOTAL_FORMS",
+        "form-INITIAL_FORMS",
+        "form-0-area",
+        "form-0-date",
+        "form-0-start_time",
+        "form-0-auditor",
+        "save",
+    ]
+    fuzz_form(client, url("office_plan_draft", pk=assigned.pk), editor, (AuditPlan,))
+    fuzz_form(client, url("office_plan_send", pk=assigned.pk), ["change_note"], (AuditPlan,))
+    if draft_plan_of(assigned) is not None:  # a fuzzed post may have sent it
+        plans.plan_discard(plan=draft_plan_of(assigned), by=office_user)
+    if plan_of(assigned) is None:
+        send_plan(assigned, auditor_user)
+    login(client, alice)
+    fields = ["assignment", "reason"]
+    fuzz_form(client, org_url("plan_object", assigned), fields, (AuditorObjection,))
+
+
+def test_the_team_sees_an_objection_but_not_the_companys_reasons(
+    client, assigned, auditor_user, alice, office_user
+):
+    plan = send_plan(assigned, auditor_user)
+    objection = raise_objection(plan, lead_assignment(assigned), alice, reason="Rude last time.")
+    login(client, auditor_user)
+    page = client.get(url("audit_plan", pk=assigned.pk)).content.decode()
+    assert "Awaiting the office" in page and "Rude last time." not in page
+    login(client, office_user)
+    assert "Rude last time." in client.get(url("office_plan", pk=assigned.pk)).content.decode()
+    assert objection.status == "pending"

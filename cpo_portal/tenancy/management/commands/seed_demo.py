@@ -41,6 +41,6 @@ class Command(BaseCommand):
         for email, role, password in ctx.logins:
             self.stdout.write(f"  {email:<{width}}  {password}  {role}")
         self.stdout.write(
-            f"  TOTP secret for office and auditor: {demo.DEMO_TOTP_SECRET} "
+            f"  TOTP secret for the office, the certifier and the auditor: {demo.DEMO_TOTP_SECRET} "
             "(e.g. oathtool --totp -b <secret>)"
         )
