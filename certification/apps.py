@@ -169,6 +169,8 @@ def _register_navigation() -> None:
             (_("Certification queue"), "certification:office_applications"),
             (_("Auditors"), "certification:office_auditors"),
             (_("Recorded certifications"), "certification:office_grants"),
+            # Audit plans: the queue of objections to auditors (fixes).
+            (_("Objections to auditors"), "certification:office_objections"),
         ],
     )
 

@@ -30,6 +30,15 @@ AUDITOR = [("/audit/", "Audits")]
 
 OFFICE_CARDS = [
     ("count", "Organizations", []),
+    # Staff and auditors (accounts, personnel).
+    (
+        "staff",
+        "Staff and auditors",
+        [
+            ("/office/staff/", "Staff and auditors"),
+            ("/office/staff/invitations/", "Pending invitations"),
+        ],
+    ),
     ("signees", "Signees", [("/office/signees/", "Signee review queue")]),
     ("criteria", "Criteria", [("/office/criteria/", "Criteria catalogue")]),
     (
@@ -47,6 +56,7 @@ OFFICE_CARDS = [
             ("/office/certification/", "Certification queue"),
             ("/office/certification/auditors/", "Auditors"),
             ("/office/certification/grants/", "Recorded certifications"),
+            ("/office/certification/objections/", "Objections to auditors"),
         ],
     ),
     # The certification agreement (agreements).
@@ -232,10 +242,12 @@ def test_the_navigation_speaks_the_readers_language(office_user):
         ("/office/signees/", "Unterzeichner (CPO-Geschäftsstelle)"),
         ("/office/certification/", "Zertifizierung (CPO-Geschäftsstelle)"),
     ]
-    assert [(title, links) for _, title, links in _cards(response)][1:3] == [
-        ("Unterzeichner", [("/office/signees/", "Prüfwarteschlange der Unterzeichner")]),
-        ("Kriterien", [("/office/criteria/", "Kriterienkatalog")]),
-    ]
+    cards = {key: (title, links) for key, title, links in _cards(response)}
+    assert cards["signees"] == (
+        "Unterzeichner",
+        [("/office/signees/", "Prüfwarteschlange der Unterzeichner")],
+    )
+    assert cards["criteria"] == ("Kriterien", [("/office/criteria/", "Kriterienkatalog")])
 
 
 @pytest.mark.django_db

@@ -90,7 +90,8 @@ class PlanForm(VersionedForm):
     )
 
     def __init__(self, *args: Any, plan: AuditPlan | None = None, **kwargs: Any) -> None:
-        if plan is not None and not args:
+        # The draft's values show on the page (a bound form ignores initial values).
+        if plan is not None:
             kwargs.setdefault(
                 "initial",
                 {

@@ -17,7 +17,7 @@ from django_scopes import scope, scopes_disabled
 from cpo_portal.accounts.models import OfficeRole, User
 from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError, TransitionNotAllowed
-from cpo_portal.guards import require_office, require_office_role, require_org_admin
+from cpo_portal.guards import require_office_role, require_org_admin
 from cpo_portal.mail import lazy_format
 from cpo_portal.states import check_transition
 from cpo_portal.tenancy.models import Organization

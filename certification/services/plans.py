@@ -932,11 +932,11 @@ def _record_decision(
     deadline_close(
         kind=DeadlineKind.OBJECTION, organization=application.organization, objection=objection
     )
-    verb = "upheld" if to == ObjectionStatus.UPHELD else "dismissed"
+    upheld = to == ObjectionStatus.UPHELD
     activity_record(
         actor=by,
         organization=application.organization,
-        verb=f"certification.objection_{verb}",
+        verb="certification.objection_upheld" if upheld else "certification.objection_dismissed",
         target=application,
         data={
             "plan": objection.plan.number,

@@ -34,6 +34,8 @@ from certification.services.auditors import auditor_assign
 from certification.services.audits import report_submit
 from community.models import Ballot, BallotCast, BallotVote, Candidate, Election
 from community.services.elections import ballot_cast, ballot_for_receipt
+from cpo_portal.accounts.models import OFFICE_ROLE_GROUPS, OfficeRole
+from cpo_portal.accounts.roles import office_roles_of
 from cpo_portal.backup import data
 from cpo_portal.backup.services import media_names
 from cpo_portal.demo import DEMO_PASSWORD
@@ -72,8 +74,14 @@ def media_hashes() -> dict[str, str]:
     }
 
 
-def group_permissions(name):
-    return sorted(p.natural_key() for p in Group.objects.get(name=name).permissions.all())
+def office_group_permissions():
+    """The permissions of each office role's group, which the restore must bring back."""
+    permissions = {
+        name: sorted(p.natural_key() for p in Group.objects.get(name=name).permissions.all())
+        for name in OFFICE_ROLE_GROUPS.values()
+    }
+    assert all(permissions.values())  # every role grants something
+    return permissions
 
 
 def user(email):
@@ -230,7 +238,7 @@ def test_restore_brings_back_every_row_file_and_public_answer(client, tmp_path):
     assert len(files_before) >= len(documents) + 2  # + the evidence and the uploaded statement
     pages_before = public_pages(client, certificate.number)
     receipt_before = receipt_answer(election, code)
-    office_permissions = group_permissions("CPO office")
+    office_permissions = office_group_permissions()
 
     archive = tmp_path / "backup.tar.gz"
     printed = run("backup", str(archive))
@@ -257,7 +265,8 @@ def test_restore_brings_back_every_row_file_and_public_answer(client, tmp_path):
     assert public_pages(client, certificate.number) == pages_before
     assert receipt_answer(election, code) == receipt_before
     assert user("office@cpo-portal.example").check_password(DEMO_PASSWORD)
-    assert group_permissions("CPO office") == office_permissions
+    assert office_group_permissions() == office_permissions
+    assert office_roles_of(user("office@cpo-portal.example")) == list(OfficeRole)
 
     # New rows get fresh ids after the restored ones (sequences reset on PostgreSQL).
     newcomer = organization_create(by=office, legal_name="Newcomer GmbH", country="DE")

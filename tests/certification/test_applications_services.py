@@ -40,9 +40,10 @@ from certification.services.audits import (
     report_submit,
 )
 from certification.services.self_assessment import self_assessment_answer, self_assessment_submit
+from cpo_portal.accounts.models import OfficeRole
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.errors import DomainError, TransitionNotAllowed
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, UserFactory, make_office
 
 from .helpers import (
     accept_agreement,
@@ -356,10 +357,13 @@ def test_review_refused_outside_submitted(service, walk, office_user):
 @pytest.mark.parametrize("service", ["application_accept", "application_return"])
 def test_review_is_for_the_office_only(service, walk, alice, auditor_user):
     application = walk(S.SUBMITTED)
+    # An office member without the reviewer role is refused like anyone outside the office.
+    certifier = make_office(UserFactory(full_name="Cora Certifier"), OfficeRole.CERTIFIER)
 
-    for user in (alice, auditor_user):
-        with pytest.raises(DomainError, match="CPO office"):
+    for user in (alice, auditor_user, certifier):
+        with pytest.raises(DomainError, match="the role “Reviewer”") as caught:
             getattr(application_services, service)(application=application, by=user, reason="Why")
+        assert caught.value.code == "office_role"
     application.refresh_from_db()
     assert application.status == S.SUBMITTED
 
@@ -827,11 +831,15 @@ def test_office_user_who_is_a_member_of_the_organization_cannot_decide(walk, off
     _refused_decision(application, office2, code="four_eyes", match="belong")
 
 
-@pytest.mark.parametrize("who", ["alice", "auditor_user", "charlie"])
+@pytest.mark.parametrize("who", ["alice", "auditor_user", "charlie", "reviewer"])
 def test_only_the_office_decides(who, walk, request):
     application = walk(S.REPORT_SUBMITTED)
+    if who == "reviewer":  # in the office, but without the certifier role
+        by = make_office(UserFactory(full_name="Rita Reviewer"), OfficeRole.REVIEWER)
+    else:
+        by = request.getfixturevalue(who)
 
-    _refused_decision(application, request.getfixturevalue(who), match="CPO office")
+    _refused_decision(application, by, code="office_role", match="the role “Certifier”")
 
 
 def test_grant_refused_while_the_pass_rule_fails_deny_allowed(walk, auditor_user, office2):

@@ -107,6 +107,10 @@ def test_a_reviewer_drafts_edits_and_sends_the_plan(client, assigned, office_use
     plan = draft_plan_of(assigned)
     editor = client.get(url("office_plan_draft", pk=assigned.pk)).content.decode()
     assert 'name="form-TOTAL_FORMS"' in editor and "Management" in editor
+    # The draft's own values fill the form (a browser posts back what it shows).
+    assert f'name="start_date" value="{plan.start_date.isoformat()}"' in editor
+    assert f'name="end_date" value="{plan.end_date.isoformat()}"' in editor
+    assert f'value="{plan.mode}"' in editor and "checked" in editor
     assert "1.5 base (Organizational) + 0.25 × 4 subject areas beyond 4 = 2.5" in editor
 
     data = editor_data(plan, mode="hybrid", sites="Darmstadt", site_count="2")

@@ -25,6 +25,7 @@ from tests.certification.helpers import (
     criteria_of,
     new_application,
     qualify,
+    send_plan,
 )
 from tests.factories import make_office
 from tests.integration.browser import (
@@ -65,6 +66,7 @@ def audit_case(db):
     accept_agreement(application.organization, owner)  # (agreements)
     application_accept(application=application, by=office)
     auditor_assign(application=application, auditor=auditor, role="lead", by=office)
+    send_plan(application, office)  # the report waits for a sent audit plan (plans)
     answer_all(application, owner)
     self_assessment_submit(application=application, by=owner)
     return {
@@ -168,7 +170,7 @@ def test_auditor_scores_with_autosave_and_the_office_decides(live_server, page, 
     # The report, recommending grant.
     page.get_by_role("link", name="Report and recommendation").click()
     expect(page.locator("h1")).to_have_text("Audit report and recommendation")
-    page.get_by_label("Grant").check()
+    page.get_by_role("radio", name="Grant", exact=True).check()
     page.get_by_label("Summary").fill("Every criterion is fulfilled; the evidence is conclusive.")
     page.screenshot(path=SHOTS.format("4-report"), full_page=True)
     page.get_by_role("button", name="Submit the report").click()
@@ -184,7 +186,7 @@ def test_auditor_scores_with_autosave_and_the_office_decides(live_server, page, 
     log_in_with_totp(
         page, base, f"/office/certification/{application.pk}/decide/", *audit_case["certifier"]
     )
-    page.get_by_label("Grant").check()
+    page.get_by_role("radio", name="Grant", exact=True).check()
     page.get_by_label("Rationale").fill("The report is conclusive.")
     page.screenshot(path=SHOTS.format("5-decide"), full_page=True)
     page.get_by_role("button", name="Record the decision").click()

@@ -134,7 +134,7 @@ def test_issue_verify_by_qr_code_suspend_and_see_page_and_badge_change(
     log_in_with_totp(
         page, base, f"/office/certification/{application.pk}/decide/", *reported_case["certifier"]
     )
-    page.get_by_label("Grant").check()
+    page.get_by_role("radio", name="Grant", exact=True).check()
     page.get_by_label("Rationale").fill("The report is conclusive.")
     page.get_by_role("button", name="Record the decision").click()
     expect(page.locator(".message-success")).to_contain_text("Decided")
