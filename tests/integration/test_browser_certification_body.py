@@ -305,3 +305,46 @@ def test_the_certification_body_runs_a_case_from_staff_to_decision(
     with scopes_disabled():
         assert Certificate.objects.filter(application=application).exists()
     certifier.screenshot(path=SHOTS.format("7-granted"), full_page=True)
+
+
+def test_in_german_at_phone_width_each_role_sees_what_to_do_next(live_server, browser, world):
+    """The company's to-do, its plan with the objection window and the office's queues, in
+    German on a phone: nothing cut off, every step named with its date."""
+    from certification.services.applications import application_accept
+    from certification.services.auditors import auditor_assign
+    from tests.certification.helpers import accept_agreement, send_plan
+
+    base = live_server.url
+    olga = world["olga"][0]
+    application = world["application"]
+    accept_agreement(world["organization"], world["dana"])
+    application_accept(application=application, by=olga)
+    auditor_assign(application=application, auditor=world["carl"], role="lead", by=olga)
+    with scopes_disabled():
+        application = Application.objects.get(pk=application.pk)
+    send_plan(application, olga)
+    phone = {"viewport": {"width": 390, "height": 844}, "locale": "de-DE"}
+
+    company_context = browser.new_context(base_url=base, **phone)
+    log_in_by_session(company_context, base, world["dana"])
+    company_context.add_cookies([{"name": "django_language", "value": "de", "url": base}])
+    company = company_context.new_page()
+    company.goto(f"{base}/o/{world['organization'].slug}/")
+    expect(company.locator("main")).to_contain_text("Auditplan")
+    company.screenshot(path=SHOTS.format("de-1-company-todo"), full_page=True)
+    company.goto(f"{base}/o/{world['organization'].slug}/certification/{application.pk}/plan/")
+    expect(company.locator("main")).to_contain_text("Einw")
+    company.screenshot(path=SHOTS.format("de-2-company-plan"), full_page=True)
+    width = company.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the plan page scrolls sideways on a phone ({width}px)"
+
+    office_context = browser.new_context(base_url=base, **phone)
+    log_in_by_session(office_context, base, olga)
+    office_context.add_cookies([{"name": "django_language", "value": "de", "url": base}])
+    office = office_context.new_page()
+    office.goto(f"{base}/office/")
+    office.screenshot(path=SHOTS.format("de-3-office-todo"), full_page=True)
+    expect(office.locator("#todo")).to_contain_text("Zu prüfende Anträge")
+    expect(office.locator("main")).not_to_contain_text("{#")
+    width = office.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the office start page scrolls sideways on a phone ({width}px)"
