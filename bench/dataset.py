@@ -26,7 +26,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django_scopes import scopes_disabled
 
+from certification.demo import DEMO_AGREEMENT_TEXT
 from certification.models import (
+    AgreementAcceptance,
+    AgreementStatus,
+    AgreementVersion,
     Application,
     ApplicationEvent,
     AuditorAssignment,
@@ -38,6 +42,7 @@ from certification.models import (
     ScoreChange,
     SelfAssessmentAnswer,
 )
+from certification.services.agreements import acceptance_text, text_sha256
 from community.models import (
     AnnualReport,
     AssociationMembership,
@@ -416,6 +421,68 @@ def _certificates(
     return certificates
 
 
+def _agreements(
+    organizations: Sequence[Any], owners: Sequence[Any], applications: Sequence[Any], by: Any
+) -> list[Any]:
+    """The certification agreement in force (version 1, published before the first
+    application) and its acceptance by every organization with an accepted application, by
+    its owner, before its first one: the office accepts no application without it."""
+    if not applications:
+        return []
+    first = min(a.window_start for a in applications) - timedelta(days=90)
+    published = _local(datetime_args=(first.year, first.month, first.day))
+    agreement = AgreementVersion.objects.create(
+        number=1,
+        title="CPO certification agreement",
+        text=DEMO_AGREEMENT_TEXT,
+        status=AgreementStatus.PUBLISHED,
+        created_by=by,
+        published_by=by,
+        published_at=published,
+    )
+    owner_of = {org.pk: owner for org, owner in zip(organizations, owners, strict=True)}
+    org_of = {org.pk: org for org in organizations}
+    since: dict[int, date] = {}
+    for application in applications:
+        day = application.window_start - timedelta(days=60)
+        since[application.organization_id] = min(day, since.get(application.organization_id, day))
+    # As for the signatures: one render per country, the names put in afterwards (bench
+    # legal names contain their legal form, as the template's own rule then prints it).
+    templates: dict[str, str] = {}
+    rows = []
+    for org_id, day in sorted(since.items()):
+        org, owner = org_of[org_id], owner_of[org_id]
+        if org.country not in templates:
+            marker = copy.copy(org)
+            marker.legal_name, marker.legal_form = "\x00NAME\x00", ""
+            templates[org.country] = acceptance_text(
+                organization=marker,
+                agreement=agreement,
+                signatory_name="\x00SIGNATORY\x00",
+                signatory_position="Managing Director",
+            )
+        text = (
+            templates[org.country]
+            .replace("\x00NAME\x00", org.legal_name)
+            .replace("\x00SIGNATORY\x00", owner.full_name)
+        )
+        rows.append(
+            AgreementAcceptance(
+                organization_id=org_id,
+                agreement=agreement,
+                text=text,
+                text_sha256=text_sha256(text),
+                signatory_name=owner.full_name,
+                signatory_position="Managing Director",
+                accepted_by=owner,
+                accepted_at=max(published, _local(datetime_args=(day.year, day.month, day.day))),
+                ip_address="192.0.2.10",
+                user_agent="Mozilla/5.0",
+            )
+        )
+    return _bulk(AgreementAcceptance, rows)
+
+
 def _auditors(n: int, password: str) -> list[Any]:
     users = _bulk(
         User,
@@ -725,6 +792,12 @@ def build(sizes: Sizes) -> Built:
         audits = clock.run(
             "audits", lambda: _audits(signees, schemes, auditors, sizes.audits, office)
         )
+        acceptances = clock.run(
+            "agreements",
+            lambda: _agreements(
+                organizations, owners, [c.application for c in certificates] + audits, office
+            ),
+        )
         community = clock.run(
             "community", lambda: _community(organizations, owners, signees, sizes.years)
         )
@@ -744,6 +817,7 @@ def build(sizes: Sizes) -> Built:
         "listed_signees": len(listed),
         "certificates": len(certificates),
         "audits": len(audits),
+        "agreement_acceptances": len(acceptances),
         "criteria_per_audit": schemes["organizational"].assessment_criteria.count(),
         "elections": sizes.years,
         "reports": sizes.years,

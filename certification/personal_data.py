@@ -1,25 +1,40 @@
 """A person's part in certification (see cpo_portal.accounts.personal_data): as an
-auditor (qualifications, conflicts, assignments, scores, findings), for a company
-(applications, self-assessment answers, evidence) and for the office (decisions,
-certificates). All of it is the certification record and stays on erasure, linked to the
-anonymised account; an auditor assigned to an audit in progress is released first."""
+auditor (qualifications, conflicts, assignments, audit plans, scores, findings), for a
+company (applications, self-assessment answers, evidence, acceptances of the certification
+agreement, audit plans confirmed and objections raised) and for the office (decisions,
+certificates, agreement versions, plans sent, objections decided). All of it is the
+certification record and stays on erasure, linked to the anonymised account; an auditor
+assigned to an audit in progress is released first.
+
+Erasure rewrites one thing: the audit team each sent plan recorded as text (names, not
+accounts) marks the person as erased, so the plan shows "Former member" in the reader's
+language. An acceptance of the certification agreement is kept whole, like the CPO
+signature (signees/personal_data.py): the signatory's name is part of the text accepted,
+which its SHA-256 covers, and the time, IP address and browser are the evidence of who
+accepted for the company."""
 
 from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_scopes import scopes_disabled
 
-from cpo_portal.accounts.models import User
-from cpo_portal.accounts.personal_data import Provider, register_provider
+from cpo_portal.accounts.models import Auditor, User
+from cpo_portal.accounts.personal_data import ErasureLine, Provider, Subject, register_provider
 
 from .models import (
+    AgreementAcceptance,
+    AgreementVersion,
     Application,
     ApplicationEvent,
     AssignmentStatus,
     AuditorAssignment,
     AuditorConflict,
+    AuditorObjection,
     AuditorQualification,
+    AuditPlan,
+    AuditPlanItem,
     Certificate,
     CertificateEvent,
     Evidence,
@@ -79,11 +94,150 @@ def _auditor(user: User) -> dict[str, Any] | None:
     }
 
 
+def _agreements(user: User) -> dict[str, Any]:
+    acceptances = (
+        AgreementAcceptance.objects.filter(accepted_by=user)
+        .select_related("organization", "agreement")
+        .order_by("accepted_at", "pk")
+    )
+    return {
+        "agreement_acceptances": [
+            {
+                "organization": a.organization.display_name,
+                "agreement_version": a.agreement.number,
+                "agreement_title": a.agreement.title,
+                "signatory_name": a.signatory_name,
+                "signatory_position": a.signatory_position,
+                "accepted": a.accepted_at,
+                "ip_address": a.ip_address,
+                "user_agent": a.user_agent,
+                "text_sha256": a.text_sha256,
+            }
+            for a in acceptances
+        ],
+        "agreement_versions": [
+            {
+                "version": v.number,
+                "title": v.title,
+                "created_by_this_person": v.created_by_id == user.pk,
+                "published_by_this_person": v.published_by_id == user.pk,
+                "published": v.published_at,
+            }
+            for v in AgreementVersion.objects.filter(
+                Q(created_by=user) | Q(published_by=user)
+            ).order_by("number")
+        ],
+    }
+
+
+def _team_member(plan: AuditPlan, auditor_id: int | None) -> dict[str, Any] | None:
+    if auditor_id is None:
+        return None
+    return next((m for m in plan.team if m.get("auditor") == auditor_id), None)
+
+
+def _plans(user: User, auditor: Auditor | None) -> dict[str, Any]:
+    """The audit plans naming the person in their team or on their agenda (an auditor),
+    and those they drew up, sent or confirmed."""
+    auditor_id = auditor.pk if auditor is not None else None
+    acted = Q(created_by=user) | Q(sent_by=user) | Q(confirmed_by=user)
+    if auditor_id is not None:
+        cases = AuditorAssignment.objects.filter(auditor_id=auditor_id).values("application_id")
+        acted |= Q(application_id__in=cases)
+    plans = AuditPlan.objects.filter(acted).select_related("application__organization")
+    agenda: dict[int, list[AuditPlanItem]] = {}
+    if auditor_id is not None:
+        items = AuditPlanItem.objects.filter(auditor_id=auditor_id).select_related("area")
+        for item in items.order_by("date", "start_time", "position", "pk"):
+            agenda.setdefault(item.plan_id, []).append(item)
+    rows = []
+    for plan in plans.order_by("application_id", "number"):
+        member = _team_member(plan, auditor_id)
+        mine = plan.created_by_id == user.pk or plan.sent_by_id == user.pk
+        mine = mine or plan.confirmed_by_id == user.pk
+        if member is None and plan.pk not in agenda and not mine:
+            continue  # another auditor's plan in a case the person audited
+        rows.append(
+            {
+                "application": plan.application_id,
+                "organization": plan.application.organization.display_name,
+                "plan_version": plan.number,
+                "status": plan.status,
+                "mode": plan.mode,
+                "from": plan.start_date,
+                "until": plan.end_date,
+                "team_role": member.get("role") if member else None,
+                "agenda": [
+                    {
+                        "date": item.date,
+                        "from": item.start_time,
+                        "until": item.end_time,
+                        "subject": str(item.area) if item.area else item.topic,
+                    }
+                    for item in agenda.get(plan.pk, [])
+                ],
+                "created_by_this_person": plan.created_by_id == user.pk,
+                "sent_by_this_person": plan.sent_by_id == user.pk,
+                "sent": plan.sent_at,
+                "confirmed_by_this_person": plan.confirmed_by_id == user.pk,
+                "confirmed": plan.confirmed_at,
+            }
+        )
+    return {"audit_plans": rows, **_objections(user, auditor_id)}
+
+
+def _objections(user: User, auditor_id: int | None) -> dict[str, Any]:
+    objections = AuditorObjection.objects.select_related(
+        "plan", "assignment__auditor__user"
+    ).order_by("raised_at", "pk")
+    against = objections.filter(assignment__auditor_id=auditor_id) if auditor_id is not None else []
+    return {
+        "objections_raised": [
+            {
+                "application": o.plan.application_id,
+                "plan_version": o.plan.number,
+                "auditor": o.assignment.auditor.user.public_name,
+                "reason": o.reason,
+                "status": o.status,
+                "raised": o.raised_at,
+                "decision_reason": o.decision_reason,
+                "decided": o.decided_at,
+            }
+            for o in objections.filter(raised_by=user)
+        ],
+        "objections_decided": [
+            {
+                "application": o.plan.application_id,
+                "plan_version": o.plan.number,
+                "status": o.status,
+                "decision_reason": o.decision_reason,
+                "decided": o.decided_at,
+            }
+            for o in objections.filter(decided_by=user)
+        ],
+        # The company's reasons are not given to the auditor (as in the portal): that an
+        # objection was raised, when, and how it was decided.
+        "objections_to_this_person": [
+            {
+                "application": o.plan.application_id,
+                "plan_version": o.plan.number,
+                "status": o.status,
+                "raised": o.raised_at,
+                "decided": o.decided_at,
+            }
+            for o in against
+        ],
+    }
+
+
 def export(user: User) -> dict[str, Any]:
     with scopes_disabled():
         applications = Application.objects.select_related("organization")
+        auditor = Auditor.objects.filter(user=user).first()
         return {
             "auditor": _auditor(user),
+            **_agreements(user),
+            **_plans(user, auditor),
             "scores_given": [
                 {
                     "application": c.score.application_id,
@@ -163,6 +317,51 @@ def export(user: User) -> dict[str, Any]:
         }
 
 
+def _plans_naming(auditor: Auditor | None) -> list[AuditPlan]:
+    """The plans whose recorded team still names the auditor (only the cases they were
+    assigned to can)."""
+    if auditor is None:
+        return []
+    cases = AuditorAssignment.objects.filter(auditor=auditor).values("application_id")
+    plans = AuditPlan.objects.filter(application_id__in=cases).order_by("pk")
+    return [
+        plan
+        for plan in plans
+        if any(m.get("auditor") == auditor.pk and not m.get("erased") for m in plan.team)
+    ]
+
+
+def erase(subject: Subject, by: User | None) -> dict[str, int]:
+    with scopes_disabled():
+        auditor = Auditor.objects.filter(user=subject.user).first()
+        plans = _plans_naming(auditor)
+        for plan in plans:
+            team = [
+                {**m, "name": "", "erased": True}
+                if auditor and m.get("auditor") == auditor.pk
+                else m
+                for m in plan.team
+            ]
+            # Only the recorded names change: no new version, no log entry of its own.
+            AuditPlan.objects.filter(pk=plan.pk).update(team=team)
+    return {"audit_plan_teams": len(plans)}
+
+
+def describe(user: User) -> list[ErasureLine]:
+    with scopes_disabled():
+        plans = len(_plans_naming(Auditor.objects.filter(user=user).first()))
+    if not plans:
+        return []
+    text = ngettext(
+        "%(count)d audit plan names the person in its audit team: the name is replaced by "
+        "“Former member”; the plan stays in the case record.",
+        "%(count)d audit plans name the person in their audit team: the name is replaced by "
+        "“Former member”; the plans stay in the case record.",
+        plans,
+    ) % {"count": plans}
+    return [ErasureLine("anonymise", text)]
+
+
 def blockers(user: User) -> list[Any]:
     auditor = getattr(user, "auditor", None)
     if auditor is None:
@@ -192,6 +391,8 @@ def register() -> None:
         Provider(
             key="certification",
             export=export,
+            erase=erase,
+            describe=describe,
             blockers=blockers,
             kept=[
                 _(
@@ -200,7 +401,15 @@ def register() -> None:
                     "certification decisions, certificates and their events, auditor "
                     "qualifications and declared conflicts. It is linked to the anonymised "
                     "account, so who scored and who decided remains provable."
-                )
+                ),
+                _(
+                    "Acceptances of the certification agreement (the signatory's name and "
+                    "position, the text as accepted with its SHA-256, time, IP address and "
+                    "browser) are the evidence of the company's agreement and are kept, like "
+                    "CPO signatures. Audit plans and objections to auditors stay in the case "
+                    "record; an auditor's name in the team recorded with a plan is replaced "
+                    "by “Former member”."
+                ),
             ],
         )
     )

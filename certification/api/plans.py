@@ -24,6 +24,7 @@ from cpo_portal.errors import DomainError
 from ..duration import audit_duration
 from ..models import AuditorObjection, AuditPlan, AuditPlanItem, PlanStatus
 from ..selectors import plans as selectors
+from ..selectors.plans import member_name
 from ..services import plans as services
 from .applications import (
     APPLICATION_ID,
@@ -88,7 +89,8 @@ class PlanOutput(serializers.Serializer):
 
     def get_team(self, plan: AuditPlan) -> list[dict[str, Any]]:
         members = [
-            {k: m.get(k, "") for k in ("assignment", "name", "role", "body")} for m in plan.team
+            {k: m.get(k, "") for k in ("assignment", "role", "body")} | {"name": member_name(m)}
+            for m in plan.team
         ]
         return TeamMemberOutput(members, many=True).data  # type: ignore[return-value]
 

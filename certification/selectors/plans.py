@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import F, Prefetch, QuerySet
+from django.utils.translation import gettext
 from django_scopes import scope, scopes_disabled
 
 from cpo_portal.accounts.models import Auditor
@@ -155,3 +156,11 @@ def office_objection_queue() -> QuerySet[AuditorObjection]:
             )
             .order_by("raised_at", "pk")
         )
+
+
+def member_name(member: dict[str, Any]) -> str:
+    """How a plan's recorded team names one auditor: the name as sent, or "Former member"
+    once the person's data was erased on their request (certification/personal_data.py)."""
+    if member.get("erased"):
+        return gettext("Former member")
+    return str(member.get("name", ""))

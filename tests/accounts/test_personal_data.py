@@ -24,9 +24,10 @@ from community.services import conference as community_conference
 from community.services import elections as community_elections
 from community.services import proposals as community_proposals
 from community.services import reports as community_reports
-from cpo_portal.accounts.models import User
-from cpo_portal.accounts.selectors.people import erasure_blockers
-from cpo_portal.accounts.services.people import person_erase
+from cpo_portal.accounts.models import OfficeRole, StaffInvitation, User
+from cpo_portal.accounts.selectors.people import erasure_blockers, erasure_preview
+from cpo_portal.accounts.services.people import person_erase, person_export
+from cpo_portal.accounts.services.personnel import staff_invitation_accept, staff_invite
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.errors import DomainError
 from cpo_portal.tenancy.models import Membership, Role
@@ -34,7 +35,7 @@ from cpo_portal.tenancy.services import invitation_create, membership_change_rol
 from signees.models import Signature
 from tests.community import conftest as community_fixtures
 from tests.community.helpers import at_phase
-from tests.factories import make_office
+from tests.factories import UserFactory, make_office
 
 pytestmark = pytest.mark.django_db
 
@@ -471,3 +472,43 @@ def test_the_detail_page_shows_the_person_and_the_actions(world, alice, office_u
     assert reverse("accounts:office_person_export", args=[alice.pk]) in page
     assert reverse("accounts:office_person_erase", args=[alice.pk]) in page
     assert "last owner of Alpha" in page
+
+
+# --- Staff invitations (issue 15) --------------------------------------------------------
+
+
+def test_staff_invitations_are_exported_and_go_with_the_person(office_user):
+    nina = UserFactory(email="nina@example.org", full_name="Nina New")
+    _, token = staff_invite(
+        email="Nina@example.org",
+        full_name="Nina N.",
+        office_roles=[OfficeRole.CERTIFIER],
+        as_auditor=False,
+        by=office_user,
+    )
+    staff_invitation_accept(token=token, user=nina)
+    staff_invite(  # a second, still open one to her address
+        email="nina@example.org",
+        full_name="Nina N.",
+        office_roles=[OfficeRole.REVIEWER],
+        as_auditor=False,
+        by=office_user,
+    )
+
+    exported = person_export(person=nina, by=office_user)["account"]
+    sent = person_export(person=office_user, by=office_user)["account"]["staff_invitations_sent"]
+    lines = [str(line.text) for line in erasure_preview(nina).lines]
+    counts = person_erase(person=nina, by=office_user)
+
+    received = exported["staff_invitations_received"]
+    assert [(i["full_name"], i["office_roles"]) for i in received] == [
+        ("Nina N.", ["certifier"]),
+        ("Nina N.", ["reviewer"]),
+    ]
+    assert received[0]["accepted"] is not None
+    # The administrator's export lists what they sent, not the invitees' names or addresses.
+    assert [i["office_roles"] for i in sent] == [["certifier"], ["reviewer"]]
+    assert "Nina" not in str(sent) and "nina@" not in str(sent)
+    assert any("2 invitations to the CPO office or the auditors" in line for line in lines)
+    assert counts["staff_invitations"] == 2
+    assert not StaffInvitation.objects.exists()

@@ -27,3 +27,36 @@ def test_every_literal_verb_has_a_description():
     verbs = _recorded_verbs()
     assert len(verbs) > 50  # the scan finds the services' verbs
     assert sorted(verbs - described) == []
+
+
+def _sentence(verb: str, **data: object) -> str:
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    entry = SimpleNamespace(verb=verb, data=data, target_label="CPO-A-1")
+    return " ".join(render_to_string("activity/_description.html", {"entry": entry}).split())
+
+
+def test_the_audit_plan_and_objection_verbs_read_as_sentences():
+    assert _sentence("certification.plan_drafted", plan=2) == (
+        "Drafted version 2 of the audit plan"
+    )
+    assert _sentence("certification.plan_discarded", plan=2) == (
+        "Discarded the draft of version 2 of the audit plan"
+    )
+    assert _sentence(
+        "certification.plan_sent", plan=1, objection_deadline="2026-12-21", team=["Arne"]
+    ) == ("Sent version 1 of the audit plan to the company (objections until 2026-12-21)")
+    assert _sentence("certification.plan_confirmed", plan=1) == (
+        "Confirmed version 1 of the audit plan"
+    )
+    assert _sentence("certification.objection_raised", plan=1, auditor="Bert Biased") == (
+        "Objected to the auditor Bert Biased (audit plan version 1)"
+    )
+    assert _sentence(
+        "certification.objection_upheld", auditor="Bert Biased", reason="A conflict."
+    ) == ("Upheld the objection to the auditor Bert Biased: A conflict.")
+    assert _sentence(
+        "certification.objection_dismissed", auditor="Bert Biased", reason="No conflict."
+    ) == ("Dismissed the objection to the auditor Bert Biased: No conflict.")

@@ -6,9 +6,13 @@ import json
 import pytest
 from django.core.management import call_command
 from django.test import Client, RequestFactory
+from django_scopes import scopes_disabled
 
 from bench.run import endpoints
 from bench.views import CEILING_BODY, ceiling
+from certification.models import AgreementAcceptance, Application
+from certification.selectors.agreements import agreement_in_force
+from certification.services.agreements import text_sha256
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +42,24 @@ def test_the_dataset_is_built_and_described(manifest):
     assert manifest["signee_slugs"] and manifest["certificate_numbers"]
     assert {"catalogue", "signees", "certificates", "total"} <= set(manifest["seconds"])
     assert len(manifest["audit_criteria"]) == 12
+
+
+def test_every_accepted_application_has_its_organizations_agreement_acceptance(manifest):
+    with scopes_disabled():
+        agreement = agreement_in_force()
+        accepted = set(
+            Application.objects.exclude(status__in=["draft", "submitted"]).values_list(
+                "organization_id", flat=True
+            )
+        )
+        acceptances = list(AgreementAcceptance.objects.filter(agreement=agreement))
+    assert agreement is not None and agreement.number == 1
+    assert {a.organization_id for a in acceptances} == accepted
+    assert manifest["counts"]["agreement_acceptances"] == len(accepted)
+    for acceptance in acceptances:
+        assert acceptance.text_sha256 == text_sha256(acceptance.text)
+        assert acceptance.signatory_name in acceptance.text
+        assert acceptance.accepted_at >= agreement.published_at
 
 
 def test_every_path_of_the_load_answers_200(manifest):

@@ -100,6 +100,7 @@ def test_seed_demo_prints_the_logins(seeded_demo):
         logins = out[out.index("Demo logins:") :]
         for email in (
             "office@cpo-portal.example",
+            "certifier@cpo-portal.example",
             "auditor@cpo-portal.example",
             "owner@nordwerk.example",
             "owner@plexa.example",
@@ -107,7 +108,10 @@ def test_seed_demo_prints_the_logins(seeded_demo):
         ):
             assert email in logins
         assert DEMO_PASSWORD in logins
-        assert f"TOTP secret for office and auditor: {DEMO_TOTP_SECRET}" in logins
+        assert (
+            f"TOTP secret for the office, the certifier and the auditor: {DEMO_TOTP_SECRET}"
+            in logins
+        )
 
 
 def test_demo_owner_can_sign_in_and_open_the_workspace(seeded_demo, client):

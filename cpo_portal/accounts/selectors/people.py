@@ -8,12 +8,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework.authtoken.models import Token
 
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.activity.selectors import activity_for_office
 
-from ..models import Auditor, OfficeRole, User
+from ..models import Auditor, OfficeRole, StaffInvitation, User
 from ..personal_data import ErasureLine, Text, providers
 from ..roles import has_office_role, is_auditor
 from .personnel import other_office_administrators_exist
@@ -62,6 +63,12 @@ class ErasurePreview:
     kept: list[Text]
 
 
+def staff_invitations_of(person: User) -> QuerySet[StaffInvitation]:
+    """The invitations to the CPO office or the auditors sent to the person's address or
+    accepted by them (they hold the address and the name the administrator typed)."""
+    return StaffInvitation.objects.filter(Q(email__iexact=person.email) | Q(accepted_by=person))
+
+
 def _account_lines(person: User) -> list[ErasureLine]:
     lines = [
         ErasureLine(
@@ -82,6 +89,14 @@ def _account_lines(person: User) -> list[ErasureLine]:
     if removed:
         items = ", ".join(str(r) for r in removed)
         lines.append(ErasureLine("delete", _("Sign-in data: %(items)s.") % {"items": items}))
+    invitations = staff_invitations_of(person).count()
+    if invitations:
+        text = ngettext(
+            "%(count)d invitation to the CPO office or the auditors sent to this person.",
+            "%(count)d invitations to the CPO office or the auditors sent to this person.",
+            invitations,
+        ) % {"count": invitations}
+        lines.append(ErasureLine("delete", text))
     if is_auditor(person) or Auditor.objects.filter(user=person).exists():
         lines.append(
             ErasureLine(

@@ -15,10 +15,10 @@ from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError
 from cpo_portal.guards import require_office_role
 
-from ..models import ERASED_EMAIL_DOMAIN, Auditor, OfficeRole, User
+from ..models import ERASED_EMAIL_DOMAIN, Auditor, OfficeRole, StaffInvitation, User
 from ..personal_data import Subject, providers, redact_other_addresses
 from ..roles import is_auditor, is_office, office_roles_of
-from ..selectors.people import erasure_blockers, erasure_preview
+from ..selectors.people import erasure_blockers, erasure_preview, staff_invitations_of
 from .personnel import office_administrators_lock
 from .profile import sessions_end
 
@@ -26,6 +26,8 @@ from .profile import sessions_end
 def _account_export(person: User) -> dict[str, Any]:
     auditor = Auditor.objects.filter(user=person).first()
     token = Token.objects.filter(user=person).first()
+    received = staff_invitations_of(person).order_by("created_at", "pk")
+    sent = StaffInvitation.objects.filter(invited_by=person).order_by("created_at", "pk")
     return {
         "id": person.pk,
         "email": person.email,
@@ -52,6 +54,24 @@ def _account_export(person: User) -> dict[str, Any]:
             for a in Authenticator.objects.filter(user=person).order_by("pk")
         ],
         "api_token": {"created": token.created} if token else None,
+        "staff_invitations_received": [
+            {
+                "full_name": i.full_name,
+                "office_roles": i.office_roles,
+                "auditor": i.as_auditor,
+                "auditing_body": i.auditing_body,
+                "sent": i.created_at,
+                "expires": i.expires_at,
+                "accepted": i.accepted_at,
+                "revoked": i.revoked_at,
+            }
+            for i in received
+        ],
+        # The invitees' names and addresses are theirs, not this person's: left out.
+        "staff_invitations_sent": [
+            {"office_roles": i.office_roles, "auditor": i.as_auditor, "sent": i.created_at}
+            for i in sent
+        ],
         "auditor_profile": (
             {
                 "auditing_body": auditor.organisation_name,
@@ -91,6 +111,8 @@ def _account_anonymise(person: User) -> dict[str, int]:
         "email_addresses": EmailAddress.objects.filter(user=person).delete()[0],
         "authenticators": Authenticator.objects.filter(user=person).delete()[0],
         "api_tokens": Token.objects.filter(user=person).delete()[0],
+        # As an organization's invitations to the person's address (tenancy): they go.
+        "staff_invitations": staff_invitations_of(person).delete()[0],
     }
     Auditor.objects.filter(user=person).update(phone="", is_active=False)
     # The admin's own log names the account it changed.
