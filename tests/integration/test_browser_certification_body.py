@@ -238,7 +238,9 @@ def test_the_certification_body_runs_a_case_from_staff_to_decision(
     expect(company.locator("main")).to_contain_text("Bert Biased")
     company.goto(f"{base}/o/{org_slug}/certification/{application.pk}/plan/object/")
     select = company.get_by_label("Auditor")
-    select.select_option(value=select.locator("option", has_text="Bert Biased").get_attribute("value"))
+    select.select_option(
+        value=select.locator("option", has_text="Bert Biased").get_attribute("value")
+    )
     company.get_by_label("Reason").fill("He consulted our main competitor until last year.")
     company.get_by_role("button", name="Send the objection").click()
     expect(company.locator("main")).to_contain_text(re.compile("objection", re.I))
@@ -287,9 +289,7 @@ def test_the_certification_body_runs_a_case_from_staff_to_decision(
     with scopes_disabled():
         application = Application.objects.get(pk=application.pk)
     score_all(application, arne)
-    report_submit(
-        application=application, recommendation="grant", summary="All met.", by=arne
-    )
+    report_submit(application=application, recommendation="grant", summary="All met.", by=arne)
 
     # 11. The certifier, who never audited the case, grants it through the confirmation.
     certifier.goto(f"{base}/office/certification/{application.pk}/")
