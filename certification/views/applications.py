@@ -19,7 +19,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -413,7 +412,7 @@ class OptionRow:
     """One auditor in the assign form, with why they cannot be chosen (if so)."""
 
     option: AuditorOption
-    reasons: list[Promise] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
 
     @property
     def eligible(self) -> bool:
@@ -425,24 +424,12 @@ class OptionRow:
 
 
 def _option_rows(application: Application, assigned: set[int], by: User) -> list[OptionRow]:
-    """Every auditor, the deactivated too, each with what the service would refuse."""
-    rows = []
-    for option in auditor_options(application, include_inactive=True):
-        reasons: list[Promise] = []
-        if not option.active:
-            reasons.append(gettext_lazy("inactive"))
-        if not option.qualified:
-            reasons.append(gettext_lazy("not qualified for this scheme"))
-        if option.conflict == "declared":
-            reasons.append(gettext_lazy("declared a conflict of interest"))
-        elif option.conflict == "member":
-            reasons.append(gettext_lazy("member of the organization"))
-        if option.auditor.pk in assigned:
-            reasons.append(gettext_lazy("already assigned"))
-        if option.auditor.user_id == by.pk:
-            reasons.append(gettext_lazy("you cannot assign yourself"))
-        rows.append(OptionRow(option, reasons))
-    return rows
+    """Every auditor, the deactivated too, each with what the service would refuse (the
+    reasons of certification.selectors.auditors, upheld objections included)."""
+    return [
+        OptionRow(option, list(option.reasons))
+        for option in auditor_options(application, include_inactive=True, by=by)
+    ]
 
 
 @dataclass(frozen=True)

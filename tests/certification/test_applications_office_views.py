@@ -386,7 +386,7 @@ def test_assign_form_lists_ineligible_auditors_disabled_with_why(
     assert f'<option value="{co.pk}" disabled>' in page
     assert "declared a conflict of interest" in page
     assert "member of the organization" in page
-    assert "not qualified for this scheme" in page
+    assert "qualification expired on" in page
 
 
 def _why_not(page):
@@ -418,11 +418,11 @@ def test_why_not_lists_each_auditor_who_cannot_be_chosen_with_the_reason(
     assert rows is not None
     reasons = {row.split(":", 1)[0].strip(): row.split(":", 1)[1].strip() for row in rows}
     assert reasons == {
-        str(co): "declared a conflict of interest",
+        str(co): "declared a conflict of interest without end",
         str(bob): "member of the organization",
-        "Nina Novice": "not qualified for this scheme",
-        "Rita Retired": "inactive",
-        "Leo Locked": "inactive",
+        "Nina Novice": f"qualification expired on {timezone.localdate() - timedelta(days=1)}",
+        "Rita Retired": "auditor profile deactivated",
+        "Leo Locked": "account deactivated",
         str(office_user): "you cannot assign yourself",
     }
     assert str(lead) not in reasons

@@ -262,6 +262,9 @@ def test_the_certification_body_runs_a_case_from_staff_to_decision(
     assert bert_assignment.status == "ended"
     # Bert is no longer offered, and the page says why.
     office.goto(f"{base}/office/certification/{application.pk}/")
+    expect(office.locator("main")).to_contain_text(
+        "the company's objection to this auditor was upheld in this case"
+    )
     _assign(office, base, application, "Carl Clean", "Co-auditor")
     office.goto(f"{base}/office/certification/{application.pk}/plan/")
     office.get_by_role("button", name="Draft a revised version").click()
