@@ -304,7 +304,12 @@ def _team(application: Application) -> dict[int, AuditorAssignment]:
 
 def _locked_plan(plan: AuditPlan) -> AuditPlan:
     with scope(organization=plan.application.organization):
-        return AuditPlan.objects.select_for_update().select_related("updated_by").get(pk=plan.pk)
+        # Only the plan's row: PostgreSQL locks no nullable side of an outer join.
+        return (
+            AuditPlan.objects.select_for_update(of=("self",))
+            .select_related("updated_by")
+            .get(pk=plan.pk)
+        )
 
 
 def default_method() -> str:

@@ -316,7 +316,8 @@ def staff_invitation_accept(*, token: str, user: User) -> StaffInvitation:
     office roles' groups, the auditor profile. Their second factor is asked for next
     (RequireMFAMiddleware)."""
     invitation = (
-        StaffInvitation.objects.select_for_update()
+        # Only the invitation's row: PostgreSQL locks no nullable side of an outer join.
+        StaffInvitation.objects.select_for_update(of=("self",))
         .select_related("invited_by")
         .filter(token_hash=hash_token(token))
         .first()
