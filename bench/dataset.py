@@ -42,7 +42,7 @@ from certification.models import (
     ScoreChange,
     SelfAssessmentAnswer,
 )
-from certification.services.agreements import acceptance_text, text_sha256
+from certification.services.agreements import acceptance_text
 from community.models import (
     AnnualReport,
     AssociationMembership,
@@ -59,6 +59,7 @@ from community.models import (
 )
 from community.report_figures import take_snapshot
 from cpo_portal.accounts.models import Auditor, User
+from cpo_portal.binding_text import text_sha256
 from cpo_portal.tenancy.models import Membership, Organization
 from criteria.demo import demo_catalogue_data
 from criteria.models import AssessmentScheme

@@ -7,11 +7,7 @@ the signer reads it: the template does not HTML-escape ("Müller & Söhne" stays
 pages and PDFs escape it when they show it.
 """
 
-import hashlib
-
-from django.template.loader import render_to_string
-from django.utils import translation
-
+from cpo_portal.binding_text import binding_text, text_sha256
 from cpo_portal.tenancy.models import Organization
 from criteria.groups import SigneeGroup
 from criteria.models import CatalogueVersion
@@ -25,20 +21,17 @@ def declaration_text(
     signatory_name: str = "",
     signatory_position: str = "",
 ) -> str:
-    with translation.override("en"):
-        text = render_to_string(
-            "signees/signing/declaration.txt",
-            {
-                "organization": organization,
-                "group": SigneeGroup(group).label,
-                "version": version,
-                "signatory_name": signatory_name.strip(),
-                "signatory_position": signatory_position.strip(),
-            },
-        )
-    # Normalised line endings and no trailing blanks: the hash must not depend on the OS.
-    return "\n".join(line.rstrip() for line in text.strip().splitlines()) + "\n"
+    return binding_text(
+        "signees/signing/declaration.txt",
+        {
+            "organization": organization,
+            "group": SigneeGroup(group).label,
+            "version": version,
+            "signatory_name": signatory_name.strip(),
+            "signatory_position": signatory_position.strip(),
+        },
+    )
 
 
-def declaration_sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+# The signature records the hash of the stored text (cpo_portal/binding_text.py).
+declaration_sha256 = text_sha256

@@ -10,14 +10,12 @@ version asks every organization holding a live certificate or running an applica
 accept it: an e-mail to its owners and admins and a deadline, closed by the acceptance.
 """
 
-import hashlib
 from datetime import UTC
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_scopes import scope, scopes_disabled
@@ -25,6 +23,7 @@ from django_scopes import scope, scopes_disabled
 from cpo_portal.accounts.models import OfficeRole, User
 from cpo_portal.accounts.roles import has_office_role
 from cpo_portal.activity.services import activity_record
+from cpo_portal.binding_text import binding_text, normalised, text_sha256
 from cpo_portal.errors import DomainError, StaleVersion
 from cpo_portal.guards import require_org_admin
 from cpo_portal.mail import lazy_format, mail_on_commit, organization_admin_emails
@@ -70,28 +69,17 @@ def acceptance_text(
     signatory_position: str,
 ) -> str:
     """The plain text an acceptance records: the header naming the organization, the version
-    and the signatory, then the agreement. Rendered in English (one binding wording), not
-    HTML-escaped, with normalised line endings: the SHA-256 must not depend on the OS."""
-    with translation.override("en"):
-        text = render_to_string(
-            ACCEPTANCE_TEMPLATE,
-            {
-                "organization": organization,
-                "agreement": agreement,
-                "signatory_name": signatory_name.strip(),
-                "signatory_position": signatory_position.strip(),
-            },
-        )
-    return "\n".join(line.rstrip() for line in text.strip().splitlines()) + "\n"
-
-
-def text_sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def normalised(text: str) -> str:
-    """An agreement text as stored: Unix line endings, no trailing blanks."""
-    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+    and the signatory, then the agreement (cpo_portal/binding_text.py: English, not
+    HTML-escaped, normalised, so its SHA-256 does not depend on the OS)."""
+    return binding_text(
+        ACCEPTANCE_TEMPLATE,
+        {
+            "organization": organization,
+            "agreement": agreement,
+            "signatory_name": signatory_name.strip(),
+            "signatory_position": signatory_position.strip(),
+        },
+    )
 
 
 # --- The office: versions ------------------------------------------------------------------

@@ -60,10 +60,11 @@ from certification.models import (
 from certification.selectors.agreements import agreement_accepted_by, agreement_in_force
 from certification.selectors.audits import AUDIT_REPORT_KIND
 from certification.selectors.seal import CERTIFICATE_DOCUMENT_KIND
-from certification.services.agreements import acceptance_text, text_sha256
+from certification.services.agreements import acceptance_text
 from certification.services.certificates import add_months, next_number
 from certification.services.deadlines import deadlines_follow_status
 from cpo_portal.accounts.models import Auditor
+from cpo_portal.binding_text import text_sha256
 from cpo_portal.documents.models import Document, DocumentStatus
 from cpo_portal.tenancy.models import Membership, Role
 from criteria.models import AssessmentCriterion, AssessmentScheme, SchemeKind
