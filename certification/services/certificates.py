@@ -340,27 +340,6 @@ def certification_policy() -> CertificationPolicy:
     return policy
 
 
-@transaction.atomic
-def certification_policy_set(
-    *, suspend_products_with_organizational: bool, by: User | None
-) -> CertificationPolicy:
-    # The policy is the office administrator's (deadlines: certification_policy_update
-    # changes every setting of it; this one stays for the product switch alone).
-    require_office_role(by, OfficeRole.ADMINISTRATOR)
-    policy = CertificationPolicy.objects.select_for_update().get(pk=certification_policy().pk)
-    before = policy.suspend_products_with_organizational
-    policy.suspend_products_with_organizational = suspend_products_with_organizational
-    policy.updated_by = by
-    policy.save(update_fields=["suspend_products_with_organizational", "updated_by", "updated_at"])
-    activity_record(
-        actor=by,
-        verb="certification.policy_changed",
-        target=policy,
-        data={"before": before, "after": suspend_products_with_organizational},
-    )
-    return policy
-
-
 def _tell_holder(certificate: Certificate, message: StrOrPromise) -> None:
     text = lazy_format(message, number=certificate.number)
     mail_on_commit(

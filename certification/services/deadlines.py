@@ -81,8 +81,7 @@ POLICY_DAYS: dict[DeadlineKind, str] = {
 
 def policy_due_on(kind: DeadlineKind | str, *, start: date | None = None) -> date:
     """The due date of a step beginning on `start` (today), by the office's policy."""
-    policy, _created = CertificationPolicy.objects.get_or_create(pk=1)
-    days = getattr(policy, POLICY_DAYS[DeadlineKind(kind)])
+    days = getattr(certification_policy(), POLICY_DAYS[DeadlineKind(kind)])
     return (start or timezone.localdate()) + timedelta(days=days)
 
 

@@ -45,7 +45,6 @@ from ..models import (
     AuditorObjection,
     AuditPlan,
     AuditPlanItem,
-    CertificationPolicy,
     DeadlineKind,
     ObjectionStatus,
     PlanStatus,
@@ -55,6 +54,7 @@ from ..selectors.auditors import assignments_of, conflict_reason
 from ..selectors.plans import AGENDA_ORDER, IN_FORCE
 from .applications import locked_application
 from .auditors import assignment_end
+from .certificates import certification_policy
 from .deadlines import deadline_close, deadline_open
 
 S = ApplicationStatus
@@ -668,7 +668,7 @@ def plan_send(*, plan: AuditPlan, by: User | None, change_note: str = "") -> Aud
         )
         old.status = P.SUPERSEDED
         old.save(update_fields=["status", "updated_at"])
-    days = CertificationPolicy.objects.get_or_create(pk=1)[0].objection_days
+    days = certification_policy().objection_days
     plan.status = P.SENT
     plan.team = team_snapshot(team)
     plan.change_note = note[:2000]

@@ -52,7 +52,6 @@ from ..models import (
     AssignmentStatus,
     AuditorObjection,
     AuditPlan,
-    CertificationPolicy,
     ObjectionStatus,
     PlanStatus,
 )
@@ -60,6 +59,7 @@ from ..selectors import plans as selectors
 from ..selectors.auditors import assignments_of
 from ..selectors.audits import audit_for_auditor
 from ..services import plans as services
+from ..services.certificates import certification_policy
 from .applications import (
     case_url,
     is_admin,
@@ -339,7 +339,7 @@ def _send(request: AuthenticatedRequest, application: Application, audience: str
                 % {"number": draft.number},
             )
             return redirect(links.page)
-    days = CertificationPolicy.objects.get_or_create(pk=1)[0].objection_days
+    days = certification_policy().objection_days
     context.update(
         {
             "draft": _rows(application, [draft])[0],

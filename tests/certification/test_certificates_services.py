@@ -23,8 +23,8 @@ from certification.services.certificates import (
     certificate_transition,
     certificate_withdraw,
     certificates_expire_due,
-    certification_policy_set,
 )
+from certification.services.deadlines import certification_policy_update
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.errors import DomainError, TransitionNotAllowed
 from criteria.models import SchemeKind
@@ -411,7 +411,9 @@ def test_product_certificates_are_flagged_when_the_organizational_one_ends(
 def test_with_the_policy_on_product_certificates_are_suspended(
     certificate, product, office_user, how, django_capture_on_commit_callbacks
 ):
-    certification_policy_set(suspend_products_with_organizational=True, by=office_user)
+    certification_policy_update(
+        values={"suspend_products_with_organizational": True}, based_on=None, by=office_user
+    )
     set_fields(product, valid_until=certificate.valid_until + timedelta(days=400))
     end_organizational(certificate, how, office_user)
 
@@ -436,7 +438,9 @@ def test_reinstating_the_organizational_certificate_clears_the_flags(
 def test_a_superseded_organizational_certificate_does_not_flag_products(
     certificate, product, alice, lead, auditor_user, office_user, office2
 ):
-    certification_policy_set(suspend_products_with_organizational=True, by=office_user)
+    certification_policy_update(
+        values={"suspend_products_with_organizational": True}, based_on=None, by=office_user
+    )
     recertify(
         certificate,
         alice=alice,
