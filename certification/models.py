@@ -26,6 +26,11 @@ __all__ = [
     "AgreementAcceptance",
     "AgreementStatus",
     "AgreementVersion",
+    "Appeal",
+    "AppealEvent",
+    "AppealOutcome",
+    "AppealStatus",
+    "AppealSubject",
     "Application",
     "ApplicationEvent",
     "ApplicationStatus",
@@ -44,6 +49,15 @@ __all__ = [
     "CertificateSequence",
     "CertificateStatus",
     "CertificationPolicy",
+    "ClarificationMessage",
+    "ClarificationRequest",
+    "ClarificationSide",
+    "ClarificationStatus",
+    "Complaint",
+    "ComplaintEvent",
+    "ComplaintOutcome",
+    "ComplaintStatus",
+    "ComplaintSubject",
     "Deadline",
     "DeadlineKind",
     "DeadlineParty",
@@ -51,18 +65,23 @@ __all__ = [
     "Finding",
     "FindingKind",
     "FindingStatus",
+    "FindingStep",
+    "FindingStepKind",
     "ObjectionStatus",
     "OrganizationalGrant",
     "PlanStatus",
     "QualificationStatus",
     "Rating",
     "Recommendation",
+    "ReferenceSequence",
     "SchemeKind",
     "Score",
     "ScoreChange",
     "SelfAssessmentAnswer",
     "SelfStatus",
     "SurveillanceReminder",
+    "WorkingPaper",
+    "WorkingPaperKind",
 ]
 
 
@@ -154,6 +173,8 @@ class AuditType(models.TextChoices):
     INITIAL = "initial", _("Initial certification")
     SURVEILLANCE = "surveillance", _("Surveillance audit")
     RECERTIFICATION = "recertification", _("Recertification")
+    # Opened outside the cycle, e.g. after a complaint about a certified client.
+    SPECIAL = "special", _("Special audit")
 
 
 class Recommendation(models.TextChoices):
@@ -190,6 +211,8 @@ class Application(models.Model):
     # The reason given with the last return / rejection / withdrawal; the company sees it.
     status_reason = models.TextField(_("reason"), blank=True)
     scope_description = models.TextField(_("scope"), max_length=5000)
+    # The certificate states its scope in English and German; empty: the English one is used.
+    scope_description_de = models.TextField(_("scope (German)"), max_length=5000, blank=True)
     window_start = models.DateField(_("audit window from"))
     window_end = models.DateField(_("audit window until"))
     product_name = models.CharField(_("product name"), max_length=200, blank=True)
@@ -482,6 +505,10 @@ class SelfAssessmentAnswer(models.Model):
     )
     status = models.CharField(_("status"), max_length=20, choices=SelfStatus.choices)
     explanation = models.TextField(_("explanation"), blank=True, max_length=10000)
+    # Where the criterion requires evidence and the company gives none, it says why.
+    no_evidence_reason = models.TextField(
+        _("why there is no evidence"), blank=True, max_length=2000
+    )
     # Guards against lost updates like Score.version: 0 means "not answered yet", each save +1.
     version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(
@@ -523,6 +550,14 @@ class Evidence(models.Model):
     )
     finding = models.ForeignKey(
         "Finding", on_delete=models.CASCADE, null=True, blank=True, related_name="evidence"
+    )
+    # Given in answer to an auditor's clarification request (the criterion is set too).
+    clarification = models.ForeignKey(
+        "ClarificationRequest",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
     )
     file = models.FileField(_("file"), upload_to=evidence_upload_to, blank=True, max_length=300)
     original_name = models.CharField(_("file name"), max_length=200, blank=True)
@@ -577,6 +612,9 @@ class Score(models.Model):
     )
     rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices, blank=True)
     rationale = models.TextField(_("rationale"), blank=True, max_length=10000)
+    # Rated fulfilled although the criterion requires evidence and none was given: the
+    # auditor was warned and confirmed it (the report says so).
+    without_evidence = models.BooleanField(_("rated without evidence"), default=False)
     version = models.PositiveIntegerField(default=0)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -644,16 +682,25 @@ class Finding(models.Model):
     criteria = models.ManyToManyField(
         "criteria.AssessmentCriterion", related_name="+", verbose_name=_("criteria")
     )
+    # The auditor's statement of the nonconformity and the objective evidence behind it.
     description = models.TextField(_("description"), max_length=10000)
+    objective_evidence = models.TextField(_("objective evidence"), blank=True, max_length=10000)
     status = models.CharField(
         _("status"), max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN
     )
+    # By when the company must answer (correction, root cause, corrective action).
     due_date = models.DateField(_("corrective action due"), null=True, blank=True)
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     raised_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    # The company's answer, in the steps of a quality system: what it fixed at once
+    # (correction), why it happened (root cause), what keeps it from recurring (corrective
+    # action) and by when that action is complete.
+    correction = models.TextField(_("correction"), blank=True, max_length=10000)
+    root_cause = models.TextField(_("root-cause analysis"), blank=True, max_length=10000)
     corrective_action = models.TextField(_("corrective action"), blank=True, max_length=10000)
+    action_due_on = models.DateField(_("corrective action completed by"), null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -677,6 +724,177 @@ class Finding(models.Model):
     @property
     def is_nonconformity(self) -> bool:
         return self.kind in NONCONFORMITIES
+
+
+class FindingStepKind(models.TextChoices):
+    RAISED = "raised", _("Finding raised")
+    ANSWERED = "answered", _("Correction and corrective action proposed")
+    ACCEPTED = "accepted", _("Effectiveness verified")
+    SENT_BACK = "sent_back", _("Sent back to the company")
+    CLOSED = "closed", _("Closed")
+
+
+class FindingStep(models.Model):
+    """One dated, attributed step of a finding, with the text of that step as it was
+    (`data`: the fields the step set). The finding's full history, for the record and
+    the audit report."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="steps")
+    step = models.CharField(_("step"), max_length=12, choices=FindingStepKind.choices)
+    data = models.JSONField(default=dict, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("time"))
+
+    objects = ScopedManager(organization="finding__application__organization")
+
+    class Meta:
+        verbose_name = _("finding step")
+        verbose_name_plural = _("finding steps")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.finding_id} {self.step}"
+
+
+# --- Clarification requests and working papers ------------------------------------------
+
+
+class ClarificationStatus(models.TextChoices):
+    OPEN = "open", _("Awaiting the company's answer")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed")
+
+
+class ClarificationRequest(models.Model):
+    """An auditor's question to the company on one criterion, without raising a finding.
+    The thread (`messages`, and evidence given in answer) is part of the case record."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="clarifications"
+    )
+    criterion = models.ForeignKey(
+        "criteria.AssessmentCriterion", on_delete=models.PROTECT, related_name="+"
+    )
+    question = models.TextField(_("question"), max_length=10000)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ClarificationStatus.choices,
+        default=ClarificationStatus.OPEN,
+    )
+    due_on = models.DateField(_("answer due"), null=True, blank=True)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    asked_at = models.DateTimeField(_("asked"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    objects = ScopedManager(organization="application__organization")
+
+    class Meta:
+        verbose_name = _("clarification request")
+        verbose_name_plural = _("clarification requests")
+        ordering = ["asked_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}/{self.criterion_id}: {self.get_status_display()}"
+
+
+class ClarificationSide(models.TextChoices):
+    AUDITOR = "auditor", _("Auditor")
+    COMPANY = "company", _("Company")
+    OFFICE = "office", _("CPO office")
+
+
+class ClarificationMessage(models.Model):
+    """One message of a clarification thread: the question's follow-ups and the answers."""
+
+    request = models.ForeignKey(
+        ClarificationRequest, on_delete=models.CASCADE, related_name="messages"
+    )
+    side = models.CharField(_("from"), max_length=10, choices=ClarificationSide.choices)
+    body = models.TextField(_("message"), max_length=10000)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("time"))
+
+    objects = ScopedManager(organization="request__application__organization")
+
+    class Meta:
+        verbose_name = _("clarification message")
+        verbose_name_plural = _("clarification messages")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.side} {self.at:%Y-%m-%d}"
+
+
+class WorkingPaperKind(models.TextChoices):
+    NOTE = "note", _("Note")
+    INTERVIEW = "interview", _("Interview notes")
+    TEST = "test", _("Test result")
+    SAMPLE = "sample", _("Sample record")
+    OTHER = "other", _("Other")
+
+
+def working_paper_upload_to(instance: "WorkingPaper", filename: str) -> str:
+    # Private storage, apart from the company's evidence: downloads go through a checked view.
+    application = instance.application
+    return f"working-papers/org-{application.organization_id}/app-{application.pk}/{filename}"
+
+
+class WorkingPaper(models.Model):
+    """An auditor's working paper on one criterion (or the audit as a whole): notes and
+    files such as interview notes and test results. Private to the audit team and the
+    office; the company never sees them. `version` guards edits like Score.version."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="working_papers"
+    )
+    criterion = models.ForeignKey(
+        "criteria.AssessmentCriterion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=WorkingPaperKind.choices, default=WorkingPaperKind.NOTE
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("notes"), blank=True, max_length=20000)
+    file = models.FileField(
+        _("file"), upload_to=working_paper_upload_to, blank=True, max_length=300
+    )
+    original_name = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated"))
+
+    objects = ScopedManager(organization="application__organization")
+
+    class Meta:
+        verbose_name = _("working paper")
+        verbose_name_plural = _("working papers")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 # --- Certificates (part 2) ---------------------------------------------------------------
@@ -740,8 +958,22 @@ class Certificate(models.Model):
         "criteria.CatalogueVersion", on_delete=models.PROTECT, related_name="+"
     )
     scope_description = models.TextField(_("scope"))
+    # The scope in German; empty on certificates issued before both languages were asked for.
+    scope_description_de = models.TextField(_("scope (German)"), blank=True)
     product_name = models.CharField(_("product name"), max_length=200, blank=True)
     product_version = models.CharField(_("product version"), max_length=100, blank=True)
+    # A product certificate rests on its holder's organizational certificate, named on it.
+    organizational_certificate = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="product_certificates",
+        verbose_name=_("organizational certificate"),
+    )
+    # The certification body as the certificate names it, frozen at issuance (legal name,
+    # address, accreditation body, number): {} on certificates issued before it was kept.
+    issuer = models.JSONField(_("certification body"), default=dict, blank=True)
     issued_on = models.DateField(_("issued"))
     valid_until = models.DateField(_("valid until"), db_index=True)
     predecessor = models.OneToOneField(
@@ -862,7 +1094,7 @@ class CertificationPolicy(models.Model):
 
     suspend_products_with_organizational = models.BooleanField(
         _("suspend product certificates automatically when the organizational one ends"),
-        default=False,
+        default=True,
     )
     self_assessment_days = _days(
         _("self-assessment: days to submit"),
@@ -902,6 +1134,25 @@ class CertificationPolicy(models.Model):
     )
     qualification_warning_days = _days(
         _("qualifications: flag this many days before they expire"), 60
+    )
+    clarification_answer_days = _days(
+        _("clarification requests: days to answer"),
+        14,
+        _("Counted from the day the auditor asks."),
+    )
+    appeal_days = _days(
+        _("appeals: days to appeal"),
+        30,
+        _("Counted from the decision, suspension, withdrawal or finding appealed against."),
+    )
+    appeal_decision_days = _days(
+        _("appeals: days to decide"), 60, _("Counted from the day the appeal is filed.")
+    )
+    complaint_acknowledge_days = _days(
+        _("complaints: days to acknowledge"), 5, _("Counted from the day it is received.")
+    )
+    complaint_answer_days = _days(
+        _("complaints: days to answer"), 60, _("Counted from the day it is received.")
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -1200,6 +1451,285 @@ class AuditorObjection(models.Model):
         return f"{self.assignment} ({self.get_status_display()})"
 
 
+# --- Complaints and appeals (ISO/IEC 17065 §7.13) ----------------------------------------
+
+
+class ReferenceSequence(models.Model):
+    """The last reference number used per kind of record and year (complaints, appeals);
+    locked while a number is drawn, so references are gapless and unique."""
+
+    name = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "year"], name="reference_sequence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.year}: {self.last}"
+
+
+class ComplaintSubject(models.TextChoices):
+    COMPANY = "company", _("A certified company")
+    PRODUCT = "product", _("A certified product")
+    SEAL_MISUSE = "seal_misuse", _("Misuse of the CPO seal or logo")
+    BODY = "body", _("The certification body itself")
+    OTHER = "other", _("Something else")
+
+
+class ComplaintStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    INVESTIGATING = "investigating", _("Under investigation")
+    DECIDED = "decided", _("Decided and answered")
+    CLOSED = "closed", _("Closed")
+
+
+class ComplaintOutcome(models.TextChoices):
+    UPHELD = "upheld", _("Upheld")
+    PARTLY_UPHELD = "partly_upheld", _("Partly upheld")
+    NOT_UPHELD = "not_upheld", _("Not upheld")
+    NOT_ADMISSIBLE = "not_admissible", _("Not within the certification body's remit")
+
+
+class Complaint(models.Model):
+    """A complaint from anyone about a certified company or product, about misuse of the
+    seal or the logo, or about the certification body. Seen by the office only: nothing
+    about the complainant is ever public. Its steps are `events`."""
+
+    reference = models.CharField(_("reference"), max_length=30, unique=True)
+    subject = models.CharField(_("about"), max_length=20, choices=ComplaintSubject.choices)
+    # What the complainant named (a company, a product, a web address showing the logo).
+    subject_detail = models.CharField(_("concerning"), max_length=300, blank=True)
+    description = models.TextField(_("complaint"), max_length=10000)
+    # The company and certificate concerned, as the complainant chose them or the office
+    # linked them; never shown to the complainant beyond what they named.
+    organization = models.ForeignKey(
+        "tenancy.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("company concerned"),
+    )
+    certificate = models.ForeignKey(
+        Certificate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("certificate concerned"),
+    )
+    special_audit = models.ForeignKey(
+        Application,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("special audit"),
+    )
+    complainant_name = models.CharField(_("name"), max_length=200)
+    complainant_email = models.EmailField(_("e-mail address"))
+    complainant_organization = models.CharField(_("organization"), max_length=200, blank=True)
+    complainant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    language = models.CharField(_("language"), max_length=10, default="en")
+    status = models.CharField(
+        _("status"),
+        max_length=15,
+        choices=ComplaintStatus.choices,
+        default=ComplaintStatus.RECEIVED,
+        db_index=True,
+    )
+    received_at = models.DateTimeField(_("received"), db_index=True)
+    # Due dates the office sets (defaults from the policy).
+    acknowledge_by = models.DateField(_("acknowledge by"))
+    answer_by = models.DateField(_("answer by"))
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=ComplaintOutcome.choices, blank=True
+    )
+    # The office's findings and reasons (internal) and the answer sent to the complainant.
+    decision = models.TextField(_("findings and reasons"), blank=True, max_length=20000)
+    answer = models.TextField(_("answer to the complainant"), blank=True, max_length=20000)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["-received_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class ComplaintEvent(models.Model):
+    """One step of a complaint: status changes, notes, links to a case or certificate."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("step"), max_length=30)
+    status_before = models.CharField(max_length=15, blank=True)
+    status_after = models.CharField(max_length=15, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("complaint step")
+        verbose_name_plural = _("complaint steps")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.action}"
+
+
+class AppealSubject(models.TextChoices):
+    REFUSAL = "refusal", _("Refusal of certification")
+    SUSPENSION = "suspension", _("Suspension of a certificate")
+    WITHDRAWAL = "withdrawal", _("Withdrawal of a certificate")
+    FINDING = "finding", _("A finding of the audit")
+    OTHER = "other", _("Another decision")
+
+
+class AppealStatus(models.TextChoices):
+    FILED = "filed", _("Filed")
+    UNDER_REVIEW = "under_review", _("Under review")
+    DECIDED = "decided", _("Decided")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class AppealOutcome(models.TextChoices):
+    UPHELD = "upheld", _("Upheld: the decision is changed")
+    PARTLY_UPHELD = "partly_upheld", _("Partly upheld")
+    DISMISSED = "dismissed", _("Dismissed: the decision stands")
+
+
+class Appeal(models.Model):
+    """A client's appeal against a certification decision (refusal, suspension, withdrawal,
+    a finding), decided by a person who took no part in the decision or the audit."""
+
+    reference = models.CharField(_("reference"), max_length=30, unique=True)
+    organization = models.ForeignKey(
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="certification_appeals",
+        verbose_name=_("organization"),
+    )
+    subject = models.CharField(_("against"), max_length=12, choices=AppealSubject.choices)
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appeals",
+        verbose_name=_("case"),
+    )
+    certificate = models.ForeignKey(
+        Certificate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appeals",
+        verbose_name=_("certificate"),
+    )
+    finding = models.ForeignKey(
+        Finding,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appeals",
+        verbose_name=_("finding"),
+    )
+    # The day of the decision appealed against: the period to appeal runs from it.
+    decision_on = models.DateField(_("decision of"))
+    grounds = models.TextField(_("grounds"), max_length=20000)
+    status = models.CharField(
+        _("status"),
+        max_length=15,
+        choices=AppealStatus.choices,
+        default=AppealStatus.FILED,
+        db_index=True,
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    filed_at = models.DateTimeField(_("filed"), db_index=True)
+    due_on = models.DateField(_("decision due"))
+    decider = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=15, choices=AppealOutcome.choices, blank=True
+    )
+    reasons = models.TextField(_("reasons"), blank=True, max_length=20000)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["-filed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class AppealEvent(models.Model):
+    """One step of an appeal: filed, decider assigned, decided, withdrawn."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("step"), max_length=30)
+    status_before = models.CharField(max_length=15, blank=True)
+    status_after = models.CharField(max_length=15, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("time"))
+
+    objects = ScopedManager(organization="appeal__organization")
+
+    class Meta:
+        verbose_name = _("appeal step")
+        verbose_name_plural = _("appeal steps")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id} {self.action}"
+
+
 # --- Deadlines ---------------------------------------------------------------------------
 
 
@@ -1210,6 +1740,8 @@ class DeadlineKind(models.TextChoices):
     DECISION = "decision", _("Take the certification decision")
     OBJECTION = "objection", _("Decide an objection to an auditor")
     AGREEMENT = "agreement", _("Accept the certification agreement")
+    CLARIFICATION = "clarification", _("Answer a clarification request")
+    APPEAL = "appeal", _("Decide an appeal")
 
 
 class DeadlineParty(models.TextChoices):
@@ -1227,6 +1759,8 @@ DEADLINE_PARTY = {
     DeadlineKind.DECISION: DeadlineParty.OFFICE,
     DeadlineKind.OBJECTION: DeadlineParty.OFFICE,
     DeadlineKind.AGREEMENT: DeadlineParty.COMPANY,
+    DeadlineKind.CLARIFICATION: DeadlineParty.COMPANY,
+    DeadlineKind.APPEAL: DeadlineParty.OFFICE,
 }
 
 
@@ -1254,6 +1788,16 @@ class Deadline(models.Model):
     )
     agreement = models.ForeignKey(
         AgreementVersion, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    clarification = models.ForeignKey(
+        ClarificationRequest,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+    )
+    appeal = models.ForeignKey(
+        Appeal, on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
     )
     opened_at = models.DateTimeField(_("since"))
     due_on = models.DateField(_("due"), db_index=True)

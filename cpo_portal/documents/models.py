@@ -48,7 +48,8 @@ class Document(models.Model):
     file = models.FileField(_("file"), upload_to=document_upload_to, blank=True, max_length=300)
     content_type = models.CharField(max_length=100, default="application/pdf")
     size = models.PositiveIntegerField(_("size in bytes"), null=True, blank=True)
-    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    # Indexed: anyone may look a certificate up by the hash of its PDF (verify by file).
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
