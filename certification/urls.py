@@ -7,16 +7,21 @@ seal under /seal/ and /verify/.
 
 from django.urls import URLPattern, path, re_path
 
-from .views import (
+from .views import (  # noqa: F401 (concerns whose routes are being added)
     agreements,
+    appeals,
     applications,
     auditors,
     audits,
     certificates,
+    clarifications,
+    complaints,
     deadlines,
+    findings,
     plans,
     seal,
     self_assessment,
+    working_papers,
 )
 
 app_name = "certification"
@@ -240,4 +245,9 @@ urlpatterns: list[URLPattern] = [
     # The process policy (was under office/certificates/: the same name, on the office's
     # certification pages now that it holds every step's due date).
     path(f"{OFFICE}policy/", deadlines.office_policy, name="office_certification_policy"),
+    # --- Findings in steps (findings) -----------------------------------------------------------
+    # --- Clarification requests (clarifications) ------------------------------------------------
+    # --- Working papers (working_papers) --------------------------------------------------------
+    # --- Complaints (complaints) ----------------------------------------------------------------
+    # --- Appeals (appeals) ----------------------------------------------------------------------
 ]

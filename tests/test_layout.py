@@ -49,6 +49,11 @@ CONCERNS = {
         "agreements",
         "plans",
         "deadlines",
+        "findings",
+        "clarifications",
+        "working_papers",
+        "complaints",
+        "appeals",
     },
     "community": {"membership", "conference", "elections", "proposals", "reports"},
 }

@@ -1,0 +1,1 @@
+"""Complaints (ISO/IEC 17065 §7.13): anyone may complain about a certified company or product, misuse of the seal or logo, or the certification body; the office acknowledges, investigates, decides and answers within the due dates it sets. Nothing about a complainant is public."""

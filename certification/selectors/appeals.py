@@ -1,0 +1,1 @@
+"""Appeals (ISO/IEC 17065 §7.13): a client appeals a certification decision (refusal, suspension, withdrawal, a finding) within the policy's period; a person who took no part in the decision or the audit decides."""

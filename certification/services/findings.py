@@ -1,0 +1,1 @@
+"""Findings: a nonconformity worked through in steps — the auditor's finding with its objective evidence, the company's correction, root-cause analysis and corrective action with a due date, the auditor's verification of effectiveness (accepted, or sent back with a reason) — each step dated and attributed (FindingStep)."""
