@@ -48,6 +48,10 @@ class CertificationConfig(AppConfig):
         _register_navigation()
         # Deadlines: the to-do lists of the office, the companies and the auditors.
         _register_todo()
+        # Complaints (complaints): the office's card and to-do line, the annual report's counts.
+        _register_complaints()
+        # Appeals (appeals): the office's card and to-do line, the company's open appeals.
+        _register_appeals()
 
     @staticmethod
     def _register_seals() -> None:
@@ -209,4 +213,71 @@ def _register_todo() -> None:
             (_("Open deadlines"), "certification:office_deadlines"),
             (_("Certification policy"), "certification:office_certification_policy"),
         ],
+    )
+
+
+# --- Complaints (complaints) ----------------------------------------------------------------
+
+
+def _register_complaints() -> None:
+    """The office's complaints card and to-do line; the complaints and appeals of the year for
+    the annual CPO report (community), through signees.extensions."""
+    from cpo_portal.navigation import register_todo
+    from signees.extensions import register_case_figures
+
+    # Imported once the app registry is ready: these modules import models.
+    from .figures import complaint_and_appeal_figures
+    from .views.complaints import office_complaints_todo
+
+    register_todo(
+        audience=Audience.OFFICE, key="complaints", provider=office_complaints_todo, order=25
+    )
+    register_case_figures(complaint_and_appeal_figures)
+    register_card(
+        place=Place.OFFICE,
+        audience=Audience.OFFICE,
+        order=45,
+        key="complaints",
+        title=_("Complaints"),
+        text=_(
+            "Complaints from anyone: acknowledge, investigate, decide and answer them within "
+            "their due dates; open a special audit or suspend the certificate concerned."
+        ),
+        links=[(_("Complaints"), "certification:office_complaints")],
+    )
+
+
+# --- Appeals (appeals) --------------------------------------------------------------------------
+
+
+def _register_appeals() -> None:
+    """The office's appeals card and to-do line; a company's open appeals on its to-do list
+    and its appeals in its workspace."""
+    from cpo_portal.navigation import register_todo
+
+    # Imported once the app registry is ready: these modules import models.
+    from .views.appeals import office_appeal_todo, organization_appeal_todo
+
+    register_todo(audience=Audience.OFFICE, key="appeals", provider=office_appeal_todo, order=26)
+    register_todo(
+        audience=Audience.MEMBER, key="appeals", provider=organization_appeal_todo, order=26
+    )
+    register_link(
+        place=Place.WORKSPACE,
+        audience=Audience.MEMBER,
+        order=25,
+        label=_("Appeals"),
+        url_name="certification:appeals",
+    )
+    register_card(
+        place=Place.OFFICE,
+        audience=Audience.OFFICE,
+        order=46,
+        key="appeals",
+        title=_("Appeals"),
+        text=_(
+            "Clients' appeals against certification decisions, decided by a certifier who took "
+            "no part in the decision or the audit."
+        ),
+        links=[(_("Appeals"), "certification:office_appeals")],
     )

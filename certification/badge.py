@@ -1,5 +1,10 @@
 """The live SVG badge a holder embeds on its website: "CPO certified | valid until 2029-12".
 
+Only a valid certificate's badge begins "CPO certified": a suspended, withdrawn, expired or
+superseded one reads "CPO certificate | suspended" (…), and a valid product certificate whose
+organizational certificate is not valid reads "CPO certificate | not backed: organizational
+certificate suspended" (…), in the suspended look.
+
 Our own design: two segments, the left one names the seal, the right one says the status
 in words, with an icon whose shape differs per status (tick, pause bars, cross, clock,
 arrow, question mark), so nobody depends on colour alone. White text on every background
@@ -65,6 +70,16 @@ def clean(text: str) -> str:
     return escape(XML_INVALID.sub("", text))
 
 
+def basis_text(basis_status: str) -> str:
+    """The right segment of a valid product certificate whose basis is not valid."""
+    words: dict[str, str] = {
+        C.SUSPENDED: _("not backed: organizational certificate suspended"),
+        C.WITHDRAWN: _("not backed: organizational certificate withdrawn"),
+        C.EXPIRED: _("not backed: organizational certificate expired"),
+    }
+    return words.get(basis_status, _("not backed: organizational certificate not valid"))
+
+
 def status_text(status: str | None, valid_until: date | None) -> str:
     if status == C.ACTIVE and valid_until is not None:
         return _("valid until %(month)s") % {"month": valid_until.strftime("%Y-%m")}
@@ -78,12 +93,26 @@ def status_text(status: str | None, valid_until: date | None) -> str:
 
 
 def badge_svg(
-    *, status: str | None, valid_until: date | None = None, number: str = "", holder: str = ""
+    *,
+    status: str | None,
+    valid_until: date | None = None,
+    number: str = "",
+    holder: str = "",
+    basis_status: str | None = None,
 ) -> str:
-    """The badge for a certificate in `status` (its effective one); None: unknown number."""
+    """The badge for a certificate in `status` (its effective one); None: unknown number.
+    `basis_status`: a valid product certificate's organizational basis is not valid."""
     look = LOOKS.get(status or "", UNKNOWN)
-    left = _("CPO certified") if status in LOOKS else _("CPO")
     right = status_text(status, valid_until)
+    if status == C.ACTIVE and basis_status:
+        look = LOOKS[C.SUSPENDED]
+        right = basis_text(basis_status)
+    if status == C.ACTIVE and not basis_status:
+        left = _("CPO certified")
+    elif status in LOOKS:
+        left = _("CPO certificate")
+    else:
+        left = _("CPO")
     left_width = text_width(left) + 2 * PADDING
     right_text_width = text_width(right)
     right_width = ICON_WIDTH + right_text_width + 2 * PADDING

@@ -131,6 +131,10 @@ def _answer_everything(application: Application, actors: Actors) -> None:
             status=status,
             explanation=f"Demo answer: how {application.organization} meets {criterion.code}.",
             by=actors.owner,
+            # Evidence required (clarifications): the demo gives a reason instead of files.
+            no_evidence_reason="Demo: shown to the auditors on site."
+            if criterion.evidence_required
+            else "",
         )
     self_assessment.self_assessment_submit(application=application, by=actors.owner)
 
@@ -146,6 +150,7 @@ def _score_everything(application: Application, actors: Actors) -> None:
             rationale="Demo score: seen in the evidence and in the interviews.",
             expected_version=score.version,
             by=actors.auditor,
+            without_evidence=True,  # evidence required (clarifications): seen on site
         )
     _plan_sent(application, actors)  # a case of an earlier demo may lack it
     audits.report_submit(

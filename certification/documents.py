@@ -17,6 +17,9 @@ from .selectors.audits import (
     audit_for_auditor,
     past_audit_for_auditor,
 )
+from .selectors.certificates import certificate_content_context
+from .selectors.clarifications import clarification_threads
+from .selectors.findings import company_participants, findings_with_steps
 from .selectors.plans import IN_FORCE, plans_of
 from .selectors.seal import CERTIFICATE_DOCUMENT_KIND
 from .signing import sign_certificate_pdf
@@ -35,7 +38,16 @@ def _report_context(document: Document) -> dict[str, Any]:
         "result": sheet.result,
         "assignments": assignments_of(application),
         **_plan_context(application, area_count=len(sheet.blocks)),
+        **_findings_context(application, sheet.findings),
+        "clarifications": clarification_threads(application),  # clarifications: the threads
     }
+
+
+def _findings_context(application: Application, findings: list[Any]) -> dict[str, Any]:
+    """Findings in steps (findings): each finding's full history, and the company's people
+    who took part (names only)."""
+    findings_with_steps(application, findings)
+    return {"company_participants": company_participants(application)}
 
 
 def _plan_context(application: Application, *, area_count: int) -> dict[str, Any]:
@@ -79,7 +91,12 @@ register(
 def _certificate_context(document: Document) -> dict[str, Any]:
     with scope(organization=document.organization):
         certificate = Certificate.objects.select_related(
-            "organization", "scheme", "catalogue_version", "application", "predecessor"
+            "organization",
+            "scheme",
+            "catalogue_version",
+            "application__decided_by",
+            "predecessor",
+            "organizational_certificate",
         ).get(pk=document.owner_id)
     return _certificate_page_context(certificate)
 
@@ -102,7 +119,12 @@ def _certificate_page_context(certificate: Certificate) -> dict[str, Any]:
         "qr_svg": qr_svg(url),
         # A long scope gets an annex page (per language), so that the certificate page
         # keeps its layout.
-        "scope_in_annex": len(certificate.scope_description) > SCOPE_ON_PAGE_MAX_CHARS,
+        "scope_in_annex": max(
+            len(certificate.scope_description), len(certificate.scope_description_de)
+        )
+        > SCOPE_ON_PAGE_MAX_CHARS,
+        # Certificate content (issue 16): the body, the certifier, the organizational basis.
+        **certificate_content_context(certificate),
         # One document, one page per language: English first, German second.
         "page_languages": ("en", "de"),
     }

@@ -4,6 +4,8 @@ Every concern's services tell the company, the auditors and the office the same 
 audiences, their links and the one e-mail template live here, beside the layers.
 """
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.urls import reverse
 from django_scopes import scopes_disabled
@@ -44,6 +46,9 @@ def notify(
     subject: StrOrPromise,
     message: StrOrPromise,
     to: tuple[str, ...],
+    # findings: a concern's own template (extending the event's text) and its context.
+    template: str = EVENT_TEMPLATE,
+    context: dict[str, Any] | None = None,
 ) -> None:
     """E-mail each audience its own link to the case (company, auditors, office).
 
@@ -59,7 +64,12 @@ def notify(
     for audience in to:
         mail_on_commit(
             subject=subject,
-            template=EVENT_TEMPLATE,
-            context={"application": application, "message": message, "path": urls[audience]},
+            template=template,
+            context={
+                **(context or {}),
+                "application": application,
+                "message": message,
+                "path": urls[audience],
+            },
             to=recipients[audience](),
         )

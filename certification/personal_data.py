@@ -386,7 +386,82 @@ def blockers(user: User) -> list[Any]:
         ]
 
 
+# --- Complaints (complaints): the person as a complainant ----------------------------------
+# Found by the account that sent them or by the address given on the form. Erasure keeps the
+# record (the body must keep its complaints) and removes who complained: name, address and
+# organization.
+
+
+def _complaints_of(user: User, email: str = "") -> Any:
+    """The person's complaints (imported late: selectors import models like this module)."""
+    from .selectors.complaints import complaints_of_person
+
+    return complaints_of_person(user=user, email=email or user.email)
+
+
+def complaints_export(user: User) -> dict[str, Any]:
+    return {
+        "complaints": [
+            {
+                "reference": c.reference,
+                "about": c.subject,
+                "concerning": c.subject_detail,
+                "complaint": c.description,
+                "name": c.complainant_name,
+                "email": c.complainant_email,
+                "organization": c.complainant_organization,
+                "received": c.received_at,
+                "status": c.status,
+                "outcome": c.outcome,
+                "answer": c.answer,
+            }
+            for c in _complaints_of(user)
+        ]
+    }
+
+
+def complaints_erase(subject: Subject, by: User | None) -> dict[str, int]:
+    from .services.complaints import ERASED_ADDRESS
+
+    count = _complaints_of(subject.user, subject.email).update(
+        complainant_name="[erased]",
+        complainant_email=ERASED_ADDRESS,
+        complainant_organization="",
+        complainant=None,
+    )
+    return {"complaints_anonymised": count}
+
+
+def complaints_describe(user: User) -> list[ErasureLine]:
+    count = _complaints_of(user).count()
+    if not count:
+        return []
+    text = ngettext(
+        "%(count)d complaint sent by the person: their name, e-mail address and "
+        "organization are removed from it; the complaint stays on record.",
+        "%(count)d complaints sent by the person: their name, e-mail address and "
+        "organization are removed from them; the complaints stay on record.",
+        count,
+    ) % {"count": count}
+    return [ErasureLine("anonymise", text)]
+
+
 def register() -> None:
+    register_provider(
+        Provider(
+            key="complaints",
+            export=complaints_export,
+            erase=complaints_erase,
+            describe=complaints_describe,
+            kept=[
+                _(
+                    "Complaints the person sent stay on record (the certification body keeps "
+                    "its complaints and what it decided), without the complainant's name, "
+                    "e-mail address and organization."
+                )
+            ],
+        )
+    )
     register_provider(
         Provider(
             key="certification",

@@ -19,10 +19,13 @@ def qr_code(data: str) -> segno.QRCode:
     return segno.make(data, error=QR_ERROR_LEVEL, micro=False, boost_error=False)
 
 
-def qr_svg(data: str) -> SafeString:
+def qr_svg(data: str, *, title: str = "") -> SafeString:
     """An inline <svg> of the QR code, sized by CSS; a quiet zone of four modules.
 
-    Safe to mark: segno writes only paths, never the encoded text itself.
+    Its <title> is the text alternative a tagged PDF (PDF/UA) needs: `title`, by default
+    the encoded address itself. Safe to mark: segno writes paths and the title, escaped.
     """
-    svg = qr_code(data).svg_inline(scale=1, border=4, dark="#000", light="#fff", omitsize=True)
+    svg = qr_code(data).svg_inline(
+        scale=1, border=4, dark="#000", light="#fff", omitsize=True, title=title or data
+    )
     return mark_safe(svg)  # noqa: S308  segno output, no user text in it

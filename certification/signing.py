@@ -6,10 +6,21 @@ configured, the embedded default (DEBUG, CPO_EMBEDDED, tests) generates a self-s
 certificate once under CERTIFICATE_SIGNING_SELF_SIGNED_DIR and reuses it; production
 refuses to sign instead, and `check --deploy` warns ahead of time.
 
-The signature is a certification (DocMDP: no changes allowed) PAdES baseline B-B
-signature, sub-filter ETSI.CAdES.detached, SHA-256, with the signing certificate embedded.
-There is no timestamp: the portal runs without network access to a time-stamping
-authority, so the signing time is the (signed) claim of the portal's own clock.
+The signature is a certification (DocMDP: no changes allowed) PAdES signature, sub-filter
+ETSI.CAdES.detached, SHA-256, with the signing certificate embedded, added as an incremental
+update (the PDF/A-3a + PDF/UA-1 document below it stays as rendered).
+
+- With a time-stamping authority (CERTIFICATE_TSA_URL, optional _USERNAME/_PASSWORD): PAdES
+  B-LT. An RFC 3161 signature timestamp (B-T) proves when it was signed, and the validation
+  data (the chain, CRLs/OCSP responses of the signer and of the TSA) is fetched at signing
+  time and embedded in the document security store, validated against
+  CERTIFICATE_SIGNING_TRUST (PEM roots; default: the top of the signing chain). A reader can
+  then check the signature years later, offline, after the certificates expired.
+- Without a TSA: PAdES B-B, the signing time is the portal's own (signed) claim.
+
+A TSA or revocation service that does not answer raises an OSError: the document pipeline
+retries the render later (and finally marks it failed); a certificate is never stored
+unsigned or with less than the configured level.
 """
 
 import asyncio
@@ -18,6 +29,7 @@ import contextlib
 import datetime
 import functools
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -255,17 +267,94 @@ def _self_signed_signer(directory: Path) -> Any:
     )
 
 
+# --- Long-term validation: timestamp authority and trust roots ----------------------------
+
+
+class LongTermSigningUnavailable(OSError):
+    """The TSA or a revocation service did not answer: try the render again later.
+
+    An OSError, so that the document pipeline treats it as transient (retried with backoff).
+    """
+
+
+@dataclass(frozen=True)
+class TimestampConfig:
+    url: str
+    username: str
+    password: str
+    timeout: int
+    trust: tuple[str, ...]
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
+def timestamp_config() -> TimestampConfig:
+    return TimestampConfig(
+        url=settings.CERTIFICATE_TSA_URL,
+        username=settings.CERTIFICATE_TSA_USERNAME,
+        password=settings.CERTIFICATE_TSA_PASSWORD,
+        timeout=int(settings.CERTIFICATE_TSA_TIMEOUT),
+        trust=tuple(p for p in settings.CERTIFICATE_SIGNING_TRUST if p),
+    )
+
+
+def signature_level() -> str:
+    """The PAdES baseline level certificates are signed at: "B-LT" with a TSA, else "B-B"."""
+    return "B-LT" if timestamp_config().enabled else "B-B"
+
+
+def _timestamper(config: TimestampConfig) -> Any:
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    # requests' auth: (user, password) is HTTP Basic authentication.
+    auth = (config.username, config.password) if config.username else None
+    return HTTPTimeStamper(config.url, timeout=config.timeout, auth=auth)
+
+
+def trust_roots(the_signer: Any, config: TimestampConfig) -> list[Any]:
+    """CERTIFICATE_SIGNING_TRUST, or else the top of the signing chain (self-issued)."""
+    from pyhanko.keys import load_certs_from_pemder
+
+    if config.trust:
+        for path in config.trust:
+            _read(path, "CERTIFICATE_SIGNING_TRUST")
+        return list(load_certs_from_pemder(list(config.trust)))
+    certs = [the_signer.signing_cert, *the_signer.cert_registry]
+    roots = [c for c in certs if c.subject == c.issuer]
+    return roots[:1] or [the_signer.signing_cert]
+
+
+def _validation_context(the_signer: Any, config: TimestampConfig) -> Any:
+    from pyhanko_certvalidator import ValidationContext
+
+    # hard-fail: revocation data that cannot be fetched is an error, not a gap in the B-LT.
+    return ValidationContext(
+        trust_roots=trust_roots(the_signer, config),
+        allow_fetching=True,
+        revocation_mode="hard-fail",
+    )
+
+
 # --- Signing ------------------------------------------------------------------------------
 
 
 def sign_pdf(pdf: bytes, *, reason: str, location: str = "") -> bytes:
-    """Certify `pdf` with a PAdES (ETSI.CAdES.detached) signature; no later changes allowed."""
+    """Certify `pdf` with a PAdES (ETSI.CAdES.detached) signature; no later changes allowed.
+
+    B-LT (timestamp + validation data) when a TSA is configured, else B-B.
+    """
     # pyHanko is heavy: loaded when a certificate is signed, not with every process.
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
     from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
+    from pyhanko.sign.general import SigningError
+    from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 
     the_signer = signer()  # refuses (ImproperlyConfigured) before any work is done
+    config = timestamp_config()
+    long_term = config.enabled
     meta = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
         md_algorithm="sha256",
@@ -275,11 +364,27 @@ def sign_pdf(pdf: bytes, *, reason: str, location: str = "") -> bytes:
         reason=reason,
         location=location,
         name="CPO Portal / CPO office",
+        embed_validation_info=long_term,
+        validation_context=_validation_context(the_signer, config) if long_term else None,
+        use_pades_lta=False,
     )
+    timestamper = _timestamper(config) if long_term else None
 
     def sign() -> bytes:
         writer = IncrementalPdfFileWriter(BytesIO(pdf))
-        return signers.sign_pdf(writer, meta, signer=the_signer).getvalue()
+        try:
+            out = signers.sign_pdf(writer, meta, signer=the_signer, timestamper=timestamper)
+        except OSError:
+            raise  # the TSA did not answer (TimestampRequestError): transient
+        except (SigningError, PathBuildingError, PathValidationError) as exc:
+            if not long_term:
+                raise
+            # The validation data for B-LT could not be gathered (a revocation service down,
+            # or the chain does not reach CERTIFICATE_SIGNING_TRUST): retried, then failed.
+            raise LongTermSigningUnavailable(
+                f"Long-term signature (B-LT) not possible now: {exc}"
+            ) from exc
+        return bytes(out.getvalue())
 
     return run_outside_event_loop(sign)
 
@@ -311,6 +416,82 @@ def sign_certificate_pdf(document: Any, pdf: bytes) -> bytes:
             "number": number or document.title
         }
     return sign_pdf(pdf, reason=reason, location=settings.SITE_URL)
+
+
+# --- Checking a PDF someone hands us (verify by file) ------------------------------------
+
+NUMBER_IN_TEXT = re.compile(r"CPO-[OP]-\d{4}-\d{4,6}")
+
+
+@dataclass(frozen=True)
+class FileSignature:
+    """What the signature of a PDF says, checked against the portal's signing certificate."""
+
+    ours: bool  # a signature made with the portal's signing certificate is present
+    intact: bool  # ... it is cryptographically valid and nothing but LTV data came after it
+    number: str  # the certificate number its (signed) reason names, "" if none
+    timestamped: bool = False
+
+
+NOT_SIGNED = FileSignature(ours=False, intact=False, number="")
+
+
+def check_pdf_signature(pdf: bytes) -> FileSignature:
+    """Check `pdf`'s signature against the portal's signing certificate, offline.
+
+    Never raises for a broken or hostile file: anything unreadable is NOT_SIGNED. A portal
+    without a signing key (production, unconfigured) has signed nothing: NOT_SIGNED too.
+    """
+    try:
+        the_signer = signer()
+    except ImproperlyConfigured:
+        return NOT_SIGNED
+    return run_outside_event_loop(lambda: _check(pdf, the_signer))
+
+
+def _check(pdf: bytes, the_signer: Any) -> FileSignature:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        reader = PdfFileReader(BytesIO(pdf), strict=False)
+        signatures = list(reader.embedded_signatures)
+    except Exception:
+        return NOT_SIGNED
+    ours = the_signer.signing_cert.dump()
+    for embedded in signatures:
+        try:
+            if embedded.signer_cert.dump() != ours:
+                continue
+        except Exception:  # noqa: S112  a malformed signature is not ours
+            continue
+        number = _signed_number(embedded)
+        try:
+            # Our own certificate is the trust anchor: the question is "did this key sign
+            # this file", not whether today's chain would still validate.
+            context = ValidationContext(trust_roots=[the_signer.signing_cert], allow_fetching=False)
+            status = validate_pdf_signature(embedded, context, ts_validation_context=context)
+        except Exception:
+            return FileSignature(ours=True, intact=False, number=number)
+        intact = bool(status.intact and status.valid and status.docmdp_ok)
+        return FileSignature(
+            ours=True,
+            intact=intact,
+            number=number,
+            timestamped=status.timestamp_validity is not None,
+        )
+    return NOT_SIGNED
+
+
+def _signed_number(embedded: Any) -> str:
+    """The certificate number the signature's /Reason names (inside the signed bytes)."""
+    try:
+        reason = str(embedded.sig_object.get("/Reason", ""))
+    except Exception:
+        return ""
+    found = NUMBER_IN_TEXT.search(reason)
+    return found.group(0) if found else ""
 
 
 # --- Deployment check ---------------------------------------------------------------------

@@ -8,6 +8,7 @@ from .services.certificates import (
     certificates_expire_due,
     surveillance_reminders_send,
 )
+from .services.complaints import complaints_remind
 
 
 @shared_task
@@ -43,4 +44,5 @@ def deadlines_backfill() -> int:
 def deadlines_remind() -> int:
     """Daily: reminders before and on the due date, escalation to the office once overdue,
     each sent once."""
-    return deadline_services.deadlines_remind()
+    # Complaints (complaints): their due dates follow the same daily round.
+    return deadline_services.deadlines_remind() + complaints_remind()

@@ -67,12 +67,12 @@ urlpatterns: list[URLPattern] = [
     ),
     path(
         f"{ORG}<int:pk>/findings/<int:finding_id>/",
-        audits.finding_answer,
+        findings.finding_answer,
         name="finding_answer",
     ),
     path(
         f"{ORG}<int:pk>/findings/<int:finding_id>/evidence/",
-        audits.finding_evidence_add,
+        findings.finding_evidence_add,
         name="finding_evidence_add",
     ),
     # One download view for every role; it checks who may read the file.
@@ -93,15 +93,15 @@ urlpatterns: list[URLPattern] = [
     path("audit/<int:pk>/", audits.audit_sheet, name="audit"),
     path("audit/<int:pk>/scores/<int:criterion_id>/", audits.score_save, name="score_save"),
     path("audit/<int:pk>/summary/", audits.audit_summary, name="audit_summary"),
-    path("audit/<int:pk>/findings/new/", audits.finding_new, name="finding_new"),
+    path("audit/<int:pk>/findings/new/", findings.finding_new, name="finding_new"),
     path(
         "audit/<int:pk>/findings/<int:finding_id>/close/",
-        audits.finding_close,
+        findings.finding_close,
         name="finding_close",
     ),
     path(
         "audit/<int:pk>/findings/<int:finding_id>/reopen/",
-        audits.finding_reopen,
+        findings.finding_reopen,
         name="finding_reopen",
     ),
     path("audit/<int:pk>/corrections/", audits.request_corrections, name="request_corrections"),
@@ -131,6 +131,8 @@ urlpatterns: list[URLPattern] = [
     re_path(r"^seal/(?P<number>[^/]{1,60})\.svg$", seal.badge, name="seal_badge"),
     re_path(r"^verify/(?P<number>[^/]{1,60})\.json$", seal.verify_json, name="verify_json"),
     re_path(r"^verify/(?P<number>[^/]{1,60})/$", seal.verify, name="verify"),
+    # signatures: verify a certificate PDF by its file (upload, or the browser's SHA-256)
+    path("verify/", seal.verify_file, name="verify_file"),
     # The organization's own certificates: PDF download and the badge snippets to embed.
     path("o/<slug:org_slug>/certificates/", seal.workspace_certificates, name="certificates"),
     path(
@@ -246,8 +248,137 @@ urlpatterns: list[URLPattern] = [
     # certification pages now that it holds every step's due date).
     path(f"{OFFICE}policy/", deadlines.office_policy, name="office_certification_policy"),
     # --- Findings in steps (findings) -----------------------------------------------------------
+    path(
+        "audit/<int:pk>/findings/<int:finding_id>/",
+        findings.audit_finding,
+        name="audit_finding",
+    ),
+    path(
+        f"{OFFICE}<int:pk>/findings/<int:finding_id>/",
+        findings.office_finding,
+        name="office_finding",
+    ),
     # --- Clarification requests (clarifications) ------------------------------------------------
+    path(
+        "audit/<int:pk>/clarifications/",
+        clarifications.audit_clarifications,
+        name="audit_clarifications",
+    ),
+    path(
+        "audit/<int:pk>/clarifications/new/",
+        clarifications.audit_clarification_new,
+        name="audit_clarification_new",
+    ),
+    path(
+        "audit/<int:pk>/clarifications/<int:cid>/",
+        clarifications.audit_clarification,
+        name="audit_clarification",
+    ),
+    path(
+        "audit/<int:pk>/clarifications/<int:cid>/reply/",
+        clarifications.audit_clarification_reply,
+        name="audit_clarification_reply",
+    ),
+    path(
+        "audit/<int:pk>/clarifications/<int:cid>/close/",
+        clarifications.audit_clarification_close,
+        name="audit_clarification_close",
+    ),
+    path(f"{ORG}<int:pk>/clarifications/", clarifications.clarifications, name="clarifications"),
+    path(
+        f"{ORG}<int:pk>/clarifications/<int:cid>/",
+        clarifications.clarification,
+        name="clarification",
+    ),
+    path(
+        f"{ORG}<int:pk>/clarifications/<int:cid>/answer/",
+        clarifications.clarification_answer,
+        name="clarification_answer",
+    ),
+    path(
+        f"{OFFICE}<int:pk>/clarifications/",
+        clarifications.office_clarifications,
+        name="office_clarifications",
+    ),
     # --- Working papers (working_papers) --------------------------------------------------------
+    path(
+        "audit/<int:pk>/working-papers/",
+        working_papers.audit_working_papers,
+        name="audit_working_papers",
+    ),
+    path(
+        "audit/<int:pk>/working-papers/new/",
+        working_papers.audit_working_paper_new,
+        name="audit_working_paper_new",
+    ),
+    path(
+        "audit/<int:pk>/working-papers/<int:wid>/",
+        working_papers.audit_working_paper,
+        name="audit_working_paper",
+    ),
+    path(
+        "audit/<int:pk>/working-papers/<int:wid>/delete/",
+        working_papers.audit_working_paper_delete,
+        name="audit_working_paper_delete",
+    ),
+    path(
+        "audit/<int:pk>/working-papers/<int:wid>/file/",
+        working_papers.audit_working_paper_file,
+        name="audit_working_paper_file",
+    ),
+    path(
+        f"{OFFICE}<int:pk>/working-papers/",
+        working_papers.office_working_papers,
+        name="office_working_papers",
+    ),
+    path(
+        f"{OFFICE}<int:pk>/working-papers/<int:wid>/",
+        working_papers.office_working_paper,
+        name="office_working_paper",
+    ),
+    path(
+        f"{OFFICE}<int:pk>/working-papers/<int:wid>/file/",
+        working_papers.office_working_paper_file,
+        name="office_working_paper_file",
+    ),
     # --- Complaints (complaints) ----------------------------------------------------------------
+    path("complaints/new/", complaints.complaint_new, name="complaint_new"),
+    path(
+        "complaints/received/<str:token>/",
+        complaints.complaint_received,
+        name="complaint_received",
+    ),
+    path("office/complaints/", complaints.office_complaints, name="office_complaints"),
+    path("office/complaints/<int:pk>/", complaints.office_complaint, name="office_complaint"),
+    path(
+        "office/complaints/<int:pk>/<str:action>/",
+        complaints.office_complaint_action,
+        name="office_complaint_action",
+    ),
     # --- Appeals (appeals) ----------------------------------------------------------------------
+    path(f"{ORG}appeals/", appeals.appeals, name="appeals"),
+    path(f"{ORG}appeals/new/", appeals.appeal_new, name="appeal_new"),
+    path(f"{ORG}appeals/<int:appeal_id>/", appeals.appeal, name="appeal"),
+    path(
+        f"{ORG}appeals/<int:appeal_id>/withdraw/",
+        appeals.appeal_withdraw,
+        name="appeal_withdraw",
+    ),
+    path(f"{OFFICE}appeals/", appeals.office_appeals, name="office_appeals"),
+    path(f"{OFFICE}appeals/<int:appeal_id>/", appeals.office_appeal, name="office_appeal"),
+    path(
+        f"{OFFICE}appeals/<int:appeal_id>/assign/",
+        appeals.office_appeal_assign,
+        name="office_appeal_assign",
+    ),
+    path(
+        f"{OFFICE}appeals/<int:appeal_id>/decide/",
+        appeals.office_appeal_decide,
+        name="office_appeal_decide",
+    ),
+    path(
+        f"{OFFICE}appeals/<int:appeal_id>/follow-up/",
+        appeals.office_appeal_follow_up,
+        name="office_appeal_follow_up",
+    ),
 ]

@@ -20,7 +20,7 @@ from django_scopes import scopes_disabled
 
 from criteria.groups import SigneeGroup
 from criteria.models import SchemeKind
-from signees.extensions import certificate_figures
+from signees.extensions import case_figures, certificate_figures
 from signees.models import Signee, SigneeStatus, Statement, StatementStatus
 
 from .charts import bar_chart, line_chart
@@ -111,6 +111,8 @@ def _certificates(year: int, on: date) -> dict[str, Any]:
     return {
         "available": True,
         "by_kind": {kind: {**empty, **figures.get(kind, {})} for kind in KINDS},
+        # Complaints and appeals (certification's complaints): counts of the year, no names.
+        **(case_figures(year=year) or {}),
     }
 
 
@@ -318,6 +320,9 @@ def present(snapshot: dict[str, Any]) -> dict[str, Any]:
         "certificates": {
             "available": snapshot["certificates"]["available"],
             "rows": _certificate_rows(snapshot["certificates"]),
+            # Complaints and appeals of the year (none in snapshots taken before they were).
+            "complaints": snapshot["certificates"].get("complaints"),
+            "appeals": snapshot["certificates"].get("appeals"),
         },
         "community": {
             "rows": _group_rows(community["by_group"]),

@@ -382,6 +382,8 @@ CERTIFICATE_VERIFY_RATE_LIMIT = env.int("CERTIFICATE_VERIFY_RATE_LIMIT", default
 CERTIFICATE_BADGE_RATE_LIMIT = env.int("CERTIFICATE_BADGE_RATE_LIMIT", default=600)
 # Checks of a ballot receipt per client and minute.
 COMMUNITY_RECEIPT_RATE_LIMIT = env.int("COMMUNITY_RECEIPT_RATE_LIMIT", default=20)
+# Complaints (certification): posts of the public complaint form per client and hour.
+COMPLAINT_RATE_LIMIT = env.int("COMPLAINT_RATE_LIMIT", default=5)
 
 # --- Request limits ------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
@@ -478,6 +480,24 @@ CERTIFICATE_SIGNING_CHAIN = env.str("CERTIFICATE_SIGNING_CHAIN", default="")
 CERTIFICATE_SIGNING_SELF_SIGNED_DIR = env.path(
     "CERTIFICATE_SIGNING_SELF_SIGNED_DIR", default=VAR_DIR / "signing"
 )
+# Long-term signatures (issue 16, signatures): with a time-stamping authority (RFC 3161) the
+# signature is PAdES B-LT (timestamp + validation data); without one it stays B-B.
+# CERTIFICATE_SIGNING_TRUST: PEM file(s) of the roots the chain is validated against
+# (comma-separated; default: the signing chain's own top certificate).
+CERTIFICATE_TSA_URL = env.str("CERTIFICATE_TSA_URL", default="")
+CERTIFICATE_TSA_USERNAME = env.str("CERTIFICATE_TSA_USERNAME", default="")
+CERTIFICATE_TSA_PASSWORD = env.str("CERTIFICATE_TSA_PASSWORD", default="")
+CERTIFICATE_TSA_TIMEOUT = env.int("CERTIFICATE_TSA_TIMEOUT", default=10)
+CERTIFICATE_SIGNING_TRUST = env.list("CERTIFICATE_SIGNING_TRUST", default=[])
+
+# --- The certification body (issue 16, certificate content) -------------------------------
+# Named on every certificate, frozen at issuance. Without an accreditation body and number the
+# certificate says "not accredited". The mark is an SVG or PNG file embedded in the PDF.
+CERTIFICATION_BODY_NAME = env.str("CERTIFICATION_BODY_NAME", default="")
+CERTIFICATION_BODY_ADDRESS = env.str("CERTIFICATION_BODY_ADDRESS", default="")
+CERTIFICATION_ACCREDITATION_BODY = env.str("CERTIFICATION_ACCREDITATION_BODY", default="")
+CERTIFICATION_ACCREDITATION_NUMBER = env.str("CERTIFICATION_ACCREDITATION_NUMBER", default="")
+CERTIFICATION_ACCREDITATION_MARK = env.str("CERTIFICATION_ACCREDITATION_MARK", default="")
 
 # --- Security ------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

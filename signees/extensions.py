@@ -62,3 +62,21 @@ def certificate_figures(*, year: int, on: Any) -> dict[str, dict[str, int]] | No
     """Certificates per kind for the report of `year`, status as `on`; None: none registered."""
     provider = _figures_registry.get("certificate_figures")
     return dict(provider(year=year, on=on)) if provider else None
+
+
+# --- Complaints and appeals of the year, for the annual CPO report -------------------------
+# Counts only, no names: {"complaints": {"received", "decided", "upheld"},
+# "appeals": {"filed", "decided", "upheld"}}.
+
+CaseFigures = Callable[..., dict[str, dict[str, int]]]
+
+
+def register_case_figures(provider: CaseFigures) -> None:
+    """Called once by the app that handles complaints and appeals."""
+    _figures_registry["case_figures"] = provider
+
+
+def case_figures(*, year: int) -> dict[str, dict[str, int]] | None:
+    """Complaints and appeals of `year`; None: none registered."""
+    provider = _figures_registry.get("case_figures")
+    return dict(provider(year=year)) if provider else None

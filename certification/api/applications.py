@@ -45,7 +45,8 @@ from ..models import (
 )
 from ..selectors import applications as selectors
 from ..selectors.auditors import assignments_of, auditor_options
-from ..selectors.audits import Sheet, application_sheet, findings_of
+from ..selectors.audits import Sheet, application_sheet
+from ..selectors.findings import findings_of
 from ..services import applications as services
 
 ORG_SLUG = path_parameter("org_slug", "Your organization's slug.", OpenApiTypes.STR)

@@ -18,7 +18,6 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,25 +28,23 @@ from cpo_portal.api.permissions import IsAuditor, acting_user
 from cpo_portal.api.refusals import domain_errors, validation_error
 from cpo_portal.errors import DomainError
 
-from ..models import Application, AssignmentRole, Finding, FindingKind, Rating, Recommendation
+from ..models import Application, AssignmentRole, Finding, Rating, Recommendation
 from ..selectors import audits as selectors
 from ..selectors.auditors import assignments_of
 from ..services import audits as services
 from .applications import (
     APPLICATION_ID,
     OFFICE_PERMISSIONS,
-    ORG_SLUG,
     ApplicationOutput,
     AreaOutput,
     AssignmentOutput,
     FindingOutput,
     GroupResultOutput,
     PassResultOutput,
-    admin_application,
     office_application,
     pass_summary,
 )
-from .self_assessment import EvidenceInput, EvidenceOutput, SelfAssessmentRowOutput, add_evidence
+from .self_assessment import EvidenceOutput, SelfAssessmentRowOutput
 
 AUDITOR_PERMISSIONS = [IsAuthenticated, IsAuditor]
 AUDIT_ID = path_parameter("id", "The audit's (application's) id.")
@@ -91,33 +88,20 @@ class ScoreInput(serializers.Serializer):
     version = serializers.IntegerField(
         min_value=0, help_text="The version the edit is based on (from the sheet)."
     )
-
-
-class FindingInput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=FindingKind.choices)
-    criterion_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=500
-    )
-    description = serializers.CharField(max_length=10000)
-    due_date = serializers.DateField(
+    # Evidence required (clarifications).
+    without_evidence = serializers.BooleanField(
         required=False,
-        allow_null=True,
-        default=None,
-        help_text="Nonconformities only; 30 days from today when left out.",
+        default=False,
+        help_text=(
+            "Confirms rating fulfilled a criterion that requires evidence the company did not "
+            "give (a rationale is then required); without it such a rating is refused (400)."
+        ),
     )
-
-
-class NoteInput(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=10000, default="")
 
 
 class ReportInput(serializers.Serializer):
     recommendation = serializers.ChoiceField(choices=Recommendation.choices)
     summary = serializers.CharField(max_length=20000)
-
-
-class CorrectiveActionInput(serializers.Serializer):
-    corrective_action = serializers.CharField(max_length=10000)
 
 
 # --- Output -----------------------------------------------------------------------------
@@ -129,6 +113,7 @@ class ScoreOutput(serializers.Serializer):
         choices=[("", "—"), *Rating.choices], help_text="Empty until scored."
     )
     rationale = serializers.CharField()
+    without_evidence = serializers.BooleanField(help_text="Rated without the required evidence.")
     version = serializers.IntegerField(help_text="Send it back with the next save.")
     updated_by = serializers.SerializerMethodField()
     updated_at = serializers.DateTimeField(allow_null=True)
@@ -317,6 +302,7 @@ class ScoreView(APIView):
                 rationale=values["rationale"],
                 expected_version=values["version"],
                 by=acting_user(request),
+                without_evidence=values["without_evidence"],
             )
         except services.ScoreConflict as conflict:
             return Response(_conflict(conflict), status=status.HTTP_409_CONFLICT)
@@ -325,7 +311,12 @@ class ScoreView(APIView):
             # exist for this user.
             if exc.code in ("not_assigned", "not_independent"):
                 raise Http404 from exc
-            fields = {"rating": "rating", "rationale": "rationale", "stale_version": "version"}
+            fields = {
+                "rating": "rating",
+                "rationale": "rationale",
+                "stale_version": "version",
+                "evidence_missing": "without_evidence",
+            }
             raise validation_error(exc, **fields) from exc
         return Response(ScoreOutput(score).data)
 
@@ -344,62 +335,6 @@ def _conflict(conflict: services.ScoreConflict) -> dict[str, Any]:
             },
         }
     ).data
-
-
-class FindingListView(APIView):
-    """Raise a finding tied to criteria of the scheme."""
-
-    permission_classes = AUDITOR_PERMISSIONS
-
-    @extend_schema(parameters=[AUDIT_ID], request=FindingInput, responses={201: AuditFindingOutput})
-    def post(self, request: Request, id: int) -> Response:
-        application = audit_of(request, id)
-        data = FindingInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        with domain_errors(wrong_scheme="criterion_ids"):
-            finding = services.finding_raise(
-                application=application,
-                kind=values["kind"],
-                criterion_ids=values["criterion_ids"],
-                description=values["description"],
-                due_date=values["due_date"],
-                by=acting_user(request),
-            )
-        finding.evidence_items = []  # type: ignore[attr-defined]
-        return Response(AuditFindingOutput(finding).data, status=status.HTTP_201_CREATED)
-
-
-def _finding_view(action: str, doc: str) -> type[APIView]:
-    service = {"close": services.finding_close, "reopen": services.finding_reopen}[action]
-
-    class FindingActionView(APIView):
-        permission_classes = AUDITOR_PERMISSIONS
-
-        @extend_schema(
-            parameters=[AUDIT_ID, FINDING_ID],
-            request=NoteInput,
-            responses=FindingOutput,
-            summary=doc,
-        )
-        def post(self, request: Request, id: int, finding_id: int) -> Response:
-            application = audit_of(request, id)
-            finding = _finding(application, finding_id)
-            data = NoteInput(data=request.data)
-            data.is_valid(raise_exception=True)
-            with domain_errors():
-                finding = service(
-                    finding=finding, note=data.validated_data["note"], by=acting_user(request)
-                )
-            return Response(FindingOutput(finding).data)
-
-    FindingActionView.__name__ = FindingActionView.__qualname__ = f"Finding{action.title()}View"
-    FindingActionView.__doc__ = doc
-    return FindingActionView
-
-
-FindingCloseView = _finding_view("close", "Verify the corrective action and close the finding.")
-FindingReopenView = _finding_view("reopen", "Send an insufficient corrective action back.")
 
 
 def _audit_action_view(action: str, doc: str) -> type[APIView]:
@@ -448,47 +383,7 @@ class ReportView(APIView):
         return Response(AuditStatusOutput(application).data)
 
 
-# --- The company's corrective actions -------------------------------------------------------
-
-
-class FindingAnswerView(APIView):
-    """Answer a nonconformity with your corrective action."""
-
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(
-        parameters=[ORG_SLUG, APPLICATION_ID, FINDING_ID],
-        request=CorrectiveActionInput,
-        responses=FindingOutput,
-    )
-    def post(self, request: Request, org_slug: str, id: int, finding_id: int) -> Response:
-        application = admin_application(request, org_slug, id)
-        finding = _finding(application, finding_id)
-        data = CorrectiveActionInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        with domain_errors():
-            finding = services.finding_answer(
-                finding=finding,
-                corrective_action=data.validated_data["corrective_action"],
-                by=acting_user(request),
-            )
-        return Response(FindingOutput(finding).data)
-
-
-class FindingEvidenceAddView(APIView):
-    """Attach evidence of a corrective action (file or link) to a nonconformity."""
-
-    permission_classes = [IsAuthenticated]
-    parser_classes = [MultiPartParser, FormParser]
-
-    @extend_schema(
-        parameters=[ORG_SLUG, APPLICATION_ID, FINDING_ID],
-        request={"multipart/form-data": EvidenceInput},
-        responses={201: EvidenceOutput},
-    )
-    def post(self, request: Request, org_slug: str, id: int, finding_id: int) -> Response:
-        application = admin_application(request, org_slug, id)
-        return add_evidence(request, application, finding=_finding(application, finding_id))
+# Findings (raise, verify, send back, answer, evidence): api/findings.py.
 
 
 # --- The office's score history -------------------------------------------------------------

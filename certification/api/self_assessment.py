@@ -55,6 +55,13 @@ class AnswerInput(serializers.Serializer):
         default="",
         help_text="Required when not applicable.",
     )
+    # Evidence required (clarifications): absent leaves the stored reason as it is.
+    no_evidence_reason = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        help_text="Why there is no evidence, where the criterion requires it.",
+    )
     version = serializers.IntegerField(
         min_value=0,
         required=False,
@@ -122,6 +129,7 @@ class AnswerOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=SelfStatus.choices)
     status_label = serializers.CharField(source="get_status_display")
     explanation = serializers.CharField()
+    no_evidence_reason = serializers.CharField()
     version = serializers.IntegerField(help_text="Send it back with the next save.")
     updated_by = serializers.SerializerMethodField()
     updated_at = serializers.DateTimeField()
@@ -225,6 +233,7 @@ class AnswerView(APIView):
                     explanation=values["explanation"],
                     expected_version=values.get("version"),
                     by=acting_user(request),
+                    no_evidence_reason=values.get("no_evidence_reason"),
                 )
             except services.AnswerConflict as conflict:
                 body = {"detail": conflict.messages[0], "current": conflict.current}

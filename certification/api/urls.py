@@ -8,7 +8,16 @@ the registry of certificates, /certificates/ and /certificates/<number>/.
 
 from django.urls import URLPattern, path
 
-from . import applications, auditors, audits, certificates, plans, seal, self_assessment
+from . import (  # findings: its own module
+    applications,
+    auditors,
+    audits,
+    certificates,
+    findings,
+    plans,
+    seal,
+    self_assessment,
+)
 
 A = "organizations/<slug:org_slug>/applications/"
 AUDIT = "audits/<int:id>/"
@@ -56,27 +65,27 @@ urlpatterns: list[URLPattern] = [
     ),
     path(
         f"{A}<int:id>/findings/<int:finding_id>/answer/",
-        audits.FindingAnswerView.as_view(),
+        findings.FindingAnswerView.as_view(),
         name="certification-finding-answer",
     ),
     path(
         f"{A}<int:id>/findings/<int:finding_id>/evidence/",
-        audits.FindingEvidenceAddView.as_view(),
+        findings.FindingEvidenceAddView.as_view(),
         name="certification-finding-evidence",
     ),
     # The assigned auditor.
     path("audits/", audits.AuditListView.as_view(), name="audits"),
     path(AUDIT, audits.AuditDetailView.as_view(), name="audit"),
     path(f"{AUDIT}scores/<int:criterion_id>/", audits.ScoreView.as_view(), name="audit-score"),
-    path(f"{AUDIT}findings/", audits.FindingListView.as_view(), name="audit-findings"),
+    path(f"{AUDIT}findings/", findings.FindingListView.as_view(), name="audit-findings"),
     path(
         f"{AUDIT}findings/<int:finding_id>/close/",
-        audits.FindingCloseView.as_view(),
+        findings.FindingCloseView.as_view(),
         name="audit-finding-close",
     ),
     path(
         f"{AUDIT}findings/<int:finding_id>/reopen/",
-        audits.FindingReopenView.as_view(),
+        findings.FindingReopenView.as_view(),
         name="audit-finding-reopen",
     ),
     path(f"{AUDIT}corrections/", audits.CorrectionsView.as_view(), name="audit-corrections"),

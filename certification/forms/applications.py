@@ -46,6 +46,17 @@ class ApplicationForm(PortalForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Which parts of the company (or which product editions) are covered."),
     )
+    # The certificate states its scope in English and German (issue 16).
+    scope_description_de = forms.CharField(
+        label=_("Scope in German"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "lang": "de"}),
+        help_text=_(
+            "Optional: the same scope in German, for the German page of the certificate. "
+            "Without it, the German page gives the scope in English."
+        ),
+    )
     window_start = date_field(_("Requested audit window from"))
     window_end = date_field(_("Requested audit window until"))
     product_name = forms.CharField(label=_("Product name"), max_length=200)

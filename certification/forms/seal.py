@@ -61,3 +61,43 @@ class SealFilterForm(PortalForm):
             group=data.get("group", ""),
             country=data.get("country", ""),
         )
+
+
+# --- Verify by file (signatures) ---------------------------------------------------------
+
+VERIFY_FILE_MAX_BYTES = 10 * 1024 * 1024
+
+
+class VerifyFileForm(PortalForm):
+    """A certificate PDF to check: at most 10 MB, and a PDF by its first bytes."""
+
+    file = forms.FileField(
+        label=gettext_lazy("Certificate PDF"),
+        help_text=gettext_lazy("The PDF file of a CPO certificate, at most 10 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+
+    def clean_file(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        if upload.size > VERIFY_FILE_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB."), code="too_large")
+        data = bytes(upload.read(VERIFY_FILE_MAX_BYTES + 1))
+        if len(data) > VERIFY_FILE_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB."), code="too_large")
+        if b"%PDF-" not in data[:1024]:
+            raise forms.ValidationError(_("This file is not a PDF."), code="not_pdf")
+        return data
+
+
+class VerifyHashForm(PortalForm):
+    """A SHA-256 the visitor's browser computed (the file itself is never sent)."""
+
+    sha256 = forms.RegexField(
+        label=gettext_lazy("SHA-256 of the file"),
+        regex=r"^\s*[0-9a-fA-F]{64}\s*$",
+        max_length=80,
+        error_messages={"invalid": gettext_lazy("A SHA-256 is 64 hexadecimal characters.")},
+    )
+
+    def clean_sha256(self) -> str:
+        return str(self.cleaned_data["sha256"]).strip().lower()

@@ -33,10 +33,22 @@ class AnswerForm(VersionedForm):
         )
     )
 
+    # Evidence required (clarifications): the company says why it gives none; only on the
+    # criteria that require evidence (removed below from the others).
+    no_evidence_reason = forms.CharField(
+        label=_("Why there is no evidence"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("This criterion requires evidence. Without it, say why there is none."),
+    )
+
     def __init__(self, *args: Any, criterion: AssessmentCriterion, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", f"c{criterion.pk}")
         super().__init__(*args, **kwargs)
         self.criterion = criterion
+        if not criterion.evidence_required:
+            del self.fields["no_evidence_reason"]
         if not criterion.na_allowed:
             # Offered only where allowed; a forged value still reaches the service, which
             # refuses it with its own message.

@@ -182,6 +182,14 @@ class Row:
     conflict: Any = None
     evidence_form: Any = None
     ui: Any = None
+    # The scoring sheet's badges (clarifications, working_papers): counts for this criterion.
+    clarifications: dict[str, int] | None = None
+    working_papers: int = 0
+
+    @property
+    def lacks_evidence(self) -> bool:
+        """Evidence required, none given (the sheet and the self-assessment mark the row)."""
+        return bool(self.criterion.evidence_required and not self.evidence)
 
     @property
     def scored(self) -> bool:
@@ -384,28 +392,7 @@ def pass_result_of(application: Application) -> PassResult:
     )
 
 
-# --- Findings ----------------------------------------------------------------------------
-
-
-def finding_of_application(application: Application, pk: Any) -> Finding | None:
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        return None
-    with scope(organization=application.organization):
-        return Finding.objects.filter(application=application, pk=pk).first()
-
-
-def findings_of(application: Application) -> list[Finding]:
-    """The findings of the case with the codes of their criteria (2 queries)."""
-    with scope(organization=application.organization):
-        return list(
-            Finding.objects.filter(application=application)
-            .prefetch_related(
-                Prefetch("criteria", queryset=AssessmentCriterion.objects.only("pk", "code"))
-            )
-            .order_by("raised_at", "pk")
-        )
+# Findings: selectors/findings.py.
 
 
 def subject_areas(application: Application) -> list[SubjectArea]:
@@ -416,13 +403,3 @@ def subject_areas(application: Application) -> list[SubjectArea]:
         .select_related("category")
         .order_by("position", "number")
     )
-
-
-def finding_criteria(finding: Finding) -> list[AssessmentCriterion]:
-    """The criteria a finding is about, in catalogue order (inside the organization's scope)."""
-    return list(finding.criteria.order_by("area__position", "position"))
-
-
-def finding_evidence(finding: Finding) -> list[Evidence]:
-    """The evidence added to a finding, oldest first (inside the organization's scope)."""
-    return list(finding.evidence.select_related("uploaded_by").order_by("uploaded_at"))

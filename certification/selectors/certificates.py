@@ -20,6 +20,7 @@ from criteria.models import SchemeKind
 from signees.models import SigneeStatus
 from signees.selectors.signing import signee_of_organization
 
+from ..issuer import DEFAULT_NAME, mark_data_uri
 from ..models import (
     CLOSED_STATES,
     LIVE,
@@ -28,6 +29,7 @@ from ..models import (
     Certificate,
     CertificateEvent,
     CertificateStatus,
+    OrganizationalGrant,
 )
 from .applications import has_valid_organizational_certification
 from .seal import CERTIFICATE_DOCUMENT_KIND
@@ -239,3 +241,65 @@ def recertifications_of_organization(
         )
         for c in certificates
     ]
+
+
+# --- The organizational basis of a product certificate (issue 16) --------------------------
+
+
+def organizational_basis_of(
+    organization: Organization,
+) -> tuple[Certificate | None, OrganizationalGrant | None]:
+    """What a product certificate issued today rests on: the holder's valid organizational
+    certificate (the latest valid one), else an organizational certification the office
+    recorded by hand and still valid, else nothing (None, None)."""
+    on = today()
+    with scope(organization=organization):
+        certificate = (
+            Certificate.objects.filter(
+                organization=organization,
+                kind=SchemeKind.ORGANIZATIONAL,
+                status=C.ACTIVE,
+                valid_until__gte=on,
+            )
+            .order_by("-valid_until", "-pk")
+            .first()
+        )
+        if certificate is not None:
+            return certificate, None
+        grant = (
+            OrganizationalGrant.objects.filter(
+                organization=organization, revoked_at__isnull=True, valid_until__gte=on
+            )
+            .order_by("-valid_until", "-pk")
+            .first()
+        )
+    return None, grant
+
+
+def certificate_content_context(certificate: Certificate) -> dict[str, Any]:
+    """What the certificate PDF names beside the audit: the certification body as frozen at
+    issuance (with its accreditation mark embedded, or "not accredited"), the certifier who
+    decided, and for a product certificate its organizational basis (as issued)."""
+    issuer = dict(certificate.issuer or {})
+    if not issuer.get("name"):
+        issuer["name"] = DEFAULT_NAME  # issued before the body was kept
+    decided_by = certificate.application.decided_by
+    grant = issuer.get("organizational_grant")
+    return {
+        "issuer": issuer,
+        "issuer_mark": mark_data_uri(str(issuer.get("mark", "")))
+        if issuer.get("accredited")
+        else "",
+        "issuer_address_line": ", ".join(
+            line.strip() for line in str(issuer.get("address", "")).splitlines() if line.strip()
+        ),
+        "certifier": decided_by.public_name if decided_by is not None else "",
+        # One page per language, each with the scope in its language (English where the
+        # German one was not given).
+        "page_scopes": (
+            ("en", certificate.scope_description),
+            ("de", certificate.scope_description_de or certificate.scope_description),
+        ),
+        "organizational_certificate": certificate.organizational_certificate,
+        "organizational_grant": grant if isinstance(grant, dict) else None,
+    }

@@ -47,6 +47,7 @@ CASE_RELATED = (
     "finding__application",
     "objection__plan__application",
     "agreement",
+    "appeal",  # appeals: the office's step, named by the appeal's reference
 )
 # Which steps each party takes (the filters of the office's list).
 KINDS_OF_PARTY = {
@@ -376,7 +377,8 @@ def grant_preview(application: Application, *, on: date | None = None) -> GrantP
     recertifies = application.audit_type == AuditType.RECERTIFICATION
     return GrantPreview(
         application=application,
-        issues=application.audit_type != AuditType.SURVEILLANCE,
+        # complaints: a special audit, like a surveillance audit, issues no certificate.
+        issues=application.audit_type not in (AuditType.SURVEILLANCE, AuditType.SPECIAL),
         number_pattern=f"CPO-{PREFIX[SchemeKind(application.kind)]}-{on.year}-…",
         holder=application.organization.legal_name,
         issued_on=on,

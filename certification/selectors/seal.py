@@ -7,6 +7,7 @@ expired from the first day after it, even before the daily task has written that
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -33,7 +34,7 @@ from cpo_portal.mail import StrOrPromise
 from cpo_portal.tenancy.models import Organization
 from criteria.models import SchemeKind
 
-from ..models import LIVE, Certificate, CertificateEvent, CertificateStatus
+from ..models import LIVE, Certificate, CertificateEvent, CertificateStatus, OrganizationalGrant
 
 C = CertificateStatus
 CERTIFICATE_DOCUMENT_KIND = "certificate"
@@ -99,6 +100,162 @@ def _public() -> QuerySet[Certificate]:
         return Certificate.objects.all()
 
 
+# --- A product certificate's organizational basis -------------------------------------------
+# A product certificate rests on its holder's organizational certificate (named on it since
+# issue 16; followed to its successor after a recertification) or on an organizational
+# certification the office recorded by hand (Certificate.issuer["organizational_grant"]).
+# While that basis is not valid, the verification page, its JSON, the badge and the registry
+# say so. Certificates issued before the basis was kept show none.
+
+BASIS_FIELDS = ("number", "status", "valid_until", "status_changed_at")
+# The organizational certificate and its successor come along in the same query.
+BASIS_RELATED = ("organizational_certificate", "organizational_certificate__successor")
+BASIS_ONLY = (
+    "organizational_certificate_id",
+    "issuer",
+    *(f"{related}__{name}" for related in BASIS_RELATED for name in BASIS_FIELDS),
+)
+
+NOT_BACKED: dict[str, StrOrPromise] = {
+    C.SUSPENDED: _(
+        "The organizational certificate %(number)s is suspended: "
+        "this product certificate is not currently backed."
+    ),
+    C.WITHDRAWN: _(
+        "The organizational certificate %(number)s has been withdrawn: "
+        "this product certificate is not currently backed."
+    ),
+    C.EXPIRED: _(
+        "The organizational certificate %(number)s has expired: "
+        "this product certificate is not currently backed."
+    ),
+}
+NOT_BACKED_OTHER = _(
+    "The organizational certificate %(number)s is not valid: "
+    "this product certificate is not currently backed."
+)
+GRANT_NOT_BACKED = _(
+    "The recorded organizational certification %(number)s is no longer valid: "
+    "this product certificate is not currently backed."
+)
+
+
+@dataclass(frozen=True)
+class Backing:
+    """What a live product certificate rests on, as the public sees it today."""
+
+    number: str  # the organizational certificate's number, or the recorded grant's reference
+    status: str  # the basis's effective status (a grant: active / expired / withdrawn)
+    valid_until: date | None
+    changed_at: Any  # when its status last changed (for Last-Modified), or None
+    is_grant: bool = False
+
+    @property
+    def backed(self) -> bool:
+        return self.status == C.ACTIVE
+
+    @property
+    def url(self) -> str:
+        if self.is_grant:
+            return ""
+        return reverse("certification:verify", args=[self.number])
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)
+
+    @property
+    def note(self) -> str:
+        """The sentence a visitor reads while the basis is not valid ("" while it is)."""
+        if self.backed:
+            return ""
+        if self.is_grant:
+            return str(GRANT_NOT_BACKED) % {"number": self.number}
+        return str(NOT_BACKED.get(self.status, NOT_BACKED_OTHER)) % {"number": self.number}
+
+
+def _current(organizational: Certificate) -> Certificate:
+    """The organizational certificate in force along its line: a recertified one's successor
+    (the first hop comes with the query; any further one costs one)."""
+    seen = {organizational.pk}
+    while organizational.status == C.SUPERSEDED:
+        try:
+            successor = organizational.successor
+        except Certificate.DoesNotExist:
+            break
+        if successor is None or successor.pk in seen:
+            break
+        seen.add(successor.pk)
+        organizational = successor
+    return organizational
+
+
+def _grant_of(certificate: Certificate) -> dict[str, Any] | None:
+    grant = (certificate.issuer or {}).get("organizational_grant")
+    return grant if isinstance(grant, dict) and grant.get("id") else None
+
+
+def _grant_backing(grant: dict[str, Any], row: Any, on: date) -> Backing:
+    if row is None or row.revoked_at is not None:
+        status = C.WITHDRAWN
+    elif row.valid_until < on:
+        status = C.EXPIRED
+    else:
+        status = C.ACTIVE
+    return Backing(
+        number=str(grant.get("reference", "")),
+        status=status,
+        valid_until=row.valid_until if row is not None else None,
+        changed_at=row.revoked_at if row is not None else None,
+        is_grant=True,
+    )
+
+
+def public_backings(
+    certificates: Iterable[Certificate], on: date | None = None
+) -> dict[int, Backing]:
+    """The basis of each live product certificate among `certificates` (read with
+    BASIS_RELATED/BASIS_ONLY), by pk; grants cost one query for all of them."""
+    on = on or today()
+    backings: dict[int, Backing] = {}
+    grants: dict[int, dict[str, Any]] = {}
+    for certificate in certificates:
+        if certificate.kind != SchemeKind.PRODUCT:
+            continue
+        if effective_status(certificate.status, certificate.valid_until, on) not in LIVE:
+            continue
+        if certificate.organizational_certificate_id is not None:
+            basis = _current(certificate.organizational_certificate)  # type: ignore[arg-type]
+            backings[certificate.pk] = Backing(
+                number=basis.number,
+                status=effective_status(basis.status, basis.valid_until, on),
+                valid_until=basis.valid_until,
+                changed_at=basis.status_changed_at,
+            )
+        elif (grant := _grant_of(certificate)) is not None:
+            grants[certificate.pk] = grant
+    if grants:
+        with scopes_disabled():
+            rows = OrganizationalGrant.objects.only("pk", "valid_until", "revoked_at").in_bulk(
+                [int(g["id"]) for g in grants.values()]
+            )
+        for pk, grant in grants.items():
+            backings[pk] = _grant_backing(grant, rows.get(int(grant["id"])), on)
+    return backings
+
+
+def public_backing(certificate: Certificate, on: date | None = None) -> Backing | None:
+    """One certificate's basis (None: not a live product certificate, or none kept),
+    read once per certificate object (the page, its ETag and Last-Modified ask for it)."""
+    if on is None and hasattr(certificate, "_public_backing"):
+        cached: Backing | None = getattr(certificate, "_public_backing")  # noqa: B009
+        return cached
+    backing = public_backings([certificate], on).get(certificate.pk)
+    if on is None:
+        certificate._public_backing = backing  # type: ignore[attr-defined]
+    return backing
+
+
 # --- The registry -------------------------------------------------------------------------
 
 
@@ -154,7 +311,8 @@ def public_certificate_list(filters: SealFilter, on: date | None = None) -> Quer
     on = on or today()
     return (
         _filtered(filters, on)
-        .only(*REGISTRY_FIELDS)
+        .select_related(*BASIS_RELATED)
+        .only(*REGISTRY_FIELDS, *BASIS_ONLY)
         .annotate(effective_status=_effective_expression(on))
         .order_by("-issued_on", "-number")
     )
@@ -196,7 +354,14 @@ def public_certificate(number: str) -> Certificate | None:
         return None
     return (
         _public()
-        .select_related("scheme", "catalogue_version", "application", "predecessor", "successor")
+        .select_related(
+            "scheme",
+            "catalogue_version",
+            "application__decided_by",
+            "predecessor",
+            "successor",
+            *BASIS_RELATED,
+        )
         .annotate(
             document_sha256=_ready_document("sha256"),
             document_changed_at=_ready_document("status_changed_at"),
@@ -223,7 +388,17 @@ def public_badge_certificate(number: str) -> Certificate | None:
         return None
     return (
         _public()
-        .only("pk", "number", "kind", "holder_name", "status", "valid_until", "status_changed_at")
+        .select_related(*BASIS_RELATED)
+        .only(
+            "pk",
+            "number",
+            "kind",
+            "holder_name",
+            "status",
+            "valid_until",
+            "status_changed_at",
+            *BASIS_ONLY,
+        )
         .filter(number=canonical)
         .first()
     )
@@ -348,3 +523,39 @@ def certificate_document_of_organization(
             .order_by("-created_at", "-pk")
             .first()
         )
+
+
+# --- Verify by file (signatures): a certificate PDF found by its SHA-256 -----------------
+
+SHA256_PATTERN = re.compile(r"\A[0-9a-f]{64}\Z")
+
+
+def public_certificate_by_file_hash(sha256: str) -> Certificate | None:
+    """The certificate one of whose stored PDFs has this SHA-256, or None (two queries).
+
+    Only certificate documents count. The certificate carries `document_sha256`, its
+    current PDF's hash: when that differs, the file is an earlier rendering.
+    """
+    if not SHA256_PATTERN.match(sha256):
+        return None
+    with scopes_disabled():
+        owner_id = (
+            Document.objects.filter(
+                kind=CERTIFICATE_DOCUMENT_KIND,
+                owner_type__app_label="certification",
+                owner_type__model="certificate",
+                sha256=sha256,
+                status=DocumentStatus.READY,
+            )
+            .values_list("owner_id", flat=True)
+            .first()
+        )
+    if owner_id is None or not str(owner_id).isdigit():
+        return None
+    return (
+        _public()
+        .select_related("scheme")
+        .annotate(document_sha256=_ready_document("sha256"))
+        .filter(pk=int(owner_id))
+        .first()
+    )

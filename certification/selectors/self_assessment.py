@@ -7,8 +7,17 @@ from django_scopes import scope, scopes_disabled
 
 from cpo_portal.accounts.roles import is_office
 from cpo_portal.tenancy.selectors import membership_for
+from criteria.models import AssessmentCriterion
 
-from ..models import AUDITOR_STATES, Application, AssignmentStatus, AuditorAssignment, Evidence
+from ..models import (
+    AUDITOR_STATES,
+    Application,
+    AssignmentStatus,
+    AuditorAssignment,
+    Evidence,
+    SelfAssessmentAnswer,
+    SelfStatus,
+)
 from .auditors import independence_lost
 
 
@@ -54,3 +63,26 @@ def evidence_of_application(application: Application, pk: Any) -> Evidence | Non
             .select_related("application__organization")
             .first()
         )
+
+
+# --- Evidence required -----------------------------------------------------------------------
+
+
+def criteria_lacking_evidence(application: Application) -> list[AssessmentCriterion]:
+    """The answered criteria that require evidence and have neither evidence nor a stated
+    reason (a not-applicable answer needs none; an unanswered criterion claims nothing):
+    what blocks the submission and what the page lists. Two queries."""
+    with scope(organization=application.organization):
+        with_evidence = Evidence.objects.filter(
+            application=application, criterion__isnull=False
+        ).values("criterion_id")
+        answers = (
+            SelfAssessmentAnswer.objects.filter(
+                application=application, criterion__evidence_required=True, no_evidence_reason=""
+            )
+            .exclude(status=SelfStatus.NOT_APPLICABLE)
+            .exclude(criterion_id__in=with_evidence)
+            .select_related("criterion")
+            .order_by("criterion__area__position", "criterion__position", "criterion__code")
+        )
+        return [answer.criterion for answer in answers]

@@ -61,6 +61,7 @@ S = ApplicationStatus
 # Fields the company fills in, and may change while the application is a draft or returned.
 APPLICATION_FIELDS = (
     "scope_description",
+    "scope_description_de",  # optional: the certificate's German scope (issue 16)
     "window_start",
     "window_end",
     "product_name",
@@ -146,7 +147,13 @@ def application_transition(
 
 def _validate_fields(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     cleaned = {name: values.get(name) for name in APPLICATION_FIELDS}
-    for name in ("scope_description", "product_name", "product_version", "product_description"):
+    for name in (
+        "scope_description",
+        "scope_description_de",
+        "product_name",
+        "product_version",
+        "product_description",
+    ):
         cleaned[name] = (cleaned[name] or "").strip()
     if not cleaned["scope_description"]:
         raise DomainError(_("Describe the scope of the certification."))
@@ -470,7 +477,11 @@ def application_decide(
 def _issue_or_confirm(application: Application, *, granted: bool, by: User | None) -> None:
     """A grant issues the certificate (in the same transaction); a surveillance audit
     instead confirms (or, denied, suspends) the certificate it concerns."""
-    if application.audit_type == AuditType.SURVEILLANCE and application.certificate_id:
+    # complaints: a special audit confirms (or suspends) its certificate like a surveillance.
+    if (
+        application.audit_type in (AuditType.SURVEILLANCE, AuditType.SPECIAL)
+        and application.certificate_id
+    ):
         certificate_surveillance_result(application=application, granted=granted, by=by)
     elif granted:
         certificate_issue(application=application, by=by)

@@ -2,7 +2,6 @@
 corrective actions, the report."""
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -16,7 +15,6 @@ from cpo_portal.accounts.models import User
 from cpo_portal.activity.services import activity_record
 from cpo_portal.documents.services import document_request
 from cpo_portal.errors import DomainError, StaleVersion
-from cpo_portal.guards import require_org_admin
 from cpo_portal.mail import lazy_format, mail_on_commit
 
 from ..models import (
@@ -26,8 +24,8 @@ from ..models import (
     AssignmentRole,
     AssignmentStatus,
     AuditorAssignment,
+    Evidence,
     Finding,
-    FindingKind,
     FindingStatus,
     Rating,
     Recommendation,
@@ -38,7 +36,6 @@ from ..notify import AUDITORS, COMPANY, EVENT_TEMPLATE, OFFICE, links, notify
 from ..selectors.auditors import conflict_reason, independence_lost
 from ..selectors.audits import AUDIT_REPORT_KIND, pass_result_of
 from .applications import application_transition, locked_application, require_state
-from .deadlines import finding_deadline_close, finding_deadline_open, finding_due_on
 from .plans import plan_require_for_report
 from .self_assessment import criterion_of_scheme
 
@@ -84,6 +81,8 @@ def _require_lead(application: Application, user: User | None) -> AuditorAssignm
 class ScoreInput:
     rating: str
     rationale: str
+    # "Evidence required": the auditor confirmed rating fulfilled without the company's evidence.
+    without_evidence: bool = False
 
 
 def _validate_score(score: Score, data: ScoreInput) -> ScoreInput:
@@ -100,7 +99,31 @@ def _validate_score(score: Score, data: ScoreInput) -> ScoreInput:
         raise DomainError(
             _("The rationale is too long (10,000 characters at most)."), code="rationale"
         )
-    return ScoreInput(rating, rationale)
+    return ScoreInput(rating, rationale, _without_evidence(score, rating, rationale, data))
+
+
+def _without_evidence(score: Score, rating: str, rationale: str, data: ScoreInput) -> bool:
+    """Evidence required: fulfilled without the company's evidence needs the auditor's
+    confirmation and a rationale. One query, only for such a rating of such a criterion."""
+    if rating != Rating.FULFILLED or not score.criterion.evidence_required:
+        return False
+    if Evidence.objects.filter(
+        application_id=score.application_id, criterion_id=score.criterion_id
+    ).exists():
+        return False
+    if not data.without_evidence:
+        raise DomainError(
+            _(
+                "The company gave no evidence for this criterion, which requires it. "
+                "Confirm to rate it fulfilled without evidence."
+            ),
+            code="evidence_missing",
+        )
+    if not rationale:
+        raise DomainError(
+            _("Say why the criterion is fulfilled without evidence."), code="rationale"
+        )
+    return True
 
 
 def score_save(
@@ -111,6 +134,7 @@ def score_save(
     rationale: str,
     expected_version: Any,
     by: User | None,
+    without_evidence: bool = False,
 ) -> Score:
     """Save one score if `expected_version` is still current; refuse with both values if not.
 
@@ -126,7 +150,9 @@ def score_save(
             refusal = _refusal(application_id, criterion_id, by)
         else:
             try:
-                data = _validate_score(score, ScoreInput(rating, rationale or ""))
+                data = _validate_score(
+                    score, ScoreInput(rating, rationale or "", bool(without_evidence))
+                )
                 if score.version != int(expected_version):
                     raise ScoreConflict(score)
             except (DomainError, TypeError, ValueError) as exc:
@@ -166,10 +192,20 @@ def _locked_score(application_id: Any, criterion_id: Any, user: User | None) -> 
 def _write_score(score: Score, data: ScoreInput, by: User | None) -> None:
     before = {"rating": score.rating, "rationale": score.rationale, "version": score.version}
     score.rating, score.rationale = data.rating, data.rationale
+    score.without_evidence = data.without_evidence
     score.version += 1
     score.updated_by = by
     score.updated_at = timezone.now()
-    score.save(update_fields=["rating", "rationale", "version", "updated_by", "updated_at"])
+    score.save(
+        update_fields=[
+            "rating",
+            "rationale",
+            "without_evidence",
+            "version",
+            "updated_by",
+            "updated_at",
+        ]
+    )
     ScoreChange.objects.create(
         score=score,
         version=score.version,
@@ -186,7 +222,12 @@ def _write_score(score: Score, data: ScoreInput, by: User | None) -> None:
         data={
             "criterion": score.criterion.code,
             "before": before,
-            "after": {"rating": score.rating, "version": score.version},
+            "after": {
+                "rating": score.rating,
+                "version": score.version,
+                # Evidence required: the auditor's confirmation, only where given.
+                **({"without_evidence": True} if score.without_evidence else {}),
+            },
         },
     )
 
@@ -207,167 +248,7 @@ def _refusal(application_id: Any, criterion_id: Any, user: User | None) -> Domai
     return DomainError(_("This criterion cannot be scored here."), code="wrong_scheme")
 
 
-# --- Findings ----------------------------------------------------------------------------
-
-
-@transaction.atomic
-def finding_raise(
-    *,
-    application: Application,
-    kind: str,
-    criterion_ids: list[Any],
-    description: str,
-    by: User | None,
-    due_date: date | None = None,
-) -> Finding:
-    """Record a finding tied to criteria of the scheme; nonconformities get a due date."""
-    application = locked_application(application)
-    _assignment(application, by)
-    require_state(application, *SCORING_STATES)
-    if kind not in FindingKind.values:
-        raise DomainError(_("Choose the kind of finding."))
-    if not description.strip():
-        raise DomainError(_("Describe the finding."))
-    if not criterion_ids:
-        raise DomainError(_("Tie the finding to at least one criterion."))
-    criteria = [criterion_of_scheme(application, pk) for pk in dict.fromkeys(criterion_ids)]
-    if kind in NONCONFORMITIES:
-        # The auditor's date, else the office's policy (deadlines): the finding's deadline.
-        due_date = finding_due_on(due_date)
-        if due_date < timezone.localdate():
-            raise DomainError(_("The due date lies in the past."))
-    else:
-        due_date = None
-    with scope(organization=application.organization):
-        finding = Finding(
-            application=application,
-            kind=kind,
-            description=description.strip(),
-            due_date=due_date,
-            raised_by=by,
-        )
-        finding.full_clean(exclude=["application", "raised_by"])
-        finding.save()
-        finding.criteria.set(criteria)
-    finding_deadline_open(finding)  # deadlines: the company answers by the due date
-    activity_record(
-        actor=by,
-        organization=application.organization,
-        verb="certification.finding_raised",
-        target=application,
-        data={"finding": finding.pk, "kind": kind, "criteria": [c.code for c in criteria]},
-    )
-    if finding.is_nonconformity:
-        notify(
-            application,
-            subject=lazy_format(
-                gettext_lazy("%(kind)s raised in your audit"), kind=FindingKind(finding.kind).label
-            ),
-            message=lazy_format(
-                gettext_lazy("Answer it with a corrective action by %(due)s."), due=due_date
-            ),
-            to=(COMPANY,),
-        )
-    return finding
-
-
-def _locked_finding(finding: Finding) -> tuple[Application, Finding]:
-    application = locked_application(finding.application)
-    with scope(organization=application.organization):
-        finding = Finding.objects.select_for_update().get(pk=finding.pk)
-    return application, finding
-
-
-@transaction.atomic
-def finding_answer(*, finding: Finding, corrective_action: str, by: User | None) -> Finding:
-    """The company answers a nonconformity with its corrective action."""
-    application, finding = _locked_finding(finding)
-    require_org_admin(application.organization, by)
-    require_state(application, *SCORING_STATES)
-    if not finding.is_nonconformity:
-        raise DomainError(_("Only nonconformities need a corrective action."))
-    if finding.status != FindingStatus.OPEN:
-        raise DomainError(_("This finding is not open."))
-    if not corrective_action.strip():
-        raise DomainError(_("Describe the corrective action."))
-    finding.corrective_action = corrective_action.strip()
-    finding.status = FindingStatus.ANSWERED
-    finding.answered_by, finding.answered_at = by, timezone.now()
-    finding.save(update_fields=["corrective_action", "status", "answered_by", "answered_at"])
-    finding_deadline_close(finding)  # deadlines: the company has answered
-    activity_record(
-        actor=by,
-        organization=application.organization,
-        verb="certification.finding_answered",
-        target=application,
-        data={"finding": finding.pk},
-    )
-    notify(
-        application,
-        subject=lazy_format(
-            gettext_lazy("Corrective action proposed: %(org)s"), org=application.organization
-        ),
-        message=gettext_lazy("The company answered a nonconformity; please verify it."),
-        to=(AUDITORS,),
-    )
-    return finding
-
-
-@transaction.atomic
-def finding_close(*, finding: Finding, note: str, by: User | None) -> Finding:
-    """The auditor verifies the corrective action (or acknowledges an observation) and closes."""
-    application, finding = _locked_finding(finding)
-    _assignment(application, by)
-    require_state(application, *SCORING_STATES)
-    if finding.is_nonconformity and finding.status != FindingStatus.ANSWERED:
-        raise DomainError(_("A nonconformity is closed after the company's corrective action."))
-    if finding.status == FindingStatus.CLOSED:
-        raise DomainError(_("This finding is already closed."))
-    if finding.is_nonconformity and not note.strip():
-        raise DomainError(_("Record how the corrective action was verified."))
-    finding.status = FindingStatus.CLOSED
-    finding.verification_note = note.strip()
-    finding.closed_by, finding.closed_at = by, timezone.now()
-    finding.save(update_fields=["status", "verification_note", "closed_by", "closed_at"])
-    activity_record(
-        actor=by,
-        organization=application.organization,
-        verb="certification.finding_closed",
-        target=application,
-        data={"finding": finding.pk},
-    )
-    return finding
-
-
-@transaction.atomic
-def finding_reopen(*, finding: Finding, note: str, by: User | None) -> Finding:
-    """The corrective action did not convince the auditor: back to the company."""
-    application, finding = _locked_finding(finding)
-    _assignment(application, by)
-    require_state(application, *SCORING_STATES)
-    if finding.status != FindingStatus.ANSWERED:
-        raise DomainError(_("Only an answered finding can be sent back."))
-    if not note.strip():
-        raise DomainError(_("Say why the corrective action is not sufficient."))
-    finding.status = FindingStatus.OPEN
-    finding.verification_note = note.strip()
-    finding.save(update_fields=["status", "verification_note"])
-    # deadlines: the company answers again, by the due date (moved on if it has passed).
-    finding_deadline_open(finding)
-    activity_record(
-        actor=by,
-        organization=application.organization,
-        verb="certification.finding_reopened",
-        target=application,
-        data={"finding": finding.pk, "reason": note.strip()},
-    )
-    notify(
-        application,
-        subject=gettext_lazy("Corrective action not accepted"),
-        message=note.strip(),
-        to=(COMPANY,),
-    )
-    return finding
+# Findings (raise, answer, verify, send back, close): services/findings.py.
 
 
 @transaction.atomic

@@ -8,8 +8,10 @@ that changes its status, keeps a public CertificateEvent and writes the activity
 
 import calendar
 from datetime import date, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +34,7 @@ from cpo_portal.states import check_transition
 from criteria.models import SchemeKind
 from signees.selectors.signing import signee_of_organization
 
+from ..issuer import issuer_snapshot
 from ..models import (
     CERTIFICATE_EDGES,
     CERTIFICATE_REASON_REQUIRED,
@@ -48,8 +51,13 @@ from ..models import (
     SurveillanceReminder,
 )
 from ..notify import COMPANY, OFFICE, notify
-from ..selectors.certificates import recertifications_of_organization
-from ..selectors.seal import CERTIFICATE_DOCUMENT_KIND
+from ..selectors.certificates import organizational_basis_of, recertifications_of_organization
+from ..selectors.seal import (
+    CERTIFICATE_DOCUMENT_KIND,
+    NOT_BACKED,
+    NOT_BACKED_OTHER,
+    public_backings,
+)
 
 C = CertificateStatus
 PREFIX = {SchemeKind.ORGANIZATIONAL: "O", SchemeKind.PRODUCT: "P"}
@@ -152,15 +160,35 @@ def _request_pdf(certificate: Certificate, by: User | None) -> None:
     )
 
 
+def certificate_content(application: Application) -> tuple[dict[str, Any], Certificate | None]:
+    """What a certificate issued today for `application` names beside the audit: the
+    certification body as configured (frozen into Certificate.issuer) and, for a product
+    certificate, its organizational basis: the holder's valid organizational certificate, or
+    else the organizational certification the office recorded by hand (its reference kept in
+    issuer["organizational_grant"])."""
+    issuer = issuer_snapshot()
+    if application.kind != SchemeKind.PRODUCT:
+        return issuer, None
+    organizational, grant = organizational_basis_of(application.organization)
+    if organizational is None and grant is not None:
+        issuer["organizational_grant"] = {
+            "id": grant.pk,
+            "reference": grant.reference,
+            "valid_until": grant.valid_until.isoformat(),
+        }
+    return issuer, organizational
+
+
 def certificate_issue(*, application: Application, by: User | None) -> Certificate:
     """Issue the certificate a grant decision stands for, with its pending PDF, in the
     caller's transaction (the decision and the certificate commit together)."""
-    if application.audit_type == AuditType.SURVEILLANCE:
+    if application.audit_type in (AuditType.SURVEILLANCE, AuditType.SPECIAL):
         raise DomainError(_("A surveillance audit confirms a certificate; it issues none."))
     organization = application.organization
     signee = signee_of_organization(organization)
     today = timezone.now().date()
     scheme = application.scheme
+    issuer, organizational = certificate_content(application)
     with scope(organization=organization):
         certificate = Certificate(
             number=next_number(application.kind, today.year),
@@ -173,6 +201,9 @@ def certificate_issue(*, application: Application, by: User | None) -> Certifica
             scheme=scheme,
             catalogue_version_id=scheme.version_id,
             scope_description=application.scope_description,
+            scope_description_de=application.scope_description_de,
+            organizational_certificate=organizational,
+            issuer=issuer,
             product_name=application.product_name,
             product_version=application.product_version,
             issued_on=today,
@@ -194,6 +225,7 @@ def certificate_issue(*, application: Application, by: User | None) -> Certifica
                 "scheme",
                 "catalogue_version",
                 "predecessor",
+                "organizational_certificate",
                 "issued_by",
             ]
         )
@@ -224,6 +256,12 @@ def certificate_surveillance_result(
     """A decided surveillance audit: passed moves the next due date, failed suspends."""
     assert application.certificate is not None  # a surveillance audit concerns one
     certificate = locked_certificate(application.certificate)
+    # complaints: a special audit (on a complaint) passed confirms the certificate without
+    # moving its surveillance date; failed, it suspends like a surveillance audit.
+    special = application.audit_type == AuditType.SPECIAL
+    if granted and special:
+        _record(certificate, "special_audit_passed", certificate.status, by=by)
+        return certificate
     if granted:
         interval = certificate.scheme.surveillance_months or 12
         base = max(
@@ -235,7 +273,12 @@ def certificate_surveillance_result(
         return certificate
     if certificate.status == C.ACTIVE:
         return certificate_transition(
-            certificate, "suspend", by=by, reason=_("The surveillance audit was not passed.")
+            certificate,
+            "suspend",
+            by=by,
+            reason=_("The special audit was not passed.")
+            if special
+            else _("The surveillance audit was not passed."),
         )
     return certificate
 
@@ -255,9 +298,22 @@ def certificate_reinstate(
     require_office_role(by, OfficeRole.CERTIFIER)  # office roles: the certificate's lifecycle
     if certificate.valid_until < timezone.now().date():
         raise DomainError(_("The certificate's validity has ended; it cannot be reinstated."))
+    if certificate.kind == SchemeKind.PRODUCT:
+        # A product certificate rests on its organizational one (issue 16).
+        certificate = locked_certificate(certificate)  # its basis as it is now
+        backing = public_backings([certificate]).get(certificate.pk)
+        if backing is not None and not backing.backed:
+            raise DomainError(
+                _("Reinstate the organizational certificate %(number)s first.")
+                % {"number": backing.number},
+                code="basis",
+            )
     certificate = certificate_transition(certificate, "reinstate", by=by, reason=reason)
     if certificate.kind == SchemeKind.ORGANIZATIONAL:
         _unflag_products(certificate)
+    elif certificate.flagged_reason:
+        certificate.flagged_reason = ""  # the office has reviewed it
+        certificate.save(update_fields=["flagged_reason"])
     _tell_holder(certificate, gettext_lazy("Your CPO certificate %(number)s is valid again."))
     return certificate
 
@@ -292,32 +348,80 @@ def certificates_expire_due(*, today: date | None = None) -> int:
     return expired
 
 
-def _flag_products(organizational: Certificate, *, by: User | None) -> None:
-    """The holder's organizational certificate is no longer active: its product
-    certificates are flagged for the office, and suspended if the policy says so."""
-    policy = certification_policy()
-    reason = _("The organizational certificate %(number)s is %(status)s.") % {
-        "number": organizational.number,
-        "status": organizational.get_status_display(),
-    }
-    if organizational.status == C.SUPERSEDED:
-        return  # its successor carries the product certificates on
+# --- Product certificates rest on the organizational one (issue 16) -----------------------
+# When the holder's organizational certificate is suspended, withdrawn or expires, the live
+# product certificates resting on it (named on them, or on a predecessor it recertified, or
+# issued before the basis was kept) are flagged for the office and, as the policy says by
+# default, suspended with a public reason naming it; the company's owners and admins and
+# the office are told. Reinstating the organizational certificate does not reinstate them:
+# the office reviews each one and reinstates it (their flag then says so).
+
+
+def _lineage(organizational: Certificate) -> list[int]:
+    """The organizational certificate and the ones it succeeded (recertifications)."""
+    ids = [organizational.pk]
+    predecessor_id = organizational.predecessor_id
     with scopes_disabled():
-        products = list(
+        while predecessor_id is not None and predecessor_id not in ids:
+            ids.append(predecessor_id)
+            predecessor_id = (
+                Certificate.objects.filter(pk=predecessor_id)
+                .values_list("predecessor_id", flat=True)
+                .first()
+            )
+    return ids
+
+
+def _resting_on(organizational: Certificate) -> list[Certificate]:
+    """The live product certificates of the holder that rest on `organizational` (locked)."""
+    with scopes_disabled():
+        candidates = list(
             Certificate.objects.select_for_update(of=("self",))
             .select_related("organization", "scheme")
             .filter(
+                Q(organizational_certificate_id__in=_lineage(organizational))
+                | Q(organizational_certificate__isnull=True),
                 organization_id=organizational.organization_id,
                 kind=SchemeKind.PRODUCT,
                 status__in=LIVE,
             )
+            .order_by("number")
         )
-    for product in products:
+    # Without a named organizational certificate: unless it rests on a recorded grant.
+    return [
+        c
+        for c in candidates
+        if c.organizational_certificate_id is not None
+        or not (c.issuer or {}).get("organizational_grant")
+    ]
+
+
+PRODUCTS_SUSPENDED_SUBJECT = gettext_lazy(
+    "Product certificates suspended with the organizational certificate %(number)s"
+)
+PRODUCTS_FLAGGED_SUBJECT = gettext_lazy(
+    "Product certificates resting on the organizational certificate %(number)s"
+)
+
+
+def _flag_products(organizational: Certificate, *, by: User | None) -> None:
+    """The holder's organizational certificate is no longer active: its product
+    certificates are flagged for the office, and suspended if the policy says so."""
+    if organizational.status == C.SUPERSEDED:
+        return  # its successor carries the product certificates on
+    policy = certification_policy()
+    reason = str(NOT_BACKED.get(organizational.status, NOT_BACKED_OTHER)) % {
+        "number": organizational.number
+    }
+    suspended: list[Certificate] = []
+    flagged: list[Certificate] = []
+    for product in _resting_on(organizational):
         product.flagged_reason = reason[:300]
         product.save(update_fields=["flagged_reason"])
         if policy.suspend_products_with_organizational and product.status == C.ACTIVE:
-            certificate_transition(product, "suspend", by=by, reason=reason)
+            suspended.append(certificate_transition(product, "suspend", by=by, reason=reason))
         else:
+            flagged.append(product)
             activity_record(
                 actor=by,
                 organization=product.organization,
@@ -325,13 +429,44 @@ def _flag_products(organizational: Certificate, *, by: User | None) -> None:
                 target=product,
                 data={"number": product.number, "reason": reason},
             )
+    if suspended or flagged:
+        _tell_about_products(organizational, suspended=suspended, flagged=flagged)
+
+
+def _tell_about_products(
+    organizational: Certificate, *, suspended: list[Certificate], flagged: list[Certificate]
+) -> None:
+    """One mail to the company's owners and admins and to the office."""
+    subject = PRODUCTS_SUSPENDED_SUBJECT if suspended else PRODUCTS_FLAGGED_SUBJECT
+    mail_on_commit(
+        subject=lazy_format(subject, number=organizational.number),
+        template="certification/certificates/email/products_suspended.txt",
+        context={
+            "organizational": organizational,
+            "status": C(organizational.status).label,
+            "suspended": suspended,
+            "flagged": flagged,
+        },
+        to=[*organization_admin_emails(organizational.organization), *office_emails()],
+    )
+
+
+REINSTATE_PRODUCTS_NOTE = gettext_lazy(
+    "The organizational certificate %(number)s is valid again. This product certificate stays "
+    "suspended until the office reinstates it."
+)
 
 
 def _unflag_products(organizational: Certificate) -> None:
+    """The organizational certificate is valid again: an active product certificate's flag
+    goes; a suspended one stays suspended, flagged for the office to reinstate it."""
     with scopes_disabled():
-        Certificate.objects.filter(
+        products = Certificate.objects.filter(
             organization_id=organizational.organization_id, kind=SchemeKind.PRODUCT
-        ).exclude(flagged_reason="").update(flagged_reason="")
+        ).exclude(flagged_reason="")
+        products.exclude(status=C.SUSPENDED).update(flagged_reason="")
+        note = str(REINSTATE_PRODUCTS_NOTE) % {"number": organizational.number}
+        products.filter(status=C.SUSPENDED).update(flagged_reason=note[:300])
 
 
 def certification_policy() -> CertificationPolicy:

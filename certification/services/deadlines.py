@@ -44,6 +44,8 @@ from ..models import (
     AuditorAssignment,
     AuditorObjection,
     CertificationPolicy,
+    ClarificationRequest,
+    ClarificationStatus,
     Deadline,
     DeadlineKind,
     DeadlineParty,
@@ -76,6 +78,9 @@ POLICY_DAYS: dict[DeadlineKind, str] = {
     DeadlineKind.DECISION: "decision_days",
     DeadlineKind.OBJECTION: "objection_decision_days",
     DeadlineKind.AGREEMENT: "agreement_acceptance_days",
+    # clarifications: the company answers an auditor's question
+    DeadlineKind.CLARIFICATION: "clarification_answer_days",
+    DeadlineKind.APPEAL: "appeal_decision_days",  # appeals: a certifier decides the appeal
 }
 
 
@@ -186,8 +191,10 @@ def deadlines_follow_status(application: Application) -> None:
         deadline_open(kind=wanted, organization=application.organization, application=application)
     if application.status in SCORING_STATES:
         finding_deadlines_open(application)
+        clarification_deadlines_open(application)  # clarifications
     else:
         _close_where(application, Q(kind=DeadlineKind.FINDING_ANSWER))
+        _close_where(application, Q(kind=DeadlineKind.CLARIFICATION))  # clarifications
     if application.status in CLOSED_STATES:
         _close_where(application, Q())
 
@@ -260,6 +267,59 @@ def finding_deadlines_open(application: Application) -> int:
     return len(findings)
 
 
+# --- Clarification requests ------------------------------------------------------------------
+# An open request waits for the company's answer by the policy's date (`due_on` on the request
+# too). The deadline carries the application as well, so it is of the case like the others.
+
+
+def clarification_deadline_open(request: ClarificationRequest) -> Deadline:
+    """The company must answer this open request; an open deadline of it is kept."""
+    application = request.application
+    with scope(organization=application.organization):
+        existing = Deadline.objects.filter(
+            kind=DeadlineKind.CLARIFICATION, clarification=request, closed_at__isnull=True
+        ).first()
+        if existing is not None:
+            return existing
+        due_on = request.due_on
+        if due_on is None or due_on < timezone.localdate():
+            due_on = policy_due_on(DeadlineKind.CLARIFICATION)
+            ClarificationRequest.objects.filter(pk=request.pk).update(due_on=due_on)
+            request.due_on = due_on
+        return Deadline.objects.create(
+            kind=DeadlineKind.CLARIFICATION,
+            organization=application.organization,
+            application=application,
+            clarification=request,
+            opened_at=timezone.now(),
+            due_on=due_on,
+        )
+
+
+def clarification_deadline_close(request: ClarificationRequest) -> int:
+    """The company answered (or the auditor closed the request): its deadline closes."""
+    organization = request.application.organization
+    with scope(organization=organization):
+        return Deadline.objects.filter(
+            kind=DeadlineKind.CLARIFICATION, clarification=request, closed_at__isnull=True
+        ).update(closed_at=timezone.now())
+
+
+def clarification_deadlines_open(application: Application) -> int:
+    """Every open request of an application back in audit waits again (after a reopening)."""
+    with scope(organization=application.organization):
+        waiting = list(
+            ClarificationRequest.objects.filter(
+                application=application, status=ClarificationStatus.OPEN
+            )
+            .exclude(deadlines__closed_at__isnull=True)
+            .select_related("application__organization")
+        )
+    for request in waiting:
+        clarification_deadline_open(request)
+    return len(waiting)
+
+
 # --- Cases older than deadlines ---------------------------------------------------------------
 # Applications under way when deadlines came have none. The daily job `deadlines_backfill`
 # (run before the reminders) opens the deadline of each open application's current step,
@@ -308,11 +368,14 @@ ESCALATE_TO: dict[DeadlineKind, OfficeRole] = {
     DeadlineKind.DECISION: OfficeRole.CERTIFIER,
     DeadlineKind.OBJECTION: OfficeRole.REVIEWER,
     DeadlineKind.AGREEMENT: OfficeRole.ADMINISTRATOR,
+    DeadlineKind.CLARIFICATION: OfficeRole.REVIEWER,  # clarifications
+    DeadlineKind.APPEAL: OfficeRole.CERTIFIER,  # appeals
 }
 # The office's own steps are reminded to the role that takes them.
 OFFICE_ROLE_OF: dict[DeadlineKind, OfficeRole] = {
     DeadlineKind.DECISION: OfficeRole.CERTIFIER,
     DeadlineKind.OBJECTION: OfficeRole.REVIEWER,
+    DeadlineKind.APPEAL: OfficeRole.CERTIFIER,  # appeals
 }
 REMINDER_TEMPLATE = "certification/deadlines/email/reminder.txt"
 
@@ -356,6 +419,12 @@ def _path(deadline: Deadline, party: str) -> str:
     application = case_of(deadline)
     slug = deadline.organization.slug
     if party == DeadlineParty.COMPANY:
+        if deadline.clarification_id is not None and application is not None:
+            # clarifications: the request's thread, where the company answers
+            return reverse(
+                "certification:clarification",
+                kwargs={"org_slug": slug, "pk": application.pk, "cid": deadline.clarification_id},
+            )
         if deadline.finding_id is not None and application is not None:
             return reverse(
                 "certification:finding_answer",
@@ -371,6 +440,8 @@ def _path(deadline: Deadline, party: str) -> str:
         return reverse("certification:agreement", kwargs={"org_slug": slug})
     if party == DeadlineParty.AUDITOR and application is not None:
         return reverse("certification:audit", kwargs={"pk": application.pk})
+    if deadline.appeal_id is not None:  # appeals: the office's page of the appeal
+        return reverse("certification:office_appeal", kwargs={"appeal_id": deadline.appeal_id})
     if deadline.objection is not None and application is not None:
         return reverse(
             "certification:office_objection",
@@ -385,6 +456,19 @@ def case_label(deadline: Deadline) -> str:
     """What the step concerns, lazily translated: the organization and the case."""
     application = case_of(deadline)
     organization = deadline.organization.display_name
+    if deadline.appeal is not None:  # appeals
+        return lazy_format(
+            gettext_lazy("%(org)s, appeal %(reference)s"),
+            org=organization,
+            reference=deadline.appeal.reference,
+        )
+    if deadline.clarification_id is not None and application is not None:  # clarifications
+        return lazy_format(
+            gettext_lazy("%(org)s, application #%(number)s, clarification request #%(request)s"),
+            org=organization,
+            number=application.pk,
+            request=deadline.clarification_id,
+        )
     if deadline.finding_id is not None and application is not None:
         return lazy_format(
             gettext_lazy("%(org)s, application #%(number)s, finding #%(finding)s"),

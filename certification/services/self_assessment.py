@@ -27,6 +27,8 @@ from ..models import (
     SELF_ASSESSMENT_STATES,
     Application,
     ApplicationStatus,
+    ClarificationRequest,
+    ClarificationStatus,
     Evidence,
     Finding,
     FindingStatus,
@@ -35,6 +37,7 @@ from ..models import (
     SelfStatus,
 )
 from ..notify import AUDITORS, OFFICE, notify
+from ..selectors.self_assessment import criteria_lacking_evidence
 from ..uploads import check_upload
 from .applications import application_transition, locked_application, require_state
 
@@ -74,6 +77,7 @@ def self_assessment_answer(
     explanation: str,
     by: User | None,
     expected_version: int | None = None,
+    no_evidence_reason: str | None = None,
 ) -> SelfAssessmentAnswer:
     """Save the company's answer for one criterion (the first answer opens the self-assessment).
 
@@ -88,6 +92,8 @@ def self_assessment_answer(
     if status not in SelfStatus.values:
         raise DomainError(_("Choose a status."))
     explanation = explanation.strip()
+    # None: the caller does not edit the reason (kept as it is).
+    reason = None if no_evidence_reason is None else no_evidence_reason.strip()
     if status == SelfStatus.NOT_APPLICABLE:
         if not criterion.na_allowed:
             raise DomainError(_("This criterion cannot be declared not applicable."))
@@ -100,7 +106,15 @@ def self_assessment_answer(
             .filter(application=application, criterion=criterion)
             .first()
         )
-        if answer is not None and (answer.status, answer.explanation) == (status, explanation):
+        if (
+            answer is not None
+            and (answer.status, answer.explanation)
+            == (
+                status,
+                explanation,
+            )
+            and reason in (None, answer.no_evidence_reason)
+        ):
             return answer  # autosave sends unchanged rows too: nothing to write or log
         if answer is not None and expected_version not in (None, answer.version):
             raise AnswerConflict(answer)
@@ -115,6 +129,8 @@ def self_assessment_answer(
             answer.version += 1
         answer.status = status
         answer.explanation = explanation
+        if reason is not None:
+            answer.no_evidence_reason = reason
         answer.updated_by = by
         answer.full_clean(exclude=["application", "criterion", "updated_by"])
         answer.save()
@@ -162,6 +178,16 @@ def self_assessment_submit(*, application: Application, by: User | None) -> Appl
                 % {"codes": ", ".join(c.code for c in missing)},
                 code="shall_unanswered",
             )
+        lacking = criteria_lacking_evidence(application)
+        if lacking:
+            raise DomainError(
+                _(
+                    "These criteria require evidence: add it, or say why there is none, "
+                    "first: %(codes)s"
+                )
+                % {"codes": ", ".join(c.code for c in lacking)},
+                code="evidence_missing",
+            )
         application = application_transition(application, "submit_self_assessment", by=by)
         # One score row per criterion: every later save is a guarded update of its version.
         criteria = AssessmentCriterion.objects.filter(scheme_id=application.scheme_id)
@@ -186,8 +212,23 @@ def self_assessment_submit(*, application: Application, by: User | None) -> Appl
 
 
 def _evidence_subject(
-    application: Application, *, criterion_id: Any = None, finding: Finding | None = None
+    application: Application,
+    *,
+    criterion_id: Any = None,
+    finding: Finding | None = None,
+    clarification: ClarificationRequest | None = None,
 ) -> tuple[AssessmentCriterion | None, Finding | None]:
+    if clarification is not None:
+        # clarifications: evidence given in answer to an open request, on its criterion.
+        with scope(organization=application.organization):
+            request = (
+                ClarificationRequest.objects.select_related("criterion")
+                .filter(pk=clarification.pk, application=application)
+                .first()
+            )
+        if request is None or request.status != ClarificationStatus.OPEN:
+            raise DomainError(_("This clarification request is not awaiting an answer."))
+        return request.criterion, None
     if finding is not None:
         # The caller's instance may be stale (closed since it was loaded): read it locked.
         with scope(organization=application.organization):
@@ -224,12 +265,15 @@ def evidence_add_file(
     criterion_id: Any = None,
     finding: Finding | None = None,
     title: str = "",
+    clarification: ClarificationRequest | None = None,
 ) -> Evidence:
     """Attach a file, checked by content and size, to a criterion or a nonconformity."""
     application = locked_application(application)
     require_org_admin(application.organization, by)
     require_state(application, *EVIDENCE_STATES)
-    criterion, finding = _evidence_subject(application, criterion_id=criterion_id, finding=finding)
+    criterion, finding = _evidence_subject(
+        application, criterion_id=criterion_id, finding=finding, clarification=clarification
+    )
     name = _shortened((upload.name or "evidence").rsplit("/", 1)[-1], 200)
     found = check_upload(upload, name=name, size=upload.size)
     digest = hashlib.sha256()
@@ -241,6 +285,7 @@ def evidence_add_file(
             application=application,
             criterion=criterion,
             finding=finding,
+            clarification=clarification,
             original_name=name,
             content_type=found.content_type,
             size=upload.size,
@@ -252,7 +297,14 @@ def evidence_add_file(
         evidence.file.save(f"{uuid.uuid4().hex}.{found.extensions[0]}", upload, save=False)
         try:
             evidence.full_clean(
-                exclude=["application", "criterion", "finding", "uploaded_by", "file"]
+                exclude=[
+                    "application",
+                    "criterion",
+                    "finding",
+                    "clarification",
+                    "uploaded_by",
+                    "file",
+                ]
             )
             evidence.save()
         except Exception:
@@ -277,11 +329,14 @@ def evidence_add_link(
     criterion_id: Any = None,
     finding: Finding | None = None,
     title: str = "",
+    clarification: ClarificationRequest | None = None,
 ) -> Evidence:
     application = locked_application(application)
     require_org_admin(application.organization, by)
     require_state(application, *EVIDENCE_STATES)
-    criterion, finding = _evidence_subject(application, criterion_id=criterion_id, finding=finding)
+    criterion, finding = _evidence_subject(
+        application, criterion_id=criterion_id, finding=finding, clarification=clarification
+    )
     url = url.strip()
     try:
         URLValidator(schemes=["http", "https"])(url)
@@ -292,11 +347,14 @@ def evidence_add_link(
             application=application,
             criterion=criterion,
             finding=finding,
+            clarification=clarification,
             url=url[:500],
             title=title.strip()[:200],
             uploaded_by=by,
         )
-        evidence.full_clean(exclude=["application", "criterion", "finding", "uploaded_by"])
+        evidence.full_clean(
+            exclude=["application", "criterion", "finding", "clarification", "uploaded_by"]
+        )
         evidence.save()
     activity_record(
         actor=by,

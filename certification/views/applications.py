@@ -62,9 +62,11 @@ from ..models import (
     FindingStatus,
 )
 from ..selectors import applications as selectors
+from ..selectors.appeals import appeals_of_application  # appeals
 from ..selectors.auditors import AuditorOption, assignments_of, auditor_options
 from ..selectors.audits import application_sheet, audit_report_of
 from ..selectors.certificates import recertifications_of_organization
+from ..selectors.clarifications import clarification_threads  # clarifications
 from ..selectors.deadlines import grant_preview
 from ..services import applications as services
 
@@ -267,6 +269,9 @@ def application_detail(request: OrganizationRequest, org_slug: str, pk: int) -> 
         and editable
         and not selectors.has_valid_organizational_certification(application.organization),
         "open_finding": FindingStatus.OPEN,
+        "appeals": appeals_of_application(application),  # appeals: part of the case record
+        # clarifications: the auditors' questions, part of the case record
+        "clarifications": clarification_threads(application) if sheet else [],
     }
     return render(request, "certification/applications/detail.html", context)
 
@@ -516,6 +521,8 @@ def render_office_record(
             "report": audit_report_of(application),
             "is_auditor_here": _is_auditor_of(assignments, request.user),
             "review_errors": any(f.errors for f in review_forms.values()),
+            "appeals": appeals_of_application(application),  # appeals: part of the case record
+            "clarifications": clarification_threads(application),  # clarifications: the record
         },
     )
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
@@ -24,28 +23,22 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-from django_scopes import scope
 
 from cpo_portal.accounts.decorators import auditor_required, office_required
 from cpo_portal.documents.access import can_download
 from cpo_portal.documents.views import document_file_response
 from cpo_portal.errors import DomainError
 from cpo_portal.forms import error_text
-from cpo_portal.http import AuthenticatedRequest, OrganizationRequest
+from cpo_portal.http import AuthenticatedRequest
 from cpo_portal.pagination import paginate
-from cpo_portal.tenancy.decorators import org_admin_required
 from criteria.models import SubjectArea
 
-from ..forms.audits import FindingAnswerForm, FindingForm, NoteForm, ReportForm, ScoreForm
-from ..forms.self_assessment import EvidenceForm
+from ..forms.audits import ReportForm, ScoreForm
 from ..models import (
-    EVIDENCE_STATES,
     SCORING_STATES,
     Application,
     AssignmentRole,
     AuditorAssignment,
-    Finding,
-    FindingStatus,
     Rating,
     Recommendation,
     Score,
@@ -53,16 +46,13 @@ from ..models import (
 from ..pass_rule import GroupResult, PassResult
 from ..selectors import audits as selectors
 from ..selectors.auditors import assignment_of_auditor
+from ..selectors.clarifications import clarification_counts
 from ..selectors.deadlines import DeadlineRow, report_deadlines_of
+from ..selectors.working_papers import working_paper_counts
 from ..services import audits as services
 from .applications import (
-    FINDING_STATES,
-    case_url,
-    is_admin,
     office_application_or_404,
-    organization_application_or_404,
 )
-from .self_assessment import add_evidence
 
 PAGE_SIZE = 25
 PAST_PAGE_SIZE = 25
@@ -157,6 +147,8 @@ class RowState:
     error: str = ""
     conflict: Score | None = None
     saved: bool = False
+    # Evidence required: refused for want of the auditor's confirmation (offer the checkbox).
+    evidence_missing: bool = False
 
     @property
     def rating_label(self) -> str:
@@ -191,6 +183,7 @@ def _sheet_page(
             row.ui = override[1]
         else:
             row.ui = _state_of(row.score)
+    _badges(sheet)
     filtered = any((filters.unscored, filters.shall_only, filters.with_findings))
     context = {
         "application": application,
@@ -222,9 +215,19 @@ def audit_sheet(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _past_page(request, assignment)
 
 
+def _badges(sheet: selectors.Sheet) -> None:
+    """Clarification requests and working papers per criterion: two queries for the sheet."""
+    asked = clarification_counts(sheet.application)
+    papers = working_paper_counts(sheet.application)
+    for row in sheet.rows:
+        row.clarifications = asked.get(row.criterion.pk)
+        row.working_papers = papers.get(row.criterion.pk, 0)
+
+
 def _past_page(request: AuthenticatedRequest, assignment: AuditorAssignment) -> HttpResponse:
     application = assignment.application
     sheet = selectors.application_sheet(application)
+    _badges(sheet)
     report = selectors.audit_report_of(application)
     context = {
         "application": application,
@@ -294,6 +297,7 @@ def score_save(request: AuthenticatedRequest, pk: int, criterion_id: int) -> Htt
             rationale=form.cleaned_data["rationale"],
             expected_version=form.expected_version(),
             by=request.user,
+            without_evidence=form.cleaned_data["without_evidence"],
         )
     except services.ScoreConflict as exc:
         mine.conflict = exc.current
@@ -304,6 +308,7 @@ def score_save(request: AuthenticatedRequest, pk: int, criterion_id: int) -> Htt
             # Not a row of this audit (or no longer this auditor's): nothing to show it in.
             raise Http404 from None
         mine.error = error_text(exc)
+        mine.evidence_missing = exc.code == "evidence_missing"
         return _refused(request, application, criterion_id, mine, status=422)
     if request.htmx:
         state = _state_of(score)
@@ -348,75 +353,7 @@ def audit_summary(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(request, "certification/audits/_summary.html", context)
 
 
-# --- The auditor's findings ---------------------------------------------------------------
-
-
-@auditor_required
-def finding_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    application = _audit_or_404(request, pk)
-    initial = {"criteria": [request.GET["criterion"]]} if request.GET.get("criterion") else {}
-    form = FindingForm(
-        request.POST if request.method == "POST" else None,
-        initial=initial,
-        scheme_id=application.scheme_id,
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            finding = services.finding_raise(
-                application=application,
-                kind=form.cleaned_data["kind"],
-                criterion_ids=[c.pk for c in form.cleaned_data["criteria"]],
-                description=form.cleaned_data["description"],
-                due_date=form.cleaned_data["due_date"],
-                by=request.user,
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.messages)
-        else:
-            messages.success(
-                request, _("%(kind)s recorded.") % {"kind": finding.get_kind_display()}
-            )
-            return redirect(_audit_url(application, anchor="findings"))
-    status = 422 if form.errors else 200
-    context = {"application": application, "organization": application.organization, "form": form}
-    return render(request, "certification/audits/finding_new.html", context, status=status)
-
-
-FindingAction = Callable[..., Finding]
-
-
-def _finding_action(
-    request: AuthenticatedRequest, pk: int, finding_id: int, action: FindingAction, done: str
-) -> HttpResponse:
-    application = _audit_or_404(request, pk)
-    finding = selectors.finding_of_application(application, finding_id)
-    if finding is None:
-        raise Http404
-    form = NoteForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The note is too long."))
-    else:
-        try:
-            action(finding=finding, note=form.cleaned_data["note"], by=request.user)
-        except DomainError as exc:
-            messages.error(request, error_text(exc))
-        else:
-            messages.success(request, done)
-    return redirect(_audit_url(application, anchor=f"finding-{finding_id}"))
-
-
-@require_POST
-@auditor_required
-def finding_close(request: AuthenticatedRequest, pk: int, finding_id: int) -> HttpResponse:
-    return _finding_action(request, pk, finding_id, services.finding_close, _("Finding closed."))
-
-
-@require_POST
-@auditor_required
-def finding_reopen(request: AuthenticatedRequest, pk: int, finding_id: int) -> HttpResponse:
-    return _finding_action(
-        request, pk, finding_id, services.finding_reopen, _("Finding sent back to the company.")
-    )
+# The auditor's findings: views/findings.py.
 
 
 # --- The lead auditor's steps -------------------------------------------------------------
@@ -491,89 +428,7 @@ def report(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(request, "certification/audits/report.html", context, status=status)
 
 
-# --- The company answers findings ---------------------------------------------------------
-
-
-def _finding_or_404(application: Application, finding_id: Any) -> Finding:
-    finding = selectors.finding_of_application(application, finding_id)
-    if finding is None:
-        raise Http404
-    return finding
-
-
-def _finding_page(
-    request: OrganizationRequest,
-    application: Application,
-    finding: Finding,
-    *,
-    answer_form: FindingAnswerForm | None = None,
-    evidence_form: EvidenceForm | None = None,
-) -> HttpResponse:
-    with scope(organization=application.organization):
-        criteria = selectors.finding_criteria(finding)
-        evidence = selectors.finding_evidence(finding)
-    admin = is_admin(request)
-    open_for_company = application.status in SCORING_STATES and finding.is_nonconformity
-    context = {
-        "organization": request.organization,
-        "application": application,
-        "finding": finding,
-        "criteria": criteria,
-        "evidence": evidence,
-        "can_answer": admin and open_for_company and finding.status == FindingStatus.OPEN,
-        "can_add_evidence": admin
-        and application.status in EVIDENCE_STATES
-        and finding.is_nonconformity
-        and finding.status != FindingStatus.CLOSED,
-        "answer_form": answer_form
-        or FindingAnswerForm(initial={"corrective_action": finding.corrective_action}),
-        "evidence_form": evidence_form or EvidenceForm(prefix="f"),
-    }
-    return render(request, "certification/audits/finding_answer.html", context)
-
-
-def finding_answer(
-    request: OrganizationRequest, org_slug: str, pk: int, finding_id: int
-) -> HttpResponse:
-    """The finding (members read); owners and admins answer it with a corrective action."""
-    application = organization_application_or_404(request, pk)
-    if application.status not in FINDING_STATES:
-        raise Http404
-    finding = _finding_or_404(application, finding_id)
-    if request.method != "POST":
-        return _finding_page(request, application, finding)
-    if not is_admin(request):
-        raise PermissionDenied
-    form = FindingAnswerForm(request.POST)
-    if form.is_valid():
-        try:
-            services.finding_answer(
-                finding=finding,
-                corrective_action=form.cleaned_data["corrective_action"],
-                by=request.user,
-            )
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
-            messages.success(request, _("Your corrective action is sent to the auditors."))
-            return redirect(case_url("application", application, f"f-{finding.pk}"))
-    return _finding_page(request, application, finding, answer_form=form)
-
-
-@require_POST
-@org_admin_required
-def finding_evidence_add(
-    request: OrganizationRequest, org_slug: str, pk: int, finding_id: int
-) -> HttpResponse:
-    application = organization_application_or_404(request, pk)
-    if application.status not in FINDING_STATES:
-        raise Http404
-    finding = _finding_or_404(application, finding_id)
-    form = EvidenceForm(request.POST, request.FILES, prefix="f")
-    if add_evidence(request, application, form, finding=finding):
-        messages.success(request, _("The evidence is added."))
-        return redirect(case_url("finding_answer", application, finding_id=finding.pk))
-    return _finding_page(request, application, finding, evidence_form=form)
+# The company's answers to findings: views/findings.py.
 
 
 # --- The office's score history -----------------------------------------------------------

@@ -303,6 +303,29 @@ def organization_todo_items(request: HttpRequest, organization: Organization) ->
                 order=20,
             )
         )
+    # clarifications: the auditors' questions awaiting an answer, on top of the list.
+    for row in todo.of_kind(K.CLARIFICATION):
+        if row.application is None or row.deadline.clarification_id is None:
+            continue
+        items.append(
+            TodoItem(
+                key=f"clarification-{row.deadline.clarification_id}",
+                label=_("Answer the auditor's question on application #%(number)s")
+                % {"number": row.application.pk},
+                url=reverse(
+                    "certification:clarification",
+                    kwargs={
+                        "org_slug": slug,
+                        "pk": row.application.pk,
+                        "cid": row.deadline.clarification_id,
+                    },
+                ),
+                due_on=row.deadline.due_on,
+                overdue=row.overdue,
+                oldest=row.deadline.opened_at,
+                order=5,
+            )
+        )
     items.extend(_agreement_items(organization, todo.of_kind(K.AGREEMENT)))
     for plan in todo.plans:
         items.append(

@@ -8,12 +8,16 @@ limited per client address, as a number is something one can guess at.
 
 import hashlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass  # signatures: verify by file
 from datetime import datetime, timedelta
 from datetime import time as clock
+from io import BytesIO  # signatures: verify by file
 from typing import Any
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.core.files.uploadedfile import InMemoryUploadedFile  # signatures
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload  # signatures
 from django.core.paginator import Paginator
 from django.http import (
     Http404,
@@ -31,6 +35,7 @@ from django.utils.html import escape
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect  # signatures
 from django_countries import countries
 
 from cpo_portal.exports import csv_response
@@ -41,10 +46,17 @@ from cpo_portal.ratelimit import rate_limited
 from signees.models import SigneeGroup
 
 from ..badge import LOOKS, UNKNOWN, badge_svg
-from ..forms.seal import FILTER_KEYS, SealFilterForm
+from ..forms.seal import (  # signatures
+    FILTER_KEYS,
+    VERIFY_FILE_MAX_BYTES,
+    SealFilterForm,
+    VerifyFileForm,
+    VerifyHashForm,
+)
 from ..models import AuditType, Certificate, CertificateEvent, CertificateStatus
 from ..selectors import seal as selectors
 from ..selectors.certificates import recertifications_of_organization
+from ..signing import check_pdf_signature  # signatures: verify by file
 
 C = CertificateStatus
 PAGE_SIZE = 50
@@ -168,7 +180,50 @@ def _last_modified(
         moments.append(certificate.document_changed_at)  # type: ignore[attr-defined]
     if status != certificate.status:
         moments.append(_expired_since(certificate))
+    backing = selectors.public_backing(certificate)  # certificate content (issue 16)
+    if backing is not None and backing.changed_at is not None:
+        moments.append(backing.changed_at)
     return max(moments)
+
+
+# --- Certificate content (issue 16): the certification body, the organizational basis -----
+
+
+def _backing_key(certificate: Certificate) -> str:
+    backing = selectors.public_backing(certificate)
+    return f"{backing.number}:{backing.status}" if backing is not None else ""
+
+
+def _certifier(certificate: Certificate) -> str:
+    """The certifier who decided, by their public name ("" when unknown)."""
+    decided_by = certificate.application.decided_by
+    return decided_by.public_name if decided_by is not None else ""
+
+
+def _issuer_json(certificate: Certificate) -> dict[str, Any]:
+    issuer = certificate.issuer or {}
+    return {
+        "name": issuer.get("name", ""),
+        "address": issuer.get("address", ""),
+        "accredited": bool(issuer.get("accredited")),
+        "accreditation_body": issuer.get("accreditation_body", ""),
+        "accreditation_number": issuer.get("accreditation_number", ""),
+    }
+
+
+def _backing_json(certificate: Certificate) -> dict[str, Any] | None:
+    backing = selectors.public_backing(certificate)
+    if backing is None:
+        return None
+    return {
+        "type": "recorded_certification" if backing.is_grant else "certificate",
+        "number": backing.number,
+        "status": backing.status,
+        "valid_until": backing.valid_until.isoformat() if backing.valid_until else None,
+        "backed": backing.backed,
+        "note": backing.note,
+        "verify_url": _absolute(backing.url) if backing.url else None,
+    }
 
 
 def _verify_etag(
@@ -187,6 +242,7 @@ def _verify_etag(
         getattr(certificate, "document_sha256", "") or "",
         get_language(),
         request.user.pk or 0,
+        _backing_key(certificate),  # certificate content (issue 16): its organizational basis
     )
 
 
@@ -274,6 +330,10 @@ def _verify_page(request: PortalRequest, number: str) -> HttpResponseBase:
             "predecessor_number": _related_number(certificate, "predecessor"),
             "successor_number": _related_number(certificate, "successor"),
             "effective_expired": status != certificate.status,
+            # Certificate content (issue 16): body, certifier, organizational basis, scope.
+            "issuer": certificate.issuer or {},
+            "certifier": _certifier(certificate),
+            "backing": selectors.public_backing(certificate),
             "verify_url": _absolute(reverse("certification:verify", args=[certificate.number])),
             "json_url": reverse("certification:verify_json", args=[certificate.number]),
             "badge_url": reverse("certification:seal_badge", args=[certificate.number]),
@@ -292,11 +352,12 @@ def certificate_json(
     certificate: Certificate, status: str, events: list[CertificateEvent]
 ) -> dict[str, Any]:
     sha256 = getattr(certificate, "document_sha256", "") or None
+    backing = _backing_json(certificate)  # certificate content (issue 16)
     return {
         "number": certificate.number,
         "status": status,
         "status_label": str(VERDICT.get(status, status)),
-        "valid": status == C.ACTIVE,
+        "valid": status == C.ACTIVE and (backing is None or backing["backed"]),
         "status_reason": certificate.status_reason,
         "status_changed_at": certificate.status_changed_at.isoformat(),
         "type": certificate.kind,
@@ -307,6 +368,7 @@ def certificate_json(
         },
         "scope": {
             "description": certificate.scope_description,
+            "description_de": certificate.scope_description_de or certificate.scope_description,
             "product_name": certificate.product_name,
             "product_version": certificate.product_version,
         },
@@ -318,6 +380,10 @@ def certificate_json(
         "valid_until": certificate.valid_until.isoformat(),
         "predecessor": _related_number(certificate, "predecessor"),
         "successor": _related_number(certificate, "successor"),
+        # Certificate content (issue 16).
+        "issuer": _issuer_json(certificate),
+        "certifier": _certifier(certificate),
+        "organizational_certificate": backing,
         "events": [
             {
                 "action": event.action,
@@ -387,16 +453,20 @@ def _badge_svg(request: PortalRequest, number: str) -> HttpResponseBase:
         patch_cache_control(unknown, public=True, max_age=PUBLIC_MAX_AGE)
         return unknown
     status = selectors.effective_status(certificate.status, certificate.valid_until)
+    backing = selectors.public_backing(certificate)  # certificate content (issue 16)
     svg = badge_svg(
         status=status,
         valid_until=certificate.valid_until,
         number=certificate.number,
         holder=certificate.holder_name,
+        basis_status=backing.status if backing is not None and not backing.backed else None,
     )
     etag = _etag("svg", svg)
     modified = certificate.status_changed_at
     if status != certificate.status:
         modified = max(modified, _expired_since(certificate))
+    if backing is not None and backing.changed_at is not None:
+        modified = max(modified, backing.changed_at)
     response = _conditional(request, etag, modified)
     if response is None:
         response = _svg_response(svg)
@@ -429,6 +499,7 @@ def registry(request: PortalRequest) -> HttpResponseBase:
     page = Paginator(selectors.public_certificate_list(filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    backings = selectors.public_backings(page.object_list)  # certificate content (issue 16)
     rows = [
         {
             "certificate": certificate,
@@ -439,6 +510,7 @@ def registry(request: PortalRequest) -> HttpResponseBase:
             "country_name": countries.name(certificate.holder_country)
             or certificate.holder_country,
             "group_label": _group_label(certificate.holder_group),
+            "backing": backings.get(certificate.pk),
         }
         for certificate in page.object_list
     ]
@@ -628,3 +700,140 @@ def workspace_certificate(request: OrganizationRequest, org_slug: str, pk: int) 
             "is_admin": request.membership.is_admin,
         },
     )
+
+
+# --- Verify by file (signatures): /verify/ -----------------------------------------------
+# A visitor drops a certificate PDF. Without JavaScript the file is posted and checked here
+# (SHA-256 and the PAdES signature, in memory: never stored); with JavaScript the browser
+# computes the SHA-256 itself and only the hash is sent (GET ?sha256=…).
+
+CURRENT = "current"  # the current PDF of a valid certificate
+NOT_CURRENT = "not_current"  # genuine, but the certificate is not valid (or an older PDF)
+MODIFIED = "modified"  # our signature, but the file changed after signing
+NOT_OURS = "not_ours"  # neither a PDF we store nor signed by us
+UNKNOWN_HASH = "unknown_hash"  # hash-only: no current certificate PDF has this hash
+
+
+class _InMemoryPdfUpload(FileUploadHandler):
+    """Keep the upload in memory, refusing it beyond the size limit: nothing on disk."""
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.buffer = BytesIO()
+        self.too_large = False
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        if self.buffer.tell() + len(raw_data) > VERIFY_FILE_MAX_BYTES:
+            self.too_large = True
+            raise StopUpload(connection_reset=False)
+        self.buffer.write(raw_data)
+        return None
+
+    def file_complete(self, file_size: int) -> InMemoryUploadedFile:
+        self.buffer.seek(0)
+        return InMemoryUploadedFile(
+            self.buffer, self.field_name, self.file_name, self.content_type, file_size, None
+        )
+
+
+@dataclass(frozen=True)
+class FileVerdict:
+    outcome: str
+    mode: str  # "upload" (checked on the server) or "hash" (computed by the browser)
+    sha256: str
+    certificate: Certificate | None = None
+    status: str = ""
+    earlier: bool = False  # a valid signature of ours, but not the certificate's current PDF
+    timestamped: bool = False
+
+
+def _verdict_of_hash(sha256: str, mode: str) -> FileVerdict | None:
+    certificate = selectors.public_certificate_by_file_hash(sha256)
+    if certificate is None:
+        return None
+    status = selectors.effective_status(certificate.status, certificate.valid_until)
+    earlier = getattr(certificate, "document_sha256", "") != sha256
+    outcome = CURRENT if status == C.ACTIVE and not earlier else NOT_CURRENT
+    return FileVerdict(outcome, mode, sha256, certificate, status, earlier=earlier)
+
+
+def _verdict_of_file(pdf: bytes) -> FileVerdict:
+    sha256 = hashlib.sha256(pdf).hexdigest()
+    known = _verdict_of_hash(sha256, "upload")
+    if known is not None:
+        return known
+    checked = check_pdf_signature(pdf)
+    if not checked.ours:
+        return FileVerdict(NOT_OURS, "upload", sha256)
+    if not checked.intact:
+        return FileVerdict(MODIFIED, "upload", sha256)
+    certificate = selectors.public_certificate(checked.number) if checked.number else None
+    if certificate is None:  # signed by us, but no certificate we issued: not a certificate
+        return FileVerdict(NOT_OURS, "upload", sha256)
+    status = selectors.effective_status(certificate.status, certificate.valid_until)
+    return FileVerdict(
+        NOT_CURRENT,
+        "upload",
+        sha256,
+        certificate,
+        status,
+        earlier=True,
+        timestamped=checked.timestamped,
+    )
+
+
+@csrf_exempt  # protected below: the upload handler must be set before the body is read
+def verify_file(request: PortalRequest) -> HttpResponseBase:
+    if request.method == "POST":
+        request.upload_handlers = [_InMemoryPdfUpload(request)]
+    return _verify_file(request)
+
+
+@csrf_protect
+def _verify_file(request: PortalRequest) -> HttpResponseBase:
+    verdict: FileVerdict | None = None
+    upload_form = VerifyFileForm()
+    hash_form = VerifyHashForm()
+    status = 200
+    if request.method == "POST" or "sha256" in request.GET:
+        retry_after = rate_limited(request, "verify", _verify_limit())
+        if retry_after is not None:
+            return _rate_limited_page(request, retry_after)
+    if request.method == "POST":
+        handler = request.upload_handlers[0]
+        upload_form = VerifyFileForm(request.POST, request.FILES)
+        if getattr(handler, "too_large", False):
+            upload_form.add_error(None, _("The file is larger than 10 MB."))
+            status = 400
+        elif upload_form.is_valid():
+            verdict = _verdict_of_file(upload_form.cleaned_data["file"])
+        else:
+            status = 400
+    elif "sha256" in request.GET:
+        hash_form = VerifyHashForm(request.GET)
+        if hash_form.is_valid():
+            sha256 = hash_form.cleaned_data["sha256"]
+            verdict = _verdict_of_hash(sha256, "hash") or FileVerdict(UNKNOWN_HASH, "hash", sha256)
+        else:
+            status = 400
+    certificate = verdict.certificate if verdict else None
+    response = render(
+        request,
+        "certification/seal/verify_file.html",
+        {
+            "verdict": verdict,
+            "upload_form": upload_form,
+            "hash_form": hash_form,
+            "certificate": certificate,
+            "status_word": VERDICT.get(verdict.status, verdict.status) if verdict else "",
+            "status_text": VERDICT_TEXT.get(verdict.status, "") if verdict else "",
+            "kind_label": selectors.KIND_LABELS.get(certificate.kind, certificate.kind)
+            if certificate
+            else "",
+            "max_mb": VERIFY_FILE_MAX_BYTES // (1024 * 1024),
+        },
+        status=status,
+    )
+    # An answer about one file is nobody else's business: not cached anywhere.
+    patch_cache_control(response, private=True, no_store=True)
+    return response

@@ -48,8 +48,21 @@ def _answer_form(row: Row) -> AnswerForm:
     answer = row.answer
     initial: dict[str, Any] = {"version": answer.version if answer else 0}
     if answer:
-        initial |= {"status": answer.status, "explanation": answer.explanation}
+        initial |= {
+            "status": answer.status,
+            "explanation": answer.explanation,
+            "no_evidence_reason": answer.no_evidence_reason,
+        }
     return AnswerForm(initial=initial, criterion=row.criterion)
+
+
+def _reason(request: OrganizationRequest, form: AnswerForm) -> str | None:
+    """The stated reason for missing evidence, if the form had the field (else unchanged)."""
+    if "no_evidence_reason" not in form.fields:
+        return None
+    if form.add_prefix("no_evidence_reason") not in request.POST:
+        return None
+    return str(form.cleaned_data.get("no_evidence_reason") or "")
 
 
 def _can_answer(request: OrganizationRequest, application: Application) -> bool:
@@ -85,6 +98,10 @@ def _editor(
         "is_admin": is_admin(request),
         "opens_later": application.status
         in (S.DRAFT, S.SUBMITTED, S.RETURNED, S.ACCEPTED, S.REJECTED),
+        # Evidence required (clarifications): the summary box at the top of the page.
+        "lacking": selectors.criteria_lacking_evidence(application)
+        if application.status in SELF_ASSESSMENT_STATES
+        else [],
     }
     # A refused stale save answers 409 (the page shows both values), like the scoring page.
     status = 409 if conflict is not None else 200
@@ -126,10 +143,15 @@ def self_assessment_answer(
                 explanation=form.cleaned_data["explanation"],
                 expected_version=form.expected_version(),
                 by=request.user,
+                no_evidence_reason=_reason(request, form),
             )
             saved = True
         except services.AnswerConflict as exc:
-            conflict = form.conflict_with(exc.current, ANSWER_FIELDS)
+            fields = [
+                *ANSWER_FIELDS,
+                *(["no_evidence_reason"] if "no_evidence_reason" in form.fields else []),
+            ]
+            conflict = form.conflict_with(exc.current, fields)
         except DomainError as exc:
             refuse(form, exc)
     if request.htmx:
@@ -182,6 +204,7 @@ def _submit_confirmation(request: OrganizationRequest, application: Application)
     """The page before the submission: what is submitted, what can no longer change, what
     comes next (the audit, due by the policy), with the one button that submits."""
     sheet = application_sheet(application, with_scores=False)
+    lacking = selectors.criteria_lacking_evidence(application)
     return render(
         request,
         "certification/self_assessment/submit.html",
@@ -189,7 +212,10 @@ def _submit_confirmation(request: OrganizationRequest, application: Application)
             "organization": request.organization,
             "application": application,
             "progress": sheet,
-            "can_submit": application.status == S.SELF_ASSESSMENT and not sheet.shall_unanswered,
+            "can_submit": application.status == S.SELF_ASSESSMENT
+            and not sheet.shall_unanswered
+            and not lacking,
+            "lacking": lacking,  # evidence required (clarifications)
             "submitted": application.status not in SELF_ASSESSMENT_STATES,
             "policy": certification_policy(),
         },

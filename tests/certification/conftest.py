@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 
 from certification.models import ApplicationStatus, Certificate
 from certification.services import applications, auditors, audits, self_assessment
+from certification.services import findings
 from criteria.models import Obligation, SchemeKind
 from tests.signees.factories import SigneeFactory
 
@@ -209,7 +210,8 @@ def api():
 def case(in_audit, auditor_user, alice):
     """An application in audit with one major finding carrying one piece of evidence."""
     criterion = criteria_of(in_audit, Obligation.SHALL)[0]
-    finding = audits.finding_raise(
+    finding = findings.finding_raise(
+        objective_evidence="Seen during the audit.",
         application=in_audit,
         kind="major",
         criterion_ids=[criterion.pk],

@@ -61,7 +61,7 @@ from certification.selectors.agreements import agreement_accepted_by, agreement_
 from certification.selectors.audits import AUDIT_REPORT_KIND
 from certification.selectors.seal import CERTIFICATE_DOCUMENT_KIND
 from certification.services.agreements import acceptance_text
-from certification.services.certificates import add_months, next_number
+from certification.services.certificates import add_months, certificate_content, next_number
 from certification.services.deadlines import deadlines_follow_status
 from cpo_portal.accounts.models import Auditor
 from cpo_portal.binding_text import text_sha256
@@ -538,6 +538,8 @@ class CertificateFactory(factory.django.DjangoModelFactory):
             signee = signee_of_organization(organization)
             today = timezone.now().date()
             scheme = application.scheme
+            # Certificate content (issue 16): the body, the organizational basis, as issued.
+            issuer, organizational = certificate_content(application)
             certificate = model_class.objects.create(
                 number=next_number(application.kind, today.year),
                 kind=application.kind,
@@ -549,6 +551,9 @@ class CertificateFactory(factory.django.DjangoModelFactory):
                 scheme=scheme,
                 catalogue_version_id=scheme.version_id,
                 scope_description=application.scope_description,
+                scope_description_de=application.scope_description_de,
+                organizational_certificate=organizational,
+                issuer=issuer,
                 product_name=application.product_name,
                 product_version=application.product_version,
                 issued_on=today,

@@ -150,6 +150,8 @@ def answer_all(application, user, status="implemented"):
             status=status,
             explanation="As documented in our handbook.",
             by=user,
+            # clarifications ("evidence required"): the reason stands in for the evidence.
+            no_evidence_reason="Shown to the auditors on site.",
         )
 
 
@@ -163,6 +165,8 @@ def score(application, criterion, rating, user, rationale="Seen in the evidence.
         rationale=rationale,
         expected_version=current.version,
         by=user,
+        # clarifications ("evidence required"): the auditor confirms where no evidence is.
+        without_evidence=True,
     )
 
 
@@ -237,6 +241,16 @@ def raise_objection(plan, assignment, by, reason="He worked for our competitor l
 
 
 # --- Certificates ----------------------------------------------------------------------------
+
+
+# findings: the rest of a company's answer to a nonconformity (correction, root cause,
+# completion date), for tests that only care about the corrective action.
+def answer_fields(days=30):
+    return {
+        "correction": "Fixed the instance at once.",
+        "root_cause": "The process had no owner.",
+        "action_due_on": timezone.localdate() + timedelta(days=days),
+    }
 
 
 def refreshed(instance):

@@ -36,7 +36,8 @@ from certification.services.auditors import (
     auditor_assign,
     auditor_conflict_declare,
 )
-from certification.services.audits import finding_raise, report_submit
+from certification.services.audits import report_submit
+from certification.services.findings import finding_raise
 from cpo_portal.activity.models import ActivityEntry
 from criteria.models import SchemeKind
 from tests.certification.helpers import (
@@ -289,6 +290,7 @@ def test_record_shows_the_whole_case(office_client, reported, auditor_user):
     with scopes_disabled():
         Application.objects.filter(pk=reported.pk).update(status=S.AUDIT)
     finding_raise(
+        objective_evidence="Seen during the audit.",
         application=reported,
         kind=FindingKind.OBSERVATION,
         criterion_ids=[first.pk],
@@ -344,6 +346,7 @@ def test_record_queries_are_bounded(office_client, in_audit, auditor_user, co, o
     auditor_assign(application=in_audit, auditor=co, role="co", by=office_user)
     criteria = criteria_of(in_audit)
     finding_raise(
+        objective_evidence="Seen during the audit.",
         application=in_audit,
         kind=FindingKind.OBSERVATION,
         criterion_ids=[criteria[0].pk],
@@ -361,6 +364,7 @@ def test_record_queries_are_bounded(office_client, in_audit, auditor_user, co, o
     score_all(in_audit, auditor_user)
     for criterion in criteria[:6]:
         finding_raise(
+            objective_evidence="Seen during the audit.",
             application=in_audit,
             kind=FindingKind.MINOR,
             criterion_ids=[criterion.pk, criteria[-1].pk],

@@ -20,9 +20,9 @@ from certification.selectors.audits import (
     application_sheet,
     audit_for_auditor,
     audits_for_auditor,
-    finding_of_application,
     score_history,
 )
+from certification.selectors.findings import finding_of_application
 from certification.selectors.self_assessment import evidence_for_user
 from certification.services.applications import (
     application_accept,
@@ -35,7 +35,7 @@ from certification.services.auditors import (
     auditor_assign,
     auditor_conflict_declare,
 )
-from certification.services.audits import finding_raise
+from certification.services.findings import finding_raise
 from certification.services.self_assessment import (
     evidence_add_file,
     evidence_add_link,
@@ -252,6 +252,7 @@ def _fill(in_audit, alice, auditor_user):
     score(in_audit, first, "fulfilled", auditor_user)
     score(in_audit, second, "not_fulfilled", auditor_user)
     finding = finding_raise(
+        objective_evidence="Seen during the audit.",
         application=in_audit,
         kind="major",
         criterion_ids=[second.pk],
@@ -329,6 +330,7 @@ def test_sheet_in_a_fixed_number_of_queries(
     for criterion in criteria_of(in_audit)[2:12]:
         score(in_audit, criterion, "partially", auditor_user, rationale="Half")
         finding_raise(
+            objective_evidence="Seen during the audit.",
             application=in_audit,
             kind="observation",
             criterion_ids=[criterion.pk],

@@ -33,12 +33,8 @@ from certification.services.applications import (
     organizational_grant_record,
 )
 from certification.services.auditors import assignment_end, auditor_assign
-from certification.services.audits import (
-    audit_request_corrections,
-    audit_resume,
-    finding_raise,
-    report_submit,
-)
+from certification.services.audits import audit_request_corrections, audit_resume, report_submit
+from certification.services.findings import finding_raise
 from certification.services.self_assessment import self_assessment_answer, self_assessment_submit
 from cpo_portal.accounts.models import OfficeRole
 from cpo_portal.activity.models import ActivityEntry
@@ -123,6 +119,7 @@ def walk_to(application, target, *, alice, office, auditor_user, lead, decider=N
             self_assessment_submit(application=application, by=alice)
         elif step == "major":
             finding_raise(
+                objective_evidence="Seen during the audit.",
                 application=application,
                 kind="major",
                 criterion_ids=[criteria_of(application)[0].pk],

@@ -21,7 +21,7 @@ from certification.services.applications import (
     application_return,
     organizational_grant_record,
 )
-from certification.services.audits import finding_raise
+from certification.services.findings import finding_raise
 from certification.services.self_assessment import evidence_add_file, self_assessment_answer
 from criteria.models import Obligation, SchemeKind
 
@@ -30,6 +30,7 @@ from .helpers import (
     PNG_BYTES,
     WINDOW,
     answer_all,
+    answer_fields,
     criteria_of,
     docx_bytes,
     new_application,
@@ -727,6 +728,7 @@ def test_evidence_is_locked_after_submission(client, alice, alpha, in_audit):
 @pytest.fixture
 def finding(in_audit, auditor_user):
     return finding_raise(
+        objective_evidence="Seen during the audit.",
         application=in_audit,
         kind="minor",
         criterion_ids=[criteria_of(in_audit)[0].pk],
@@ -754,7 +756,14 @@ def test_finding_page_member_reads_owner_answers(client, alice, bob, alpha, in_a
     assert client.post(target, {"corrective_action": "Done."}).status_code == 403
     client.force_login(alice)
     assert 'name="corrective_action"' in client.get(target).content.decode()
-    response = client.post(target, {"corrective_action": "Docs regenerated on every release."})
+    # findings: the answer in its steps (correction, root cause, action and its date).
+    response = client.post(
+        target,
+        {
+            **answer_fields(),
+            "corrective_action": "Docs regenerated on every release.",
+        },
+    )
     assert response.status_code == 302
     finding.refresh_from_db()
     assert finding.status == FindingStatus.ANSWERED

@@ -23,7 +23,8 @@ from certification.models import (
     ScoreChange,
 )
 from certification.services.auditors import assignment_decline, auditor_assign
-from certification.services.audits import finding_raise, score_save
+from certification.services.audits import score_save
+from certification.services.findings import finding_raise
 from cpo_portal.errors import DomainError
 from cpo_portal.tenancy.models import Invitation, Membership
 from cpo_portal.tenancy.services import invitation_accept, invitation_create
@@ -260,6 +261,7 @@ def test_findings_by_an_auditor_who_became_a_member_are_refused(
 
     with pytest.raises(DomainError) as caught:
         finding_raise(
+            objective_evidence="Seen during the audit.",
             application=in_audit,
             kind="observation",
             criterion_ids=[criterion.pk],

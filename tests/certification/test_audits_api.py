@@ -16,13 +16,14 @@ from certification.services.applications import (
     application_submit,
 )
 from certification.services.auditors import auditor_assign
-from certification.services.audits import finding_answer, finding_raise
+from certification.services.findings import finding_answer, finding_raise
 from certification.services.self_assessment import evidence_add_link
 from criteria.models import CatalogueVersion, VersionStatus
 from tests.certification.factories import advance
 from tests.certification.helpers import (
     ORG,
     PDF_BYTES,
+    answer_fields,
     as_user,
     counts,
     criteria_of,
@@ -40,7 +41,10 @@ def test_company_answers_a_finding_and_adds_evidence(api, case, alice):
     as_user(api, alice)
     base = f"{ORG}{case['id']}/findings/{case['fid']}/"
     assert api.post(base + "answer/", {}, format="json").status_code == 400
-    response = api.post(base + "answer/", {"corrective_action": "Owners named."}, format="json")
+    # findings: correction, root cause, corrective action and its completion date.
+    answer = {"corrective_action": "Owners named.", **answer_fields()}
+    answer["action_due_on"] = answer["action_due_on"].isoformat()
+    response = api.post(base + "answer/", answer, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "answered"
     assert response.json()["criteria"] == [case["criterion"].code]
@@ -49,7 +53,7 @@ def test_company_answers_a_finding_and_adds_evidence(api, case, alice):
     assert response.status_code == 201, response.content
     # Answering twice is refused.
     before = counts()
-    response = api.post(base + "answer/", {"corrective_action": "Again."}, format="json")
+    response = api.post(base + "answer/", {**answer, "corrective_action": "Again."}, format="json")
     assert response.status_code == 400
     assert counts() == before
     detail = api.get(f"{ORG}{case['id']}/").json()
@@ -199,7 +203,7 @@ def test_findings_raise_close_reopen(api, case, auditor_user, alice):
     response = api.post(f"{base}{case['fid']}/close/", {"note": "ok"}, format="json")
     assert response.status_code == 400
     assert counts() == before
-    finding_answer(finding=case["finding"], corrective_action="Named.", by=alice)
+    finding_answer(**answer_fields(), finding=case["finding"], corrective_action="Named.", by=alice)
     response = api.post(f"{base}{case['fid']}/reopen/", {"note": "Not enough."}, format="json")
     assert response.status_code == 200
     assert response.json()["status"] == "open"
@@ -310,6 +314,7 @@ def _into_audit(application, alice, office_user, lead, auditor_user):
     advance(application, to=ApplicationStatus.AUDIT, office=office_user, lead=lead)
     criterion = criteria_of(application)[0]
     finding = finding_raise(
+        objective_evidence="Seen during the audit.",
         application=application,
         kind="minor",
         criterion_ids=[criterion.pk],

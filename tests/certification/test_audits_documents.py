@@ -12,7 +12,8 @@ from django_scopes import scopes_disabled
 from certification.models import Application, FindingKind, Rating
 from certification.services.applications import application_decide
 from certification.services.auditors import assignment_end
-from certification.services.audits import finding_raise, report_submit
+from certification.services.audits import report_submit
+from certification.services.findings import finding_raise
 from cpo_portal.documents.access import can_download
 from cpo_portal.documents.models import Document, DocumentStatus
 from cpo_portal.documents.services import document_render
@@ -73,6 +74,7 @@ def test_report_pdf_shows_failed_pass_rule_and_findings(in_audit, auditor_user):
     shall = criteria_of(in_audit, "shall")[0]
     score(in_audit, shall, Rating.NOT_FULFILLED, auditor_user, rationale="No handbook seen.")
     finding_raise(
+        objective_evidence="Seen during the audit.",
         application=in_audit,
         kind=FindingKind.OBSERVATION,
         criterion_ids=[shall.pk],
@@ -106,14 +108,16 @@ def test_report_context_and_template_render_in_bounded_queries(
         Application.objects.filter(pk=reported.pk).update(status="audit")
     for criterion in criteria_of(reported)[:10]:
         finding_raise(
+            objective_evidence="Seen during the audit.",
             application=reported,
             kind=FindingKind.IMPROVEMENT,
             criterion_ids=[criterion.pk],
             description=f"Consider more for {criterion.code}.",
             by=auditor_user,
         )
-    # 12, and three for the audit plan section: the versions, the agenda, the objections.
-    with django_assert_max_num_queries(15):
+    # 12, and three for the audit plan section: the versions, the agenda, the objections;
+    # findings: one for every finding's step history, four for the company's participants.
+    with django_assert_max_num_queries(20):
         context = kind.build_context(document)
         html = render_html(kind.template, {"document": document, **context}, language="en")
     assert "Consider more for" in html

@@ -32,7 +32,8 @@ from certification.services.auditors import (
     auditor_assign,
     auditor_conflict_declare,
 )
-from certification.services.audits import finding_raise, report_submit
+from certification.services.audits import report_submit
+from certification.services.findings import finding_raise
 from cpo_portal.documents.models import Document
 from tests.certification.factories import ApplicationFactory
 from tests.certification.helpers import (
@@ -90,6 +91,7 @@ def with_co(reported, co, office_user):
 def finding(in_audit, auditor_user):
     criterion = criteria_of(in_audit)[0]
     return finding_raise(
+        objective_evidence="Seen during the audit.",
         application=in_audit,
         kind=FindingKind.OBSERVATION,
         criterion_ids=[criterion.pk],

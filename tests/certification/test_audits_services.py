@@ -23,17 +23,21 @@ from certification.services.audits import (
     ScoreConflict,
     audit_request_corrections,
     audit_resume,
+    report_submit,
+    score_save,
+)
+from certification.services.findings import (
     finding_answer,
     finding_close,
     finding_raise,
-    finding_reopen,
-    report_submit,
-    score_save,
+    finding_send_back,
+    finding_verify,
 )
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.documents.models import Document, DocumentStatus
 from cpo_portal.errors import DomainError, TransitionNotAllowed
 from criteria.models import AssessmentCriterion
+from tests.certification.helpers import answer_fields
 
 from .helpers import criteria_of, plan_for_report, score, score_all, send_plan, set_status
 
@@ -77,7 +81,9 @@ def snapshot(application, criterion):
 
 @pytest.fixture
 def criterion(in_audit):
-    return criteria_of(in_audit, "should")[0]
+    # One that needs no evidence: rating it fulfilled is a plain save (evidence required:
+    # see the tests of `without_evidence` below).
+    return next(c for c in criteria_of(in_audit, "should") if not c.evidence_required)
 
 
 @pytest.fixture
@@ -334,6 +340,7 @@ def test_a_refused_autosave_is_cheap_too(
 def raise_finding(application, user, kind="major", *, criteria=None, due_date=None, text="Gap"):
     criteria = criteria if criteria is not None else [criteria_of(application)[0].pk]
     return finding_raise(
+        objective_evidence="Seen during the audit.",
         application=application,
         kind=kind,
         criterion_ids=criteria,
@@ -430,67 +437,70 @@ def test_company_answers_then_auditor_closes(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         answered = finding_answer(
-            finding=major, corrective_action="  Interfaces documented. ", by=alice
+            **answer_fields(),
+            finding=major,
+            corrective_action="  Interfaces documented. ",
+            by=alice,
         )
     assert answered.status == FindingStatus.ANSWERED
     assert answered.corrective_action == "Interfaces documented."
     assert (answered.answered_by, answered.answered_at is not None) == (alice, True)
     assert [m.to for m in mailoutbox] == [["auditor@example.org"]]
 
-    closed = finding_close(finding=major, note="Checked the docs.", by=auditor_user)
+    closed = finding_verify(finding=major, note="Checked the docs.", by=auditor_user)
     assert closed.status == FindingStatus.CLOSED
     assert (closed.closed_by, closed.verification_note) == (auditor_user, "Checked the docs.")
     with scopes_disabled():
         verbs = set(ActivityEntry.objects.values_list("verb", flat=True))
-    assert {"certification.finding_answered", "certification.finding_closed"} <= verbs
+    assert {"certification.finding_answered", "certification.finding_verified"} <= verbs
 
 
 def test_auditor_reopens_an_unconvincing_answer(
     major, alice, auditor_user, mailoutbox, django_capture_on_commit_callbacks
 ):
-    finding_answer(finding=major, corrective_action="Will do.", by=alice)
+    finding_answer(**answer_fields(), finding=major, corrective_action="Will do.", by=alice)
 
     with pytest.raises(DomainError, match="Say why"):
-        finding_reopen(finding=major, note="", by=auditor_user)
+        finding_send_back(finding=major, reason="", by=auditor_user)
     with django_capture_on_commit_callbacks(execute=True):
-        reopened = finding_reopen(finding=major, note="No evidence.", by=auditor_user)
+        reopened = finding_send_back(finding=major, reason="No evidence.", by=auditor_user)
 
     assert reopened.status == FindingStatus.OPEN
     assert reopened.verification_note == "No evidence."
     assert [m.to for m in mailoutbox] == [["alice@example.org"]]
     # The company may answer again.
-    assert finding_answer(finding=major, corrective_action="Done.", by=alice).status == (
-        FindingStatus.ANSWERED
-    )
+    assert finding_answer(
+        **answer_fields(), finding=major, corrective_action="Done.", by=alice
+    ).status == (FindingStatus.ANSWERED)
 
 
 def test_reopening_an_open_finding_is_refused(major, auditor_user):
     with pytest.raises(DomainError, match="answered finding"):
-        finding_reopen(finding=major, note="Again", by=auditor_user)
+        finding_send_back(finding=major, reason="Again", by=auditor_user)
 
 
 def test_closing_an_open_nonconformity_before_its_answer_is_refused(major, auditor_user):
     with pytest.raises(DomainError, match="after the company"):
-        finding_close(finding=major, note="Fine", by=auditor_user)
+        finding_verify(finding=major, note="Fine", by=auditor_user)
     major.refresh_from_db()
     assert major.status == FindingStatus.OPEN
 
 
 def test_closing_a_nonconformity_needs_a_verification_note(major, alice, auditor_user):
-    finding_answer(finding=major, corrective_action="Fixed.", by=alice)
+    finding_answer(**answer_fields(), finding=major, corrective_action="Fixed.", by=alice)
 
     with pytest.raises(DomainError, match="verified"):
-        finding_close(finding=major, note=" ", by=auditor_user)
+        finding_verify(finding=major, note=" ", by=auditor_user)
     major.refresh_from_db()
     assert major.status == FindingStatus.ANSWERED
 
 
 def test_closing_twice_is_refused(major, alice, auditor_user):
-    finding_answer(finding=major, corrective_action="Fixed.", by=alice)
-    finding_close(finding=major, note="OK", by=auditor_user)
+    finding_answer(**answer_fields(), finding=major, corrective_action="Fixed.", by=alice)
+    finding_verify(finding=major, note="OK", by=auditor_user)
 
     with pytest.raises(DomainError):
-        finding_close(finding=major, note="OK", by=auditor_user)
+        finding_verify(finding=major, note="OK", by=auditor_user)
 
 
 def test_observation_is_acknowledged_without_an_answer(in_audit, auditor_user):
@@ -506,7 +516,7 @@ def test_company_answering_an_observation_is_refused(kind, in_audit, auditor_use
     observation = raise_finding(in_audit, auditor_user, kind)
 
     with pytest.raises(DomainError, match="Only nonconformities"):
-        finding_answer(finding=observation, corrective_action="Noted.", by=alice)
+        finding_answer(**answer_fields(), finding=observation, corrective_action="Noted.", by=alice)
     observation.refresh_from_db()
     assert (observation.status, observation.corrective_action) == (FindingStatus.OPEN, "")
 
@@ -514,20 +524,20 @@ def test_company_answering_an_observation_is_refused(kind, in_audit, auditor_use
 def test_answer_refusals(major, alice, bob, charlie, auditor_user):
     for user in (bob, charlie, auditor_user):
         with pytest.raises(DomainError, match="owner or admin"):
-            finding_answer(finding=major, corrective_action="Fix", by=user)
+            finding_answer(**answer_fields(), finding=major, corrective_action="Fix", by=user)
     with pytest.raises(DomainError, match="Describe"):
-        finding_answer(finding=major, corrective_action=" ", by=alice)
-    finding_answer(finding=major, corrective_action="Fix", by=alice)
+        finding_answer(**answer_fields(), finding=major, corrective_action=" ", by=alice)
+    finding_answer(**answer_fields(), finding=major, corrective_action="Fix", by=alice)
     with pytest.raises(DomainError, match="not open"):
-        finding_answer(finding=major, corrective_action="Again", by=alice)
+        finding_answer(**answer_fields(), finding=major, corrective_action="Again", by=alice)
 
 
 @pytest.mark.parametrize("who", ["alice", "office_user", "co_user"])
 def test_only_assigned_auditors_close(who, request, major, alice, co):
-    finding_answer(finding=major, corrective_action="Fixed.", by=alice)
+    finding_answer(**answer_fields(), finding=major, corrective_action="Fixed.", by=alice)
 
     with pytest.raises(DomainError, match="not assigned"):
-        finding_close(finding=major, note="OK", by=request.getfixturevalue(who))
+        finding_verify(finding=major, note="OK", by=request.getfixturevalue(who))
     major.refresh_from_db()
     assert major.status == FindingStatus.ANSWERED
 
@@ -536,7 +546,7 @@ def test_answer_refused_once_the_report_is_in(major, alice, auditor_user):
     set_status(major.application, S.REPORT_SUBMITTED)
 
     with pytest.raises(TransitionNotAllowed):
-        finding_answer(finding=major, corrective_action="Late", by=alice)
+        finding_answer(**answer_fields(), finding=major, corrective_action="Late", by=alice)
 
 
 def test_corrections_requested_by_the_lead_only(major, with_co, co_user, auditor_user):

@@ -27,10 +27,11 @@ from certification.services.applications import (
     organizational_grant_record,
 )
 from certification.services.auditors import assignment_end, auditor_assign, auditor_conflict_declare
-from certification.services.audits import finding_answer, finding_raise, score_save
+from certification.services.audits import score_save
+from certification.services.findings import finding_answer, finding_raise
 from criteria.models import AssessmentCriterion, AssessmentScheme, Obligation, SchemeKind
 from tests.certification.factories import ApplicationFactory
-from tests.certification.helpers import criteria_of, score, score_all, send_plan
+from tests.certification.helpers import answer_fields, criteria_of, score, score_all, send_plan
 from tests.criteria.factories import build_version
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -483,6 +484,7 @@ def test_filters(lead_client, in_audit, auditor_user):
 
     flagged = criteria[2]
     finding_raise(
+        objective_evidence="Seen during the audit.",
         application=in_audit,
         kind="observation",
         criterion_ids=[flagged.pk],
@@ -506,7 +508,12 @@ def test_findings_flow(lead_client, in_audit, first, alice):
     assert f'value="{first.pk}" selected' in form.content.decode()
     response = lead_client.post(
         url("finding_new", in_audit.pk),
-        {"kind": "major", "criteria": [first.pk], "description": "No interface owner."},
+        {
+            "kind": "major",
+            "criteria": [first.pk],
+            "description": "No interface owner.",
+            "objective_evidence": "The org chart names nobody.",
+        },
     )
     assert response.status_code == 302
     with scopes_disabled():
@@ -521,11 +528,13 @@ def test_findings_flow(lead_client, in_audit, first, alice):
     lead_client.post(url("finding_close", in_audit.pk, finding.pk), {"note": "ok"})
     refresh(finding)
     assert finding.status == FindingStatus.OPEN
-    finding_answer(finding=finding, corrective_action="Owner named.", by=alice)
+    finding_answer(**answer_fields(), finding=finding, corrective_action="Owner named.", by=alice)
     lead_client.post(url("finding_reopen", in_audit.pk, finding.pk), {"note": "Not enough."})
     refresh(finding)
     assert finding.status == FindingStatus.OPEN
-    finding_answer(finding=finding, corrective_action="Owner named, signed.", by=alice)
+    finding_answer(
+        **answer_fields(), finding=finding, corrective_action="Owner named, signed.", by=alice
+    )
     closed = lead_client.post(
         url("finding_close", in_audit.pk, finding.pk), {"note": "Checked the org chart."}
     )
@@ -558,6 +567,7 @@ def test_lead_requests_corrections_and_resumes(lead_client, in_audit, first, aud
     refresh(in_audit)
     assert in_audit.status == ApplicationStatus.AUDIT  # no open nonconformity
     finding_raise(
+        objective_evidence="Seen during the audit.",
         application=in_audit,
         kind="minor",
         criterion_ids=[first.pk],
@@ -575,7 +585,12 @@ def test_lead_requests_corrections_and_resumes(lead_client, in_audit, first, aud
 
 def test_co_auditor_cannot_request_corrections(client, in_audit, first, with_co, co_user):
     finding_raise(
-        application=in_audit, kind="minor", criterion_ids=[first.pk], description="Gap.", by=co_user
+        objective_evidence="Seen during the audit.",
+        application=in_audit,
+        kind="minor",
+        criterion_ids=[first.pk],
+        description="Gap.",
+        by=co_user,
     )
     client.force_login(co_user)
     html = client.get(url("audit", in_audit.pk)).content.decode()

@@ -11,6 +11,7 @@ from django_scopes import scopes_disabled
 from certification.badge import badge_svg, text_width
 from certification.models import Certificate
 from certification.services.certificates import certificate_suspend
+from certification.services.deadlines import certification_policy_update
 
 pytestmark = pytest.mark.django_db
 
@@ -37,8 +38,11 @@ def test_badge_says_the_status_in_words(status, words):
     svg = badge_svg(status=status, valid_until=date(2029, 12, 31), number="CPO-O-2026-0001")
     labels, title, root = texts(svg)
     assert labels[1] == words
-    assert labels[0] == ("CPO certified" if status else "CPO")
+    # Only a valid certificate's badge begins "CPO certified" (issue 16).
+    assert labels[0] == {"active": "CPO certified", None: "CPO"}.get(status, "CPO certificate")
     assert root.get("role") == "img" and root.get("aria-label") == title
+    if status != "active":
+        assert "CPO certified" not in svg
 
 
 def test_each_status_has_its_own_icon_shape_and_colour():
@@ -125,3 +129,64 @@ def test_badge_rate_limited(client, certificate, settings):
     assert [client.get(url).status_code for _ in range(2)] == [200, 200]
     limited = client.get(url)
     assert limited.status_code == 429 and limited["Retry-After"]
+
+
+# --- A product certificate's organizational basis (issue 16) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("basis", "words"),
+    [
+        ("suspended", "not backed: organizational certificate suspended"),
+        ("withdrawn", "not backed: organizational certificate withdrawn"),
+        ("expired", "not backed: organizational certificate expired"),
+    ],
+)
+def test_a_valid_product_badge_whose_basis_is_not_valid_says_so(basis, words):
+    svg = badge_svg(
+        status="active",
+        valid_until=date(2029, 12, 31),
+        number="CPO-P-2026-0001",
+        basis_status=basis,
+    )
+    labels, title, root = texts(svg)
+    assert labels == ["CPO certificate", words]
+    assert "CPO certified" not in svg and words in title
+    # The suspended look: the pause bars, not the tick.
+    suspended = texts(badge_svg(status="suspended"))[2]
+    assert root.find(f"{SVG}g/{SVG}path").get("d") == suspended.find(f"{SVG}g/{SVG}path").get("d")
+
+
+def test_product_badge_follows_its_organizational_certificate(
+    client, certificate, product, office_user
+):
+    url = badge_url(product.number)
+    first = client.get(url)
+    assert ">CPO certified<" in first.content.decode()
+    certification_policy_update(
+        values={"suspend_products_with_organizational": False}, based_on=None, by=office_user
+    )
+    certificate_suspend(certificate=certificate, reason="Audit overdue", by=office_user)
+    changed = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200
+    text = changed.content.decode()
+    assert "not backed: organizational certificate suspended" in text
+    assert ">CPO certified<" not in text
+    # The Last-Modified moves with the organizational certificate's change.
+    assert changed["Last-Modified"] != first["Last-Modified"] or changed["ETag"] != first["ETag"]
+
+
+def test_product_badge_suspended_with_its_organizational_certificate(
+    client, certificate, product, office_user
+):
+    """The policy is on by default: the product certificate is suspended itself."""
+    certificate_suspend(certificate=certificate, reason="Audit overdue", by=office_user)
+    text = client.get(badge_url(product.number)).content.decode()
+    assert ">CPO certificate<" in text and ">suspended<" in text
+
+
+def test_product_badge_within_one_query(
+    client, certificate, product, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(1):
+        assert client.get(badge_url(product.number)).status_code == 200

@@ -137,10 +137,7 @@ PAGE_LABELS = {
     "Initial certification, application no.": "Erstzertifizierung, Antrag Nr.",
     "Verify online": "Online prüfen",
     "Scan to check the current status": "Scannen, um den aktuellen Status zu prüfen",
-    # The footer.
-    "Issued by the CPO office through the CPO Portal.": (
-        "Ausgestellt von der CPO-Geschäftsstelle über das CPO-Portal."
-    ),
+    # The footer (the certification body itself: test_certificate_names_its_body_…).
     "Valid only while shown as valid at the address above": (
         "Nur gültig, solange es unter der obigen Adresse als gültig angezeigt wird"
     ),
@@ -199,8 +196,9 @@ def test_qr_matrix_is_segnos_encoding_of_the_url(certificate):
     context = _certificate_page_context(certificate)
     expected = qr_code(verify_url(certificate.number))
     assert expected.designator.endswith("M")
+    # Its <title> (the URL) is the QR code's text alternative in the tagged PDF (signatures).
     assert str(context["qr_svg"]) == expected.svg_inline(
-        scale=1, border=4, dark="#000", light="#fff", omitsize=True
+        scale=1, border=4, dark="#000", light="#fff", omitsize=True, title=context["verify_url"]
     )
     assert context["verify_url"] in str(context["verify_url"])
 
@@ -212,7 +210,7 @@ def test_qr_code_follows_site_url(certificate, settings):
     url = f"http://127.0.0.1:8102/verify/{certificate.number}/"
     assert context["verify_url"] == url
     assert str(context["qr_svg"]) == qr_code(url).svg_inline(
-        scale=1, border=4, dark="#000", light="#fff", omitsize=True
+        scale=1, border=4, dark="#000", light="#fff", omitsize=True, title=url
     )
 
 

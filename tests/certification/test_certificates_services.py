@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from certification import tasks
@@ -396,6 +397,9 @@ def flagged_entries(product):
 def test_product_certificates_are_flagged_when_the_organizational_one_ends(
     certificate, product, office_user, how
 ):
+    certification_policy_update(
+        values={"suspend_products_with_organizational": False}, based_on=None, by=office_user
+    )
     set_fields(product, valid_until=certificate.valid_until + timedelta(days=400))
     end_organizational(certificate, how, office_user)
 
@@ -428,10 +432,29 @@ def test_with_the_policy_on_product_certificates_are_suspended(
 def test_reinstating_the_organizational_certificate_clears_the_flags(
     certificate, product, office_user
 ):
+    certification_policy_update(
+        values={"suspend_products_with_organizational": False}, based_on=None, by=office_user
+    )
     certificate_suspend(certificate=certificate, reason=REASON, by=office_user)
     assert refreshed(product).flagged_reason
     certificate_reinstate(certificate=certificate, by=office_user)
     assert refreshed(product).flagged_reason == ""
+    assert refreshed(product).status == "active"
+
+
+def test_reinstating_the_organizational_certificate_leaves_suspended_products_to_the_office(
+    certificate, product, office_user
+):
+    """The policy is on by default: the product is suspended with it, and stays suspended
+    when the organizational certificate is reinstated, flagged for the office."""
+    certificate_suspend(certificate=certificate, reason=REASON, by=office_user)
+    assert refreshed(product).status == "suspended"
+    certificate_reinstate(certificate=certificate, by=office_user)
+    product = refreshed(product)
+    assert product.status == "suspended"
+    assert certificate.number in product.flagged_reason
+    assert "valid again" in product.flagged_reason
+    certificate_reinstate(certificate=product, by=office_user)
     assert refreshed(product).status == "active"
 
 
@@ -471,3 +494,143 @@ def test_an_issued_certificate_is_only_changed_by_events(certificate, office_use
     assert {f: getattr(after, f) for f in fields} == before
     with scopes_disabled():
         assert Application.objects.filter(issued_certificate=after).count() == 1
+
+
+# --- Certificate content (issue 16): the body, the organizational basis, the dependency -----
+
+BODY = {
+    "CERTIFICATION_BODY_NAME": "CPO Certification GmbH",
+    "CERTIFICATION_BODY_ADDRESS": "Musterstraße 1\\n10115 Berlin",
+    "CERTIFICATION_ACCREDITATION_BODY": "DAkkS",
+    "CERTIFICATION_ACCREDITATION_NUMBER": "D-ZE-12345-01-00",
+    "CERTIFICATION_ACCREDITATION_MARK": "/srv/marks/dakks.svg",
+}
+
+
+@pytest.fixture
+def embedded_body(settings):
+    """The embedded default: no certification body configured."""
+    for name in BODY:
+        setattr(settings, name, "")
+    return settings
+
+
+def test_the_embedded_default_body_is_not_accredited(embedded_body, certificate):
+    assert certificate.issuer == {
+        "name": "CPO Portal certification body",
+        "address": "",
+        "accreditation_body": "",
+        "accreditation_number": "",
+        "accredited": False,
+        "mark": "",
+    }
+    assert certificate.organizational_certificate is None
+
+
+def test_issue_freezes_the_configured_body(settings, reported, office2):
+    for name, value in BODY.items():
+        setattr(settings, name, value)
+    decide(reported, office2)
+    certificate = certificate_of(reported)
+    assert certificate.issuer == {
+        "name": "CPO Certification GmbH",
+        "address": "Musterstraße 1\n10115 Berlin",
+        "accreditation_body": "DAkkS",
+        "accreditation_number": "D-ZE-12345-01-00",
+        "accredited": True,
+        "mark": "/srv/marks/dakks.svg",
+    }
+    settings.CERTIFICATION_BODY_NAME = "Someone Else"
+    assert refreshed(certificate).issuer["name"] == "CPO Certification GmbH"
+
+
+def test_an_accreditation_body_without_a_number_is_not_accredited(embedded_body, reported, office2):
+    embedded_body.CERTIFICATION_ACCREDITATION_BODY = "DAkkS"
+    embedded_body.CERTIFICATION_ACCREDITATION_MARK = "/srv/marks/dakks.svg"
+    decide(reported, office2)
+    issuer = certificate_of(reported).issuer
+    assert issuer["accredited"] is False
+    assert issuer["accreditation_body"] == issuer["mark"] == ""
+
+
+def test_a_product_certificate_names_its_organizational_certificate(certificate, product):
+    assert product.organizational_certificate_id == certificate.pk
+    assert "organizational_grant" not in product.issuer
+    assert certificate.organizational_certificate_id is None
+
+
+def test_the_german_scope_is_taken_from_the_application(reported, office2):
+    with scopes_disabled():
+        Application.objects.filter(pk=reported.pk).update(
+            scope_description_de="Das ganze Unternehmen"
+        )
+    reported.refresh_from_db()
+    decide(reported, office2)
+    assert certificate_of(reported).scope_description_de == "Das ganze Unternehmen"
+
+
+def test_a_recorded_grant_is_the_basis_when_there_is_no_certificate(beta, office_user):
+    from certification.models import OrganizationalGrant
+    from certification.services.certificates import certificate_content
+
+    with scopes_disabled():
+        grant = OrganizationalGrant.objects.create(
+            organization=beta,
+            reference="OLD-2024-17",
+            valid_until=timezone.localdate() + timedelta(days=100),
+            recorded_by=office_user,
+        )
+    issuer, organizational = certificate_content(
+        Application(organization=beta, kind=SchemeKind.PRODUCT)
+    )
+    assert organizational is None
+    assert issuer["organizational_grant"] == {
+        "id": grant.pk,
+        "reference": "OLD-2024-17",
+        "valid_until": grant.valid_until.isoformat(),
+    }
+    issuer, organizational = certificate_content(
+        Application(organization=beta, kind=SchemeKind.ORGANIZATIONAL)
+    )
+    assert "organizational_grant" not in issuer and organizational is None
+
+
+def test_by_default_product_certificates_are_suspended_and_everyone_told(
+    certificate, product, office_user, alice, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The policy is on by default: the product certificate is suspended with a public
+    reason naming the organizational one; the company's owners and the office get a mail."""
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate_suspend(certificate=certificate, reason=REASON, by=office_user)
+    product = refreshed(product)
+    assert product.status == "suspended"
+    assert product.status_reason == (
+        f"The organizational certificate {certificate.number} is suspended: "
+        "this product certificate is not currently backed."
+    )
+    told = [m for m in mailoutbox if "Product certificates suspended" in m.subject]
+    assert told, [m.subject for m in mailoutbox]
+    recipients = {address for m in told for address in m.to}
+    assert alice.email in recipients and office_user.email in recipients
+    assert all(product.number in m.body and certificate.number in m.subject for m in told)
+    assert all("does not reinstate them" in m.body for m in told)
+
+
+def test_a_product_certificate_is_not_reinstated_before_its_organizational_one(
+    certificate, product, office_user
+):
+    certificate_suspend(certificate=certificate, reason=REASON, by=office_user)
+    with pytest.raises(DomainError, match=certificate.number):
+        certificate_reinstate(certificate=product, by=office_user)
+    assert refreshed(product).status == "suspended"
+
+
+def test_a_product_certificate_resting_on_a_recorded_grant_is_left_alone(
+    certificate, product, office_user
+):
+    """Only the product certificates resting on the certificate that ended (or on one it
+    recertified, or issued before the basis was kept) are affected."""
+    set_fields(product, organizational_certificate=None)
+    set_fields(product, issuer={"organizational_grant": {"id": 1, "reference": "OLD-1"}})
+    certificate_suspend(certificate=certificate, reason=REASON, by=office_user)
+    assert refreshed(product).status == "active"  # it rests on a recorded grant

@@ -28,7 +28,7 @@ from certification.models import (
     Finding,
     FindingKind,
 )
-from certification.services import audits
+from certification.services import findings
 from certification.services.applications import (
     application_transition,
     application_withdraw,
@@ -43,6 +43,7 @@ from certification.services.deadlines import (
 )
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.errors import DomainError
+from tests.certification.helpers import answer_fields
 from tests.factories import UserFactory, make_office
 
 from .factories import AgreementVersionFactory, ApplicationFactory, PlanFactory
@@ -80,7 +81,8 @@ def transition(application, action, by, reason=""):
 
 def major(application, auditor_user, due_date=None):
     criterion = criteria_of(application)[0]
-    return audits.finding_raise(
+    return findings.finding_raise(
+        objective_evidence="Seen during the audit.",
         application=application,
         kind=FindingKind.MAJOR,
         criterion_ids=[criterion.pk],
@@ -202,7 +204,8 @@ def test_the_auditors_due_date_is_the_deadline(in_audit, auditor_user):
 
 
 def test_an_observation_waits_for_no_answer(in_audit, auditor_user):
-    finding = audits.finding_raise(
+    finding = findings.finding_raise(
+        objective_evidence="Seen during the audit.",
         application=in_audit,
         kind=FindingKind.OBSERVATION,
         criterion_ids=[criteria_of(in_audit)[0].pk],
@@ -217,13 +220,17 @@ def test_the_answer_closes_the_deadline_and_sending_it_back_opens_a_new_one(
     in_audit, alice, auditor_user
 ):
     finding = major(in_audit, auditor_user, due_date=TODAY + timedelta(days=5))
-    audits.finding_answer(finding=finding, corrective_action="Named one.", by=alice)
+    findings.finding_answer(
+        **answer_fields(), finding=finding, corrective_action="Named one.", by=alice
+    )
     with scopes_disabled():
         assert not Deadline.objects.filter(finding=finding, closed_at__isnull=True).exists()
     # Sent back after the date had passed: a new date by the policy, on the finding too.
     later = TODAY + timedelta(days=9)
     with time_machine.travel(datetime.combine(later, time(12), tzinfo=UTC), tick=False):
-        audits.finding_reopen(finding=refreshed(finding), note="Not enough.", by=auditor_user)
+        findings.finding_send_back(
+            finding=refreshed(finding), reason="Not enough.", by=auditor_user
+        )
     deadline = the_deadline(finding=finding)
     assert deadline.due_on == later + timedelta(days=30)
     assert refreshed(finding).due_date == deadline.due_on
@@ -298,6 +305,22 @@ def step(request, alpha, alice, auditor_user, office_user):
         with scopes_disabled():
             Deadline.objects.filter(application=application).update(due_on=due)
         return the_deadline(application=application, kind=kind)
+    if kind == K.APPEAL:  # appeals: a certifier decides a client's appeal
+        from certification.models import Appeal
+
+        with scope(organization=alpha):
+            appeal = Appeal.objects.create(
+                reference="APL-2026-0001",
+                organization=alpha,
+                subject="other",
+                decision_on=TODAY,
+                grounds="The decision overlooked our evidence.",
+                filed_at=timezone.now(),
+                due_on=due,
+            )
+            return Deadline.objects.create(
+                kind=kind, organization=alpha, appeal=appeal, opened_at=timezone.now(), due_on=due
+            )
     in_audit = request.getfixturevalue("in_audit")
     if kind == K.FINDING_ANSWER:
         finding = major(in_audit, auditor_user, due_date=due)
@@ -333,6 +356,7 @@ PARTY = {
     K.DECISION: ("certifier", "certifier"),
     K.OBJECTION: ("reviewer", "reviewer"),
     K.AGREEMENT: ("company", "administrator"),
+    K.APPEAL: ("certifier", "certifier"),  # appeals
 }
 ALL_KINDS = list(K)
 

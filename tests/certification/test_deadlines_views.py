@@ -22,7 +22,7 @@ from certification.models import (
     DeadlineKind,
     FindingKind,
 )
-from certification.services import audits
+from certification.services import findings
 from certification.services.deadlines import deadline_open
 from cpo_portal.accounts.adapter import AccountAdapter
 from cpo_portal.activity.models import ActivityEntry
@@ -317,7 +317,8 @@ def test_the_company_is_asked_to_answer_findings_and_accept_a_new_agreement(
 ):
     criterion = criteria_of(in_audit)[0]
     for _ in range(2):
-        audits.finding_raise(
+        findings.finding_raise(
+            objective_evidence="Seen during the audit.",
             application=in_audit,
             kind=FindingKind.MAJOR,
             criterion_ids=[criterion.pk],
@@ -329,9 +330,9 @@ def test_the_company_is_asked_to_answer_findings_and_accept_a_new_agreement(
     deadline_open(kind=K.AGREEMENT, organization=alpha, agreement=version)
     client.force_login(bob)  # every member sees what the company must do
     items = todo(client.get(reverse("tenancy:home", args=[alpha.slug])), "member")
-    findings = items[f"findings-{in_audit.pk}"]
-    assert (findings.count, findings.due_on) == (2, TODAY + timedelta(days=3))
-    assert "Answer 2 findings of application" in findings.label
+    answers = items[f"findings-{in_audit.pk}"]
+    assert (answers.count, answers.due_on) == (2, TODAY + timedelta(days=3))
+    assert "Answer 2 findings of application" in answers.label
     assert (
         items["agreement"].label == f"Accept the certification agreement (version {version.number})"
     )

@@ -7,7 +7,7 @@ import pytest
 from certification.pass_rule import ScoredCriterion, evaluate
 from certification.selectors.applications import application_for_office
 from certification.selectors.audits import pass_result_of
-from tests.certification.helpers import criteria_of, score
+from tests.certification.helpers import answer_fields, criteria_of, score
 
 F, P, N, NA, UNSCORED = "fulfilled", "partially", "not_fulfilled", "not_applicable", ""
 THRESHOLD = Decimal("0.75")
@@ -205,7 +205,7 @@ def test_complete_only_when_every_criterion_is_scored():
 def test_open_major_blocks_closed_major_does_not_open_minor_does_not(
     in_audit, auditor_user, alice, django_assert_max_num_queries
 ):
-    from certification.services.audits import finding_answer, finding_close, finding_raise
+    from certification.services.findings import finding_answer, finding_raise, finding_verify
     from tests.certification.helpers import score_all
 
     score_all(in_audit, auditor_user)
@@ -215,6 +215,7 @@ def test_open_major_blocks_closed_major_does_not_open_minor_does_not(
         assert pass_result_of(loaded).passed
 
     minor = finding_raise(
+        objective_evidence="Seen during the audit.",
         application=in_audit,
         kind="minor",
         criterion_ids=[criterion.pk],
@@ -224,6 +225,7 @@ def test_open_major_blocks_closed_major_does_not_open_minor_does_not(
     assert pass_result_of(in_audit).passed
 
     major = finding_raise(
+        objective_evidence="Seen during the audit.",
         application=in_audit,
         kind="major",
         criterion_ids=[criterion.pk],
@@ -234,9 +236,9 @@ def test_open_major_blocks_closed_major_does_not_open_minor_does_not(
     assert not result.passed
     assert result.open_majors == 1
 
-    finding_answer(finding=major, corrective_action="Fixed it.", by=alice)
+    finding_answer(**answer_fields(), finding=major, corrective_action="Fixed it.", by=alice)
     assert not pass_result_of(in_audit).passed  # answered is still open
-    finding_close(finding=major, note="Verified the fix.", by=auditor_user)
+    finding_verify(finding=major, note="Verified the fix.", by=auditor_user)
     result = pass_result_of(in_audit)
     assert result.passed
     assert result.open_majors == 0

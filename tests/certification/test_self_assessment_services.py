@@ -12,7 +12,7 @@ from certification.models import (
     Score,
     SelfAssessmentAnswer,
 )
-from certification.services.audits import finding_answer, finding_close, finding_raise
+from certification.services.findings import finding_answer, finding_raise, finding_verify
 from certification.services.self_assessment import (
     evidence_add_file,
     evidence_add_link,
@@ -23,6 +23,7 @@ from certification.services.self_assessment import (
 from cpo_portal.activity.models import ActivityEntry
 from cpo_portal.errors import DomainError, TransitionNotAllowed
 from criteria.models import AssessmentCriterion
+from tests.certification.helpers import answer_fields
 
 from .helpers import PDF, answer_all, criteria_of, set_status
 
@@ -267,6 +268,7 @@ def test_criterion_evidence_cannot_be_removed_once_submitted(assigned, alice):
 @pytest.fixture
 def major(in_audit, auditor_user):
     return finding_raise(
+        objective_evidence="Seen during the audit.",
         application=in_audit,
         kind="major",
         criterion_ids=[criteria_of(in_audit)[0].pk],
@@ -292,6 +294,7 @@ def test_company_backs_a_corrective_action_with_evidence(in_audit, major, alice)
 
 def test_evidence_for_an_observation_is_refused(in_audit, auditor_user, alice):
     observation = finding_raise(
+        objective_evidence="Seen during the audit.",
         application=in_audit,
         kind="observation",
         criterion_ids=[criteria_of(in_audit)[0].pk],
@@ -305,8 +308,8 @@ def test_evidence_for_an_observation_is_refused(in_audit, auditor_user, alice):
 
 
 def test_evidence_for_a_closed_finding_is_refused(in_audit, major, alice, auditor_user):
-    finding_answer(finding=major, corrective_action="Fixed", by=alice)
-    finding_close(finding=major, note="Verified", by=auditor_user)
+    finding_answer(**answer_fields(), finding=major, corrective_action="Fixed", by=alice)
+    finding_verify(finding=major, note="Verified", by=auditor_user)
 
     with pytest.raises(DomainError, match="closed"):
         link(in_audit, alice, "https://example.org", finding=major)

@@ -71,3 +71,29 @@ def test_render_html_uses_the_document_language(settings, tmp_path):
     engine = settings.TEMPLATES[0]
     settings.TEMPLATES = [{**engine, "DIRS": [tmp_path, *engine["DIRS"]]}]
     assert render_html("lang.html", {}, language="de") == "de|de"
+
+
+# --- Archival and accessible (signatures): PDF/A-3a + PDF/UA-1 ---------------------------
+
+
+def test_every_pdf_is_pdf_a_3a_and_claims_pdf_ua_1():
+    from tests.documents.pdf_archival import assert_archival
+
+    pdf = html_to_pdf(
+        '<html lang="de"><head><meta charset="utf-8"><title>Prüfbericht</title></head>'
+        "<body><h1>Überschrift</h1><p>Text mit Umlauten: äöü ß.</p></body></html>"
+    )
+    found = assert_archival(pdf, title="Prüfbericht", lang="de")
+    assert found["pdfa_part"] == "3"
+
+
+def test_an_image_without_a_text_alternative_is_reported(caplog):
+    pixel = (
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR4nGNg"
+        "YAAAAAMAASsJTYQAAAAASUVORK5CYII="
+    )
+    html_to_pdf(f'<html lang="en"><title>t</title><p>x</p><img src="{pixel}"></html>')
+    assert any("no required alt description" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    html_to_pdf(f'<html lang="en"><title>t</title><p>x</p><img src="{pixel}" alt="A dot"></html>')
+    assert not any("alt description" in r.getMessage() for r in caplog.records)

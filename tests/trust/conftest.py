@@ -181,7 +181,7 @@ def _certification(world: World) -> None:
     from certification.models import Certificate, FindingKind
     from certification.services.applications import application_accept, application_submit
     from certification.services.auditors import auditor_assign
-    from certification.services.audits import finding_raise
+    from certification.services.findings import finding_raise
     from certification.services.self_assessment import evidence_add_file, self_assessment_submit
     from cpo_portal.documents.models import Document
     from criteria.models import AssessmentCriterion, SchemeKind
@@ -227,10 +227,31 @@ def _certification(world: World) -> None:
     )
     self_assessment_submit(application=application, by=u["alice"])
     o["finding"] = finding_raise(
+        objective_evidence="Seen during the audit.",
         application=application,
         kind=FindingKind.MINOR,
         criterion_ids=[criterion.pk],
         description="The interface documentation is a year old.",
+        by=u["lead"],
+    )
+    # Clarification requests and working papers (clarifications): the lead's question to
+    # Alpha on the criterion, and the lead's working paper with a file.
+    from certification.services.clarifications import clarification_ask
+    from certification.services.working_papers import working_paper_add
+
+    o["clarification"] = clarification_ask(
+        application=application,
+        criterion_id=criterion.pk,
+        question="Who owns the interface documentation?",
+        by=u["lead"],
+    )
+    o["working_paper"] = working_paper_add(
+        application=application,
+        criterion_id=criterion.pk,
+        kind="test",
+        title="Export test",
+        body="Exported three sessions.",
+        upload=SimpleUploadedFile("export.pdf", PDF, content_type="application/pdf"),
         by=u["lead"],
     )
     # Audit plans (plans): its plan, sent by the lead, and Alpha's objection to the lead,
@@ -239,6 +260,15 @@ def _certification(world: World) -> None:
 
     o["plan"] = send_plan(application, u["lead"])
     o["objection"] = raise_objection(o["plan"], o["assignment"], u["alice"])
+    # Appeals (appeals): Alpha's open appeal against the lead's finding.
+    from certification.services.appeals import appeal_file
+
+    o["appeal"] = appeal_file(
+        organization=o["alpha"],
+        item=f"finding:{o['finding'].pk}",
+        grounds="The documentation was updated last month.",
+        by=u["alice"],
+    )
     o["application"] = application
     o["audit_report_pdf"] = _ready_pdf(
         _document("audit_report", application, o["alpha"], world), "report.pdf"
@@ -347,6 +377,19 @@ def _agreements(world: World) -> None:
     )
 
 
+def _complaints(world: World) -> None:
+    """Complaints (complaints): one from a visitor about Alpha's certificate."""
+    from certification.services.complaints import complaint_submit
+
+    world.objects["complaint"], _created = complaint_submit(
+        subject="seal_misuse",
+        description="The seal is shown on a product that is not certified.",
+        name="Vera Visitor",
+        email="vera@example.net",
+        certificate=world.objects["certificate"],
+    )
+
+
 def build_world(media_root: str) -> World:
     world = World(media_root=media_root)
     _people(world)
@@ -355,6 +398,7 @@ def build_world(media_root: str) -> World:
     _statements(world)
     _certification(world)
     _agreements(world)
+    _complaints(world)
     _community(world)
     return world
 

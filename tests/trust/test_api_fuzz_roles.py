@@ -29,6 +29,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from tests.trust.test_api_fuzz import CHECKS, OPERATIONS
+from tests.certification.helpers import answer_fields
 
 # Bounded for CI: about forty operations, each example one request.
 POSITIVE_EXAMPLES = 4
@@ -65,7 +66,7 @@ def _build_world() -> World:
     from certification.models import AuditorAssignment, Certificate, FindingKind
     from certification.services.applications import application_accept, application_submit
     from certification.services.auditors import auditor_assign
-    from certification.services.audits import finding_answer, finding_raise
+    from certification.services.findings import finding_answer, finding_raise
     from certification.services.self_assessment import self_assessment_submit
     from cpo_portal.accounts.services.profile import api_token_create
     from cpo_portal.tenancy.services import organization_create
@@ -120,6 +121,7 @@ def _build_world() -> World:
     self_assessment_submit(application=in_audit, by=owner)
     criteria = criteria_of(in_audit)
     open_finding = finding_raise(
+        objective_evidence="Seen during the audit.",
         application=in_audit,
         kind=FindingKind.MINOR,
         criterion_ids=[criteria[0].pk],
@@ -127,13 +129,14 @@ def _build_world() -> World:
         by=auditor_user,
     )
     answered = finding_raise(
+        objective_evidence="Seen during the audit.",
         application=in_audit,
         kind=FindingKind.MAJOR,
         criterion_ids=[criteria[1].pk],
         description="No release notes for the API.",
         by=auditor_user,
     )
-    finding_answer(finding=answered, corrective_action="Published.", by=owner)
+    finding_answer(**answer_fields(), finding=answered, corrective_action="Published.", by=owner)
 
     with scopes_disabled():
         ended = AuditorAssignment.objects.exclude(pk=assignment.pk).values_list("pk", flat=True)

@@ -33,7 +33,7 @@ from certification.models import (
     Score,
     ScoreChange,
 )
-from certification.services.audits import finding_answer, finding_raise
+from certification.services.findings import finding_answer, finding_raise
 from community.models import Ballot, BallotCast, BallotVote, Candidate, Registration
 from community.services import conference as community_conference
 from community.services import elections as community_elections
@@ -43,7 +43,7 @@ from criteria.models import AssessmentCriterion
 from signees.models import Signee, SigneeReview
 from signees.services.signing import signee_sign
 from tests.certification import conftest as certification_fixtures
-from tests.certification.helpers import criteria_of
+from tests.certification.helpers import answer_fields, criteria_of
 from tests.community.helpers import at_phase, member
 from tests.trust.test_form_fuzz import FUZZ, HOSTILE, VALUE
 
@@ -200,6 +200,7 @@ def test_new_finding(lead_client, in_audit):
 @pytest.fixture
 def answered_finding(in_audit, auditor_user, alice):
     finding = finding_raise(
+        objective_evidence="Seen during the audit.",
         application=in_audit,
         kind=FindingKind.MINOR,
         criterion_ids=[criteria_of(in_audit)[0].pk],
@@ -207,7 +208,10 @@ def answered_finding(in_audit, auditor_user, alice):
         by=auditor_user,
     )
     return finding_answer(
-        finding=finding, corrective_action="Docs built on every release.", by=alice
+        **answer_fields(),
+        finding=finding,
+        corrective_action="Docs built on every release.",
+        by=alice,
     )
 
 
@@ -232,6 +236,7 @@ def test_closing_or_sending_back_a_finding(lead_client, in_audit, answered_findi
 
 def test_corrective_action_answer(client, alice, in_audit, auditor_user):
     finding = finding_raise(
+        objective_evidence="Seen during the audit.",
         application=in_audit,
         kind=FindingKind.MAJOR,
         criterion_ids=[criteria_of(in_audit)[0].pk],

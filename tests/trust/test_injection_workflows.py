@@ -11,19 +11,21 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from certification.models import FindingKind
-from certification.services.audits import (
-    finding_answer,
-    finding_close,
-    finding_raise,
-    report_submit,
-)
+from certification.services.audits import report_submit
+from certification.services.findings import finding_answer, finding_raise, finding_verify
 from community.models import AnnualReport
 from community.services import reports as community
 from cpo_portal.documents.models import Document
 from cpo_portal.documents.registry import get_kind
 from cpo_portal.documents.rendering import render_html
 from tests.certification import conftest as certification_fixtures
-from tests.certification.helpers import criteria_of, plan_for_report, score, score_all
+from tests.certification.helpers import (
+    answer_fields,
+    criteria_of,
+    plan_for_report,
+    score,
+    score_all,
+)
 from tests.trust.conftest import _ready_pdf
 from tests.trust.test_injection import PAYLOAD, SCRIPT, assert_neutralised
 
@@ -70,14 +72,15 @@ def hostile_audit(in_audit, auditor_user, alice):
     score_all(in_audit, auditor_user)
     score(in_audit, criteria_of(in_audit)[0], "fulfilled", auditor_user, rationale=PAYLOAD)
     finding = finding_raise(
+        objective_evidence="Seen during the audit.",
         application=in_audit,
         kind=FindingKind.MAJOR,
         criterion_ids=[criteria_of(in_audit)[0].pk],
         description=PAYLOAD,
         by=auditor_user,
     )
-    finding_answer(finding=finding, corrective_action=PAYLOAD, by=alice)
-    finding_close(finding=finding, note=PAYLOAD, by=auditor_user)
+    finding_answer(**answer_fields(), finding=finding, corrective_action=PAYLOAD, by=alice)
+    finding_verify(finding=finding, note=PAYLOAD, by=auditor_user)
     return in_audit, finding
 
 

@@ -86,6 +86,9 @@ def _defaults(w: Any) -> dict[str, Any]:
         "assignment_id": w.assignment.pk,
         "conflict_id": w.conflict.pk,
         "objection_id": w.objection.pk,  # Audit plans (plans): Alpha's pending objection
+        "appeal_id": w.appeal.pk,  # Appeals (appeals): Alpha's open appeal
+        "cid": w.clarification.pk,  # Clarification requests (clarifications): the lead's
+        "wid": w.working_paper.pk,  # Working papers (working_papers): the lead's, with a file
         # Auditor competence (auditors): the lead's pending renewal with its evidence file.
         "qualification_id": w.qualification.pk,
         "auditor_id": w.lead_auditor.pk,
@@ -132,6 +135,8 @@ def _overrides(w: Any) -> dict[str, dict[str, Any]]:
         "certification:certificate": {"pk": w.certificate.pk},
         "certification:office_certificate": {"pk": w.certificate.pk, "action": "suspend"},
         "certification:office_open_surveillance": {"pk": w.certificate.pk},
+        # Complaints (complaints): the visitor's complaint, its note form.
+        "certification:office_complaint": {"pk": w.complaint.pk, "action": "note"},
         "community:office_membership": {"pk": w.alpha_membership.pk},
         "community:office_conference": {"pk": w.conference.pk},
         "community:office_registration_cancel": {"pk": w.conference.pk},
@@ -201,6 +206,8 @@ def _variants(w: Any) -> dict[str, dict[str, dict[str, Any]]]:
                 "audit_report",
                 "audit_decline",
                 "audit_plan",  # Audit plans (plans)
+                "audit_clarifications",  # clarifications: read after the case ended
+                "audit_working_papers",  # working_papers: read after the case ended
             )
         },
         # The certification agreement (agreements): the draft read; the published version
@@ -539,6 +546,50 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "certification:office_objection": OFFICE,
     # Deadlines, policy, to-do lists, confirmations (deadlines)
     "certification:office_deadlines": OFFICE,
+    # Complaints (complaints): anyone complains; the office reads, reviewers act.
+    "certification:complaint_new": PUBLIC,
+    "certification:complaint_received": PUBLIC,
+    "certification:office_complaints": OFFICE,
+    "certification:office_complaint": OFFICE,
+    "certification:office_complaint_action": OFFICE,
+    # Clarification requests (clarifications): the assigned auditor asks, replies, closes (a
+    # confirmation page); members read, owners and admins answer (POST); the office reads.
+    "certification:audit_clarifications": ASSIGNED,
+    "certification:audit_clarifications[past]": ASSIGNED,
+    "certification:audit_clarification_new": ASSIGNED,
+    "certification:audit_clarification": ASSIGNED,
+    "certification:audit_clarification_reply": POST_ONLY,
+    "certification:audit_clarification_close": ASSIGNED,
+    "certification:clarifications": WORKSPACE,
+    "certification:clarification": WORKSPACE,
+    "certification:clarification_answer": WORKSPACE_POST,
+    "certification:office_clarifications": OFFICE,
+    # Working papers (working_papers): the audit team and the office only, never the
+    # company; the author deletes (a confirmation page); files through checked views.
+    "certification:audit_working_papers": ASSIGNED,
+    "certification:audit_working_papers[past]": ASSIGNED,
+    "certification:audit_working_paper_new": ASSIGNED,
+    "certification:audit_working_paper": ASSIGNED,
+    "certification:audit_working_paper_delete": ASSIGNED,
+    "certification:audit_working_paper_file": ASSIGNED,
+    "certification:office_working_papers": OFFICE,
+    "certification:office_working_paper": OFFICE,
+    "certification:office_working_paper_file": OFFICE,
+    # Findings in steps (findings): the finding with its history, for the assigned auditor
+    # (verify / send back on POST to finding_close / finding_reopen) and every office member.
+    "certification:audit_finding": ASSIGNED,
+    "certification:office_finding": OFFICE,
+    # Appeals (appeals): members read Alpha's appeals; owners and admins file and withdraw
+    # (a confirmation page); every office member reads; the decision takes a POST only.
+    "certification:appeals": WORKSPACE,
+    "certification:appeal_new": WORKSPACE_ADMIN,
+    "certification:appeal": WORKSPACE,
+    "certification:appeal_withdraw": WORKSPACE_ADMIN,
+    "certification:office_appeals": OFFICE,
+    "certification:office_appeal": OFFICE,
+    "certification:office_appeal_assign": OFFICE,
+    "certification:office_appeal_decide": OFFICE_POST,
+    "certification:office_appeal_follow_up": OFFICE,
     # The certification agreement (agreements): members read; owners and admins accept (Alpha
     # has accepted the version in force: its owner is sent back to the agreement page). Every
     # office member reads the versions; a draft exists, so "new" leads to it.
@@ -569,6 +620,8 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "certification:seal_badge": PUBLIC,
     "certification:verify_json": PUBLIC,
     "certification:verify": PUBLIC,
+    # signatures: verify by file (GET the form / ?sha256=…; POST the file, CSRF-protected)
+    "certification:verify_file": PUBLIC,
     "certification:certificates": WORKSPACE,
     "certification:certificate": WORKSPACE,
     "certification:certificate_recertify": WORKSPACE_ADMIN,
