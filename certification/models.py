@@ -1044,6 +1044,7 @@ class CertificateEvent(models.Model):
         "expire": _("Expired"),
         "supersede": _("Superseded"),
         "surveillance_passed": _("Surveillance audit passed"),
+        "special_audit_passed": _("Special audit passed"),
     }
 
     class Meta:

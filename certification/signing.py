@@ -520,4 +520,12 @@ def check_certificate_signing(app_configs: Any = None, **kwargs: Any) -> list[ch
                     id="certification.W002",
                 )
             )
+    for value in timestamp_config().trust:  # B-LT trust roots
+        if not Path(value).is_file():
+            messages.append(
+                checks.Warning(
+                    f"CERTIFICATE_SIGNING_TRUST names {value!r}, which is not a readable file.",
+                    id="certification.W002",
+                )
+            )
     return messages

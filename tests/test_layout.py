@@ -73,6 +73,7 @@ HELPERS = {
         "badge",  # the SVG seal badge
         "duration",  # the documented rule for an audit's duration in person-days
         "figures",  # certificate figures shown on signee pages
+        "issuer",  # the certification body named on certificates (issue 16, certificate)
         "notify",  # the e-mails of the certification process
         "pass_rule",  # the pass rule of a scheme
         "qr",  # the QR code printed on a certificate

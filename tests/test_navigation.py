@@ -65,6 +65,8 @@ OFFICE_CARDS = [
         "Certification agreement",
         [("/office/certification/agreements/", "Certification agreement")],
     ),
+    # Complaints (complaints).
+    ("complaints", "Complaints", [("/office/complaints/", "Complaints")]),
     (
         "deadlines",
         "Deadlines",

@@ -28,7 +28,7 @@ from cpo_portal.api.permissions import IsAuditor, acting_user
 from cpo_portal.api.refusals import domain_errors, validation_error
 from cpo_portal.errors import DomainError
 
-from ..models import Application, AssignmentRole, Finding, Rating, Recommendation
+from ..models import Application, AssignmentRole, Rating, Recommendation
 from ..selectors import audits as selectors
 from ..selectors.auditors import assignments_of
 from ..services import audits as services
@@ -49,7 +49,6 @@ from .self_assessment import EvidenceOutput, SelfAssessmentRowOutput
 AUDITOR_PERMISSIONS = [IsAuthenticated, IsAuditor]
 AUDIT_ID = path_parameter("id", "The audit's (application's) id.")
 CRITERION_ID = path_parameter("criterion_id", "An assessment criterion of the scheme.")
-FINDING_ID = path_parameter("finding_id", "A finding of this application.")
 
 
 def audit_of(request: Request, pk: Any) -> Application:
@@ -58,13 +57,6 @@ def audit_of(request: Request, pk: Any) -> Application:
     if application is None:
         raise Http404
     return application
-
-
-def _finding(application: Application, pk: Any) -> Finding:
-    finding = selectors.finding_of_application(application, pk)
-    if finding is None:
-        raise Http404
-    return finding
 
 
 # --- Input ------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ class FindingInput(serializers.Serializer):
     )
 
 
-class NoteInput(serializers.Serializer):
+class FindingNoteInput(serializers.Serializer):
     note = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -73,7 +73,7 @@ class NoteInput(serializers.Serializer):
     )
 
 
-class SendBackInput(serializers.Serializer):
+class FindingSendBackInput(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=10000, default="")
     note = serializers.CharField(
         required=False,
@@ -84,7 +84,7 @@ class SendBackInput(serializers.Serializer):
     )
 
 
-class AnswerInput(serializers.Serializer):
+class FindingAnswerInput(serializers.Serializer):
     correction = serializers.CharField(max_length=10000)
     root_cause = serializers.CharField(max_length=10000)
     corrective_action = serializers.CharField(max_length=10000)
@@ -101,7 +101,9 @@ class FindingStepOutput(serializers.Serializer):
     step_label = serializers.CharField(source="get_step_display")
     by = serializers.SerializerMethodField()
     at = serializers.DateTimeField()
-    data = serializers.JSONField(help_text="The fields this step set, as they were.")
+    values = serializers.JSONField(
+        source="data", help_text="The fields this step set, as they were."
+    )
 
     def get_by(self, step: FindingStep) -> str | None:
         return name_of(step.by)
@@ -160,12 +162,12 @@ class FindingCloseView(APIView):
     permission_classes = AUDITOR_PERMISSIONS
 
     @extend_schema(
-        parameters=[AUDIT_ID, FINDING_ID], request=NoteInput, responses=FindingDetailOutput
+        parameters=[AUDIT_ID, FINDING_ID], request=FindingNoteInput, responses=FindingDetailOutput
     )
     def post(self, request: Request, id: int, finding_id: int) -> Response:
         application = audit_of(request, id)
         finding = _finding(application, finding_id)
-        data = NoteInput(data=request.data)
+        data = FindingNoteInput(data=request.data)
         data.is_valid(raise_exception=True)
         service = services.finding_verify if finding.is_nonconformity else services.finding_close
         with domain_errors():
@@ -181,12 +183,14 @@ class FindingReopenView(APIView):
     permission_classes = AUDITOR_PERMISSIONS
 
     @extend_schema(
-        parameters=[AUDIT_ID, FINDING_ID], request=SendBackInput, responses=FindingDetailOutput
+        parameters=[AUDIT_ID, FINDING_ID],
+        request=FindingSendBackInput,
+        responses=FindingDetailOutput,
     )
     def post(self, request: Request, id: int, finding_id: int) -> Response:
         application = audit_of(request, id)
         finding = _finding(application, finding_id)
-        data = SendBackInput(data=request.data)
+        data = FindingSendBackInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         with domain_errors():
@@ -209,13 +213,13 @@ class FindingAnswerView(APIView):
 
     @extend_schema(
         parameters=[ORG_SLUG, APPLICATION_ID, FINDING_ID],
-        request=AnswerInput,
+        request=FindingAnswerInput,
         responses=FindingDetailOutput,
     )
     def post(self, request: Request, org_slug: str, id: int, finding_id: int) -> Response:
         application = admin_application(request, org_slug, id)
         finding = _finding(application, finding_id)
-        data = AnswerInput(data=request.data)
+        data = FindingAnswerInput(data=request.data)
         data.is_valid(raise_exception=True)
         with domain_errors():
             finding = services.finding_answer(

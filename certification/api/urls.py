@@ -9,6 +9,7 @@ the registry of certificates, /certificates/ and /certificates/<number>/.
 from django.urls import URLPattern, path
 
 from . import (  # findings: its own module
+    appeals,  # appeals
     applications,
     auditors,
     audits,
@@ -192,5 +193,22 @@ urlpatterns: list[URLPattern] = [
         f"{A}<int:id>/plan/objections/",
         plans.ObjectionView.as_view(),
         name="certification-plan-objections",
+    ),
+    # Appeals (appeals): the organization reads its appeals and the decisions it may appeal;
+    # owners and admins file one.
+    path(
+        "organizations/<slug:org_slug>/appeals/",
+        appeals.AppealListView.as_view(),
+        name="certification-appeals",
+    ),
+    path(
+        "organizations/<slug:org_slug>/appeals/decisions/",
+        appeals.AppealDecisionsView.as_view(),
+        name="certification-appeal-decisions",
+    ),
+    path(
+        "organizations/<slug:org_slug>/appeals/<int:appeal_id>/",
+        appeals.AppealDetailView.as_view(),
+        name="certification-appeal",
     ),
 ]

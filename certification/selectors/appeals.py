@@ -332,6 +332,11 @@ def appeal_conflicts(appeal: Appeal) -> dict[int, list[str]]:
                 certificate=certificate, action__in=CERTIFICATE_ACTIONS
             ).values_list("by_id", flat=True):
                 add(pk, _("suspended or withdrew the certificate"))
+            # Its surveillance audits, whose outcome may have suspended it.
+            for pk in AuditorAssignment.objects.filter(
+                application__certificate=certificate
+            ).values_list("auditor__user_id", flat=True):
+                add(pk, _("audited the certificate"))
         if appeal.finding_id is not None and appeal.finding is not None:
             add(appeal.finding.raised_by_id, _("raised the finding"))
         for pk in Membership.objects.filter(organization_id=appeal.organization_id).values_list(

@@ -224,11 +224,14 @@ def appeal_file(*, organization: Organization, item: str, grounds: str, by: User
     text = grounds.strip()
     if not text:
         raise DomainError(_("Give the grounds of your appeal."), code="grounds")
+    # Drawn first: the sequence row's lock queues two filings at once, so the second sees the
+    # first's appeal (a refusal rolls the number back: references stay gapless).
+    reference = next_reference(REFERENCE_PREFIX, today.year)
     if open_appeal_on(organization, found) is not None:
         raise DomainError(_("An appeal against this decision is open already."), code="duplicate")
     now = timezone.now()
     appeal = Appeal(
-        reference=next_reference(REFERENCE_PREFIX, today.year),
+        reference=reference,
         organization=organization,
         subject=found.subject,
         application=found.application,

@@ -99,13 +99,18 @@ def _validate_score(score: Score, data: ScoreInput) -> ScoreInput:
         raise DomainError(
             _("The rationale is too long (10,000 characters at most)."), code="rationale"
         )
-    return ScoreInput(rating, rationale, _without_evidence(score, rating, rationale, data))
+    return ScoreInput(rating, rationale, data.without_evidence)
 
 
-def _without_evidence(score: Score, rating: str, rationale: str, data: ScoreInput) -> bool:
+def _evidence_checked(score: Score, data: ScoreInput) -> ScoreInput:
     """Evidence required: fulfilled without the company's evidence needs the auditor's
-    confirmation and a rationale. One query, only for such a rating of such a criterion."""
-    if rating != Rating.FULFILLED or not score.criterion.evidence_required:
+    confirmation and a rationale (checked after the version: a stale save shows the
+    conflict first). One query, only for such a rating of such a criterion."""
+    return ScoreInput(data.rating, data.rationale, _without_evidence(score, data))
+
+
+def _without_evidence(score: Score, data: ScoreInput) -> bool:
+    if data.rating != Rating.FULFILLED or not score.criterion.evidence_required:
         return False
     if Evidence.objects.filter(
         application_id=score.application_id, criterion_id=score.criterion_id
@@ -119,7 +124,7 @@ def _without_evidence(score: Score, rating: str, rationale: str, data: ScoreInpu
             ),
             code="evidence_missing",
         )
-    if not rationale:
+    if not data.rationale:
         raise DomainError(
             _("Say why the criterion is fulfilled without evidence."), code="rationale"
         )
@@ -155,6 +160,7 @@ def score_save(
                 )
                 if score.version != int(expected_version):
                     raise ScoreConflict(score)
+                data = _evidence_checked(score, data)
             except (DomainError, TypeError, ValueError) as exc:
                 refusal = (
                     exc

@@ -184,10 +184,8 @@ def finding_reopen(request: AuthenticatedRequest, pk: int, finding_id: int) -> H
     """Send the company's answer back, with the reason (the answer is due again)."""
     application = _audit_or_404(request, pk)
     finding = _finding_or_404(application, finding_id)
-    data = request.POST.copy()
-    if not data.get("reason") and data.get("note"):
-        data["reason"] = data["note"]  # the sheet's short form names it "note"
-    form = FindingSendBackForm(data)
+    # The sheet's short form names the reason "note".
+    form = FindingSendBackForm({"reason": request.POST.get("reason") or request.POST.get("note")})
     if form.is_valid():
         try:
             services.finding_send_back(

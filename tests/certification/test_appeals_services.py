@@ -126,7 +126,9 @@ def test_a_second_appeal_on_the_same_decision_waits_for_the_first(denied, alice)
         _file(denied.organization, f"refusal:{denied.pk}", alice)
     assert _codes(refused) == {"duplicate"}
     appeals.appeal_withdraw(appeal=first, by=alice)
-    assert _file(denied.organization, f"refusal:{denied.pk}", alice).pk != first.pk
+    again = _file(denied.organization, f"refusal:{denied.pk}", alice)
+    assert again.pk != first.pk
+    assert again.reference[-4:] == "0002"  # the refused filing gave its number back
 
 
 def test_the_decider_of_the_decision_cannot_be_assigned(denied, alice, office_user, office2):

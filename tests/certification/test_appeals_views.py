@@ -232,3 +232,35 @@ def test_open_appeals_are_on_the_to_do_lists(rf, appeal, alice, office_user):
     appeals.appeal_withdraw(appeal=appeal, by=alice)
     assert organization_appeal_todo(request, appeal.organization) == []
     assert office_appeal_todo(request) == []
+
+
+def test_the_follow_up_of_an_upheld_appeal_has_a_confirmation_page(
+    client, certificate, alice, office_user, office3
+):
+    certificates.certificate_suspend(certificate=certificate, reason="Misuse.", by=office_user)
+    appeal = appeals.appeal_file(
+        organization=certificate.organization,
+        item=f"suspension:{certificate.pk}",
+        grounds="A reseller misused the seal, not us.",
+        by=alice,
+    )
+    appeals.appeal_assign(appeal=appeal, decider=office3, by=office_user)
+    appeals.appeal_decide(appeal=appeal, outcome="upheld", reasons="Proven.", by=office3)
+    client.force_login(office_user)
+    page = client.get(reverse("certification:office_appeal", kwargs={"appeal_id": appeal.pk}))
+    assert "Take the follow-up" in page.content.decode()
+    url = reverse("certification:office_appeal_follow_up", kwargs={"appeal_id": appeal.pk})
+    assert client.get(url).status_code == 200
+    assert refreshed(certificate).status == "suspended"  # GET changes nothing
+    response = client.post(url, {"action": "reinstate", "note": ""})
+    assert response.status_code == 302
+    assert refreshed(certificate).status == "active"
+    history = client.get(response.url).content.decode()
+    assert f"certificate {certificate.number} reinstated" in history
+
+
+def test_the_appeals_deadline_is_on_the_offices_list_of_deadlines(client, appeal, office_user):
+    client.force_login(office_user)
+    response = client.get(reverse("certification:office_deadlines") + "?kind=appeal")
+    assert response.status_code == 200
+    assert "Decide an appeal" in response.content.decode()

@@ -67,7 +67,8 @@ def _save(application, criterion, user):
 
 @pytest.fixture
 def criterion(in_audit):
-    return criteria_of(in_audit)[0]
+    # One that needs no evidence (evidence required: see test_audits_services).
+    return next(c for c in criteria_of(in_audit) if not c.evidence_required)
 
 
 # --- Joining the audited organization --------------------------------------------------------

@@ -114,6 +114,7 @@ def test_score_save_and_lost_update(api, case, auditor_user, co_user, co, office
         "criterion_id": case["cid"],
         "rating": "partially",
         "rationale": "Half the owners.",
+        "without_evidence": False,  # evidence required (clarifications)
         "version": 1,
         "updated_by": "Arne Auditor",
         "updated_at": response.json()["updated_at"],
@@ -352,7 +353,7 @@ def test_audit_sheet_queries_are_the_same_for_30_and_150_criteria(
 
 
 def test_score_save_costs_few_queries(api, in_audit, auditor_user, django_assert_max_num_queries):
-    criterion = criteria_of(in_audit)[0]
+    criterion = next(c for c in criteria_of(in_audit) if not c.evidence_required)
     as_user(api, auditor_user)
     with django_assert_max_num_queries(7):
         response = api.put(
@@ -361,3 +362,21 @@ def test_score_save_costs_few_queries(api, in_audit, auditor_user, django_assert
             format="json",
         )
     assert response.status_code == 200
+
+
+# --- Evidence required (clarifications) ------------------------------------------------------
+
+
+def test_fulfilled_without_evidence_is_a_400_naming_the_confirmation(api, in_audit, auditor_user):
+    criterion = next(c for c in criteria_of(in_audit) if c.evidence_required)
+    url = f"/api/v1/audits/{in_audit.pk}/scores/{criterion.pk}/"
+    as_user(api, auditor_user)
+    refused = api.put(url, {"rating": "fulfilled", "version": 0}, format="json")
+    assert refused.status_code == 400
+    assert "without_evidence" in refused.json()
+    saved = api.put(
+        url,
+        {"rating": "fulfilled", "rationale": "Seen on site.", "version": 0, "without_evidence": True},
+        format="json",
+    )
+    assert saved.status_code == 200 and saved.json()["without_evidence"] is True

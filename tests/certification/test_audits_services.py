@@ -319,7 +319,15 @@ def test_a_refusal_leaves_an_outer_transaction_usable(in_audit, criterion, audit
 def test_autosave_costs_at_most_five_queries(
     in_audit, criterion, auditor_user, django_assert_max_num_queries
 ):
-    save(in_audit, criteria_of(in_audit)[0], auditor_user, version=0)  # warm caches
+    # warm caches (a rating that needs no evidence)
+    save(
+        in_audit,
+        criteria_of(in_audit)[0],
+        auditor_user,
+        version=0,
+        rating="partially",
+        rationale="Warm",
+    )
     with django_assert_max_num_queries(5):
         save(in_audit, criterion, auditor_user, version=0, rating="partially", rationale="Half")
     with django_assert_max_num_queries(5):
@@ -674,3 +682,78 @@ def test_report_tells_office_and_company(
         ["alice@example.org"],
         ["office@example.org"],
     ]
+
+
+# --- Evidence required (clarifications) ------------------------------------------------------
+
+
+@pytest.fixture
+def needs_evidence(in_audit):
+    return next(c for c in criteria_of(in_audit) if c.evidence_required)
+
+
+def test_fulfilled_without_evidence_is_refused_unless_confirmed(
+    in_audit, needs_evidence, auditor_user
+):
+    with pytest.raises(DomainError) as refused:
+        save(in_audit, needs_evidence, auditor_user, version=0)
+    assert refused.value.code == "evidence_missing"
+    unchanged(in_audit, needs_evidence, ("", "", 0, 0))
+    # Confirmed, but without a rationale: still refused.
+    with pytest.raises(DomainError) as refused:
+        score_save(
+            application_id=in_audit.pk,
+            criterion_id=needs_evidence.pk,
+            rating="fulfilled",
+            rationale="",
+            expected_version=0,
+            without_evidence=True,
+            by=auditor_user,
+        )
+    assert refused.value.code == "rationale"
+    saved = score_save(
+        application_id=in_audit.pk,
+        criterion_id=needs_evidence.pk,
+        rating="fulfilled",
+        rationale="Seen working during the on-site visit.",
+        expected_version=0,
+        without_evidence=True,
+        by=auditor_user,
+    )
+    assert saved.without_evidence is True and current(in_audit, needs_evidence).without_evidence
+    with scopes_disabled():
+        entry = ActivityEntry.objects.filter(verb="certification.scored").latest("pk")
+    assert entry.data["after"]["without_evidence"] is True
+
+
+def test_evidence_given_makes_the_confirmation_unneeded(
+    in_audit, needs_evidence, auditor_user, alice
+):
+    from certification.services.self_assessment import evidence_add_link
+
+    set_status(in_audit, "self_assessment")
+    evidence_add_link(
+        application=in_audit,
+        url="https://alpha.example/doc",
+        criterion_id=needs_evidence.pk,
+        by=alice,
+    )
+    set_status(in_audit, "audit")
+    saved = save(in_audit, needs_evidence, auditor_user, version=0)
+    assert saved.rating == "fulfilled" and saved.without_evidence is False
+
+
+def test_other_ratings_need_no_confirmation_and_clear_it(in_audit, needs_evidence, auditor_user):
+    score_save(
+        application_id=in_audit.pk,
+        criterion_id=needs_evidence.pk,
+        rating="fulfilled",
+        rationale="Seen on site.",
+        expected_version=0,
+        without_evidence=True,
+        by=auditor_user,
+    )
+    saved = save(
+        in_audit, needs_evidence, auditor_user, version=1, rating="partially", rationale="Half"
+    )
+    assert saved.without_evidence is False

@@ -461,3 +461,134 @@ def test_signing_works_inside_a_running_event_loop():
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     assert len(PdfFileReader(io.BytesIO(signed)).embedded_signatures) == 1
+
+
+# --- Certificate content (issue 16): the body, the certifier, the basis, the German scope ---
+
+
+@pytest.fixture
+def embedded_body(settings):
+    for name in ("NAME", "ADDRESS"):
+        setattr(settings, f"CERTIFICATION_BODY_{name}", "")
+    for name in ("BODY", "NUMBER", "MARK"):
+        setattr(settings, f"CERTIFICATION_ACCREDITATION_{name}", "")
+    return settings
+
+
+def german(text):
+    with translation.override("de"):
+        return translation.gettext(text)
+
+
+def pages_of(certificate):
+    html = render_html(
+        "certification/certificates/pdf/certificate.html",
+        _certificate_page_context(certificate),
+        language="en",
+    )
+    pdf = html_to_pdf(html)
+    return pdf, pdf_pages_text(pdf)
+
+
+def test_certificate_names_its_body_not_accredited_the_certifier_and_the_scheme(
+    embedded_body, rendered, certificate
+):
+    english, german_page = pdf_pages_text(rendered[1])
+    version = certificate.catalogue_version
+    for page in (english, german_page):
+        assert "CPO Portal certification body" in page
+        assert "Otto Office" in page  # office2, the certifier who decided
+        assert version.code in page
+    assert "Issued by CPO Portal certification body" in english
+    assert "Not accredited." in english and "Accredited by" not in english
+    assert german("Not accredited.") in german_page
+    assert "decided by Otto Office (certifier)" in english
+    assert "Organizational assessment scheme" in english
+    assert f"catalogue version {version.code}" in english
+    assert german("Organizational assessment scheme") in german_page or (
+        "Organisatorisches Bewertungsschema" in german_page
+    )
+
+
+def test_an_accredited_body_is_named_with_its_number_address_and_mark(
+    embedded_body, certificate, tmp_path
+):
+    from PIL import Image
+
+    mark = tmp_path / "mark.png"
+    Image.new("RGB", (60, 30), (10, 79, 150)).save(mark)
+    certificate.issuer = {
+        "name": "CPO Certification GmbH",
+        "address": "Musterstraße 1\n10115 Berlin",
+        "accreditation_body": "DAkkS",
+        "accreditation_number": "D-ZE-12345-01-00",
+        "accredited": True,
+        "mark": str(mark),
+    }
+    pdf, (english, german_page) = pages_of(certificate)
+    assert "Issued by CPO Certification GmbH · Musterstraße 1, 10115 Berlin" in english
+    assert "Accredited by DAkkS, accreditation number D-ZE-12345-01-00." in english
+    assert "Not accredited" not in english
+    for page in (english, german_page):
+        assert "D-ZE-12345-01-00" in page and "CPO Certification GmbH" in page
+    # The mark is embedded as an image on each page (the QR code is vector graphics).
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        images = [len(page.get_images()) for page in document.pages]
+    assert images == [1, 1]
+
+
+def test_a_missing_mark_file_is_left_out_not_an_error(embedded_body, certificate, tmp_path):
+    certificate.issuer = {
+        "name": "Body",
+        "accreditation_body": "DAkkS",
+        "accreditation_number": "D-1",
+        "accredited": True,
+        "mark": str(tmp_path / "missing.svg"),
+    }
+    _pdf, (english, _german) = pages_of(certificate)
+    assert "Accredited by DAkkS, accreditation number D-1." in english
+
+
+def test_a_product_certificate_names_its_organizational_certificate_and_german_scope(
+    embedded_body, certificate, product
+):
+    with scopes_disabled():
+        product = Certificate.objects.select_related(
+            "application__decided_by", "organizational_certificate", "catalogue_version"
+        ).get(pk=product.pk)
+    product.scope_description = "The product PLM Bridge"
+    product.scope_description_de = "Das Produkt PLM Bridge"
+    _pdf, (english, german_page) = pages_of(product)
+    assert certificate.number in english and certificate.number in german_page
+    valid_until = formats.date_format(certificate.valid_until, "DATE_FORMAT", use_l10n=True)
+    assert f"{certificate.number}, valid until {valid_until}" in english
+    assert "The product PLM Bridge" in english and "Das Produkt PLM Bridge" not in english
+    assert "Das Produkt PLM Bridge" in german_page and "The product PLM Bridge" not in german_page
+
+
+def test_without_a_german_scope_the_german_page_gives_the_english_one(certificate):
+    _pdf, (english, german_page) = pages_of(certificate)
+    assert certificate.scope_description in english
+    assert certificate.scope_description in german_page
+
+
+def test_deploy_check_warns_when_production_names_no_certification_body(embedded_body, tmp_path):
+    from certification import issuer
+
+    embedded_body.DEBUG = True
+    assert issuer.check_certification_body() == []  # development: the default is fine
+    embedded_body.DEBUG = False
+    assert [m.id for m in issuer.check_certification_body()] == ["certification.W010"]
+    embedded_body.CERTIFICATION_BODY_NAME = "CPO Certification GmbH"
+    embedded_body.CERTIFICATION_BODY_ADDRESS = "Musterstraße 1, 10115 Berlin"
+    assert issuer.check_certification_body() == []
+    embedded_body.CERTIFICATION_ACCREDITATION_MARK = str(tmp_path / "missing.svg")
+    assert [m.id for m in issuer.check_certification_body()] == ["certification.W011"]
+    mark = tmp_path / "mark.svg"
+    mark.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    embedded_body.CERTIFICATION_ACCREDITATION_MARK = str(mark)
+    assert issuer.check_certification_body() == []
+    assert issuer.mark_data_uri(str(mark)).startswith("data:image/svg+xml;base64,")
+    assert issuer.mark_data_uri(str(tmp_path / "mark.gif")) == ""

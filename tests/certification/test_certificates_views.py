@@ -97,14 +97,14 @@ def test_visitor_is_sent_to_login_everywhere(client, certificate):
 @pytest.mark.parametrize("who", ["alice", "bob", "charlie", "auditor_user"])
 def test_non_office_gets_404_and_nothing_changes(client, certificate, request, who):
     client.force_login(request.getfixturevalue(who))
+    # The policy is on by default since issue 16: the post would switch it off.
+    policy = certification_policy()
     for path in office_gets(certificate):
         assert client.get(path).status_code == 404, path
     for path, data in office_posts(certificate):
         assert client.post(path, data).status_code == 404, path
     assert refreshed(certificate).status == "active"
-    assert not CertificationPolicy.objects.filter(
-        suspend_products_with_organizational=True
-    ).exists()
+    assert CertificationPolicy.objects.get(pk=policy.pk).updated_at == policy.updated_at
 
 
 def test_office_sees_every_page(client, certificate, office_user):
@@ -326,6 +326,10 @@ def test_policy_on_suspends_the_product_certificates(client, certificate, produc
 
 def test_policy_off_only_flags_the_product_certificates(client, certificate, product, office_user):
     client.force_login(office_user)
+    client.post(
+        url("office_certification_policy"), policy_data(suspend_products_with_organizational="")
+    )
+    assert not certification_policy().suspend_products_with_organizational
     client.post(action_url(certificate, "withdraw"), {"reason": "Withdrawn."})
     product = refreshed(product)
     assert product.status == "active"

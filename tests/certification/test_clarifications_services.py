@@ -48,9 +48,7 @@ def ask(application, user, criterion=None, question="Who owns the OCPP interface
 
 def deadlines_of(request):
     with scopes_disabled():
-        return list(
-            Deadline.objects.filter(kind=DeadlineKind.CLARIFICATION, clarification=request)
-        )
+        return list(Deadline.objects.filter(kind=DeadlineKind.CLARIFICATION, clarification=request))
 
 
 def test_an_assigned_auditor_asks_and_the_company_hears_with_the_question(
@@ -107,7 +105,9 @@ def test_the_company_answers_with_evidence_and_the_deadline_closes(
 
 def test_an_answer_refuses_a_disguised_file_and_writes_nothing(in_audit, auditor_user, alice):
     request = ask(in_audit, auditor_user)
-    upload = SimpleUploadedFile("owners.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    upload = SimpleUploadedFile(
+        "owners.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf"
+    )
     with pytest.raises(DomainError):
         clarification_answer(request=request, body="See file.", upload=upload, by=alice)
     request.refresh_from_db()

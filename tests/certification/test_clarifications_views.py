@@ -69,7 +69,10 @@ def test_the_company_reads_and_its_owner_answers_with_a_file(client, in_audit, a
     assert "Who owns the OCPP interface?" in page
     assert "Send the answer" not in page  # a plain member reads
     client.force_login(alice)
-    assert "Send the answer" in client.get(company_url("clarification", in_audit, asked)).content.decode()
+    assert (
+        "Send the answer"
+        in client.get(company_url("clarification", in_audit, asked)).content.decode()
+    )
     response = client.post(
         company_url("clarification_answer", in_audit, asked),
         {
@@ -91,14 +94,19 @@ def test_a_disguised_file_is_refused_beside_the_answer(client, in_audit, asked, 
     client.force_login(alice)
     response = client.post(
         company_url("clarification_answer", in_audit, asked),
-        {"body": "See file.", "file": SimpleUploadedFile("x.pdf", b"MZ\x90\x00", content_type="application/pdf")},
+        {
+            "body": "See file.",
+            "file": SimpleUploadedFile("x.pdf", b"MZ\x90\x00", content_type="application/pdf"),
+        },
     )
     assert response.status_code == 422
     asked.refresh_from_db()
     assert asked.status == ClarificationStatus.OPEN
 
 
-def test_the_open_request_is_on_the_company_case_page_and_to_do_list(client, in_audit, asked, alice):
+def test_the_open_request_is_on_the_company_case_page_and_to_do_list(
+    client, in_audit, asked, alice
+):
     client.force_login(alice)
     thread = company_url("clarification", in_audit, asked)
     assert thread in client.get(company_url("application", in_audit)).content.decode()
@@ -106,7 +114,9 @@ def test_the_open_request_is_on_the_company_case_page_and_to_do_list(client, in_
     assert thread in home
 
 
-def test_the_auditor_replies_then_closes_after_a_confirmation(client, in_audit, asked, alice, auditor_user):
+def test_the_auditor_replies_then_closes_after_a_confirmation(
+    client, in_audit, asked, alice, auditor_user
+):
     clarification_answer(request=asked, body="The CTO.", by=alice)
     client.force_login(auditor_user)
     client.post(url("audit_clarification_reply", in_audit.pk, asked.pk), {"body": "Since when?"})
@@ -126,9 +136,10 @@ def test_the_office_reads_every_thread(client, in_audit, asked, office_user):
     client.force_login(office_user)
     page = client.get(url("office_clarifications", in_audit.pk)).content.decode()
     assert "Who owns the OCPP interface?" in page
-    assert url("office_clarifications", in_audit.pk) in client.get(
-        url("office_application", in_audit.pk)
-    ).content.decode()
+    assert (
+        url("office_clarifications", in_audit.pk)
+        in client.get(url("office_application", in_audit.pk)).content.decode()
+    )
 
 
 def test_outsiders_get_404(client, in_audit, asked, charlie, co_user):

@@ -231,9 +231,7 @@ def test_a_due_date_change_needs_a_reason(reviewer):
 # --- The certificate concerned -------------------------------------------------------------------
 
 
-def test_linking_by_number_records_the_company_and_refuses_an_unknown_number(
-    certificate, reviewer
-):
+def test_linking_by_number_records_the_company_and_refuses_an_unknown_number(certificate, reviewer):
     complaint, _ = submit()
     with pytest.raises(DomainError):
         services.complaint_link(complaint=complaint, number="CPO-O-1999-0001", by=reviewer)

@@ -245,7 +245,7 @@ def test_the_office_pages_are_404_outside_the_office(client, who, request):
     assert Complaint.objects.get().status == "received"
 
 
-# --- The office ------------------------------------------------------------------------------------
+# --- The office ---------------------------------------------------------------------------------
 
 
 def test_the_list_filters_marks_overdue_and_bounds_its_queries(
@@ -296,9 +296,7 @@ def test_the_reviewer_works_through_a_complaint_on_its_pages(
     assert act("dates", acknowledge_by="2026-12-10", answer_by="2027-03-01", reason="More time.")[
         "Location"
     ].endswith(detail)
-    assert (
-        act("decide", outcome="upheld", decision="True.", answer="We acted.").status_code == 302
-    )
+    assert act("decide", outcome="upheld", decision="True.", answer="We acted.").status_code == 302
     assert act("close", note="").status_code == 302
     complaint.refresh_from_db()
     assert complaint.status == "closed"
@@ -390,8 +388,9 @@ def test_an_unknown_action_or_complaint_is_404(client, reviewer):
 
 
 def test_the_office_to_do_list_counts_open_complaints(client, office_user):
-    from cpo_portal.navigation import Audience, todo_items
     from django.test import RequestFactory
+
+    from cpo_portal.navigation import Audience, todo_items
 
     request = RequestFactory().get("/")
     request.user = office_user

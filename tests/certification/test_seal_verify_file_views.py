@@ -188,7 +188,7 @@ def test_lookups_are_rate_limited_per_client(client, db, settings):
     assert client.get(URL, {"sha256": "cd" * 32}, REMOTE_ADDR="198.51.100.7").status_code == 200
 
 
-def test_csrf_is_enforced_on_the_upload(db, signed_pdf=None):
+def test_csrf_is_enforced_on_the_upload(db):
     from django.test import Client
 
     strict = Client(enforce_csrf_checks=True)

@@ -457,3 +457,146 @@ def test_home_page_shows_latest_certificates(client, certificate):
 def test_events_are_public_history(certificate):
     with scopes_disabled():
         assert CertificateEvent.objects.filter(certificate=certificate).count() == 1
+
+
+# --- Certificate content and the organizational basis (issue 16) ---------------------------
+
+
+@pytest.fixture
+def embedded_body(settings):
+    for name in ("NAME", "ADDRESS"):
+        setattr(settings, f"CERTIFICATION_BODY_{name}", "")
+    for name in ("BODY", "NUMBER", "MARK"):
+        setattr(settings, f"CERTIFICATION_ACCREDITATION_{name}", "")
+
+
+def json_url(number):
+    return reverse("certification:verify_json", args=[number])
+
+
+def policy_off(office_user):
+    from certification.services.deadlines import certification_policy_update
+
+    certification_policy_update(
+        values={"suspend_products_with_organizational": False}, based_on=None, by=office_user
+    )
+
+
+def test_verify_page_names_the_body_the_certifier_and_both_scopes(
+    client, embedded_body, certificate, product
+):
+    set_fields(product, scope_description_de="Das Produkt PLM Bridge")
+    text = client.get(verify_url(product.number)).content.decode()
+    assert "Certification body" in text and "CPO Portal certification body" in text
+    assert "Not accredited." in text
+    assert "Decided by" in text and "Otto Office" in text  # office2, who granted it
+    assert "Das Produkt PLM Bridge" in text and 'lang="de"' in text
+    # The organizational certificate it rests on, linked, and valid.
+    assert f'href="{verify_url(certificate.number)}"' in text
+    assert "not currently backed" not in text
+
+
+def test_verify_json_names_the_body_the_certifier_and_the_basis(
+    client, embedded_body, certificate, product
+):
+    data = client.get(json_url(product.number)).json()
+    assert data["issuer"] == {
+        "name": "CPO Portal certification body",
+        "address": "",
+        "accredited": False,
+        "accreditation_body": "",
+        "accreditation_number": "",
+    }
+    assert data["certifier"] == "Otto Office"
+    assert data["scope"]["description_de"] == data["scope"]["description"]  # no German given
+    basis = data["organizational_certificate"]
+    assert basis["number"] == certificate.number and basis["backed"] is True
+    assert basis["verify_url"].endswith(verify_url(certificate.number))
+    assert data["valid"] is True
+    # An organizational certificate rests on nothing.
+    assert client.get(json_url(certificate.number)).json()["organizational_certificate"] is None
+
+
+@pytest.mark.parametrize(
+    ("end", "words"),
+    [
+        (certificate_suspend, "is suspended"),
+        (certificate_withdraw, "has been withdrawn"),
+    ],
+)
+def test_while_the_organizational_certificate_is_not_valid_everything_says_so(
+    client, certificate, product, office_user, end, words
+):
+    policy_off(office_user)  # so that the product certificate itself stays valid
+    page = client.get(verify_url(product.number))
+    etag = page["ETag"]
+    end(certificate=certificate, reason="Audit overdue", by=office_user)
+    note = (
+        f"The organizational certificate {certificate.number} {words}: "
+        "this product certificate is not currently backed."
+    )
+    changed = client.get(verify_url(product.number), HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and note in changed.content.decode()
+    data = client.get(json_url(product.number)).json()
+    assert data["status"] == "active" and data["valid"] is False
+    assert data["organizational_certificate"]["backed"] is False
+    assert data["organizational_certificate"]["note"] == note
+    registry = client.get(reverse("certification:seal")).content.decode()
+    assert note in registry
+    badge = client.get(reverse("certification:seal_badge", args=[product.number]))
+    assert "not backed: organizational certificate" in badge.content.decode()
+
+
+def test_an_expired_organizational_certificate_shows_before_the_daily_task(
+    client, certificate, product, office_user
+):
+    policy_off(office_user)
+    set_fields(product, valid_until=certificate.valid_until + timedelta(days=400))
+    set_fields(certificate, valid_until=TODAY - timedelta(days=1))
+    text = client.get(verify_url(product.number)).content.decode()
+    assert f"The organizational certificate {certificate.number} has expired" in text
+
+
+def test_a_suspended_product_says_it_waits_for_the_office_after_reinstatement(
+    client, certificate, product, office_user
+):
+    certificate_suspend(certificate=certificate, reason="Audit overdue", by=office_user)
+    text = client.get(verify_url(product.number)).content.decode()
+    assert "seal-verdict-suspended" in text and "not currently backed" in text
+    certificate_reinstate(certificate=certificate, by=office_user)
+    text = client.get(verify_url(product.number)).content.decode()
+    assert "seal-verdict-suspended" in text
+    assert "stays suspended until the office has reviewed and reinstated it" in text
+
+
+def test_product_verification_within_three_queries(
+    client, certificate, product, django_assert_max_num_queries
+):
+    client.get(verify_url(product.number))
+    with django_assert_max_num_queries(3):
+        assert client.get(verify_url(product.number)).status_code == 200
+    with django_assert_max_num_queries(3):
+        assert client.get(json_url(product.number)).status_code == 200
+
+
+def test_registry_with_product_certificates_stays_bounded(
+    client, catalogue, alpha, certificate, office_user, django_assert_max_num_queries
+):
+    """The basis of every product row comes with the page's query."""
+    make_certificates(alpha, catalogue, 3, kind=SchemeKind.PRODUCT)
+    with scopes_disabled():
+        from certification.models import Certificate
+
+        Certificate.objects.filter(kind=SchemeKind.PRODUCT).update(
+            organizational_certificate=certificate
+        )
+    with django_assert_max_num_queries(5):
+        few = client.get(reverse("certification:seal"))
+    make_certificates(alpha, catalogue, 30, kind=SchemeKind.PRODUCT, start=10)
+    with scopes_disabled():
+        Certificate.objects.filter(kind=SchemeKind.PRODUCT).update(
+            organizational_certificate=certificate
+        )
+    with django_assert_max_num_queries(5):
+        many = client.get(reverse("certification:seal"))
+    assert few.status_code == many.status_code == 200

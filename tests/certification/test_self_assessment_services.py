@@ -182,7 +182,15 @@ def test_unanswered_shall_criteria_block_submission_and_are_listed(assigned, ali
 
 def test_unanswered_should_and_may_criteria_do_not_block(assigned, alice):
     for criterion in criteria_of(assigned, "shall"):
-        answer(assigned, criterion, alice)
+        # Evidence required: a stated reason stands in for the evidence (tested below).
+        self_assessment_answer(
+            application=assigned,
+            criterion_id=criterion.pk,
+            status="implemented",
+            explanation="See handbook.",
+            no_evidence_reason="Shown on site.",
+            by=alice,
+        )
 
     self_assessment_submit(application=assigned, by=alice)
     assigned.refresh_from_db()
@@ -326,3 +334,86 @@ def test_evidence_for_a_finding_of_another_application_is_refused(
     with pytest.raises(DomainError):
         link(other, alice, "https://example.org", finding=major)
     assert evidence_count() == 0
+
+
+# --- Evidence required (clarifications) ------------------------------------------------------
+
+
+def _required(application):
+    return [c for c in criteria_of(application, "shall") if c.evidence_required]
+
+
+def test_submit_is_refused_listing_the_criteria_without_evidence_or_reason(assigned, alice):
+    for criterion in criteria_of(assigned, "shall"):
+        answer(assigned, criterion, alice)
+    with pytest.raises(DomainError) as refused:
+        self_assessment_submit(application=assigned, by=alice)
+    assert refused.value.code == "evidence_missing"
+    for criterion in _required(assigned):
+        assert criterion.code in str(refused.value)
+    assigned.refresh_from_db()
+    assert assigned.status == S.SELF_ASSESSMENT
+
+
+def test_evidence_or_a_stated_reason_lets_the_submission_through(assigned, alice):
+    first, *rest = _required(assigned)
+    for criterion in criteria_of(assigned, "shall"):
+        answer(assigned, criterion, alice)
+    evidence_add_link(
+        application=assigned, url="https://alpha.example/doc", criterion_id=first.pk, by=alice
+    )
+    for criterion in rest:
+        self_assessment_answer(
+            application=assigned,
+            criterion_id=criterion.pk,
+            status="implemented",
+            explanation="See handbook.",
+            no_evidence_reason="Shown on site: the system is not reachable from outside.",
+            by=alice,
+        )
+    self_assessment_submit(application=assigned, by=alice)
+    assigned.refresh_from_db()
+    assert assigned.status == S.AUDIT
+
+
+def test_the_reason_is_saved_with_the_answer_under_its_version_guard(assigned, alice):
+    criterion = _required(assigned)[0]
+    saved = answer(assigned, criterion, alice)
+    reason = "Shown on site."
+    kept = self_assessment_answer(
+        application=assigned,
+        criterion_id=criterion.pk,
+        status="implemented",
+        explanation="See handbook.",
+        no_evidence_reason=reason,
+        expected_version=saved.version,
+        by=alice,
+    )
+    assert kept.no_evidence_reason == reason and kept.version == saved.version + 1
+    # Leaving the reason out (None) keeps it; a stale version with a new reason is refused.
+    again = answer(assigned, criterion, alice)
+    assert again.no_evidence_reason == reason and again.version == kept.version
+    from certification.services.self_assessment import AnswerConflict
+
+    with pytest.raises(AnswerConflict):
+        self_assessment_answer(
+            application=assigned,
+            criterion_id=criterion.pk,
+            status="implemented",
+            explanation="See handbook.",
+            no_evidence_reason="Another reason.",
+            expected_version=saved.version,
+            by=alice,
+        )
+
+
+def test_a_not_applicable_answer_needs_no_evidence(assigned, alice):
+    from certification.selectors.self_assessment import criteria_lacking_evidence
+
+    criterion = next(
+        (c for c in criteria_of(assigned) if c.evidence_required and c.na_allowed), None
+    )
+    if criterion is None:
+        pytest.fail("the demo catalogue has an N/A-allowed criterion that requires evidence")
+    answer(assigned, criterion, alice, status="not_applicable", explanation="No such product.")
+    assert criterion not in criteria_lacking_evidence(assigned)

@@ -84,7 +84,9 @@ def test_a_title_and_a_known_kind_are_required(in_audit, auditor_user):
         add(in_audit, auditor_user, criterion_id=987654)
 
 
-def test_a_stale_edit_is_refused_with_the_newer_paper(in_audit, auditor_user, co, co_user, office_user):
+def test_a_stale_edit_is_refused_with_the_newer_paper(
+    in_audit, auditor_user, co, co_user, office_user
+):
     auditor_assign(application=in_audit, auditor=co, role="co", by=office_user)
     paper = add(in_audit, auditor_user)
     working_paper_update(

@@ -56,7 +56,9 @@ def test_the_company_gets_404_on_every_working_paper_url(client, in_audit, paper
             assert client.post(address, {"title": "x", "kind": "note"}).status_code in (404, 405)
 
 
-def test_an_outsider_and_an_auditor_of_another_case_get_404(client, in_audit, paper, charlie, co_user):
+def test_an_outsider_and_an_auditor_of_another_case_get_404(
+    client, in_audit, paper, charlie, co_user
+):
     for user in (charlie, co_user):
         client.force_login(user)
         for address in every_url(in_audit, paper):
@@ -93,7 +95,10 @@ def test_the_auditor_adds_a_paper_with_a_file_and_downloads_it(client, in_audit,
     assert download["X-Content-Type-Options"] == "nosniff"
     assert b"".join(download.streaming_content) == PDF
     # Listed on the audit's page and counted on the sheet's row.
-    assert "Interview with the CTO" in client.get(url("audit_working_papers", in_audit.pk)).content.decode()
+    assert (
+        "Interview with the CTO"
+        in client.get(url("audit_working_papers", in_audit.pk)).content.decode()
+    )
     assert "1 working paper" in client.get(url("audit", in_audit.pk)).content.decode()
 
 
@@ -110,10 +115,17 @@ def test_a_disguised_file_is_refused_on_the_form(client, in_audit, auditor_user)
     assert response.status_code == 422
 
 
-def test_a_stale_edit_shows_both_values(client, in_audit, paper, auditor_user, co, co_user, office_user):
+def test_a_stale_edit_shows_both_values(
+    client, in_audit, paper, auditor_user, co, co_user, office_user
+):
     auditor_assign(application=in_audit, auditor=co, role="co", by=office_user)
     working_paper_update(
-        paper=paper, kind="test", title="Export test", body="Co's notes.", expected_version=1, by=co_user
+        paper=paper,
+        kind="test",
+        title="Export test",
+        body="Co's notes.",
+        expected_version=1,
+        by=co_user,
     )
     client.force_login(auditor_user)
     response = client.post(

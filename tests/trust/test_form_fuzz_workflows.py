@@ -184,6 +184,8 @@ def test_new_finding(lead_client, in_audit):
             st.just([str(criteria[0].pk), str(criteria[1].pk), str(criteria[0].pk)]),
         ),
         description=field("The interface owner is not named."),
+        # findings: a nonconformity states its objective evidence.
+        objective_evidence=field("The org chart names nobody."),
         due_date=field("2030-01-31", ""),
     )
     fuzz(
@@ -192,7 +194,12 @@ def test_new_finding(lead_client, in_audit):
         lambda: counts(Finding, Finding.criteria.through),
         redirected,
         valid=plain(url)(
-            {"kind": "minor", "criteria": [criteria[0].pk], "description": "No owner."}
+            {
+                "kind": "minor",
+                "criteria": [criteria[0].pk],
+                "description": "No owner.",
+                "objective_evidence": "The org chart names nobody.",
+            }
         ),
     )
 
@@ -248,13 +255,27 @@ def test_corrective_action_answer(client, alice, in_audit, auditor_user):
         "certification:finding_answer",
         args=[in_audit.organization.slug, in_audit.pk, finding.pk],
     )
-    form = data_of(corrective_action=field("An interface owner is named in the org chart."))
+    # findings: the answer in its steps, with the date the corrective action is complete.
+    due = (timezone.localdate() + timedelta(days=30)).isoformat()
+    form = data_of(
+        correction=field("Named an owner."),
+        root_cause=field("No role review."),
+        corrective_action=field("An interface owner is named in the org chart."),
+        action_due_on=field(due, "2001-01-01"),
+    )
     fuzz(
         client,
         form.map(plain(url)),
         lambda: counts(Finding) | row(finding, "status", "corrective_action", "answered_at"),
         redirected,
-        valid=plain(url)({"corrective_action": "An owner is named."}),
+        valid=plain(url)(
+            {
+                "correction": "Named an owner.",
+                "root_cause": "No role review.",
+                "corrective_action": "An owner is named.",
+                "action_due_on": due,
+            }
+        ),
     )
 
 

@@ -640,6 +640,10 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "api:certification-plan": API_WORKSPACE,
     "api:certification-plan-confirm": API_POST_ONLY,
     "api:certification-plan-objections": API_POST_ONLY,
+    # Appeals (appeals): members read; owners and admins file (POST on the list).
+    "api:certification-appeals": API_WORKSPACE,
+    "api:certification-appeal-decisions": API_WORKSPACE,
+    "api:certification-appeal": API_WORKSPACE,
     "api:audits": API_AUDITORS,
     "api:audit": API_ASSIGNED,
     "api:audit-score": API_AUDIT_POST,
