@@ -689,7 +689,7 @@ class Finding(models.Model):
         _("status"), max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN
     )
     # By when the company must answer (correction, root cause, corrective action).
-    due_date = models.DateField(_("corrective action due"), null=True, blank=True)
+    due_date = models.DateField(_("answer due"), null=True, blank=True)
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -17,6 +17,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name='finding',
+            name='due_date',
+            field=models.DateField(blank=True, null=True, verbose_name='answer due'),
+        ),
         migrations.AddField(
             model_name='application',
             name='scope_description_de',

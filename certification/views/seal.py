@@ -698,6 +698,7 @@ def workspace_certificate(request: OrganizationRequest, org_slug: str, pk: int) 
             "successor_number": _related_number(certificate, "successor"),
             "recertification": recertification,
             "is_admin": request.membership.is_admin,
+            "backing": selectors.public_backing(certificate),  # certificate content (issue 16)
         },
     )
 

@@ -133,8 +133,13 @@ def test_score_save_and_lost_update(api, case, auditor_user, co_user, co, office
     assert body["current"]["updated_by"] == "Arne Auditor"
     assert body["current"]["updated_at"]
     assert counts() == before
-    # Based on the newer version, it goes through.
-    response = api.put(url, {"rating": "fulfilled", "version": 1}, format="json")
+    # Based on the newer version, it goes through (confirmed: the criterion requires evidence
+    # the company did not give; clarifications).
+    response = api.put(
+        url,
+        {"rating": "fulfilled", "version": 1, "without_evidence": True, "rationale": "Seen."},
+        format="json",
+    )
     assert response.status_code == 200
     assert response.json()["version"] == 2
 
@@ -376,7 +381,12 @@ def test_fulfilled_without_evidence_is_a_400_naming_the_confirmation(api, in_aud
     assert "without_evidence" in refused.json()
     saved = api.put(
         url,
-        {"rating": "fulfilled", "rationale": "Seen on site.", "version": 0, "without_evidence": True},
+        {
+            "rating": "fulfilled",
+            "rationale": "Seen on site.",
+            "version": 0,
+            "without_evidence": True,
+        },
         format="json",
     )
     assert saved.status_code == 200 and saved.json()["without_evidence"] is True

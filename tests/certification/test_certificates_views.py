@@ -573,3 +573,13 @@ def test_recertification_granted_issues_the_successor(
     assert record_url(successor) in content
     client.force_login(alice)
     assert not client.get(recertify_url(predecessor)).context["recertifiable"]
+
+
+def test_reinstating_an_organizational_certificate_says_products_stay_suspended(
+    client, certificate, office_user
+):
+    """Certificate content (issue 16): the office reinstates product certificates itself."""
+    certificate_suspend(certificate=certificate, reason="Audit overdue", by=office_user)
+    client.force_login(office_user)
+    text = client.get(action_url(certificate, "reinstate")).content.decode()
+    assert "Product certificates suspended with it stay suspended" in text

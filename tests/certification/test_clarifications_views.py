@@ -173,3 +173,72 @@ def test_the_list_costs_the_same_queries_for_more_threads(
     ask(6)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url("audit_clarifications", in_audit.pk))
+
+
+# --- Evidence required: the sheet's warning and the self-assessment's summary ----------------
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_the_sheet_marks_the_row_and_offers_the_confirmation_when_refused(
+    client, in_audit, auditor_user
+):
+    criterion = next(c for c in criteria_of(in_audit) if c.evidence_required)
+    client.force_login(auditor_user)
+    assert "Evidence required, none given" in client.get(url("audit", in_audit.pk)).content.decode()
+    save = url("score_save", in_audit.pk, criterion.pk)
+    refused = client.post(save, {"rating": "fulfilled", "rationale": "", "version": 0}, **HX)
+    assert refused.status_code == 422
+    body = refused.content.decode()
+    assert 'name="without_evidence"' in body and "data-autosave-refused" in body
+    saved = client.post(
+        save,
+        {
+            "rating": "fulfilled",
+            "rationale": "Seen on site.",
+            "version": 0,
+            "without_evidence": "1",
+        },
+        **HX,
+    )
+    assert saved.status_code == 200
+    assert 'name="without_evidence" value="1" checked' in saved.content.decode()
+
+
+def test_the_self_assessment_lists_criteria_lacking_evidence_and_takes_the_reason(
+    client, assigned, alice
+):
+    from certification.services.self_assessment import self_assessment_answer
+
+    criterion = next(c for c in criteria_of(assigned, "shall") if c.evidence_required)
+    self_assessment_answer(
+        application=assigned,
+        criterion_id=criterion.pk,
+        status="implemented",
+        explanation="See handbook.",
+        by=alice,
+    )
+    client.force_login(alice)
+    page_url = company_url("self_assessment", assigned)
+    page = client.get(page_url).content.decode()
+    assert 'id="lacking-evidence"' in page and f"#c-{criterion.pk}" in page
+    assert "data-lacks-evidence" in page
+    answer_url = url(
+        "self_assessment_answer",
+        org_slug=assigned.organization.slug,
+        pk=assigned.pk,
+        criterion_id=criterion.pk,
+    )
+    prefix = f"c{criterion.pk}"
+    response = client.post(
+        answer_url,
+        {
+            f"{prefix}-status": "implemented",
+            f"{prefix}-explanation": "See handbook.",
+            f"{prefix}-no_evidence_reason": "Shown on site.",
+            f"{prefix}-version": 1,
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(page_url).content.decode()
+    assert 'id="lacking-evidence"' not in page

@@ -322,6 +322,18 @@ def step(request, alpha, alice, auditor_user, office_user):
                 kind=kind, organization=alpha, appeal=appeal, opened_at=timezone.now(), due_on=due
             )
     in_audit = request.getfixturevalue("in_audit")
+    if kind == K.CLARIFICATION:  # clarifications: the company answers an auditor's question
+        from certification.services.clarifications import clarification_ask
+
+        asked = clarification_ask(
+            application=in_audit,
+            criterion_id=criteria_of(in_audit)[0].pk,
+            question="Who owns the interface?",
+            by=auditor_user,
+        )
+        with scopes_disabled():
+            Deadline.objects.filter(clarification=asked).update(due_on=due)
+            return Deadline.objects.get(clarification=asked)
     if kind == K.FINDING_ANSWER:
         finding = major(in_audit, auditor_user, due_date=due)
         return the_deadline(finding=finding)
@@ -357,6 +369,7 @@ PARTY = {
     K.OBJECTION: ("reviewer", "reviewer"),
     K.AGREEMENT: ("company", "administrator"),
     K.APPEAL: ("certifier", "certifier"),  # appeals
+    K.CLARIFICATION: ("company", "reviewer"),  # clarifications
 }
 ALL_KINDS = list(K)
 

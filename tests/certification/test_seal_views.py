@@ -600,3 +600,14 @@ def test_registry_with_product_certificates_stays_bounded(
     with django_assert_max_num_queries(5):
         many = client.get(reverse("certification:seal"))
     assert few.status_code == many.status_code == 200
+
+
+def test_the_holder_sees_its_product_certificate_is_not_backed(
+    client, bob, alpha, certificate, product, office_user
+):
+    policy_off(office_user)
+    certificate_suspend(certificate=certificate, reason="Audit overdue", by=office_user)
+    client.force_login(bob)
+    path = reverse("certification:certificate", kwargs={"org_slug": alpha.slug, "pk": product.pk})
+    text = client.get(path).content.decode()
+    assert f"The organizational certificate {certificate.number} is suspended" in text
