@@ -176,7 +176,7 @@ def working_paper_update(
     if expected_version is not None and expected_version != paper.version:
         raise WorkingPaperConflict(paper)
     before = {"kind": paper.kind, "title": paper.title, "file": paper.original_name}
-    old_file = paper.file.name if paper.file else ""
+    old_file = (paper.file.name or "") if paper.file else ""
     paper.kind, paper.title, paper.body = kind, title, body
     if upload is not None:
         _attach(paper, upload)

@@ -634,3 +634,18 @@ def test_a_product_certificate_resting_on_a_recorded_grant_is_left_alone(
     set_fields(product, issuer={"organizational_grant": {"id": 1, "reference": "OLD-1"}})
     certificate_suspend(certificate=certificate, reason=REASON, by=office_user)
     assert refreshed(product).status == "active"  # it rests on a recorded grant
+
+
+def test_the_application_takes_an_optional_german_scope(alpha_signee, alpha, alice):
+    from tests.certification.helpers import new_application
+
+    german = new_application(alpha, alice, scope_description_de="  Das ganze Unternehmen  ")
+    assert german.scope_description_de == "Das ganze Unternehmen"
+    assert new_application(alpha, alice).scope_description_de == ""
+
+
+def test_the_application_form_offers_the_german_scope_as_optional():
+    from certification.forms.applications import ApplicationForm
+
+    field = ApplicationForm(kind=SchemeKind.ORGANIZATIONAL).fields["scope_description_de"]
+    assert field.required is False and str(field.label) == "Scope in German"

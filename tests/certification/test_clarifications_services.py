@@ -152,9 +152,11 @@ def test_the_company_is_reminded_and_the_office_told_when_overdue(
 ):
     request = ask(in_audit, auditor_user)
     mailoutbox.clear()
-    with time_machine.travel(request.due_on + timedelta(days=1)):
-        with django_capture_on_commit_callbacks(execute=True):
-            deadlines_remind()
+    with (
+        time_machine.travel(request.due_on + timedelta(days=1)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        deadlines_remind()
     subjects = [m.subject for m in mailoutbox]
     assert any("Answer a clarification request" in s for s in subjects)
     assert any(f"clarification request #{request.pk}" in m.body for m in mailoutbox)
@@ -179,5 +181,28 @@ def test_selectors_count_per_criterion_and_list_the_open_ones(in_audit, auditor_
     assert counts[second.pk]["open"] == 1
     assert len(open_clarifications_of_organization(in_audit.organization)) == 2
     threads = clarification_threads(in_audit)
-    assert [t.pk for t in threads][0] == a.pk
+    assert threads[0].pk == a.pk
     assert [m.side for m in threads[0].messages.all()] == ["auditor", "company"]
+
+
+def test_the_report_pdf_lists_the_threads_and_marks_ratings_without_evidence(
+    in_audit, auditor_user, alice
+):
+    from certification.models import Rating
+    from certification.services.audits import report_submit
+    from tests.certification.test_audits_documents import _rendered, pdf_text
+
+    from .helpers import plan_for_report, score_all
+
+    request = ask(in_audit, auditor_user, question="Who signs the interface releases?")
+    clarification_answer(request=request, body="Our head of engineering signs them.", by=alice)
+    clarification_close(request=request, by=auditor_user)
+    score_all(in_audit, auditor_user, Rating.FULFILLED)  # confirmed where evidence is missing
+    plan_for_report(in_audit)
+    report_submit(application=in_audit, recommendation="grant", summary="Met.", by=auditor_user)
+    _document, pdf = _rendered(in_audit)
+    text = pdf_text(pdf)
+    assert "Clarification requests" in text
+    assert "Who signs the interface releases?" in text
+    assert "Our head of engineering signs them." in text
+    assert "Rated without evidence" in text

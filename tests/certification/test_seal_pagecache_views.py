@@ -46,3 +46,22 @@ def test_a_suspension_shows_at_once_on_the_page_and_the_badge(client, certificat
 
     assert "Suspended" in client.get(page).content.decode()
     assert b"suspended" in client.get(badge).content
+
+
+def test_the_organizational_certificate_s_suspension_shows_at_once_on_its_products(
+    client, certificate, product, office_user
+):
+    """Certificate content (issue 16): a product's cached page and badge follow its basis."""
+    from certification.services.deadlines import certification_policy_update
+
+    certification_policy_update(
+        values={"suspend_products_with_organizational": False}, based_on=None, by=office_user
+    )
+    page, badge = f"/verify/{product.number}/", f"/seal/{product.number}.svg"
+    assert "not currently backed" not in client.get(page).content.decode()
+    assert b"not backed" not in client.get(badge).content
+
+    certificate_suspend(certificate=certificate, reason="Audit overdue.", by=office_user)
+
+    assert "not currently backed" in client.get(page).content.decode()
+    assert b"not backed" in client.get(badge).content
