@@ -1581,10 +1581,10 @@ class Complaint(models.Model):
         return self.reference
 
 
-class ComplaintEvent(models.Model):
-    """One step of a complaint: status changes, notes, links to a case or certificate."""
+class CaseStep(models.Model):
+    """One step of a complaint or an appeal (their status history): what was done, the
+    status before and after, a note, who and when."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("step"), max_length=30)
     status_before = models.CharField(max_length=15, blank=True)
     status_after = models.CharField(max_length=15, blank=True)
@@ -1596,9 +1596,18 @@ class ComplaintEvent(models.Model):
     at = models.DateTimeField(_("time"))
 
     class Meta:
+        abstract = True
+        ordering = ["at", "pk"]
+
+
+class ComplaintEvent(CaseStep):
+    """One step of a complaint: status changes, notes, links to a case or certificate."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(CaseStep.Meta):
         verbose_name = _("complaint step")
         verbose_name_plural = _("complaint steps")
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.action}"
@@ -1706,26 +1715,16 @@ class Appeal(models.Model):
         return self.reference
 
 
-class AppealEvent(models.Model):
+class AppealEvent(CaseStep):
     """One step of an appeal: filed, decider assigned, decided, withdrawn."""
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("step"), max_length=30)
-    status_before = models.CharField(max_length=15, blank=True)
-    status_after = models.CharField(max_length=15, blank=True)
-    note = models.TextField(_("note"), blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    at = models.DateTimeField(_("time"))
 
     objects = ScopedManager(organization="appeal__organization")
 
-    class Meta:
+    class Meta(CaseStep.Meta):
         verbose_name = _("appeal step")
         verbose_name_plural = _("appeal steps")
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.appeal_id} {self.action}"
