@@ -38,6 +38,7 @@ from certification.models import (
     Certificate,
     CertificateEvent,
     CertificateSequence,
+    Evidence,
     Score,
     ScoreChange,
     SelfAssessmentAnswer,
@@ -576,6 +577,22 @@ def _audits(
             )
             for a in applications
             for n, c in enumerate(criteria)
+        ),
+    )
+    # "Evidence required": the company backs each such criterion with evidence (a link), so
+    # the auditors may rate it fulfilled as the load generator does, without a confirmation.
+    _bulk(
+        Evidence,
+        (
+            Evidence(
+                application=a,
+                criterion=c,
+                url=f"https://example.org/handbook/{a.pk}/{c.pk}",
+                title="Openness handbook",
+            )
+            for a in applications
+            for c in criteria
+            if c.evidence_required
         ),
     )
     now = timezone.now()

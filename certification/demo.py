@@ -405,16 +405,65 @@ def _qualify_demo_auditor(ctx: Any) -> None:
         )
 
 
+# --- Complaints and appeals (complaints, appeals) ------------------------------------------
+DEMO_COMPLAINT = (
+    "A reseller shows the CPO seal next to a PLM add-on of the certified vendor that, as far "
+    "as I can see, holds no product certificate."
+)
+DEMO_APPEAL = (
+    "The interface documentation was brought up to date before the suspension; the evidence "
+    "was sent to the lead auditor and not considered."
+)
+
+
+def _complaint_and_appeal(ctx: Any) -> None:
+    """A visitor's complaint about seal misuse waits for the office; the service provider
+    appeals the suspension of its certificate (an impartial certifier is still to be named).
+    Each is made once."""
+    from .models import Appeal, Complaint, ComplaintSubject
+    from .selectors.appeals import appealable_items
+    from .services import appeals, complaints
+    from .services.certificates import certification_policy
+
+    with scopes_disabled():
+        vendor = Certificate.objects.filter(
+            organization=ctx.organizations[SigneeGroup.IT_VENDOR][0], kind=SchemeKind.PRODUCT
+        ).first()
+        if vendor is not None and not Complaint.objects.filter(description=DEMO_COMPLAINT).exists():
+            complaints.complaint_submit(
+                subject=ComplaintSubject.SEAL_MISUSE,
+                description=DEMO_COMPLAINT,
+                name="Vera Visitor",
+                email="vera@buyer.example",
+                subject_detail="https://reseller.example/plexa-addon",
+                certificate=vendor,
+                language="en",
+            )
+        organization, owner_email = ctx.organizations[SigneeGroup.IT_SERVICE_PROVIDER]
+        if Appeal.objects.filter(organization=organization).exists():
+            return
+        items = appealable_items(organization, appeal_days=certification_policy().appeal_days)
+    suspension = next((i for i in items if i.subject == "suspension"), None)
+    if suspension is not None:
+        appeals.appeal_file(
+            organization=organization,
+            item=suspension.key,
+            grounds=DEMO_APPEAL,
+            by=get_user_model().objects.get(email=owner_email),
+        )
+
+
 def seed(ctx: Any) -> None:
     _publish_agreement(ctx)
     _qualify_demo_auditor(ctx)
     for case in CASES:
         _run(case, ctx)
+    _complaint_and_appeal(ctx)
     with scopes_disabled():
         issued = list(Certificate.objects.order_by("number"))
     held = ", ".join(f"{c.number} ({c.get_status_display()})" for c in issued)
     live = sum(c.status in (CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED) for c in issued)
     print(
         f"Certification: {live} live certificates ({held}); one audit open for scoring, "
-        "one application awaiting review."
+        "one application awaiting review; a complaint and an appeal waiting for the office."
     )

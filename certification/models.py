@@ -767,6 +767,19 @@ class ClarificationStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+_CS = ClarificationStatus
+# The clarification request's edges, one set per action (`clarification_transition` checks
+# them); closed is final:
+#
+#     open ──answer (company)──▶ answered ──ask again (auditor)──▶ open
+#     open / answered ──close (auditor)──▶ closed
+CLARIFICATION_EDGES: dict[str, Edges] = {
+    "answer": _edges((_CS.OPEN,), _CS.ANSWERED),
+    "ask_again": _edges((_CS.ANSWERED,), _CS.OPEN),
+    "close": _edges((_CS.OPEN, _CS.ANSWERED), _CS.CLOSED),
+}
+
+
 class ClarificationRequest(models.Model):
     """An auditor's question to the company on one criterion, without raising a finding.
     The thread (`messages`, and evidence given in answer) is part of the case record."""
@@ -1488,6 +1501,23 @@ class ComplaintStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+_CP = ComplaintStatus
+# The complaint's lifecycle, one set of edges per action (`complaint_transition` checks them):
+# acknowledged before anything is decided; investigated when the office needs to (a plain
+# answer may follow the acknowledgement); closed once answered.
+#
+#     received ──acknowledge──▶ acknowledged ──investigate──▶ investigating
+#     acknowledged / investigating ──decide──▶ decided ──close──▶ closed
+COMPLAINT_EDGES: dict[str, Edges] = {
+    "acknowledge": _edges((_CP.RECEIVED,), _CP.ACKNOWLEDGED),
+    "investigate": _edges((_CP.ACKNOWLEDGED,), _CP.INVESTIGATING),
+    "decide": _edges((_CP.ACKNOWLEDGED, _CP.INVESTIGATING), _CP.DECIDED),
+    "close": _edges((_CP.DECIDED,), _CP.CLOSED),
+}
+# A complaint not yet decided: its dates, links and notes may still change.
+COMPLAINT_OPEN_STATES = (_CP.RECEIVED, _CP.ACKNOWLEDGED, _CP.INVESTIGATING)
+
+
 class ComplaintOutcome(models.TextChoices):
     UPHELD = "upheld", _("Upheld")
     PARTLY_UPHELD = "partly_upheld", _("Partly upheld")
@@ -1626,6 +1656,19 @@ class AppealStatus(models.TextChoices):
     UNDER_REVIEW = "under_review", _("Under review")
     DECIDED = "decided", _("Decided")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+_AP = AppealStatus
+# The appeal's states, one set of edges per action (`appeal_transition` checks them):
+#
+#     filed ──assign──▶ under review (──assign again: another decider──▶ under review)
+#     under review ──decide──▶ decided
+#     filed / under review ──withdraw (the company)──▶ withdrawn
+APPEAL_EDGES: dict[str, Edges] = {
+    "assign": _edges((_AP.FILED, _AP.UNDER_REVIEW), _AP.UNDER_REVIEW),
+    "decide": _edges((_AP.UNDER_REVIEW,), _AP.DECIDED),
+    "withdraw": _edges((_AP.FILED, _AP.UNDER_REVIEW), _AP.WITHDRAWN),
+}
 
 
 class AppealOutcome(models.TextChoices):

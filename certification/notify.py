@@ -21,7 +21,8 @@ OFFICE = "office"
 EVENT_TEMPLATE = "certification/applications/email/event.txt"
 
 
-def _auditor_emails(application: Application) -> list[str]:
+def auditor_emails(application: Application) -> list[str]:
+    """The addresses of the case's active auditors (lead and co-auditors)."""
     with scopes_disabled():
         assignments: QuerySet[AuditorAssignment] = AuditorAssignment.objects.filter(
             application=application, status=AssignmentStatus.ACTIVE
@@ -58,7 +59,7 @@ def notify(
     urls = links(application)
     recipients = {
         COMPANY: lambda: organization_admin_emails(application.organization),
-        AUDITORS: lambda: _auditor_emails(application),
+        AUDITORS: lambda: auditor_emails(application),
         OFFICE: office_emails,
     }
     for audience in to:

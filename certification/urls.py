@@ -7,7 +7,7 @@ seal under /seal/ and /verify/.
 
 from django.urls import URLPattern, path, re_path
 
-from .views import (  # noqa: F401 (concerns whose routes are being added)
+from .views import (
     agreements,
     appeals,
     applications,

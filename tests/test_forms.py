@@ -39,7 +39,8 @@ def _portal_form_classes() -> list[type[forms.BaseForm]]:
             name = module.name
             if ".migrations" in name or ".management" in name or name.endswith("settings"):
                 continue
-            if name.rsplit(".", 1)[-1].startswith(("forms", "views", "api")):
+            # The layer modules and, since the layers are packages, every concern inside them.
+            if any(part.startswith(("forms", "views", "api")) for part in name.split(".")[1:]):
                 importlib.import_module(name)
     found: list[type[forms.BaseForm]] = []
     pending: list[type] = [forms.Form, forms.ModelForm]
@@ -91,8 +92,8 @@ def test_the_template_marks_required_optional_and_conditional_fields():
 # --- the fields that are refused empty in some cases -------------------------------------
 
 
-def _criterion(na_allowed=True):
-    return SimpleNamespace(pk=7, na_allowed=na_allowed)
+def _criterion(na_allowed=True, evidence_required=False):
+    return SimpleNamespace(pk=7, na_allowed=na_allowed, evidence_required=evidence_required)
 
 
 def _not_marked_optional(form, name):
@@ -113,6 +114,14 @@ def test_certification_answer_explanation_is_needed_for_not_applicable(db):
     # The service refuses a "not applicable" answer without an explanation
     # (tests/certification/test_self_assessment_services.py).
     _not_marked_optional(SelfAssessmentAnswerForm(criterion=_criterion()), "explanation")
+
+
+def test_certification_answer_reason_without_evidence_is_needed_when_there_is_no_evidence(db):
+    # Submission is refused while an evidence-required criterion has neither evidence nor a
+    # reason (tests/certification/test_self_assessment_services.py); other criteria lack it.
+    form = SelfAssessmentAnswerForm(criterion=_criterion(evidence_required=True))
+    _not_marked_optional(form, "no_evidence_reason")
+    assert "no_evidence_reason" not in SelfAssessmentAnswerForm(criterion=_criterion()).fields
 
 
 def test_certification_withdraw_reason_reads_optional_once():

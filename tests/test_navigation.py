@@ -67,6 +67,8 @@ OFFICE_CARDS = [
     ),
     # Complaints (complaints).
     ("complaints", "Complaints", [("/office/complaints/", "Complaints")]),
+    # Appeals (appeals).
+    ("appeals", "Appeals", [("/office/certification/appeals/", "Appeals")]),
     (
         "deadlines",
         "Deadlines",
@@ -186,6 +188,7 @@ def test_an_admin_sees_the_whole_organization_bar_and_workspace(alpha, alice):
         (f"/o/{alpha.slug}/certification/", "Certification"),
         (f"/o/{alpha.slug}/certification/agreement/", "Certification agreement"),
         (f"/o/{alpha.slug}/certificates/", "Certificates"),
+        (f"/o/{alpha.slug}/certification/appeals/", "Appeals"),
         (f"/o/{alpha.slug}/community/", "CPO Community"),
         (f"/o/{alpha.slug}/activity/", "Activity log"),
         (f"/o/{alpha.slug}/documents/", "Documents"),

@@ -81,8 +81,25 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         ALLOWED_HOSTS="cpo.example.org",
         SITE_URL="https://cpo.example.org",
         CERTIFICATE_SIGNING_P12=str(signing_p12),
+        # A production certificate names the body that issued it (certification.W010 otherwise).
+        CERTIFICATION_BODY_NAME="CPO Certification GmbH",
+        CERTIFICATION_BODY_ADDRESS="Musterstraße 1\\n10115 Berlin",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_deploy_check_warns_when_the_certification_body_is_not_configured(tmp_path):
+    signing_p12 = tmp_path / "signing.p12"
+    signing_p12.write_bytes(b"")
+    result = _run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        SECRET_KEY=_secret(),
+        ALLOWED_HOSTS="cpo.example.org",
+        SITE_URL="https://cpo.example.org",
+        CERTIFICATE_SIGNING_P12=str(signing_p12),
+    )
+    assert result.returncode != 0
+    assert "certification.W010" in result.stdout + result.stderr
 
 
 def test_deploy_check_fails_when_site_url_is_not_set(tmp_path):

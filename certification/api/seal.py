@@ -152,11 +152,47 @@ class CertificateEventOutput(serializers.Serializer):
     at = serializers.DateTimeField()
 
 
+class IssuerOutput(serializers.Serializer):
+    """The certification body as it was at issue (frozen on the certificate)."""
+
+    name = serializers.CharField(default="")
+    address = serializers.CharField(default="")
+    accredited = serializers.BooleanField(default=False)
+    accreditation_body = serializers.CharField(default="")
+    accreditation_number = serializers.CharField(default="")
+
+
+class BasisOutput(serializers.Serializer):
+    """What a live product certificate rests on: its organizational certificate (followed to
+    its successor after recertification) or an organizational certification the office
+    recorded."""
+
+    type = serializers.SerializerMethodField()
+    number = serializers.CharField(help_text="The certificate number or the recorded reference.")
+    status = serializers.ChoiceField(choices=CertificateStatus.choices)
+    valid_until = serializers.DateField(allow_null=True)
+    backed = serializers.BooleanField(help_text="The basis is valid today.")
+    note = serializers.CharField(help_text="Why the product certificate is not backed, or empty.")
+    verify_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ChoiceField(choices=["certificate", "recorded_certification"]))
+    def get_type(self, backing: selectors.Backing) -> str:
+        return "recorded_certification" if backing.is_grant else "certificate"
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_verify_url(self, backing: selectors.Backing) -> str | None:
+        return absolute(self, backing.url) if backing.url else None
+
+
 class CertificateDetailOutput(CertificateOutput):
     """One certificate; the context carries its events."""
 
     status_reason = serializers.CharField(help_text="The reason of the last status change.")
     scope_description = serializers.CharField()
+    scope_description_de = serializers.SerializerMethodField()
+    issuer = serializers.SerializerMethodField()
+    certifier = serializers.SerializerMethodField()
+    organizational_certificate = serializers.SerializerMethodField()
     scheme = serializers.SerializerMethodField()
     catalogue_version = serializers.CharField(source="catalogue_version.code")
     catalogue_is_demo = serializers.BooleanField(
@@ -168,6 +204,40 @@ class CertificateDetailOutput(CertificateOutput):
     successor = serializers.SerializerMethodField()
     sha256 = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        serializers.BooleanField(
+            help_text="Genuine and valid today (a product certificate: and backed by a valid "
+            "organizational certificate)."
+        )
+    )
+    def get_valid(self, certificate: Certificate) -> bool:
+        backing = selectors.public_backing(certificate)
+        return super().get_valid(certificate) and (backing is None or backing.backed)
+
+    @extend_schema_field(
+        serializers.CharField(help_text="The scope in German (the English one if none given).")
+    )
+    def get_scope_description_de(self, certificate: Certificate) -> str:
+        return certificate.scope_description_de or certificate.scope_description
+
+    @extend_schema_field(IssuerOutput)
+    def get_issuer(self, certificate: Certificate) -> Any:
+        return IssuerOutput(certificate.issuer or {}).data
+
+    @extend_schema_field(
+        serializers.CharField(help_text="The certifier who decided, by public name.")
+    )
+    def get_certifier(self, certificate: Certificate) -> str:
+        decided_by = certificate.application.decided_by
+        return decided_by.public_name if decided_by is not None else ""
+
+    @extend_schema_field(BasisOutput(allow_null=True))
+    def get_organizational_certificate(self, certificate: Certificate) -> Any:
+        backing = selectors.public_backing(certificate)
+        if backing is None:
+            return None
+        return BasisOutput(backing, context=self.context).data
 
     def get_scheme(self, certificate: Certificate) -> str:
         return str(certificate.scheme.title) or certificate.get_kind_display()

@@ -51,7 +51,7 @@ class AppealForm(PortalForm):
 
 class AppealWithdrawForm(PortalForm):
     reason = forms.CharField(
-        label=_("Reason (optional)"),
+        label=_("Reason"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -54,14 +54,14 @@ class ClarificationAnswerForm(PortalForm):
         label=_("Your answer"), max_length=10000, widget=forms.Textarea(attrs={"rows": 5})
     )
     file = forms.FileField(
-        label=_("Evidence file (optional)"),
+        label=_("Evidence file"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
         help_text=_("PDF, PNG, JPEG, DOCX, XLSX or ODT, at most %(mb)d MB.")
         % {"mb": MAX_EVIDENCE_BYTES // (1024 * 1024)},
     )
     url = forms.URLField(
-        label=_("or a link (optional)"),
+        label=_("or a link"),
         required=False,
         max_length=500,
         assume_scheme="https",

@@ -16,8 +16,10 @@ from typing import Any
 
 from django import forms
 from django.core import signing
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from cpo_portal.accounts.models import User
 from cpo_portal.forms import PortalForm
 
 from ..models import Certificate, ComplaintOutcome, ComplaintStatus, ComplaintSubject
@@ -117,8 +119,10 @@ class ComplaintForm(PortalForm):
         shown = self._shown_at()
         if shown is not None and time.time() - shown > MAX_SECONDS:
             self.stale = True
-            self.data = self.data.copy()
-            self.data["started"] = form_token()
+            # A fresh token in the form shown again (a copy: the request's data is immutable).
+            data = self.data.copy() if isinstance(self.data, QueryDict) else dict(self.data)
+            data["started"] = form_token()
+            self.data = data
             raise forms.ValidationError(
                 _("This form was open for more than a day. Please check it and send it again.")
             )
@@ -146,10 +150,15 @@ class ComplaintFilterForm(PortalForm):
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
 
+class _ReviewerChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.public_name)
+
+
 class ComplaintTakeForm(PortalForm):
-    handler = forms.ModelChoiceField(
+    handler = _ReviewerChoice(
         label=_("Handled by"),
-        queryset=None,
+        queryset=User.objects.none(),
         required=False,
         empty_label=_("Me"),
     )
@@ -159,7 +168,6 @@ class ComplaintTakeForm(PortalForm):
         field = self.fields["handler"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = reviewers
-        field.label_from_instance = lambda user: user.public_name  # type: ignore[method-assign]
 
 
 class ComplaintAcknowledgeForm(PortalForm):
@@ -181,14 +189,12 @@ class ComplaintNoteForm(PortalForm):
     )
 
 
-class ComplaintOptionalNoteForm(PortalForm):
-    note = forms.CharField(
-        label=_("Note"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("For the office only; never sent to anyone."),
-    )
+class ComplaintOptionalNoteForm(ComplaintNoteForm):
+    """The note of a step that needs none (investigate, close)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["note"].required = False
 
 
 class ComplaintDatesForm(PortalForm):

@@ -35,12 +35,16 @@ class AnswerForm(VersionedForm):
 
     # Evidence required (clarifications): the company says why it gives none; only on the
     # criteria that require evidence (removed below from the others).
-    no_evidence_reason = forms.CharField(
-        label=_("Why there is no evidence"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("This criterion requires evidence. Without it, say why there is none."),
+    # Needed when the criterion has no evidence: refused empty at submission then, so it is
+    # not marked "(optional)".
+    no_evidence_reason = conditionally_required(
+        forms.CharField(
+            label=_("Why there is no evidence"),
+            required=False,
+            max_length=2000,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            help_text=_("This criterion requires evidence. Without it, say why there is none."),
+        )
     )
 
     def __init__(self, *args: Any, criterion: AssessmentCriterion, **kwargs: Any) -> None:

@@ -32,7 +32,7 @@ class WorkingPaperForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 8}),
     )
     file = forms.FileField(
-        label=_("File (optional)"),
+        label=_("File"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
         help_text=_("PDF, PNG, JPEG, DOCX, XLSX or ODT, at most %(mb)d MB.")

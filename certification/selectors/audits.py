@@ -118,6 +118,18 @@ def past_audit_for_auditor(user: Any, pk: Any) -> AuditorAssignment | None:
         )
 
 
+def audit_case_for_auditor(user: Any, pk: Any) -> tuple[Application, bool] | None:
+    """The audit and whether the user works on it (True: actively assigned) or only reads it
+    (False: their past audit); None for anyone else."""
+    application = audit_for_auditor(user, pk)
+    if application is not None:
+        return application, True
+    assignment = past_audit_for_auditor(user, pk)
+    if assignment is None:
+        return None
+    return assignment.application, False
+
+
 def scoring_progress(application_ids: list[int]) -> dict[int, dict[str, int]]:
     """How many criteria of each audit are scored, of how many (one query)."""
     with scopes_disabled():

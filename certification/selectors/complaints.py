@@ -18,6 +18,7 @@ from django_scopes import scopes_disabled
 from cpo_portal.accounts.models import OFFICE_ROLE_PERMISSIONS, OfficeRole
 
 from ..models import (
+    COMPLAINT_OPEN_STATES,
     Certificate,
     Complaint,
     ComplaintEvent,
@@ -25,7 +26,7 @@ from ..models import (
 )
 
 S = ComplaintStatus
-OPEN = (S.RECEIVED, S.ACKNOWLEDGED, S.INVESTIGATING)
+OPEN = COMPLAINT_OPEN_STATES
 
 
 def certificate_by_number(number: str) -> Certificate | None:

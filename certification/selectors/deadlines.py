@@ -35,9 +35,10 @@ from ..models import (
     DeadlineParty,
     Finding,
     FindingStatus,
+    OrganizationalGrant,
     PlanStatus,
 )
-from .certificates import EXPIRING_DAYS
+from .certificates import EXPIRING_DAYS, organizational_basis_of
 
 S = ApplicationStatus
 # A deadline's case, whichever step it is: read with it, never one query per row.
@@ -359,6 +360,12 @@ class GrantPreview:
     valid_until: date | None
     next_surveillance_due: date | None
     supersedes: Certificate | None
+    # A product certificate's organizational basis (certificate_content picks the same one):
+    # the company's valid organizational certificate, else the office's recorded grant; with
+    # neither (`basis_missing`), a grant is refused.
+    organizational: Certificate | None = None
+    organizational_grant: OrganizationalGrant | None = None
+    basis_missing: bool = False
 
 
 PREFIX = {SchemeKind.ORGANIZATIONAL: "O", SchemeKind.PRODUCT: "P"}
@@ -375,16 +382,28 @@ def grant_preview(application: Application, *, on: date | None = None) -> GrantP
         else None
     )
     recertifies = application.audit_type == AuditType.RECERTIFICATION
+    issues = application.audit_type not in (AuditType.SURVEILLANCE, AuditType.SPECIAL)
+    organizational, grant = (
+        organizational_basis_of(application.organization)
+        if issues and application.kind == SchemeKind.PRODUCT
+        else (None, None)
+    )
     return GrantPreview(
         application=application,
         # complaints: a special audit, like a surveillance audit, issues no certificate.
-        issues=application.audit_type not in (AuditType.SURVEILLANCE, AuditType.SPECIAL),
+        issues=issues,
         number_pattern=f"CPO-{PREFIX[SchemeKind(application.kind)]}-{on.year}-…",
         holder=application.organization.legal_name,
         issued_on=on,
         valid_until=valid_until,
         next_surveillance_due=surveillance,
         supersedes=application.certificate if recertifies else None,
+        organizational=organizational,
+        organizational_grant=grant,
+        basis_missing=issues
+        and application.kind == SchemeKind.PRODUCT
+        and organizational is None
+        and grant is None,
     )
 
 

@@ -23,6 +23,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
@@ -331,6 +332,8 @@ def public_certificate_rows(filters: SealFilter, on: date | None = None) -> Any:
             "scheme__title_en",
             "catalogue_version__code",
             "catalogue_version__is_demo",
+            "organizational_certificate__number",
+            organizational_grant=KT("issuer__organizational_grant__reference"),
         )
         .iterator(chunk_size=2000)
     )

@@ -2,12 +2,9 @@
 suspension, withdrawal, a finding) within the policy's period; a person who took no part in
 the decision or the audit decides.
 
-The appeal's states, one set of edges per action (`APPEAL_EDGES`, checked by
-`cpo_portal.states.check_transition` in `_transition`, the only code that changes the status):
-
-    filed ──assign──▶ under review (──assign again: another decider──▶ under review)
-    under review ──decide──▶ decided
-    filed / under review ──withdraw (the company)──▶ withdrawn
+The appeal's states, one set of edges per action (`APPEAL_EDGES` beside the statuses,
+checked by `cpo_portal.states.check_transition` in `appeal_transition`, the only code that
+changes the status).
 
 Every step keeps an AppealEvent (the appeal's history) and an activity log entry. The
 impartial decider is checked when assigned and again when deciding.
@@ -35,35 +32,29 @@ from cpo_portal.mail import (
     office_emails,
     organization_admin_emails,
 )
-from cpo_portal.states import Edges, check_transition
+from cpo_portal.states import check_transition
 from cpo_portal.tenancy.models import Organization
 
 from ..models import (
+    APPEAL_EDGES,
     Appeal,
     AppealEvent,
     AppealOutcome,
     AppealStatus,
     CertificateStatus,
-    Deadline,
     DeadlineKind,
-    ReferenceSequence,
 )
 from ..selectors.appeals import (
     appeal_impartiality_refusal,
     appealable_item,
     open_appeal_on,
 )
-from .certificates import certificate_reinstate, certification_policy
+from .certificates import certificate_reinstate, certification_policy, reference_next
+from .deadlines import deadline_close, deadline_open
 
 A = AppealStatus
-APPEAL_EDGES: dict[str, Edges] = {
-    "assign": {A.FILED: (A.UNDER_REVIEW,), A.UNDER_REVIEW: (A.UNDER_REVIEW,)},
-    "decide": {A.UNDER_REVIEW: (A.DECIDED,)},
-    "withdraw": {A.FILED: (A.WITHDRAWN,), A.UNDER_REVIEW: (A.WITHDRAWN,)},
-}
-TARGET = {"assign": A.UNDER_REVIEW, "decide": A.DECIDED, "withdraw": A.WITHDRAWN}
 MAIL_TEMPLATE = "certification/appeals/email/appeal.txt"
-REFERENCE_PREFIX = "APL"
+REFERENCE_PREFIX = "APL"  # also the name of its ReferenceSequence
 # The follow-ups an upheld appeal may need, taken by hand once decided (never automatically).
 FOLLOW_UP_REINSTATE = "reinstate"
 FOLLOW_UP_NOTE = "note"
@@ -76,18 +67,6 @@ VERBS = {
     "withdraw": "appeal_withdrawn",
     "follow_up": "appeal_follow_up",
 }
-
-
-def next_reference(name: str, year: int) -> str:
-    """Draw the next reference of the kind and year: gapless, unique, safe under
-    concurrency (the sequence row stays locked until the filing transaction ends)."""
-    ReferenceSequence.objects.bulk_create(
-        [ReferenceSequence(name=name, year=year)], ignore_conflicts=True
-    )
-    sequence = ReferenceSequence.objects.select_for_update().get(name=name, year=year)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"{name}-{year}-{sequence.last:04d}"
 
 
 def _locked(appeal: Appeal) -> Appeal:
@@ -146,7 +125,7 @@ def _record(
     return event
 
 
-def _transition(
+def appeal_transition(
     appeal: Appeal,
     action: str,
     *,
@@ -157,14 +136,16 @@ def _transition(
 ) -> Appeal:
     """Move the (locked) appeal along one edge, or refuse; keep the step."""
     before = appeal.status
+    edges = APPEAL_EDGES[action]
+    to = next(iter(edges.get(before, ())), "")
     check_transition(
-        APPEAL_EDGES[action],
+        edges,
         before,
-        TARGET[action],
+        to,
         message=_("The appeal is %(status)s; this step is not possible now.")
         % {"status": appeal.get_status_display()},
     )
-    appeal.status = TARGET[action]
+    appeal.status = to
     for name, value in fields.items():
         setattr(appeal, name, value)
     with scope(organization=appeal.organization):
@@ -196,10 +177,7 @@ def _mail(
 
 
 def _deadline_close(appeal: Appeal) -> None:
-    with scope(organization=appeal.organization):
-        Deadline.objects.filter(
-            kind=DeadlineKind.APPEAL, appeal=appeal, closed_at__isnull=True
-        ).update(closed_at=timezone.now())
+    deadline_close(kind=DeadlineKind.APPEAL, organization=appeal.organization, appeal=appeal)
 
 
 # --- The company files and withdraws --------------------------------------------------------
@@ -226,7 +204,7 @@ def appeal_file(*, organization: Organization, item: str, grounds: str, by: User
         raise DomainError(_("Give the grounds of your appeal."), code="grounds")
     # Drawn first: the sequence row's lock queues two filings at once, so the second sees the
     # first's appeal (a refusal rolls the number back: references stay gapless).
-    reference = next_reference(REFERENCE_PREFIX, today.year)
+    reference = reference_next(name=REFERENCE_PREFIX, prefix=REFERENCE_PREFIX, year=today.year)
     if open_appeal_on(organization, found) is not None:
         raise DomainError(_("An appeal against this decision is open already."), code="duplicate")
     now = timezone.now()
@@ -246,13 +224,9 @@ def appeal_file(*, organization: Organization, item: str, grounds: str, by: User
     with scope(organization=organization):
         appeal.full_clean()
         appeal.save()
-        Deadline.objects.create(
-            kind=DeadlineKind.APPEAL,
-            organization=organization,
-            appeal=appeal,
-            opened_at=now,
-            due_on=appeal.due_on,
-        )
+    deadline_open(
+        kind=DeadlineKind.APPEAL, organization=organization, appeal=appeal, due_on=appeal.due_on
+    )
     _record(appeal, "filed", "", by=by, data={"against": found.label})
     if by is not None and by.email:
         _mail(
@@ -293,7 +267,7 @@ def appeal_withdraw(*, appeal: Appeal, by: User | None, reason: str = "") -> App
     """The company withdraws its open appeal; the deadline closes, the office is told."""
     appeal = _locked(appeal)
     require_org_admin(appeal.organization, by)
-    appeal = _transition(
+    appeal = appeal_transition(
         appeal, "withdraw", by=by, fields={"withdrawn_at": timezone.now()}, note=reason.strip()
     )
     _deadline_close(appeal)
@@ -339,7 +313,7 @@ def appeal_assign(*, appeal: Appeal, decider: User, by: User | None) -> Appeal:
             _("%(person)s decides this appeal already.") % {"person": decider.public_name},
             code="same",
         )
-    appeal = _transition(
+    appeal = appeal_transition(
         appeal,
         "assign",
         by=by,
@@ -379,7 +353,7 @@ def appeal_decide(*, appeal: Appeal, outcome: str, reasons: str, by: User | None
     text = reasons.strip()
     if not text:
         raise DomainError(_("Give the reasons of the decision."), code="reasons")
-    appeal = _transition(
+    appeal = appeal_transition(
         appeal,
         "decide",
         by=by,

@@ -181,6 +181,28 @@ def _require_product_precondition(organization: Organization) -> None:
         )
 
 
+def _require_organizational_basis(application: Application) -> None:
+    """A product certificate rests on a valid organizational certificate of the same company
+    (or one the office recorded): a grant is refused once the company holds none any more
+    (suspended, withdrawn or expired since it applied). A surveillance or special audit
+    issues nothing and is not held up."""
+    if (
+        application.kind != SchemeKind.PRODUCT
+        or application.audit_type in (AuditType.SURVEILLANCE, AuditType.SPECIAL)
+        or has_valid_organizational_certification(application.organization)
+    ):
+        return
+    raise DomainError(
+        _(
+            "A product certificate needs a valid organizational certificate of the same "
+            "company, and %(org)s holds none at present (suspended, withdrawn or expired). "
+            "Deny, or decide once its organizational certificate is valid again."
+        )
+        % {"org": application.organization.legal_name},
+        code="organizational_required",
+    )
+
+
 def _require_recertifiable(
     organization: Organization, kind: str, certificate: Certificate
 ) -> Certificate:
@@ -441,6 +463,8 @@ def application_decide(
     rationale = rationale.strip()
     if not rationale:
         raise DomainError(_("Give the rationale of the decision."))
+    if decision == Recommendation.GRANT:
+        _require_organizational_basis(application)
     result: PassResult = pass_result_of(application)
     if decision == Recommendation.GRANT and not result.passed:
         raise DomainError(

@@ -51,7 +51,9 @@ class ScoreConflict(StaleVersion):
         )
 
 
-def _assignment(application: Application, user: User | None) -> AuditorAssignment:
+def active_assignment(application: Application, user: User | None) -> AuditorAssignment:
+    """The user's active assignment to the audit, or refuse: only an assigned auditor who is
+    still independent of the organization works on it (findings, clarifications, papers)."""
     with scope(organization=application.organization):
         assignment = (
             AuditorAssignment.objects.filter(
@@ -71,7 +73,7 @@ def _assignment(application: Application, user: User | None) -> AuditorAssignmen
 
 
 def _require_lead(application: Application, user: User | None) -> AuditorAssignment:
-    assignment = _assignment(application, user)
+    assignment = active_assignment(application, user)
     if assignment.role != AssignmentRole.LEAD:
         raise DomainError(_("Only the lead auditor can do this."))
     return assignment
@@ -244,7 +246,7 @@ def _refusal(application_id: Any, criterion_id: Any, user: User | None) -> Domai
         application = Application.objects.filter(pk=int(application_id)).first()
         if application is None:
             raise DomainError(_("You are not assigned to this audit."), code="not_assigned")
-        _assignment(application, user)
+        active_assignment(application, user)
         require_state(application, *SCORING_STATES)
         criterion_of_scheme(application, criterion_id)
     except DomainError as exc:

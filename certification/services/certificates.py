@@ -48,6 +48,7 @@ from ..models import (
     CertificateSequence,
     CertificateStatus,
     CertificationPolicy,
+    ReferenceSequence,
     SurveillanceReminder,
 )
 from ..notify import COMPANY, OFFICE, notify
@@ -83,6 +84,25 @@ def next_number(kind: str, year: int) -> str:
     sequence.last += 1
     sequence.save(update_fields=["last"])
     return f"CPO-{PREFIX[SchemeKind(kind)]}-{year}-{sequence.last:04d}"
+
+
+def reference_sequence_lock(*, name: str, year: int) -> ReferenceSequence:
+    """The reference sequence of a kind of record (complaints, appeals) and year, locked
+    until the caller's transaction ends: whoever draws next waits for it."""
+    ReferenceSequence.objects.bulk_create(
+        [ReferenceSequence(name=name, year=year)], ignore_conflicts=True
+    )
+    return ReferenceSequence.objects.select_for_update().get(name=name, year=year)
+
+
+def reference_next(*, name: str, prefix: str, year: int) -> str:
+    """The next reference of a kind of record and year (`CPL-2026-0001`), like `next_number`
+    for certificates: gapless and unique, the sequence row locked until the caller's
+    transaction ends (a rollback gives the number back)."""
+    sequence = reference_sequence_lock(name=name, year=year)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"{prefix}-{year}-{sequence.last:04d}"
 
 
 def _record(
@@ -189,6 +209,19 @@ def certificate_issue(*, application: Application, by: User | None) -> Certifica
     today = timezone.now().date()
     scheme = application.scheme
     issuer, organizational = certificate_content(application)
+    if (
+        application.kind == SchemeKind.PRODUCT
+        and organizational is None
+        and "organizational_grant" not in issuer
+    ):
+        # application_decide refuses such a grant first, with the company's name.
+        raise DomainError(
+            _(
+                "A product certificate needs a valid organizational certificate of the "
+                "same company."
+            ),
+            code="organizational_required",
+        )
     with scope(organization=organization):
         certificate = Certificate(
             number=next_number(application.kind, today.year),
@@ -485,28 +518,43 @@ def _tell_holder(certificate: Certificate, message: StrOrPromise) -> None:
     )
 
 
-@transaction.atomic
-def surveillance_open(
-    *, certificate: Certificate, by: User | None, window_start: date, window_end: date
+# A surveillance audit and a special audit (on a complaint) of a live certificate: the same
+# case, accepted at once, of the certificate's scope.
+AUDIT_ALREADY_OPEN = {
+    AuditType.SURVEILLANCE: gettext_lazy(
+        "A surveillance audit of this certificate is already open."
+    ),
+    AuditType.SPECIAL: gettext_lazy("A special audit of this certificate is already open."),
+}
+
+
+def certificate_audit_open(
+    *,
+    certificate: Certificate,
+    audit_type: str,
+    window_start: date,
+    window_end: date,
+    by: User | None,
 ) -> Application:
-    """The office opens the surveillance audit of a live certificate (accepted at once)."""
-    require_office_role(by, OfficeRole.REVIEWER)  # office roles: a reviewer opens audits
+    """Open a surveillance or special audit of a live certificate, accepted at once (inside
+    the caller's transaction; the caller checks the role, records and tells). Refused when
+    the certificate is not live, the window is reversed or such an audit is open already."""
     certificate = locked_certificate(certificate)
     if certificate.status not in LIVE:
-        raise DomainError(_("Only a valid or suspended certificate is audited for surveillance."))
+        raise DomainError(_("Only a valid or suspended certificate can be audited."))
     if window_end < window_start:
-        raise DomainError(_("The audit window ends before it starts."))
+        raise DomainError({"window_end": _("The audit window ends before it starts.")})
     with scope(organization=certificate.organization):
         if (
-            Application.objects.filter(certificate=certificate, audit_type=AuditType.SURVEILLANCE)
+            Application.objects.filter(certificate=certificate, audit_type=audit_type)
             .exclude(status__in=CLOSED_STATES)
             .exists()
         ):
-            raise DomainError(_("A surveillance audit of this certificate is already open."))
+            raise DomainError(str(AUDIT_ALREADY_OPEN[AuditType(audit_type)]))
         application = Application(
             organization=certificate.organization,
             kind=certificate.kind,
-            audit_type=AuditType.SURVEILLANCE,
+            audit_type=audit_type,
             scheme=certificate.scheme,
             certificate=certificate,
             status=ApplicationStatus.ACCEPTED,
@@ -520,6 +568,22 @@ def surveillance_open(
         )
         application.full_clean(exclude=["organization", "scheme", "certificate", "created_by"])
         application.save()
+    return application
+
+
+@transaction.atomic
+def surveillance_open(
+    *, certificate: Certificate, by: User | None, window_start: date, window_end: date
+) -> Application:
+    """The office opens the surveillance audit of a live certificate (accepted at once)."""
+    require_office_role(by, OfficeRole.REVIEWER)  # office roles: a reviewer opens audits
+    application = certificate_audit_open(
+        certificate=certificate,
+        audit_type=AuditType.SURVEILLANCE,
+        window_start=window_start,
+        window_end=window_end,
+        by=by,
+    )
     activity_record(
         actor=by,
         organization=certificate.organization,

@@ -20,6 +20,7 @@ from cpo_portal.mail import lazy_format, mail_on_commit, organization_admin_emai
 from cpo_portal.states import check_transition
 
 from ..models import (
+    CLARIFICATION_EDGES,
     SCORING_STATES,
     Application,
     ClarificationMessage,
@@ -27,30 +28,14 @@ from ..models import (
     ClarificationSide,
     ClarificationStatus,
 )
-from ..notify import EVENT_TEMPLATE, _auditor_emails
+from ..notify import EVENT_TEMPLATE, auditor_emails
 from .applications import locked_application, require_state
-from .audits import _assignment
+from .audits import active_assignment
 from .deadlines import clarification_deadline_close, clarification_deadline_open, policy_due_on
+from .findings import text_checked
 from .self_assessment import criterion_of_scheme, evidence_add_file, evidence_add_link
 
 CS = ClarificationStatus
-# The request's edges: the company answers an open request; the auditor asks again (open)
-# or closes an open or answered one. Closed is final.
-CLARIFICATION_EDGES: dict[str, tuple[str, ...]] = {
-    CS.OPEN: (CS.ANSWERED, CS.CLOSED),
-    CS.ANSWERED: (CS.OPEN, CS.CLOSED),
-    CS.CLOSED: (),
-}
-MAX_TEXT = 10000
-
-
-def _text(value: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise DomainError(message, code="body")
-    if len(value) > MAX_TEXT:
-        raise DomainError(_("The text is too long (10,000 characters at most)."), code="body")
-    return value
 
 
 def _locked(request: ClarificationRequest) -> tuple[Application, ClarificationRequest]:
@@ -65,13 +50,17 @@ def _locked(request: ClarificationRequest) -> tuple[Application, ClarificationRe
     return application, request
 
 
-def _move(request: ClarificationRequest, to: str) -> None:
+def clarification_transition(request: ClarificationRequest, action: str) -> None:
+    """Move the (locked) request along the action's edge (`CLARIFICATION_EDGES`), or refuse.
+    The caller saves and records the step."""
+    edges = CLARIFICATION_EDGES[action]
+    to = next(iter(edges.get(request.status, ())), "")
     check_transition(
-        CLARIFICATION_EDGES,
+        edges,
         request.status,
         to,
-        message=_("This clarification request cannot go from “%(before)s” to “%(to)s”.")
-        % {"before": request.get_status_display(), "to": CS(to).label},
+        message=_("This clarification request is “%(status)s”; this step is not possible now.")
+        % {"status": request.get_status_display()},
     )
     request.status = to
 
@@ -138,10 +127,10 @@ def clarification_ask(
     """An assigned auditor asks the company about one criterion; the answer is due by the
     policy's date."""
     application = locked_application(application)
-    _assignment(application, by)
+    active_assignment(application, by)
     require_state(application, *SCORING_STATES)
     criterion = criterion_of_scheme(application, criterion_id)
-    question = _text(question, _("Write the question."))
+    question = text_checked(question, "question", _("Write the question."))
     with scope(organization=application.organization):
         request = ClarificationRequest(
             application=application,
@@ -183,7 +172,7 @@ def clarification_answer(
     application, request = _locked(request)
     require_org_admin(application.organization, by)
     require_state(application, *SCORING_STATES)
-    body = _text(body, _("Write your answer."))
+    body = text_checked(body, "body", _("Write your answer."))
     if request.status != CS.OPEN:
         raise DomainError(_("This request is not awaiting an answer."), code="transition")
     # Evidence first: it is checked against the request while it is still open.
@@ -195,7 +184,7 @@ def clarification_answer(
         evidence_add_link(
             application=application, url=url, title=title, by=by, clarification=request
         )
-    _move(request, CS.ANSWERED)
+    clarification_transition(request, "answer")
     request.save(update_fields=["status"])
     _message(request, ClarificationSide.COMPANY, body, by)
     clarification_deadline_close(request)
@@ -208,7 +197,7 @@ def clarification_answer(
         ),
         template=EVENT_TEMPLATE,
         context={"application": application, "message": body, "path": _path(request, "auditors")},
-        to=_auditor_emails(application),
+        to=auditor_emails(application),
     )
     return request
 
@@ -219,10 +208,10 @@ def clarification_reply(
 ) -> ClarificationRequest:
     """The auditor asks again on an answered request: open once more, with a new deadline."""
     application, request = _locked(request)
-    _assignment(application, by)
+    active_assignment(application, by)
     require_state(application, *SCORING_STATES)
-    body = _text(body, _("Write your follow-up question."))
-    _move(request, CS.OPEN)
+    body = text_checked(body, "body", _("Write your follow-up question."))
+    clarification_transition(request, "ask_again")
     request.due_on = policy_due_on("clarification")
     request.save(update_fields=["status", "due_on"])
     _message(request, ClarificationSide.AUDITOR, body, by)
@@ -243,9 +232,9 @@ def clarification_reply(
 def clarification_close(*, request: ClarificationRequest, by: User | None) -> ClarificationRequest:
     """The auditor is satisfied (or withdraws the question): the request is closed for good."""
     application, request = _locked(request)
-    _assignment(application, by)
+    active_assignment(application, by)
     require_state(application, *SCORING_STATES)
-    _move(request, CS.CLOSED)
+    clarification_transition(request, "close")
     request.closed_by, request.closed_at = by, timezone.now()
     request.save(update_fields=["status", "closed_by", "closed_at"])
     clarification_deadline_close(request)

@@ -9,6 +9,7 @@ services hold that rule). Each step is one `ComplaintEvent` and one activity ent
 activity log names the complaint by its reference, never the complainant.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_scopes import scope, scopes_disabled
+from django_scopes import scopes_disabled
 
 from cpo_portal.accounts.models import OfficeRole, User
 from cpo_portal.accounts.roles import has_office_role
@@ -27,10 +28,9 @@ from cpo_portal.mail import lazy_format, mail_on_commit, office_emails
 from cpo_portal.states import check_transition
 
 from ..models import (
-    CLOSED_STATES,
-    LIVE,
+    COMPLAINT_EDGES,
+    COMPLAINT_OPEN_STATES,
     Application,
-    ApplicationStatus,
     AuditType,
     Certificate,
     Complaint,
@@ -38,48 +38,28 @@ from ..models import (
     ComplaintOutcome,
     ComplaintStatus,
     ComplaintSubject,
-    ReferenceSequence,
 )
 from ..notify import COMPANY, notify
 from ..selectors.complaints import certificate_by_number
 from .certificates import (
+    certificate_audit_open,
     certificate_suspend,
     certificate_withdraw,
     certification_policy,
-    locked_certificate,
+    reference_next,
+    reference_sequence_lock,
 )
 
 S = ComplaintStatus
-
-# The complaint's lifecycle: acknowledged before anything is decided; investigated when the
-# office needs to (a plain answer may follow the acknowledgement); closed once answered.
-COMPLAINT_EDGES: dict[str, tuple[str, ...]] = {
-    S.RECEIVED: (S.ACKNOWLEDGED,),
-    S.ACKNOWLEDGED: (S.INVESTIGATING, S.DECIDED),
-    S.INVESTIGATING: (S.DECIDED,),
-    S.DECIDED: (S.CLOSED,),
-    S.CLOSED: (),
-}
-OPEN = (S.RECEIVED, S.ACKNOWLEDGED, S.INVESTIGATING)
+OPEN = COMPLAINT_OPEN_STATES
 # The same e-mail address and text again within this time is the same complaint (a double
 # click, a reload of the posted form): no second record, no second receipt.
 DOUBLE_SUBMIT_WINDOW = timedelta(minutes=15)
 REFERENCE_PREFIX = "CPL"
+REFERENCE_SEQUENCE = "complaint"
 TEMPLATES = "certification/complaints/email/"
 # What takes the complainant's address once their data is erased: no mail goes there.
 ERASED_ADDRESS = "erased@erased.invalid"
-
-
-def reference_next(*, name: str, prefix: str, year: int) -> str:
-    """The next reference of a kind of record and year (`CPL-2026-0001`): gapless and unique,
-    the sequence row locked until the caller's transaction ends (a rollback gives it back)."""
-    ReferenceSequence.objects.bulk_create(
-        [ReferenceSequence(name=name, year=year)], ignore_conflicts=True
-    )
-    sequence = ReferenceSequence.objects.select_for_update().get(name=name, year=year)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"{prefix}-{year}-{sequence.last:04d}"
 
 
 def _record(
@@ -119,10 +99,14 @@ def locked_complaint(complaint: Complaint) -> Complaint:
     return Complaint.objects.select_for_update().get(pk=complaint.pk)
 
 
-def _move(complaint: Complaint, to: str) -> str:
+def complaint_transition(complaint: Complaint, action: str) -> str:
+    """Move the (locked) complaint along the action's edge (`COMPLAINT_EDGES`), or refuse;
+    returns the status before. The caller saves and records the step."""
+    edges = COMPLAINT_EDGES[action]
     before = complaint.status
+    to = next(iter(edges.get(before, ())), "")
     check_transition(
-        COMPLAINT_EDGES,
+        edges,
         before,
         to,
         message=_("A complaint that is “%(status)s” cannot be changed this way.")
@@ -193,17 +177,14 @@ def complaint_submit(
     # Serialise submissions of one year on the sequence row, so two identical posts at once
     # cannot both pass the duplicate check.
     now = timezone.now()
-    ReferenceSequence.objects.bulk_create(
-        [ReferenceSequence(name="complaint", year=now.year)], ignore_conflicts=True
-    )
-    ReferenceSequence.objects.select_for_update().get(name="complaint", year=now.year)
+    reference_sequence_lock(name=REFERENCE_SEQUENCE, year=now.year)
     existing = _duplicate(email, description)
     if existing is not None:
         return existing, False
     policy = certification_policy()
     received_on = timezone.localdate(now)
     complaint = Complaint(
-        reference=reference_next(name="complaint", prefix=REFERENCE_PREFIX, year=now.year),
+        reference=reference_next(name=REFERENCE_SEQUENCE, prefix=REFERENCE_PREFIX, year=now.year),
         subject=subject,
         subject_detail=subject_detail.strip(),
         description=description,
@@ -289,7 +270,7 @@ def complaint_acknowledge(*, complaint: Complaint, by: User | None, message: str
     answered."""
     by = _reviewer(by)
     complaint = locked_complaint(complaint)
-    before = _move(complaint, S.ACKNOWLEDGED)
+    before = complaint_transition(complaint, "acknowledge")
     complaint.acknowledged_at = timezone.now()
     if complaint.handler is None:
         complaint.handler = by
@@ -315,7 +296,7 @@ def complaint_acknowledge(*, complaint: Complaint, by: User | None, message: str
 def complaint_investigate(*, complaint: Complaint, by: User | None, note: str = "") -> Complaint:
     by = _reviewer(by)
     complaint = locked_complaint(complaint)
-    before = _move(complaint, S.INVESTIGATING)
+    before = complaint_transition(complaint, "investigate")
     complaint.save(update_fields=["status"])
     _record(complaint, verb="complaint.investigating", before=before, by=by, note=note.strip())
     return complaint
@@ -404,35 +385,14 @@ def complaint_special_audit_open(
     by = _reviewer(by)
     complaint = locked_complaint(complaint)
     _require_open(complaint)
-    certificate = locked_certificate(_linked_certificate(complaint))
-    if certificate.status not in LIVE:
-        raise DomainError(_("Only a valid or suspended certificate can be audited."))
-    if window_end < window_start:
-        raise DomainError({"window_end": _("The audit window ends before it starts.")})
-    with scope(organization=certificate.organization):
-        if (
-            Application.objects.filter(certificate=certificate, audit_type=AuditType.SPECIAL)
-            .exclude(status__in=CLOSED_STATES)
-            .exists()
-        ):
-            raise DomainError(_("A special audit of this certificate is already open."))
-        application = Application(
-            organization=certificate.organization,
-            kind=certificate.kind,
-            audit_type=AuditType.SPECIAL,
-            scheme=certificate.scheme,
-            certificate=certificate,
-            status=ApplicationStatus.ACCEPTED,
-            scope_description=certificate.scope_description,
-            product_name=certificate.product_name,
-            product_version=certificate.product_version,
-            window_start=window_start,
-            window_end=window_end,
-            created_by=by,
-            submitted_at=timezone.now(),
-        )
-        application.full_clean(exclude=["organization", "scheme", "certificate", "created_by"])
-        application.save()
+    certificate = _linked_certificate(complaint)
+    application = certificate_audit_open(
+        certificate=certificate,
+        audit_type=AuditType.SPECIAL,
+        window_start=window_start,
+        window_end=window_end,
+        by=by,
+    )
     complaint.special_audit = application
     complaint.save(update_fields=["special_audit"])
     _record(
@@ -466,52 +426,61 @@ def _certificate_reason(complaint: Complaint, reason: str) -> str:
     }
 
 
-@transaction.atomic
-def complaint_certificate_suspend(
-    *, complaint: Complaint, reason: str, by: User | None
+def _certificate_step(
+    complaint: Complaint,
+    *,
+    step: Callable[..., Certificate],
+    verb: str,
+    reason: str,
+    by: User | None,
 ) -> Certificate:
-    """Suspend the linked certificate on the complaint (a certifier's decision: the
-    certificate service requires the role); the public reason names the complaint's
+    """Suspend or withdraw the linked certificate on the complaint (a certifier's decision:
+    the certificate service requires the role); the public reason names the complaint's
     reference, never the complainant."""
     complaint = locked_complaint(complaint)
     _require_open(complaint)
-    certificate = certificate_suspend(
+    certificate = step(
         certificate=_linked_certificate(complaint),
         reason=_certificate_reason(complaint, reason),
         by=by,
     )
     _record(
         complaint,
-        verb="complaint.certificate_suspended",
+        verb=verb,
         before=complaint.status,
         by=by,
         note=reason.strip(),
         data={"certificate": certificate.number},
     )
     return certificate
+
+
+@transaction.atomic
+def complaint_certificate_suspend(
+    *, complaint: Complaint, reason: str, by: User | None
+) -> Certificate:
+    """Suspend the linked certificate on the complaint."""
+    return _certificate_step(
+        complaint,
+        step=certificate_suspend,
+        verb="complaint.certificate_suspended",
+        reason=reason,
+        by=by,
+    )
 
 
 @transaction.atomic
 def complaint_certificate_withdraw(
     *, complaint: Complaint, reason: str, by: User | None
 ) -> Certificate:
-    """Withdraw the linked certificate on the complaint (a certifier's decision)."""
-    complaint = locked_complaint(complaint)
-    _require_open(complaint)
-    certificate = certificate_withdraw(
-        certificate=_linked_certificate(complaint),
-        reason=_certificate_reason(complaint, reason),
-        by=by,
-    )
-    _record(
+    """Withdraw the linked certificate on the complaint."""
+    return _certificate_step(
         complaint,
+        step=certificate_withdraw,
         verb="complaint.certificate_withdrawn",
-        before=complaint.status,
+        reason=reason,
         by=by,
-        note=reason.strip(),
-        data={"certificate": certificate.number},
     )
-    return certificate
 
 
 @transaction.atomic
@@ -531,7 +500,7 @@ def complaint_decide(
     if errors:
         raise DomainError(errors)
     complaint = locked_complaint(complaint)
-    before = _move(complaint, S.DECIDED)
+    before = complaint_transition(complaint, "decide")
     complaint.outcome, complaint.decision, complaint.answer = outcome, decision, answer
     complaint.decided_by, complaint.decided_at = by, timezone.now()
     complaint.full_clean(exclude=["organization", "certificate", "special_audit", "complainant"])
@@ -555,7 +524,7 @@ def complaint_decide(
 def complaint_close(*, complaint: Complaint, by: User | None, note: str = "") -> Complaint:
     by = _reviewer(by)
     complaint = locked_complaint(complaint)
-    before = _move(complaint, S.CLOSED)
+    before = complaint_transition(complaint, "close")
     complaint.closed_at = timezone.now()
     complaint.save(update_fields=["status", "closed_at"])
     _record(complaint, verb="complaint.closed", before=before, by=by, note=note.strip())

@@ -37,6 +37,7 @@ from ..models import (
     CLOSED_STATES,
     SCORING_STATES,
     AgreementVersion,
+    Appeal,
     Application,
     ApplicationStatus,
     AssignmentRole,
@@ -90,25 +91,13 @@ def policy_due_on(kind: DeadlineKind | str, *, start: date | None = None) -> dat
     return (start or timezone.localdate()) + timedelta(days=days)
 
 
-def _open_of(
-    kind: str,
-    organization: Organization,
-    *,
-    application: Application | None = None,
-    finding: Finding | None = None,
-    objection: AuditorObjection | None = None,
-    agreement: AgreementVersion | None = None,
-) -> list[Deadline]:
+def _open_of(kind: str, organization: Organization, links: dict[str, Any]) -> list[Deadline]:
+    """The open deadlines of the step: of this kind, with exactly these links (the ones not
+    given are empty)."""
     with scope(organization=organization):
         return list(
             Deadline.objects.filter(
-                kind=kind,
-                organization=organization,
-                application=application,
-                finding=finding,
-                objection=objection,
-                agreement=agreement,
-                closed_at__isnull=True,
+                kind=kind, organization=organization, closed_at__isnull=True, **links
             ).order_by("pk")
         )
 
@@ -121,6 +110,8 @@ def deadline_open(
     finding: Finding | None = None,
     objection: AuditorObjection | None = None,
     agreement: AgreementVersion | None = None,
+    clarification: ClarificationRequest | None = None,
+    appeal: Appeal | None = None,
     due_on: date | None = None,
 ) -> Deadline:
     """Open the step's deadline (due by the policy unless given); an open one is kept as it
@@ -131,15 +122,10 @@ def deadline_open(
         "finding": finding,
         "objection": objection,
         "agreement": agreement,
+        "clarification": clarification,
+        "appeal": appeal,
     }
-    existing = _open_of(
-        kind,
-        organization,
-        application=application,
-        finding=finding,
-        objection=objection,
-        agreement=agreement,
-    )
+    existing = _open_of(kind, organization, links)
     if existing:
         return existing[0]
     with scope(organization=organization):
@@ -160,16 +146,19 @@ def deadline_close(
     finding: Finding | None = None,
     objection: AuditorObjection | None = None,
     agreement: AgreementVersion | None = None,
+    clarification: ClarificationRequest | None = None,
+    appeal: Appeal | None = None,
 ) -> int:
     """The step is done (or no longer needed): its open deadline closes. Returns how many."""
-    deadlines = _open_of(
-        DeadlineKind(kind),
-        organization,
-        application=application,
-        finding=finding,
-        objection=objection,
-        agreement=agreement,
-    )
+    links = {
+        "application": application,
+        "finding": finding,
+        "objection": objection,
+        "agreement": agreement,
+        "clarification": clarification,
+        "appeal": appeal,
+    }
+    deadlines = _open_of(DeadlineKind(kind), organization, links)
     now = timezone.now()
     with scope(organization=organization):
         return Deadline.objects.filter(pk__in=[d.pk for d in deadlines]).update(closed_at=now)
@@ -273,36 +262,34 @@ def finding_deadlines_open(application: Application) -> int:
 
 
 def clarification_deadline_open(request: ClarificationRequest) -> Deadline:
-    """The company must answer this open request; an open deadline of it is kept."""
+    """The company must answer this open request; an open deadline of it is kept. A due date
+    already past (a request asked again) moves to the policy's date from today, on the
+    request too."""
     application = request.application
-    with scope(organization=application.organization):
-        existing = Deadline.objects.filter(
-            kind=DeadlineKind.CLARIFICATION, clarification=request, closed_at__isnull=True
-        ).first()
-        if existing is not None:
-            return existing
-        due_on = request.due_on
-        if due_on is None or due_on < timezone.localdate():
-            due_on = policy_due_on(DeadlineKind.CLARIFICATION)
+    due_on = request.due_on
+    if due_on is None or due_on < timezone.localdate():
+        due_on = policy_due_on(DeadlineKind.CLARIFICATION)
+        with scope(organization=application.organization):
             ClarificationRequest.objects.filter(pk=request.pk).update(due_on=due_on)
-            request.due_on = due_on
-        return Deadline.objects.create(
-            kind=DeadlineKind.CLARIFICATION,
-            organization=application.organization,
-            application=application,
-            clarification=request,
-            opened_at=timezone.now(),
-            due_on=due_on,
-        )
+        request.due_on = due_on
+    return deadline_open(
+        kind=DeadlineKind.CLARIFICATION,
+        organization=application.organization,
+        application=application,
+        clarification=request,
+        due_on=due_on,
+    )
 
 
 def clarification_deadline_close(request: ClarificationRequest) -> int:
     """The company answered (or the auditor closed the request): its deadline closes."""
-    organization = request.application.organization
-    with scope(organization=organization):
-        return Deadline.objects.filter(
-            kind=DeadlineKind.CLARIFICATION, clarification=request, closed_at__isnull=True
-        ).update(closed_at=timezone.now())
+    application = request.application
+    return deadline_close(
+        kind=DeadlineKind.CLARIFICATION,
+        organization=application.organization,
+        application=application,
+        clarification=request,
+    )
 
 
 def clarification_deadlines_open(application: Application) -> int:

@@ -36,7 +36,7 @@ from ..models import (
 )
 from ..notify import AUDITORS, COMPANY, notify
 from .applications import locked_application, require_state
-from .audits import _assignment
+from .audits import active_assignment
 from .deadlines import finding_deadline_close, finding_deadline_open, finding_due_on
 from .self_assessment import criterion_of_scheme
 
@@ -50,7 +50,9 @@ def _refuse(field: str, message: str) -> DomainError:
     return DomainError({field: [ValidationError(message, code=field)]})
 
 
-def _text(value: str, field: str, message: str, *, required: bool = True) -> str:
+def text_checked(value: str, field: str, message: str, *, required: bool = True) -> str:
+    """A free text of a case step (findings, clarifications), stripped: refused on `field`
+    with `message` when required and empty, or when longer than 10,000 characters."""
     value = (value or "").strip()
     if required and not value:
         raise _refuse(field, message)
@@ -104,11 +106,11 @@ def finding_raise(
     states its objective evidence and gets an answer due date (the auditor's, else the
     policy's); the company is told the finding's text."""
     application = locked_application(application)
-    _assignment(application, by)
+    active_assignment(application, by)
     require_state(application, *SCORING_STATES)
     if kind not in FindingKind.values:
         raise _refuse("kind", _("Choose the kind of finding."))
-    description = _text(description, "description", _("Describe the finding."))
+    description = text_checked(description, "description", _("Describe the finding."))
     if not criterion_ids:
         raise _refuse("criteria", _("Tie the finding to at least one criterion."))
     nonconformity = kind in NONCONFORMITIES
@@ -120,7 +122,7 @@ def finding_raise(
             raise DomainError(_("The due date lies in the past."), code="due_date")
     else:
         due_date = None
-    objective_evidence = _text(
+    objective_evidence = text_checked(
         objective_evidence,
         "objective_evidence",
         _("State the objective evidence of the nonconformity."),
@@ -209,9 +211,9 @@ def finding_answer(
         raise DomainError(_("Only nonconformities need a corrective action."), code="kind")
     if finding.status != FindingStatus.OPEN:
         raise DomainError(_("This finding is not open."), code="status")
-    correction = _text(correction, "correction", _("Describe the correction."))
-    root_cause = _text(root_cause, "root_cause", _("Describe the root cause."))
-    corrective_action = _text(
+    correction = text_checked(correction, "correction", _("Describe the correction."))
+    root_cause = text_checked(root_cause, "root_cause", _("Describe the root cause."))
+    corrective_action = text_checked(
         corrective_action, "corrective_action", _("Describe the corrective action.")
     )
     if action_due_on is None:
@@ -275,7 +277,7 @@ def finding_answer(
 
 def _auditor_step(finding: Finding, by: User | None) -> tuple[Application, Finding]:
     application, finding = _locked_finding(finding)
-    _assignment(application, by)
+    active_assignment(application, by)
     require_state(application, *SCORING_STATES)
     return application, finding
 
@@ -291,7 +293,7 @@ def finding_verify(*, finding: Finding, note: str, by: User | None) -> Finding:
             _("A nonconformity is verified after the company's corrective action."),
             code="status",
         )
-    note = _text(note, "note", _("Record how the effectiveness was verified."))
+    note = text_checked(note, "note", _("Record how the effectiveness was verified."))
     finding.status = FindingStatus.CLOSED
     finding.verification_note = note
     finding.closed_by, finding.closed_at = by, timezone.now()
@@ -323,7 +325,7 @@ def finding_send_back(*, finding: Finding, reason: str, by: User | None) -> Find
     application, finding = _auditor_step(finding, by)
     if finding.status != FindingStatus.ANSWERED:
         raise DomainError(_("Only an answered finding can be sent back."), code="status")
-    reason = _text(reason, "reason", _("Say why the corrective action is not sufficient."))
+    reason = text_checked(reason, "reason", _("Say why the corrective action is not sufficient."))
     finding.status = FindingStatus.OPEN
     finding.verification_note = reason
     finding.save(update_fields=["status", "verification_note"])
@@ -370,7 +372,7 @@ def finding_close(*, finding: Finding, note: str, by: User | None) -> Finding:
         )
     if finding.status == FindingStatus.CLOSED:
         raise DomainError(_("This finding is already closed."), code="status")
-    note = _text(note, "note", "", required=False)
+    note = text_checked(note, "note", "", required=False)
     finding.status = FindingStatus.CLOSED
     finding.verification_note = note
     finding.closed_by, finding.closed_at = by, timezone.now()

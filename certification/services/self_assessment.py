@@ -246,7 +246,7 @@ def _evidence_subject(
     return criterion_of_scheme(application, criterion_id), None
 
 
-def _shortened(name: str, limit: int) -> str:
+def filename_shortened(name: str, limit: int) -> str:
     """The name cut to `limit` characters, keeping its extension: the type check reads it."""
     if len(name) <= limit:
         return name
@@ -274,7 +274,7 @@ def evidence_add_file(
     criterion, finding = _evidence_subject(
         application, criterion_id=criterion_id, finding=finding, clarification=clarification
     )
-    name = _shortened((upload.name or "evidence").rsplit("/", 1)[-1], 200)
+    name = filename_shortened((upload.name or "evidence").rsplit("/", 1)[-1], 200)
     found = check_upload(upload, name=name, size=upload.size)
     digest = hashlib.sha256()
     for chunk in upload.chunks():

@@ -30,8 +30,8 @@ from ..models import (
 )
 from ..uploads import check_upload
 from .applications import locked_application, require_state
-from .audits import _assignment
-from .self_assessment import _shortened, criterion_of_scheme
+from .audits import active_assignment
+from .self_assessment import criterion_of_scheme, filename_shortened
 
 S = ApplicationStatus
 # The audit team works on its papers until the report is submitted; then they are the record.
@@ -60,7 +60,7 @@ def _clean_fields(kind: str, title: str, body: str) -> tuple[str, str, str]:
 
 def _attach(paper: WorkingPaper, upload: UploadedFile) -> None:
     """Check the file by its content and store it under a random name."""
-    name = _shortened((upload.name or "working-paper").rsplit("/", 1)[-1], 200)
+    name = filename_shortened((upload.name or "working-paper").rsplit("/", 1)[-1], 200)
     found = check_upload(upload, name=name, size=upload.size)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -107,7 +107,7 @@ def working_paper_add(
 ) -> WorkingPaper:
     """An active auditor of the case records a working paper, with a file if given."""
     application = locked_application(application)
-    _assignment(application, by)
+    active_assignment(application, by)
     require_state(application, *WORKING_STATES)
     criterion = (
         None if criterion_id in (None, "") else criterion_of_scheme(application, criterion_id)
@@ -167,7 +167,7 @@ def working_paper_update(
     """An active auditor of the case edits a paper (a new file replaces the old one); an
     edit based on an older version is refused with the newer paper."""
     application, paper = _locked(paper)
-    _assignment(application, by)
+    active_assignment(application, by)
     require_state(application, *WORKING_STATES)
     kind, title, body = _clean_fields(kind, title, body)
     unchanged = (paper.kind, paper.title, paper.body) == (kind, title, body) and upload is None
@@ -202,7 +202,7 @@ def working_paper_update(
 def working_paper_delete(*, paper: WorkingPaper, by: User | None) -> None:
     """The author deletes their own paper while the audit is being scored."""
     application, paper = _locked(paper)
-    _assignment(application, by)
+    active_assignment(application, by)
     require_state(application, *SCORING_STATES)
     if paper.created_by_id is None or by is None or paper.created_by_id != by.pk:
         raise DomainError(_("Only the author can delete a working paper."), code="not_author")

@@ -61,11 +61,27 @@ FILTERS = ("unscored", "shall", "findings")
 # --- lookups ------------------------------------------------------------------------------
 
 
-def _audit_or_404(request: AuthenticatedRequest, pk: Any) -> Application:
+def audit_or_404(request: AuthenticatedRequest, pk: Any) -> Application:
+    """The audit the user is actively assigned to (and independent of), else 404."""
     application = selectors.audit_for_auditor(request.user, pk)
     if application is None:
         raise Http404
     return application
+
+
+def audit_case_or_404(request: AuthenticatedRequest, pk: Any) -> tuple[Application, bool]:
+    """The audit and whether the auditor works on it (active) or only reads it (past), else
+    404: the clarification and working-paper pages of an audit start here."""
+    case = selectors.audit_case_for_auditor(request.user, pk)
+    if case is None:
+        raise Http404
+    return case
+
+
+def criterion_filter(request: AuthenticatedRequest) -> int | None:
+    """The `?criterion=<id>` filter of an audit's lists (clarifications, working papers)."""
+    value = request.GET.get("criterion", "")
+    return int(value) if value.isdigit() else None
 
 
 def _audit_url(application: Application, query: str = "", anchor: str = "") -> str:
@@ -279,7 +295,7 @@ def _row_fragment(
 @auditor_required
 def score_save(request: AuthenticatedRequest, pk: int, criterion_id: int) -> HttpResponse:
     """Autosave (htmx: only the row's feedback) or a plain form post (back to the page)."""
-    application = _audit_or_404(request, pk)
+    application = audit_or_404(request, pk)
     form = ScoreForm(request.POST)
     rating = request.POST.get("rating", "")[:20]
     rationale = request.POST.get("rationale", "")[:10000]
@@ -343,7 +359,7 @@ def _refused(
 @auditor_required
 def audit_summary(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The live score summary (refreshed by htmx after every save)."""
-    application = _audit_or_404(request, pk)
+    application = audit_or_404(request, pk)
     result = selectors.pass_result_of(application)
     context = {
         "application": application,
@@ -362,7 +378,7 @@ def audit_summary(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def _lead_step(
     request: AuthenticatedRequest, pk: int, action: Callable[..., Application], done: str
 ) -> HttpResponse:
-    application = _audit_or_404(request, pk)
+    application = audit_or_404(request, pk)
     try:
         action(application=application, by=request.user)
     except DomainError as exc:
@@ -392,7 +408,7 @@ def resume_audit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @auditor_required
 def report(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The pass-rule breakdown and, for the lead auditor, the recommendation."""
-    application = _audit_or_404(request, pk)
+    application = audit_or_404(request, pk)
     form = ReportForm(
         request.POST if request.method == "POST" else None,
         initial={"summary": application.report_summary},

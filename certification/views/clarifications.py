@@ -27,7 +27,6 @@ from ..forms.clarifications import (
     ClarificationReplyForm,
 )
 from ..models import SCORING_STATES, Application, ClarificationRequest, ClarificationStatus
-from ..selectors import audits as audit_selectors
 from ..selectors import clarifications as selectors
 from ..services import clarifications as services
 from .applications import (
@@ -36,26 +35,9 @@ from .applications import (
     office_application_or_404,
     organization_application_or_404,
 )
+from .audits import audit_case_or_404, audit_or_404, criterion_filter
 
 PAGE_SIZE = 20
-
-
-def _audit_case(request: AuthenticatedRequest, pk: Any) -> tuple[Application, bool]:
-    """The audit and whether the auditor works on it (active) or only reads it (past)."""
-    application = audit_selectors.audit_for_auditor(request.user, pk)
-    if application is not None:
-        return application, True
-    assignment = audit_selectors.past_audit_for_auditor(request.user, pk)
-    if assignment is None:
-        raise Http404
-    return assignment.application, False
-
-
-def _active_audit(request: AuthenticatedRequest, pk: Any) -> Application:
-    application = audit_selectors.audit_for_auditor(request.user, pk)
-    if application is None:
-        raise Http404
-    return application
 
 
 def _request_or_404(application: Application, cid: Any) -> ClarificationRequest:
@@ -75,13 +57,10 @@ def _audit_thread_url(application: Application, cid: int) -> str:
 @auditor_required
 def audit_clarifications(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The audit's requests, awaiting ones first (read-only after the case ended)."""
-    application, active = _audit_case(request, pk)
-    criterion = request.GET.get("criterion")
+    application, active = audit_case_or_404(request, pk)
     page = paginate(
         request,
-        selectors.clarifications_of(
-            application, criterion_id=int(criterion) if criterion and criterion.isdigit() else None
-        ),
+        selectors.clarifications_of(application, criterion_id=criterion_filter(request)),
         per_page=PAGE_SIZE,
     )
     context = {
@@ -97,7 +76,7 @@ def audit_clarifications(request: AuthenticatedRequest, pk: int) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 @auditor_required
 def audit_clarification_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    application = _active_audit(request, pk)
+    application = audit_or_404(request, pk)
     initial = {"criterion": request.GET["criterion"]} if request.GET.get("criterion") else {}
     form = ClarificationAskForm(
         request.POST if request.method == "POST" else None,
@@ -124,7 +103,7 @@ def audit_clarification_new(request: AuthenticatedRequest, pk: int) -> HttpRespo
 
 @auditor_required
 def audit_clarification(request: AuthenticatedRequest, pk: int, cid: int) -> HttpResponse:
-    application, active = _audit_case(request, pk)
+    application, active = audit_case_or_404(request, pk)
     return _audit_thread(request, application, _request_or_404(application, cid), active)
 
 
@@ -153,7 +132,7 @@ def _audit_thread(
 @require_POST
 @auditor_required
 def audit_clarification_reply(request: AuthenticatedRequest, pk: int, cid: int) -> HttpResponse:
-    application = _active_audit(request, pk)
+    application = audit_or_404(request, pk)
     clarification = _request_or_404(application, cid)
     form = ClarificationReplyForm(request.POST)
     if form.is_valid():
@@ -173,7 +152,7 @@ def audit_clarification_reply(request: AuthenticatedRequest, pk: int, cid: int) 
 @auditor_required
 def audit_clarification_close(request: AuthenticatedRequest, pk: int, cid: int) -> HttpResponse:
     """Closing is final: the page says so before the button that does it."""
-    application = _active_audit(request, pk)
+    application = audit_or_404(request, pk)
     clarification = _request_or_404(application, cid)
     if request.method == "POST":
         try:

@@ -77,6 +77,9 @@ EXPORT_COLUMNS = (
     "valid_until",
     "status_changed_at",
     "verify_url",
+    # A product certificate's organizational basis at issue: the organizational certificate's
+    # number, or the reference of the organizational certification the office recorded.
+    "organizational_basis",
 )
 
 VERDICT: dict[str, StrOrPromise] = {
@@ -551,6 +554,7 @@ def _export_records(rows: Iterable[dict[str, Any]]) -> Iterator[list[str]]:
             row["valid_until"].isoformat(),
             row["status_changed_at"].isoformat(),
             verify_base.replace("NUMBER", row["number"]),
+            row["organizational_certificate__number"] or row["organizational_grant"] or "",
         ]
 
 

@@ -21,31 +21,13 @@ from cpo_portal.pagination import paginate
 
 from ..forms.working_papers import WorkingPaperForm
 from ..models import SCORING_STATES, Application, WorkingPaper
-from ..selectors import audits as audit_selectors
 from ..selectors import working_papers as selectors
 from ..services import working_papers as services
 from .applications import office_application_or_404
+from .audits import audit_case_or_404, audit_or_404, criterion_filter
 
 PAGE_SIZE = 25
 FIELDS = ("kind", "title", "body")
-
-
-def _audit_case(request: AuthenticatedRequest, pk: Any) -> tuple[Application, bool]:
-    """The audit and whether the auditor works on it (active) or only reads it (past)."""
-    application = audit_selectors.audit_for_auditor(request.user, pk)
-    if application is not None:
-        return application, True
-    assignment = audit_selectors.past_audit_for_auditor(request.user, pk)
-    if assignment is None:
-        raise Http404
-    return assignment.application, False
-
-
-def _active_audit(request: AuthenticatedRequest, pk: Any) -> Application:
-    application = audit_selectors.audit_for_auditor(request.user, pk)
-    if application is None:
-        raise Http404
-    return application
 
 
 def _paper_or_404(application: Application, wid: Any) -> WorkingPaper:
@@ -59,11 +41,6 @@ def _paper_url(application: Application, paper: WorkingPaper) -> str:
     return reverse(
         "certification:audit_working_paper", kwargs={"pk": application.pk, "wid": paper.pk}
     )
-
-
-def _criterion_filter(request: AuthenticatedRequest) -> int | None:
-    value = request.GET.get("criterion", "")
-    return int(value) if value.isdigit() else None
 
 
 def _file_response(paper: WorkingPaper) -> HttpResponseBase:
@@ -91,8 +68,8 @@ def _file_response(paper: WorkingPaper) -> HttpResponseBase:
 @require_GET
 @auditor_required
 def audit_working_papers(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    application, active = _audit_case(request, pk)
-    criterion_id = _criterion_filter(request)
+    application, active = audit_case_or_404(request, pk)
+    criterion_id = criterion_filter(request)
     page = paginate(
         request,
         selectors.working_papers_of(application, criterion_id=criterion_id),
@@ -112,7 +89,7 @@ def audit_working_papers(request: AuthenticatedRequest, pk: int) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 @auditor_required
 def audit_working_paper_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    application = _active_audit(request, pk)
+    application = audit_or_404(request, pk)
     initial = {"criterion": request.GET["criterion"]} if request.GET.get("criterion") else {}
     form = WorkingPaperForm(
         request.POST if request.method == "POST" else None,
@@ -146,7 +123,7 @@ def audit_working_paper_new(request: AuthenticatedRequest, pk: int) -> HttpRespo
 @auditor_required
 def audit_working_paper(request: AuthenticatedRequest, pk: int, wid: int) -> HttpResponse:
     """A paper; its active auditors edit it here (guarded by its version)."""
-    application, active = _audit_case(request, pk)
+    application, active = audit_case_or_404(request, pk)
     paper = _paper_or_404(application, wid)
     can_edit = active and application.status in services.WORKING_STATES
     conflict: Conflict | None = None
@@ -207,7 +184,7 @@ def audit_working_paper(request: AuthenticatedRequest, pk: int, wid: int) -> Htt
 @auditor_required
 def audit_working_paper_delete(request: AuthenticatedRequest, pk: int, wid: int) -> HttpResponse:
     """Deleting is final: the page says what goes before the button that does it."""
-    application = _active_audit(request, pk)
+    application = audit_or_404(request, pk)
     paper = _paper_or_404(application, wid)
     if request.method == "POST":
         try:
@@ -224,7 +201,7 @@ def audit_working_paper_delete(request: AuthenticatedRequest, pk: int, wid: int)
 @require_GET
 @auditor_required
 def audit_working_paper_file(request: AuthenticatedRequest, pk: int, wid: int) -> HttpResponseBase:
-    application, _active = _audit_case(request, pk)
+    application, _active = audit_case_or_404(request, pk)
     return _file_response(_paper_or_404(application, wid))
 
 

@@ -19,8 +19,7 @@ from django_scopes import scopes_disabled
 from rest_framework.test import APIClient
 
 from certification.models import ApplicationStatus, Certificate
-from certification.services import applications, auditors, audits, self_assessment
-from certification.services import findings
+from certification.services import applications, auditors, audits, findings, self_assessment
 from criteria.models import Obligation, SchemeKind
 from tests.signees.factories import SigneeFactory
 

@@ -73,7 +73,13 @@ from criteria.selectors.schemes import scheme_of_version
 from signees.selectors.signing import signee_of_organization
 from tests.factories import OrganizationFactory, UserFactory
 
-from .helpers import EXPERIENCE, TRAINING, WINDOW, qualification_validity
+from .helpers import (
+    EXPERIENCE,
+    NO_EVIDENCE_REASON,
+    TRAINING,
+    WINDOW,
+    qualification_validity,
+)
 
 S = ApplicationStatus
 
@@ -406,6 +412,8 @@ def _answer_all(application: Application, people: dict[str, Any]) -> dict[str, A
             criterion=criterion,
             status=SelfStatus.IMPLEMENTED,
             explanation=ANSWER,
+            # Evidence required (clarifications): answer_all's reason where the page asks it.
+            no_evidence_reason=NO_EVIDENCE_REASON if criterion.evidence_required else "",
             version=1,
             updated_by=people["applicant"],
         )
@@ -424,12 +432,16 @@ def _open_scores(application: Application, people: dict[str, Any]) -> dict[str, 
 def _score_all_and_report(application: Application, people: dict[str, Any]) -> dict[str, Any]:
     auditor, now = people["auditor"], timezone.now()
     _plan_sent(application, auditor)  # the report waits for a plan sent (plans)
-    scores = list(Score.objects.filter(application=application).order_by("pk"))
+    scores = list(
+        Score.objects.filter(application=application).select_related("criterion").order_by("pk")
+    )
     for score in scores:
         score.rating, score.rationale, score.version = Rating.FULFILLED, RATIONALE, 1
         score.updated_by, score.updated_at = auditor, now
+        # Evidence required (clarifications): no evidence here, so score_all confirms.
+        score.without_evidence = score.criterion.evidence_required
     Score.objects.bulk_update(
-        scores, ["rating", "rationale", "version", "updated_by", "updated_at"]
+        scores, ["rating", "rationale", "without_evidence", "version", "updated_by", "updated_at"]
     )
     ScoreChange.objects.bulk_create(
         ScoreChange(

@@ -819,3 +819,33 @@ def test_auditors_page_lists_qualifications_conflicts_and_load(
     assert "Cora Co-Auditor" in page
     assert "Beta" in page
     assert "Product" in page
+
+
+# --- cleanup: a product grant needs a valid organizational basis -------------------------------
+
+
+def test_decide_page_says_a_product_grant_needs_a_valid_organizational_certificate(
+    office2_client, certificate, alpha, alice, lead, auditor_user, office_user
+):
+    from certification.services.certificates import certificate_suspend
+    from tests.certification.helpers import audit_to_report
+
+    application = audit_to_report(
+        new_application(alpha, alice, kind=SchemeKind.PRODUCT),
+        company_user=alice,
+        auditor=lead,
+        auditor_user=auditor_user,
+        office=office_user,
+    )
+    page = office2_client.get(_url("office_decide", application)).content.decode()
+    assert 'id="basis-missing"' not in page
+    assert certificate.number in page  # the basis the grant would name
+    certificate_suspend(certificate=certificate, reason="Lapsed.", by=office_user)
+    page = office2_client.get(_url("office_decide", application)).content.decode()
+    assert 'id="basis-missing"' in page
+    response = office2_client.post(
+        _url("office_decide", application), {"decision": "grant", "rationale": "As reported."}
+    )
+    assert response.status_code == 200
+    assert "holds none at present" in response.content.decode()
+    assert _fresh(application).status == S.REPORT_SUBMITTED

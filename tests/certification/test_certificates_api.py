@@ -225,3 +225,47 @@ def test_reinstate_after_expiry_is_400(api, certificate, office_user):
     body = refused(api, certificate, "reinstate", {})
     assert "validity has ended" in body["non_field_errors"][0]
     assert refreshed(certificate).status == "suspended"
+
+
+# --- cleanup: certificate content in the API (issuer, certifier, basis, German scope) ----------
+
+
+def test_detail_names_the_issuer_the_certifier_the_basis_and_the_german_scope(
+    api, certificate, product, office_user, django_assert_max_num_queries
+):
+    from certification.services.deadlines import certification_policy_update
+
+    set_fields(product, scope_description_de="Das Produkt")
+    with django_assert_max_num_queries(2):
+        body = api.get(detail(product.number)).json()
+    assert body["issuer"]["name"] and body["issuer"]["accredited"] is False
+    assert set(body["issuer"]) == {
+        "name",
+        "address",
+        "accredited",
+        "accreditation_body",
+        "accreditation_number",
+    }
+    assert body["certifier"] == "Otto Office"
+    assert body["scope_description_de"] == "Das Produkt"
+    basis = body["organizational_certificate"]
+    assert (basis["type"], basis["number"], basis["backed"]) == (
+        "certificate",
+        certificate.number,
+        True,
+    )
+    assert basis["verify_url"].endswith(f"/verify/{certificate.number}/")
+    assert body["valid"] is True
+    # The organizational certificate itself rests on nothing; its German scope falls back.
+    own = api.get(detail(certificate.number)).json()
+    assert own["organizational_certificate"] is None
+    assert own["scope_description_de"] == own["scope_description"]
+    # Suspended: the product certificate is not backed, so not valid, though still active.
+    certification_policy_update(
+        values={"suspend_products_with_organizational": False}, based_on=None, by=office_user
+    )
+    certificate_suspend(certificate=certificate, reason="Evidence lapsed.", by=office_user)
+    body = api.get(detail(product.number)).json()
+    assert body["status"] == "active" and body["valid"] is False
+    assert body["organizational_certificate"]["backed"] is False
+    assert certificate.number in body["organizational_certificate"]["note"]

@@ -649,3 +649,55 @@ def test_the_application_form_offers_the_german_scope_as_optional():
 
     field = ApplicationForm(kind=SchemeKind.ORGANIZATIONAL).fields["scope_description_de"]
     assert field.required is False and str(field.label) == "Scope in German"
+
+
+# --- cleanup: a product grant needs a valid organizational basis at the decision -------------
+
+
+def _product_reported(organization, alice, lead, auditor_user, office_user):
+    from tests.certification.helpers import new_application
+
+    application = new_application(organization, alice, kind=SchemeKind.PRODUCT)
+    return audit_to_report(
+        application, company_user=alice, auditor=lead, auditor_user=auditor_user, office=office_user
+    )
+
+
+def test_a_product_grant_is_refused_once_the_organizational_certificate_is_not_valid(
+    certificate, alpha, alice, lead, auditor_user, office_user, office2
+):
+    application = _product_reported(alpha, alice, lead, auditor_user, office_user)
+    certificate_suspend(certificate=certificate, reason=REASON, by=office_user)
+    with pytest.raises(DomainError) as refused:
+        decide(application, office2)
+    assert refused.value.code == "organizational_required"
+    assert alpha.legal_name in str(refused.value.message)
+    assert refreshed(application).status == "report_submitted"
+    with scopes_disabled():
+        assert not Certificate.objects.filter(application=application).exists()
+    decide(application, office2, decision="deny")  # a denial stays possible
+    assert refreshed(application).decision == "deny"
+
+
+def test_a_product_grant_goes_through_again_once_the_organizational_one_is_reinstated(
+    certificate, alpha, alice, lead, auditor_user, office_user, office2
+):
+    application = _product_reported(alpha, alice, lead, auditor_user, office_user)
+    certificate_suspend(certificate=certificate, reason=REASON, by=office_user)
+    with pytest.raises(DomainError):
+        decide(application, office2)
+    certificate_reinstate(certificate=certificate, reason="Evidence given.", by=office_user)
+    decide(application, office2)
+    assert certificate_of(application).organizational_certificate_id == certificate.pk
+
+
+def test_certificate_issue_refuses_a_product_without_basis(
+    certificate, alpha, alice, lead, auditor_user, office_user
+):
+    from certification.services.certificates import certificate_issue
+
+    application = _product_reported(alpha, alice, lead, auditor_user, office_user)
+    certificate_withdraw(certificate=certificate, reason=REASON, by=office_user)
+    with pytest.raises(DomainError) as refused:
+        certificate_issue(application=application, by=office_user)
+    assert refused.value.code == "organizational_required"

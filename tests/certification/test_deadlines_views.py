@@ -23,6 +23,7 @@ from certification.models import (
     FindingKind,
 )
 from certification.services import findings
+from certification.services.certificates import certification_policy
 from certification.services.deadlines import deadline_open
 from cpo_portal.accounts.adapter import AccountAdapter
 from cpo_portal.activity.models import ActivityEntry
@@ -498,7 +499,13 @@ def test_suspending_and_withdrawing_have_confirmation_pages(client, certificate,
     content = html(page)
     assert "This cannot be undone." in content
     assert f'action="{withdraw}"' in content
-    assert "flagged on the attention list" in content  # an organizational certificate
+    # An organizational certificate: the policy suspends its products too (on by default
+    # since issue 16); off, they are flagged on the attention list instead.
+    assert "product certificates are suspended too" in content
+    policy = certification_policy()
+    policy.suspend_products_with_organizational = False
+    policy.save()
+    assert "flagged on the attention list" in html(client.get(withdraw))
     # Without a reason the confirmation page says so and nothing changes.
     response = client.post(withdraw, {"reason": " "})
     assert response.status_code == 200 and "Give a reason" in html(response)

@@ -104,12 +104,29 @@ def test_demo_certification_is_idempotent(seeded_demo):
         "certification.Certificate",
         "certification.CertificateEvent",
         "certification.Score",
+        "certification.Complaint",
+        "certification.Appeal",
         "documents.Document",
     ]
     assert [seeded_demo.after[label] for label in labels] == [
         seeded_demo.before[label] for label in labels
     ]
     assert seeded_demo.before["certification.Certificate"] == 3
+
+
+def test_demo_has_a_complaint_and_an_appeal_waiting_for_the_office(seeded_demo):
+    from certification.models import Appeal, AppealStatus, Complaint, ComplaintStatus
+
+    with scopes_disabled():
+        complaint = Complaint.objects.get()
+        appeal = Appeal.objects.select_related("certificate", "organization").get()
+    assert complaint.status == ComplaintStatus.RECEIVED
+    assert complaint.subject == "seal_misuse"
+    assert complaint.certificate.number == f"CPO-P-{YEAR}-0001"
+    assert complaint.reference == f"CPL-{YEAR}-0001"
+    assert appeal.status == AppealStatus.FILED and appeal.subject == "suspension"
+    assert appeal.certificate.number == f"CPO-O-{YEAR}-0002"
+    assert appeal.organization.display_name == "Integra Consulting"
 
 
 __all__ = ["seeded_demo"]

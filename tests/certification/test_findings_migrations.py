@@ -6,7 +6,7 @@ one, a policy an office member saved keeps its setting."""
 import pytest
 from django_scopes import scopes_disabled
 
-from certification.models import CertificationPolicy, Certificate, FindingStep
+from certification.models import Certificate, CertificationPolicy, FindingStep
 from tests.migrations import migrate, rows
 
 BEFORE = ("certification", "0005_findings_complaints_appeals_certificate")

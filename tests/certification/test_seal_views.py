@@ -611,3 +611,25 @@ def test_the_holder_sees_its_product_certificate_is_not_backed(
     path = reverse("certification:certificate", kwargs={"org_slug": alpha.slug, "pk": product.pk})
     text = client.get(path).content.decode()
     assert f"The organizational certificate {certificate.number} is suspended" in text
+
+
+# --- cleanup: the CSV export names a product certificate's organizational basis -------------
+
+
+def test_csv_export_names_the_organizational_basis(client, certificate, product):
+    response = client.get(reverse("certification:seal_csv"))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    by_number = {row["number"]: row for row in rows}
+    assert by_number[product.number]["organizational_basis"] == certificate.number
+    assert by_number[certificate.number]["organizational_basis"] == ""
+
+
+def test_csv_export_names_a_recorded_grant_as_the_basis(client, certificate, product):
+    set_fields(
+        product,
+        organizational_certificate=None,
+        issuer={**product.issuer, "organizational_grant": {"id": 1, "reference": "OLD-17"}},
+    )
+    response = client.get(reverse("certification:seal_csv"))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert {row["number"]: row for row in rows}[product.number]["organizational_basis"] == "OLD-17"

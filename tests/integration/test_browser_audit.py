@@ -23,6 +23,7 @@ from tests.certification.helpers import (
     answer_all,
     approve_signee,
     criteria_of,
+    give_evidence,
     new_application,
     qualify,
     send_plan,
@@ -68,6 +69,7 @@ def audit_case(db):
     auditor_assign(application=application, auditor=auditor, role="lead", by=office)
     send_plan(application, office)  # the report waits for a sent audit plan (plans)
     answer_all(application, owner)
+    give_evidence(application, owner)  # evidence required (clarifications)
     self_assessment_submit(application=application, by=owner)
     return {
         "application": application,

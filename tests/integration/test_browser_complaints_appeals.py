@@ -103,7 +103,7 @@ def test_a_visitor_complains_the_office_suspends_the_company_appeals_an_impartia
     visitor.get_by_role("link", name="Missbrauch dieses Siegels melden").click()
     expect(visitor).to_have_url(re.compile(r"/complaints/new/"))
     expect(visitor.get_by_label("Zertifikatsnummer")).to_have_value(number)
-    visitor.get_by_label("Ihre Beschwerde").fill(
+    visitor.locator('textarea[name="description"]').fill(
         "Alpha zeigt das CPO-Siegel auf der Seite von Alpha Cloud Connect, einem Produkt "
         "ohne Produktzertifikat: https://alpha.example/cloud-connect"
     )
@@ -168,8 +168,10 @@ def test_a_visitor_complains_the_office_suspends_the_company_appeals_an_impartia
     assert {"acknowledged", "investigating", "decided"} <= set(steps), steps
     assert any("suspend" in step for step in steps), steps
 
-    # The public sees the suspension at once; the badge no longer says "CPO certified".
+    # The public sees the suspension at once (a reload asks the server again: the page may be
+    # kept by a browser for PUBLIC_MAX_AGE); the badge no longer says "CPO certified".
     visitor.goto(f"{base}/verify/{number}/")
+    visitor.reload()
     expect(visitor.locator("main")).to_contain_text("ausgesetzt")
     badge = visitor.request.get(f"{base}/seal/{number}.svg")
     assert "CPO certified" not in badge.text()

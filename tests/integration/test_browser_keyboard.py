@@ -26,6 +26,7 @@ from tests.certification.helpers import (
     answer_all,
     approve_signee,
     criteria_of,
+    give_evidence,
     make_auditor,
     new_application,
 )
@@ -146,6 +147,7 @@ def audit(catalogue, office_user, auditor_user):
         application=application, auditor=make_auditor(auditor_user), role="lead", by=office_user
     )
     answer_all(application, owner)
+    give_evidence(application, owner)  # evidence required (clarifications)
     self_assessment_submit(application=application, by=owner)
     return application
 

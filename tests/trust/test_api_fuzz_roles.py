@@ -28,8 +28,8 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from tests.trust.test_api_fuzz import CHECKS, OPERATIONS
 from tests.certification.helpers import answer_fields
+from tests.trust.test_api_fuzz import CHECKS, OPERATIONS
 
 # Bounded for CI: about forty operations, each example one request.
 POSITIVE_EXAMPLES = 4

@@ -156,6 +156,8 @@ def test_scoring_autosave_htmx_and_plain_post(lead_client, in_audit):
         rationale=field("Seen in the handbook."),
         version=field(version, str(score.version + 1)),
         keep_version=field(version),
+        # "Evidence required": the auditor's confirmation of fulfilled without evidence.
+        without_evidence=field("on"),
     )
     requests = st.tuples(st.just(url), form, st.sampled_from([HX, {}]))
 
@@ -166,9 +168,18 @@ def test_scoring_autosave_htmx_and_plain_post(lead_client, in_audit):
     fuzz(
         lead_client,
         requests,
-        lambda: counts(Score, ScoreChange) | row(score, "rating", "rationale", "version"),
+        lambda: (
+            counts(Score, ScoreChange)
+            | row(score, "rating", "rationale", "version", "without_evidence")
+        ),
         took,
-        valid=(url, {"rating": "fulfilled", "rationale": "Seen.", "version": version}, HX),
+        valid=(
+            url,
+            # The company gave no evidence for the (evidence-required) criterion: confirmed.
+            {"rating": "fulfilled", "rationale": "Seen.", "version": version}
+            | ({"without_evidence": "on"} if criterion.evidence_required else {}),
+            HX,
+        ),
     )
 
 
