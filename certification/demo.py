@@ -337,7 +337,7 @@ def _application(case: Case, organization: Any, actors: Actors) -> Application |
         return application
     if case.kind == SchemeKind.PRODUCT and not has_valid_organizational_certification(organization):
         return None  # a demo user changed the organizational certificate: nothing to build on
-    today = timezone.now().date()
+    today = timezone.localdate()
     return applications.application_create(
         organization=organization,
         kind=case.kind,

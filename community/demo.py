@@ -38,7 +38,7 @@ def _at(day: Any, hour: int = 9) -> datetime:
 
 def _members(ctx: Any) -> list[tuple[Any, Any]]:
     users = get_user_model().objects
-    today = timezone.now().date()
+    today = timezone.localdate()
     members = []
     for group in GROUPS:
         organization, owner_email = ctx.organizations[group]

@@ -108,7 +108,7 @@ class AssociationMembership(models.Model):
         """Days left when a verified membership ends within the warning period, else None."""
         if self.status != MembershipStatus.VERIFIED or self.valid_until is None:
             return None
-        left = (self.valid_until - timezone.now().date()).days
+        left = (self.valid_until - timezone.localdate()).days
         return left if 0 <= left <= LAPSE_WARNING_DAYS else None
 
 

@@ -28,7 +28,7 @@ from ..models import (
 
 def has_valid_organizational_certification(organization: Organization) -> bool:
     """An active organizational certificate, or one the office recorded by hand."""
-    today = timezone.now().date()
+    today = timezone.localdate()
     with scope(organization=organization):
         if OrganizationalGrant.objects.filter(
             organization=organization, revoked_at__isnull=True, valid_until__gte=today

@@ -62,7 +62,7 @@ def independence_lost(user: Any, organization: Any) -> Q:
     """Where `user` belongs to, or declared a conflict in force with, `organization` (an
     OuterRef or an Organization): they may not audit it, whatever the assignment says.
     Build it with scopes disabled; it adds two subqueries, not a query."""
-    today = timezone.now().date()
+    today = timezone.localdate()
     member = Membership.objects.filter(organization=organization, user=user)
     conflict = AuditorConflict.objects.filter(auditor__user=user, organization=organization).filter(
         Q(until__isnull=True) | Q(until__gte=today)
@@ -196,7 +196,7 @@ def auditor_options(
     with scopes_disabled():
         conflicts = AuditorConflict.objects.filter(
             auditor=OuterRef("pk"), organization=organization
-        ).filter(Q(until__isnull=True) | Q(until__gte=timezone.now().date()))
+        ).filter(Q(until__isnull=True) | Q(until__gte=timezone.localdate()))
         auditors = (
             Auditor.objects.select_related("user")
             .annotate(
@@ -294,7 +294,7 @@ def active_auditor(pk: Any) -> Auditor | None:
 
 def conflict_reason(auditor: Auditor, organization: Organization) -> str | None:
     """Why this auditor may not audit this organization, or None."""
-    today = timezone.now().date()
+    today = timezone.localdate()
     declared = AuditorConflict.objects.filter(auditor=auditor, organization=organization).filter(
         Q(until__isnull=True) | Q(until__gte=today)
     )

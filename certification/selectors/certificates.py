@@ -139,7 +139,7 @@ def certificate_record_for_office(certificate: Certificate) -> CertificateRecord
 
 def overdue_surveillance(*, today: date | None = None) -> list[Certificate]:
     """Valid certificates whose surveillance audit is overdue: the office's suspension list."""
-    today = today or timezone.now().date()
+    today = today or timezone.localdate()
     with scopes_disabled():
         return list(
             Certificate.objects.filter(
@@ -204,7 +204,7 @@ def recertifications_of_organization(
     validity), with what the services would say: possible, or already under way. The same
     rules as `application_create` (signee approved, a product needs a valid organizational
     certificate); whether the user may apply is the caller's. At most four queries."""
-    today = timezone.now().date()
+    today = timezone.localdate()
     with scope(organization=organization):
         live = Certificate.objects.filter(
             organization=organization,

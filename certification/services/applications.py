@@ -211,7 +211,7 @@ def _require_recertifiable(
     if certificate.organization_id != organization.pk or certificate.kind != kind:
         raise DomainError(_("Only your own certificate of this kind can be recertified."))
     certificate = locked_certificate(certificate)  # two requests at once: one application
-    if certificate.status not in LIVE or certificate.valid_until < timezone.now().date():
+    if certificate.status not in LIVE or certificate.valid_until < timezone.localdate():
         raise DomainError(
             _("A certificate that is “%(status)s” cannot be recertified; apply anew instead.")
             % {
@@ -550,7 +550,7 @@ def organizational_grant_record(
     require_office_role(by, OfficeRole.CERTIFIER)
     if not reference.strip():
         raise DomainError(_("Give the certificate's reference."))
-    if valid_until < timezone.now().date():
+    if valid_until < timezone.localdate():
         raise DomainError(_("The validity has already ended."))
     with scope(organization=organization):
         grant = OrganizationalGrant(

@@ -469,7 +469,7 @@ def auditor_conflict_declare(
 ) -> AuditorConflict:
     """Declare a conflict of interest; from now on the auditor cannot be assigned there."""
     _require_self_or_office(auditor, by)
-    if until is not None and until < timezone.now().date():
+    if until is not None and until < timezone.localdate():
         raise DomainError(_("The end of the conflict lies in the past."), code="until_past")
     conflict = AuditorConflict(
         auditor=auditor, organization=organization, until=until, reason=reason.strip()[:500]

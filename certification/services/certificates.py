@@ -206,7 +206,7 @@ def certificate_issue(*, application: Application, by: User | None) -> Certifica
         raise DomainError(_("A surveillance audit confirms a certificate; it issues none."))
     organization = application.organization
     signee = signee_of_organization(organization)
-    today = timezone.now().date()
+    today = timezone.localdate()
     scheme = application.scheme
     issuer, organizational = certificate_content(application)
     if (
@@ -297,9 +297,7 @@ def certificate_surveillance_result(
         return certificate
     if granted:
         interval = certificate.scheme.surveillance_months or 12
-        base = max(
-            certificate.next_surveillance_due or timezone.now().date(), timezone.now().date()
-        )
+        base = max(certificate.next_surveillance_due or timezone.localdate(), timezone.localdate())
         certificate.next_surveillance_due = add_months(base, interval)
         certificate.save(update_fields=["next_surveillance_due"])
         _record(certificate, "surveillance_passed", certificate.status, by=by)
@@ -329,7 +327,7 @@ def certificate_reinstate(
     *, certificate: Certificate, by: User | None, reason: str = ""
 ) -> Certificate:
     require_office_role(by, OfficeRole.CERTIFIER)  # office roles: the certificate's lifecycle
-    if certificate.valid_until < timezone.now().date():
+    if certificate.valid_until < timezone.localdate():
         raise DomainError(_("The certificate's validity has ended; it cannot be reinstated."))
     if certificate.kind == SchemeKind.PRODUCT:
         # A product certificate rests on its organizational one (issue 16).
@@ -361,7 +359,7 @@ def certificate_withdraw(*, certificate: Certificate, reason: str, by: User | No
 
 def certificates_expire_due(*, today: date | None = None) -> int:
     """Expire every live certificate whose validity has ended (the daily beat task)."""
-    today = today or timezone.now().date()
+    today = today or timezone.localdate()
     with scopes_disabled():
         due = list(
             Certificate.objects.filter(status__in=LIVE, valid_until__lt=today).values_list(
@@ -656,7 +654,7 @@ def _send_expiry_reminder(certificate: Certificate, days: int) -> None:
 
 def certificate_expiry_reminders_send(*, today: date | None = None) -> int:
     """Send the expiry reminders due today (180, 90 and 30 days ahead), each once."""
-    today = today or timezone.now().date()
+    today = today or timezone.localdate()
     horizon = today + timedelta(days=max(EXPIRY_REMINDER_DAYS))
     with scopes_disabled():
         candidates = list(
@@ -732,7 +730,7 @@ def _send_surveillance_reminder(certificate: Certificate, kind: str, due: date) 
 
 def surveillance_reminders_send(*, today: date | None = None) -> int:
     """Send the reminders that are due today (60, 30, 7 days ahead, and once when overdue)."""
-    today = today or timezone.now().date()
+    today = today or timezone.localdate()
     sent = 0
     with scopes_disabled():
         candidates = list(

@@ -42,7 +42,7 @@ def _locked(request: ClarificationRequest) -> tuple[Application, ClarificationRe
     application = locked_application(request.application)
     with scope(organization=application.organization):
         request = (
-            ClarificationRequest.objects.select_for_update()
+            ClarificationRequest.objects.select_for_update(of=("self",))
             .select_related("criterion")
             .get(pk=request.pk, application=application)
         )

@@ -145,7 +145,7 @@ def _locked(paper: WorkingPaper) -> tuple[Application, WorkingPaper]:
     application = locked_application(paper.application)
     with scope(organization=application.organization):
         paper = (
-            WorkingPaper.objects.select_for_update()
+            WorkingPaper.objects.select_for_update(of=("self",))
             .select_related("updated_by")
             .get(pk=paper.pk, application=application)
         )

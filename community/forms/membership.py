@@ -35,7 +35,7 @@ class MembershipForm(PortalForm):
 
     def clean_member_since(self) -> date:
         day = self.cleaned_data["member_since"]
-        if day > timezone.now().date():
+        if day > timezone.localdate():
             raise forms.ValidationError(_("The membership cannot start in the future."))
         return day
 
@@ -50,11 +50,11 @@ class VerifyForm(PortalForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            today = timezone.now().date()
+            today = timezone.localdate()
             self.initial.setdefault("valid_until", today.replace(month=12, day=31))
             if today.month == 12:
                 self.initial["valid_until"] = today.replace(year=today.year + 1, day=31)
-        self._today = timezone.now().date()
+        self._today = timezone.localdate()
 
     def clean_valid_until(self) -> date:
         day = self.cleaned_data["valid_until"]

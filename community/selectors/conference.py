@@ -20,14 +20,14 @@ def published_conference(year: int | None = None) -> Conference | None:
     if year is not None:
         return published.filter(year=year).first()
     upcoming = (
-        published.filter(ends_on__gte=timezone.now().date()).order_by("starts_on", "year").first()
+        published.filter(ends_on__gte=timezone.localdate()).order_by("starts_on", "year").first()
     )
     return upcoming or published.order_by("-year").first()
 
 
 def past_published_conferences(exclude: Conference | None = None) -> list[Conference]:
     conferences = Conference.objects.filter(
-        is_published=True, ends_on__lt=timezone.now().date()
+        is_published=True, ends_on__lt=timezone.localdate()
     ).order_by("-year")
     if exclude is not None:
         conferences = conferences.exclude(pk=exclude.pk)

@@ -20,7 +20,7 @@ def membership_of(organization: Organization) -> AssociationMembership | None:
 
 def is_community_member(organization: Organization, *, on: date | None = None) -> bool:
     """An approved signee with a verified, current prostep ivip membership."""
-    day = on or timezone.now().date()
+    day = on or timezone.localdate()
     with scopes_disabled():
         return (
             Signee.objects.filter(organization=organization, status=SigneeStatus.APPROVED).exists()
@@ -34,7 +34,7 @@ def is_community_member(organization: Organization, *, on: date | None = None) -
 
 def community_member_organizations(*, on: date | None = None) -> QuerySet[Organization]:
     """Every community member organization (one query when evaluated)."""
-    day = on or timezone.now().date()
+    day = on or timezone.localdate()
     return Organization.objects.filter(
         signee__status=SigneeStatus.APPROVED,
         association_membership__status=MembershipStatus.VERIFIED,

@@ -41,7 +41,7 @@ def membership_declare(
     number = number.strip()
     if not number:
         raise DomainError(_("Give the membership number."))
-    if member_since > timezone.now().date():
+    if member_since > timezone.localdate():
         raise DomainError(_("The membership cannot start in the future."))
     with scope(organization=organization):
         membership = (
@@ -100,7 +100,7 @@ def membership_verify(
         raise DomainError(
             _("Only a declared or verified membership can be verified."), code="status"
         )
-    if valid_until < timezone.now().date():
+    if valid_until < timezone.localdate():
         raise DomainError(_("The validity has already ended."), code="valid_until")
     if valid_until < membership.member_since:
         raise DomainError(_("The validity ends before the membership began."), code="valid_until")
@@ -167,7 +167,7 @@ def _tell(membership: AssociationMembership, message: StrOrPromise) -> None:
 
 def memberships_lapse_due(*, today: date | None = None) -> dict[str, int]:
     """Daily: end community rights of memberships past their validity; warn 30 days ahead."""
-    today = today or timezone.now().date()
+    today = today or timezone.localdate()
     lapsed = warned = 0
     with scopes_disabled():
         due = list(

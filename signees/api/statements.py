@@ -144,7 +144,7 @@ class OrganizationStatementView(APIView):
             "group": signee.group if signee else None,
             "mandatory": mandatory,
             "due": due,
-            "overdue": bool(signed and due and due < timezone.now().date()),
+            "overdue": bool(signed and due and due < timezone.localdate()),
             "published": published,
             "draft": draft
             and {

@@ -197,7 +197,7 @@ def open_statement_due(signee: Signee | None) -> date | None:
 
 def overdue_statement_signees(today: date | None = None) -> QuerySet[Signee]:
     """IT vendors whose statement deadline has passed with nothing published (office flag)."""
-    today = today or timezone.now().date()
+    today = today or timezone.localdate()
     with scopes_disabled():
         return (
             Signee.objects.filter(

@@ -350,7 +350,7 @@ def signee_change_group(*, signee: Signee, by: User | None, group: str) -> Signe
     before = signee.group
     signee.group = group
     if signee.signed_at:
-        signee.statement_due = signee.statement_due or _statement_due(group, timezone.now().date())
+        signee.statement_due = signee.statement_due or _statement_due(group, timezone.localdate())
     signee.save(update_fields=["group", "statement_due", "updated_at"])
     if signee.status == S.APPROVED:
         signee = _transition(

@@ -577,7 +577,7 @@ def _send_reminder(signee: Signee, kind: str, today: date, to: list[str]) -> boo
 
 def statement_reminders_send(*, today: date | None = None) -> int:
     """E-mail IT vendors without a published statement 30 and 7 days ahead and when overdue."""
-    today = today or timezone.now().date()
+    today = today or timezone.localdate()
     horizon = today + timedelta(days=30)
     with scopes_disabled():
         signees = list(

@@ -113,7 +113,7 @@ def statement_overview(request: OrganizationRequest, org_slug: str) -> HttpRespo
     documents = statement_documents(published)
     for statement in published:
         statement.pdf_document = documents.get(statement.pk)  # type: ignore[attr-defined]
-    today = timezone.now().date()
+    today = timezone.localdate()
     due = signee.statement_due if signee else None
     is_vendor = bool(signee and signee.group == SigneeGroup.IT_VENDOR)
     signed = bool(signee and signee.status in SIGNED_STATUSES)

@@ -28,6 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 import factory
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scope
@@ -537,7 +538,9 @@ class CertificateFactory(factory.django.DjangoModelFactory):
         if application.status != S.REPORT_SUBMITTED or application.audit_type != AuditType.INITIAL:
             raise ValueError("CertificateFactory grants a reported initial application.")
         organization = application.organization
-        with scope(organization=organization):
+        # Atomic like the grant: the number is drawn under a row lock (PostgreSQL needs the
+        # transaction also in tests that commit).
+        with transaction.atomic(), scope(organization=organization):
             lead = _lead_of(application)
             _walk(
                 application,
@@ -548,7 +551,7 @@ class CertificateFactory(factory.django.DjangoModelFactory):
             )
             application.refresh_from_db()
             signee = signee_of_organization(organization)
-            today = timezone.now().date()
+            today = timezone.localdate()
             scheme = application.scheme
             # Certificate content (issue 16): the body, the organizational basis, as issued.
             issuer, organizational = certificate_content(application)

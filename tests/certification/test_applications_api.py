@@ -464,7 +464,7 @@ def test_profile_and_grants_refuse_everyone_else(alpha, co, lead, charlie, alice
 
 
 def test_office_records_an_organizational_grant(api, alpha_signee, alpha, alice, office_user):
-    until = timezone.now().date() + timedelta(days=365)
+    until = timezone.localdate() + timedelta(days=365)
     as_user(api, office_user)
 
     response = api.post(

@@ -665,7 +665,7 @@ def test_bad_application_input_is_refused(changes, message, alpha_signee, alpha,
     organizational_grant_record(
         organization=alpha,
         reference="ORG-1",
-        valid_until=date.today() + timedelta(days=365),
+        valid_until=timezone.localdate() + timedelta(days=365),
         by=_office_user(),
     )
     kind = changes.pop("kind", "organizational")
@@ -694,7 +694,7 @@ def test_product_application_allowed_with_a_recorded_grant(alpha_signee, alpha, 
     grant = organizational_grant_record(
         organization=alpha,
         reference="CPO-ORG-2024-7",
-        valid_until=date.today() + timedelta(days=30),
+        valid_until=timezone.localdate() + timedelta(days=30),
         by=office_user,
     )
 
@@ -709,12 +709,12 @@ def test_expired_or_revoked_grant_does_not_count(problem, alpha_signee, alpha, a
     from certification.models import OrganizationalGrant
 
     grant = organizational_grant_record(
-        organization=alpha, reference="G", valid_until=date.today(), by=office_user
+        organization=alpha, reference="G", valid_until=timezone.localdate(), by=office_user
     )
     with scopes_disabled():
         if problem == "expired":
             OrganizationalGrant.objects.filter(pk=grant.pk).update(
-                valid_until=date.today() - timedelta(days=1)
+                valid_until=timezone.localdate() - timedelta(days=1)
             )
         else:
             OrganizationalGrant.objects.filter(pk=grant.pk).update(revoked_at=timezone.now())
@@ -743,7 +743,7 @@ def test_product_submission_rechecks_the_precondition(alpha_signee, alpha, alice
     from certification.models import OrganizationalGrant
 
     grant = organizational_grant_record(
-        organization=alpha, reference="G", valid_until=date.today(), by=office_user
+        organization=alpha, reference="G", valid_until=timezone.localdate(), by=office_user
     )
     application = new_application(alpha, alice, kind="product")
     with scopes_disabled():
@@ -771,7 +771,7 @@ def test_grant_record_refusals(who, reference, days, message, request, alpha):
         organizational_grant_record(
             organization=alpha,
             reference=reference,
-            valid_until=date.today() + timedelta(days=days),
+            valid_until=timezone.localdate() + timedelta(days=days),
             by=request.getfixturevalue(who),
         )
     with scopes_disabled():

@@ -65,7 +65,7 @@ def org_grant(alpha_signee, alpha, office_user):
     return organizational_grant_record(
         organization=alpha,
         reference="OC-2026-001",
-        valid_until=timezone.now().date() + timedelta(days=365),
+        valid_until=timezone.localdate() + timedelta(days=365),
         by=office_user,
     )
 
@@ -734,7 +734,7 @@ def finding(in_audit, auditor_user):
         criterion_ids=[criteria_of(in_audit)[0].pk],
         description="The interface documentation is two releases behind.",
         by=auditor_user,
-        due_date=timezone.now().date() + timedelta(days=20),
+        due_date=timezone.localdate() + timedelta(days=20),
     )
 
 

@@ -78,7 +78,7 @@ def test_auditor_keeps_their_profile(api, co, co_user, beta):
     ]
     assert profile["conflicts"] == []
 
-    until = timezone.now().date() + timedelta(days=30)
+    until = timezone.localdate() + timedelta(days=30)
     response = api.post(
         PROFILE_URL + "conflicts/",
         {"organization": "beta", "until": str(until), "reason": "Former employer"},

@@ -202,7 +202,7 @@ def test_an_expired_conflict_does_not_stop_scoring(in_audit, criterion, lead, au
     AuditorConflict.objects.create(
         auditor=lead,
         organization=in_audit.organization,
-        until=timezone.now().date() - timedelta(days=1),
+        until=timezone.localdate() - timedelta(days=1),
     )
     assert _save(in_audit, criterion, auditor_user).version == 1
 

@@ -371,7 +371,7 @@ def test_nonconformity_gets_a_due_date_and_tells_the_company(
         finding = raise_finding(in_audit, auditor_user, kind)
 
     assert finding.status == FindingStatus.OPEN
-    assert finding.due_date == timezone.now().date() + timedelta(days=30)
+    assert finding.due_date == timezone.localdate() + timedelta(days=30)
     assert finding.raised_by == auditor_user
     assert list(finding.criteria.all()) == [criteria_of(in_audit)[0]]
     assert [m.to for m in mailoutbox] == [["alice@example.org"]]
@@ -383,7 +383,7 @@ def test_observations_have_no_due_date_and_send_nothing(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         finding = raise_finding(
-            in_audit, auditor_user, kind, due_date=timezone.now().date() + timedelta(days=3)
+            in_audit, auditor_user, kind, due_date=timezone.localdate() + timedelta(days=3)
         )
 
     assert finding.due_date is None
@@ -405,7 +405,7 @@ def test_co_auditor_may_raise_findings(with_co, co_user):
     ],
 )
 def test_bad_findings_are_refused(kind, criteria, text, due_days, message, in_audit, auditor_user):
-    due = None if due_days is None else timezone.now().date() + timedelta(days=due_days)
+    due = None if due_days is None else timezone.localdate() + timedelta(days=due_days)
 
     with pytest.raises(DomainError, match=message):
         raise_finding(in_audit, auditor_user, kind, criteria=criteria, due_date=due, text=text)

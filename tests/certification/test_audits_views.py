@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from certification.models import (
@@ -196,7 +197,7 @@ def test_profile_shows_the_qualifications_the_office_approved(client, auditor_us
 
 def test_profile_declares_and_removes_conflicts(client, auditor_user, lead, beta):
     client.force_login(auditor_user)
-    until = (date.today() + timedelta(days=90)).isoformat()
+    until = (timezone.localdate() + timedelta(days=90)).isoformat()
     response = client.post(
         url("auditor_profile"),
         {"action": "conflict", "organization": beta.slug, "until": until, "reason": "Ex-employer"},

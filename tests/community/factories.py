@@ -61,7 +61,7 @@ PHASE_OFFSETS: dict[str, tuple[timedelta, timedelta, timedelta, timedelta]] = {
 
 
 def _today() -> date:
-    return timezone.now().date()
+    return timezone.localdate()
 
 
 def owner_of(organization: Organization) -> Any:

@@ -36,7 +36,7 @@ def member(organization, owner, office, group="it_vendor", valid_days=365):
         organization=organization,
         declared_by=owner,
         verified_by=office,
-        valid_until=timezone.now().date() + timedelta(days=valid_days),
+        valid_until=timezone.localdate() + timedelta(days=valid_days),
     )
 
 

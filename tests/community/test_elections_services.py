@@ -340,7 +340,7 @@ def test_a_lapsed_member_cannot_vote(voting, election, gamma, dora):
 
     with scopes_disabled():
         AssociationMembership.objects.filter(organization=gamma).update(
-            valid_until=timezone.now().date() - timedelta(days=1)
+            valid_until=timezone.localdate() - timedelta(days=1)
         )
     with refused("not_community_member"):
         cast(election, gamma, dora, it_vendor=[voting["alice"].pk])

@@ -20,7 +20,7 @@ from tests.community.helpers import at_phase
 from tests.signees.factories import SigneeFactory
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.now().date
+TODAY = timezone.localdate
 
 
 def declared(organization, owner, office):

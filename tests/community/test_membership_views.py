@@ -17,7 +17,7 @@ from tests.factories import UserFactory
 from tests.signees.factories import SigneeFactory
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.now().date
+TODAY = timezone.localdate
 
 
 def org_url(name, org, **kwargs):

@@ -435,7 +435,7 @@ def send(django_capture_on_commit_callbacks):
 def test_vendor_gets_reminders_30_and_7_days_ahead_and_when_overdue_once_each(
     approved, alpha, send
 ):
-    today = timezone.now().date()
+    today = timezone.localdate()
     due = today + timedelta(days=30)
     set_due(approved, due)
 
@@ -466,29 +466,29 @@ def test_vendor_gets_reminders_30_and_7_days_ahead_and_when_overdue_once_each(
 
 
 def test_a_missed_day_still_gets_its_reminder_later(approved, send):
-    due = timezone.now().date() + timedelta(days=30)
+    due = timezone.localdate() + timedelta(days=30)
     set_due(approved, due)
     assert send(due - timedelta(days=25)) == 1  # the beat did not run on the 30th day
     assert "in 25 days" in mail.outbox[0].body
 
 
 def test_no_reminder_once_a_statement_is_published(published, send):
-    set_due(published.signee, timezone.now().date() + timedelta(days=7))
-    assert send(timezone.now().date()) == 0
-    assert send(timezone.now().date() + timedelta(days=8)) == 0
+    set_due(published.signee, timezone.localdate() + timedelta(days=7))
+    assert send(timezone.localdate()) == 0
+    assert send(timezone.localdate() + timedelta(days=8)) == 0
     assert mail.outbox == []
 
 
 def test_no_reminders_for_other_groups(beta, charlie, mini_catalogue, send):
     signee = sign(beta, charlie, group="it_customer").signee
     assert signee.statement_due is None
-    set_due(signee, timezone.now().date())  # even with a date, customers are not chased
-    assert send(timezone.now().date() + timedelta(days=1)) == 0
+    set_due(signee, timezone.localdate())  # even with a date, customers are not chased
+    assert send(timezone.localdate() + timedelta(days=1)) == 0
     assert mail.outbox == []
 
 
 def test_the_daily_task_sends_the_reminders(approved, django_capture_on_commit_callbacks):
-    set_due(approved, timezone.now().date() - timedelta(days=1))
+    set_due(approved, timezone.localdate() - timedelta(days=1))
     with django_capture_on_commit_callbacks(execute=True):
         assert send_statement_reminders() == 1
     assert len(mail.outbox) == 1
@@ -514,7 +514,7 @@ def test_celery_beat_runs_the_reminders_every_day():
 
 
 def test_overdue_signees_are_flagged_for_the_office(approved, alice, publish, send):
-    set_due(approved, timezone.now().date() - timedelta(days=1))
+    set_due(approved, timezone.localdate() - timedelta(days=1))
     assert list(overdue_statement_signees()) == [approved]
 
     draft = statement_start_draft(signee=approved, by=alice)
@@ -531,7 +531,7 @@ def test_no_reminder_for_a_statement_published_while_the_reminders_go_out(
     in between (the job holds no lock while it reads) must stop that signee's reminder."""
     from signees.services import statements
 
-    set_due(approved, timezone.now().date() + timedelta(days=7))
+    set_due(approved, timezone.localdate() + timedelta(days=7))
     draft = statement_start_draft(signee=approved, by=alice)
     answer_all(draft, alice)
     read_recipients = statements._admin_emails
@@ -541,7 +541,7 @@ def test_no_reminder_for_a_statement_published_while_the_reminders_go_out(
         return read_recipients(organizations)
 
     monkeypatch.setattr(statements, "_admin_emails", published_meanwhile)
-    assert send(timezone.now().date()) == 0
+    assert send(timezone.localdate()) == 0
     assert mail.outbox == []
     with scopes_disabled():
         assert not StatementReminder.objects.filter(signee=approved).exists()
@@ -551,15 +551,15 @@ def test_no_reminder_once_the_signee_is_no_longer_due(approved, send, monkeypatc
     """The same for a signature withdrawn or a deadline moved while the job runs."""
     from signees.services import statements
 
-    set_due(approved, timezone.now().date() + timedelta(days=7))
+    set_due(approved, timezone.localdate() + timedelta(days=7))
     read_recipients = statements._admin_emails
 
     def moved_meanwhile(organizations):
-        set_due(approved, timezone.now().date() + timedelta(days=60))
+        set_due(approved, timezone.localdate() + timedelta(days=60))
         return read_recipients(organizations)
 
     monkeypatch.setattr(statements, "_admin_emails", moved_meanwhile)
-    assert send(timezone.now().date()) == 0
+    assert send(timezone.localdate()) == 0
     assert mail.outbox == []
 
 
@@ -568,7 +568,7 @@ def test_after_publishing_no_deadline_is_shown_as_pending(
 ):
     from rest_framework.test import APIClient
 
-    set_due(approved, timezone.now().date() + timedelta(days=12))
+    set_due(approved, timezone.localdate() + timedelta(days=12))
     client.force_login(alice)
     api = APIClient()
     api.force_authenticate(alice)
@@ -589,7 +589,7 @@ def test_after_publishing_no_deadline_is_shown_as_pending(
     public = client.get(reverse("signees:detail", args=[alpha.slug])).content.decode()
     assert "it is due by" not in public and "it was due by" not in public
     # Past the old deadline, nothing turns overdue either.
-    set_due(approved, timezone.now().date() - timedelta(days=1))
+    set_due(approved, timezone.localdate() - timedelta(days=1))
     assert "was due" not in client.get(org_url("status", alpha)).content.decode()
     assert list(overdue_statement_signees()) == []
 
@@ -599,7 +599,7 @@ def test_the_office_flag_query_is_bounded(
 ):
     SigneeFactory(organization=beta)
     with scopes_disabled():
-        Signee.objects.update(statement_due=timezone.now().date() - timedelta(days=2))
+        Signee.objects.update(statement_due=timezone.localdate() - timedelta(days=2))
     with django_assert_num_queries(1):
         rows = [(s.organization.slug, s.statement_due) for s in overdue_statement_signees()]
     assert len(rows) == 2

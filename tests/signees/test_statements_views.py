@@ -44,10 +44,10 @@ def _workspace_statement_urls(alpha, criterion_id):
 
 def test_overview_shows_due_date_and_overdue_banner(client, approved, alice, alpha):
     client.force_login(alice)
-    set_due(approved, timezone.now().date() + timedelta(days=12))
+    set_due(approved, timezone.localdate() + timedelta(days=12))
     html = client.get(org_url("statement", alpha)).content.decode()
     assert "in 12 days" in html
-    set_due(approved, timezone.now().date() - timedelta(days=1))
+    set_due(approved, timezone.localdate() - timedelta(days=1))
     html = client.get(org_url("statement", alpha)).content.decode()
     assert "was due on" in html
 

@@ -47,7 +47,7 @@ def _throwaway_certificate() -> Any:
         data = demo_catalogue_data()
         version, _ = catalogue_import(data=data, by=None, publish=True)
         scheme = AssessmentScheme.objects.get(version=version, kind=SchemeKind.ORGANIZATIONAL)
-    today = timezone.now().date()
+    today = timezone.localdate()
     organization = Organization.objects.create(
         legal_name="Benchmark Müller & Söhne GmbH",
         display_name="Benchmark Müller & Söhne",
