@@ -18,7 +18,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -177,6 +177,49 @@ def published_signee(slug: str) -> Signee | None:
         .select_related("catalogue_version")
         .filter(organization__slug=slug)
         .first()
+    )
+
+
+@dataclass(frozen=True)
+class FormerSignee:
+    """What the public may know of a signee that left the list: its name, its group, and
+    when it was a signee (never why, nor who asked)."""
+
+    name: str
+    group: str
+    since: datetime
+    until: datetime | None
+    withdrawn: bool  # by the company itself; else the office took it off the list
+
+
+def former_signee(slug: str) -> FormerSignee | None:
+    """The tombstone of a signee that was published once and then withdrew or was taken off
+    the list; None for every other address (never published, pending, rejected). Two queries."""
+    with scopes_disabled():
+        signee = (
+            Signee.objects.filter(
+                organization__slug=slug,
+                status__in=(SigneeStatus.WITHDRAWN, SigneeStatus.UNPUBLISHED),
+                approved_at__isnull=False,
+            )
+            .select_related("organization")
+            .first()
+        )
+        if signee is None:
+            return None
+        left = (
+            SigneeReview.objects.filter(signee=signee, status_after=signee.status)
+            .order_by("-at", "-pk")
+            .values_list("at", flat=True)
+            .first()
+        )
+    assert signee.approved_at is not None
+    return FormerSignee(
+        name=signee.listed_name or signee.organization.display_name,
+        group=signee.get_group_display(),
+        since=signee.approved_at,
+        until=left,
+        withdrawn=signee.status == SigneeStatus.WITHDRAWN,
     )
 
 

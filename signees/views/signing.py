@@ -291,7 +291,12 @@ def export_json(request: PortalRequest) -> HttpResponseBase:
 def signee_detail(request: PortalRequest, slug: str) -> HttpResponse:
     signee = selectors.published_signee(slug)
     if signee is None:
-        raise Http404(_("There is no published signee at this address."))
+        former = selectors.former_signee(slug)
+        if former is None:
+            raise Http404(_("There is no published signee at this address."))
+        # An old link (a customer's procurement file, a press release) tells what was true:
+        # 410 Gone, with the time the organization was a signee.
+        return render(request, "signees/signing/former.html", {"former": former}, status=410)
     statement = selectors.published_statement_of(signee)
     organization = signee.organization
     due = signee.statement_due

@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.formats import date_format
 from django_scopes import scope, scopes_disabled
 
 from signees.models import Signee, Statement
@@ -194,13 +195,38 @@ def test_unapproved_signees_are_not_in_the_json(client, three, hidden, url):
     assert [r["name"] for r in json.loads(consume(client.get(url)))] == ["Acme", "Bolt", "Cobalt"]
 
 
-def test_an_unpublished_signee_disappears_and_keeps_no_page(client, approved, office_user):
+def test_an_unpublished_signee_leaves_the_list_and_its_old_link_shows_a_tombstone(
+    client, approved, office_user
+):
     slug = approved.organization.slug
     assert client.get(f"/signees/{slug}/").status_code == 200
     signee_unpublish(signee=approved, by=office_user, reason="Not a company.")
-    assert client.get(f"/signees/{slug}/").status_code == 404
+    response = client.get(f"/signees/{slug}/")
+    # 410 Gone: the link was right once; the page says when, not why.
+    assert response.status_code == 410
+    page = response.content.decode()
+    assert "No longer a signee" in page
+    assert "took the organization off the list" in page
+    assert date_format(timezone.localtime(approved.approved_at).date(), "DATE_FORMAT") in page
+    assert "Not a company." not in page
+    assert "@" not in page.split("<main", 1)[1].split("</main>", 1)[0]
     assert names_on(client.get("/signees/")) == []
     assert csv_rows(client.get("/signees.csv")) == [CSV_HEADER]
+
+
+def test_a_withdrawn_signee_has_a_tombstone_with_its_time_on_the_list(
+    client, approved, alice, django_assert_max_num_queries
+):
+    from signees.services.signing import signee_withdraw
+
+    slug = approved.organization.slug
+    signee_withdraw(signee=approved, by=alice)
+    with django_assert_max_num_queries(8):
+        response = client.get(f"/signees/{slug}/")
+    assert response.status_code == 410
+    page = response.content.decode()
+    assert "withdrew its signature" in page
+    assert "Signee from" in page and "Signee until" in page
 
 
 def test_unapproved_signees_are_not_on_the_home_page(client, three, hidden):
