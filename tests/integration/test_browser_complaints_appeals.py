@@ -135,9 +135,14 @@ def test_a_visitor_complains_the_office_suspends_the_company_appeals_an_impartia
     olga, olga_secret = world["olga"]
     log_in_with_totp(office, base, "/office/complaints/", olga, olga_secret)
     office.get_by_role("link", name=reference).click()
+    mails_before = sum("vera@buyer.example" in m.to for m in mail.outbox)
     _action(office, "Acknowledge").get_by_role("button", name="Acknowledge").click()
     expect(office.locator("main")).to_contain_text("Acknowledged")
-    _mail_to("vera@buyer.example", complaint.answer_by.strftime("%Y"))
+    # One acknowledgement more, naming the reference and the date she will be answered by.
+    to_vera = [m for m in mail.outbox if "vera@buyer.example" in m.to]
+    assert len(to_vera) == mails_before + 1
+    assert reference in to_vera[-1].body
+    assert complaint.answer_by.isoformat() in to_vera[-1].body
     _action(office, "Start the investigation").get_by_role(
         "button", name="Start the investigation"
     ).click()
