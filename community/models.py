@@ -33,6 +33,7 @@ __all__ = [
     "Conference",
     "Election",
     "ElectionResult",
+    "MembershipImport",
     "MembershipStatus",
     "Proposal",
     "ProposalComment",
@@ -40,6 +41,8 @@ __all__ = [
     "ProposalStatus",
     "Registration",
     "RegistrationStatus",
+    "ReportComment",
+    "ReportImage",
     "ReportSection",
     "SigneeGroup",
     "TieResolution",
@@ -110,6 +113,30 @@ class AssociationMembership(models.Model):
             return None
         left = (self.valid_until - timezone.localdate()).days
         return left if 0 <= left <= LAPSE_WARNING_DAYS else None
+
+
+class MembershipImport(models.Model):
+    """The prostep ivip member list as the office uploaded it, with the dry run it was
+    shown; applying it verifies exactly what the dry run listed."""
+
+    file_name = models.CharField(_("file"), max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # The rows as read from the file: [{"row": 2, "number": …, "name": …, …}, …]
+    rows = models.JSONField(_("rows"), default=list)
+    # The dry run: every row's outcome (match, no match, ambiguous, error) with its reason.
+    report = models.JSONField(_("dry run"), default=dict)
+    created_by = _user_fk()
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    applied_by = _user_fk()
+    applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("member list import")
+        verbose_name_plural = _("member list imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.file_name
 
 
 # --- Conference --------------------------------------------------------------------------
@@ -451,6 +478,10 @@ class AnnualReport(models.Model):
     # The figures, frozen: re-rendering from the same snapshot gives the same report.
     snapshot = models.JSONField(_("figures"), null=True, blank=True)
     snapshot_taken_at = models.DateTimeField(null=True, blank=True)
+    # The Core Team says the draft is ready for the office to review (cleared by a later
+    # change of a section: the office is told again when it is ready again).
+    ready_at = models.DateTimeField(_("ready for review"), null=True, blank=True)
+    ready_by = _user_fk()
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     published_by = _user_fk()
     created_by = _user_fk()
@@ -486,3 +517,48 @@ class ReportSection(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ReportImage(models.Model):
+    """A picture in the annual report (the Core Team photo, a logo), checked like evidence."""
+
+    report = models.ForeignKey(AnnualReport, on_delete=models.CASCADE, related_name="images")
+    # Shown after the text of its section; without one, after the last section.
+    section = models.ForeignKey(
+        ReportSection, on_delete=models.SET_NULL, null=True, blank=True, related_name="images"
+    )
+    file = models.FileField(_("image"), upload_to="reports/images/", max_length=300)
+    content_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    caption = models.CharField(_("caption"), max_length=300)
+    # Read out instead of the picture (PDF/UA, screen readers).
+    alt_text = models.CharField(_("text alternative"), max_length=500)
+    uploaded_by = _user_fk()
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report image")
+        verbose_name_plural = _("report images")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.caption
+
+
+class ReportComment(models.Model):
+    """A Core Team member's review comment on a section of the annual report."""
+
+    section = models.ForeignKey(ReportSection, on_delete=models.CASCADE, related_name="comments")
+    author = _user_fk()
+    body = models.TextField(_("comment"), max_length=3000)
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+    resolved_by = _user_fk()
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("review comment")
+        verbose_name_plural = _("review comments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on section {self.section_id}"

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "cpo_portal.activity",
     "cpo_portal.documents",
     "cpo_portal.backup",
+    "cpo_portal.notifications",
     # Features
     "criteria",
     "signees",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     # The portal's own account pages come first: allauth's share the /accounts/ prefix.
     path("", include("cpo_portal.accounts.urls")),
+    path("", include("cpo_portal.notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("cpo_portal.tenancy.urls")),

@@ -245,6 +245,11 @@ class Statement(models.Model):
     catalogue_version = models.ForeignKey(
         "criteria.CatalogueVersion", on_delete=models.PROTECT, related_name="+"
     )
+    # The statement this one was started from (answers carried over where the criterion is
+    # unchanged), e.g. after a new catalogue version: the differences are shown against it.
+    based_on = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     kind = models.CharField(
         _("kind"), max_length=10, choices=StatementKind.choices, default=StatementKind.ONLINE
     )

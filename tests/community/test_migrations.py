@@ -99,3 +99,22 @@ def test_0004_puts_annual_report_pdfs_back_to_be_rendered_again(alpha):
     with mock.patch("cpo_portal.documents.services._queue") as queue:
         assert document_sweep_stuck() == 1  # the next sweep sends it to be rendered
     assert queue.call_args.args[0].pk == report.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0005_keeps_reports_and_marks_none_ready_for_review(core_team, alice):
+    """Reports and sections are carried forward unchanged; no draft is 'ready' by itself."""
+    report = services.report_create(year=2025, by=alice)
+    table = "community_annualreport"
+    try:
+        migrate(("community", "0004_rerender_annual_reports"))
+        assert "ready_at" not in columns(table)
+        migrate(("community", "0005_report_review_images_member_import"))
+        assert rows(
+            f"SELECT year, title, ready_at, ready_by_id FROM {table} WHERE id = %s", report.pk
+        ) == [(2025, report.title, None, None)]
+        assert rows(
+            "SELECT COUNT(*) FROM community_reportsection WHERE report_id = %s", report.pk
+        ) == [(report.sections.count(),)]
+    finally:
+        migrate()

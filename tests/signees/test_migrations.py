@@ -85,3 +85,21 @@ def test_0004_existing_signatures_keep_their_exact_text_and_are_marked_escaped(
     assert made_before.declaration_verifies
     # New signatures are plain text.
     assert Signature._meta.get_field("declaration_format").default == DeclarationFormat.TEXT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0005_existing_statements_are_based_on_nothing(catalogue, alpha):
+    """A statement written before 0005 keeps its rows and answers; it was started from no
+    earlier statement, so it shows no differences."""
+    from tests.signees.factories import StatementFactory
+
+    with scope(organization=alpha):
+        statement = StatementFactory(signee__organization=alpha, published=True)
+    try:
+        migrate(("signees", "0004_signature_declaration_format"))
+        migrate(("signees", "0005_statement_based_on"))
+        assert rows(
+            "SELECT number, status, based_on_id FROM signees_statement WHERE id = %s", statement.pk
+        ) == [(statement.number, "published", None)]
+    finally:
+        migrate()
