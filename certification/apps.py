@@ -66,6 +66,13 @@ class CertificationConfig(AppConfig):
         register_seals(
             seals_for=public_seals_of_organization, latest_certificates=public_latest_seals
         )
+        # The public signee list: each signee's seals and the "holds a valid seal" filter.
+        from signees.extensions import register_listed_seals
+
+        # Imported once the app registry is ready: these modules import models.
+        from .selectors.seal import LISTED_SEALS
+
+        register_listed_seals(LISTED_SEALS)
         # The annual CPO report (community) counts certificates through signees.extensions.
         from signees.extensions import register_certificate_figures
 
@@ -114,6 +121,24 @@ def _register_navigation() -> None:
         order=20,
         label=_("Certificates"),
         url_name="certification:certificates",
+    )
+    # The same in the bar of every page of the organization; Certification stays the current
+    # tab on its applications' pages, Appeals (below) on its own.
+    register_link(
+        place=Place.ORGANIZATION,
+        audience=Audience.MEMBER,
+        order=30,
+        label=_("Certification"),
+        url_name="certification:applications",
+        section=True,
+    )
+    register_link(
+        place=Place.ORGANIZATION,
+        audience=Audience.MEMBER,
+        order=32,
+        label=_("Certificates"),
+        url_name="certification:certificates",
+        section=True,
     )
     # The certification agreement (agreements).
     register_link(
@@ -268,6 +293,14 @@ def _register_appeals() -> None:
         order=25,
         label=_("Appeals"),
         url_name="certification:appeals",
+    )
+    register_link(
+        place=Place.ORGANIZATION,
+        audience=Audience.MEMBER,
+        order=34,
+        label=_("Appeals"),
+        url_name="certification:appeals",
+        section=True,
     )
     register_card(
         place=Place.OFFICE,

@@ -1,17 +1,27 @@
 """What an uploaded evidence file really is, judged by its content, not by its name.
 
-Accepted: PDF, PNG, JPEG, DOCX, XLSX, ODT. Office files are ZIP containers; they are told
-apart by the parts inside (never extracted). The name's extension must agree with the
-content, so a renamed executable or a script called `report.pdf` is refused.
+Accepted: PDF, PNG, JPEG, DOCX, XLSX, ODT. PDF and pictures are told by their first bytes
+(the floor's sniffer, cpo_portal/uploads.py, which the community's report images use too);
+office files are ZIP containers, told apart by the parts inside (never extracted). The
+name's extension must agree with the content, so a renamed executable or a script called
+`report.pdf` is refused.
 """
 
 import zipfile
-from dataclasses import dataclass
 from typing import IO
 
 from django.utils.translation import gettext as _
 
 from cpo_portal.errors import DomainError
+from cpo_portal.uploads import (
+    JPEG,
+    PDF,
+    PNG,
+    FileType,
+    require_matching_name,
+    require_size,
+    sniff_magic,
+)
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 # Bounds for ZIP containers (DOCX, XLSX, ODT), read from the central directory alone so a
@@ -22,17 +32,6 @@ MAX_ZIP_RATIO = 100
 MAX_ZIP_MEMBERS = 2000
 NESTED_ARCHIVES = (".zip", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".tar", ".jar")
 
-
-@dataclass(frozen=True)
-class FileType:
-    label: str
-    content_type: str
-    extensions: tuple[str, ...]
-
-
-PDF = FileType("PDF", "application/pdf", ("pdf",))
-PNG = FileType("PNG", "image/png", ("png",))
-JPEG = FileType("JPEG", "image/jpeg", ("jpg", "jpeg"))
 DOCX = FileType(
     "DOCX",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -71,16 +70,12 @@ def _zip_type(stream: IO[bytes]) -> FileType | None:
 
 def sniff(stream: IO[bytes]) -> FileType | None:
     """The accepted type the content is, or None."""
+    found = sniff_magic(stream)
+    if found is not None:
+        return found
+    head = stream.read(4)
     stream.seek(0)
-    head = stream.read(16)
-    stream.seek(0)
-    if head.startswith(b"%PDF-"):
-        return PDF
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if head.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    if head.startswith(b"PK\x03\x04"):
+    if head == b"PK\x03\x04":
         found = _zip_type(stream)
         stream.seek(0)
         return found
@@ -111,13 +106,8 @@ def check_zip_container(stream: IO[bytes], *, size: int) -> None:
 
 def check_upload(stream: IO[bytes], *, name: str, size: int | None) -> FileType:
     """Refuse what is too large, empty, of another type, or named as something it is not."""
-    if size is None or size <= 0:
-        raise DomainError(_("The file is empty."), code="empty")
-    if size > MAX_EVIDENCE_BYTES:
-        raise DomainError(
-            _("The file is larger than %(mb)d MB.") % {"mb": MAX_EVIDENCE_BYTES // (1024 * 1024)},
-            code="too_large",
-        )
+    require_size(size, limit=MAX_EVIDENCE_BYTES)
+    assert size is not None
     stream.seek(0)
     if stream.read(4) == b"PK\x03\x04":
         check_zip_container(stream, size=size)
@@ -127,10 +117,5 @@ def check_upload(stream: IO[bytes], *, name: str, size: int | None) -> FileType:
             _("This file type is not accepted. Upload PDF, PNG, JPEG, DOCX, XLSX or ODT."),
             code="file_type",
         )
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in found.extensions:
-        raise DomainError(
-            _("The file's name does not match its content (%(type)s).") % {"type": found.label},
-            code="file_type",
-        )
+    require_matching_name(found, name)
     return found

@@ -111,6 +111,18 @@ urlpatterns: list[URLPattern] = [
     path("audit/<int:pk>/decline/", auditors.decline, name="audit_decline"),
     # --- The CPO office's cases ------------------------------------------------------------
     path(OFFICE, applications.office_application_list, name="office_applications"),
+    path(
+        f"{OFFICE}export.csv",
+        applications.office_application_export,
+        {"kind": "csv"},
+        name="office_applications_csv",
+    ),
+    path(
+        f"{OFFICE}export.xlsx",
+        applications.office_application_export,
+        {"kind": "xlsx"},
+        name="office_applications_xlsx",
+    ),
     path(f"{OFFICE}grants/", applications.office_grants, name="office_grants"),
     path(f"{OFFICE}auditors/", auditors.office_auditors, name="office_auditors"),
     path(f"{OFFICE}<int:pk>/", applications.office_application_detail, name="office_application"),
@@ -128,6 +140,7 @@ urlpatterns: list[URLPattern] = [
     path("seal/", seal.registry, name="seal"),
     path("seal/feed.atom", seal.registry_feed, name="seal_feed"),
     path("seal/certificates.csv", seal.registry_csv, name="seal_csv"),
+    path("seal/certificates.xlsx", seal.registry_xlsx, name="seal_xlsx"),
     re_path(r"^seal/(?P<number>[^/]{1,60})\.svg$", seal.badge, name="seal_badge"),
     re_path(r"^verify/(?P<number>[^/]{1,60})\.json$", seal.verify_json, name="verify_json"),
     re_path(r"^verify/(?P<number>[^/]{1,60})/$", seal.verify, name="verify"),
@@ -142,6 +155,18 @@ urlpatterns: list[URLPattern] = [
     ),
     # --- The CPO office's certificate lifecycle, and the company's recertification ---------
     path(CERTIFICATES, certificates.office_certificates, name="office_certificates"),
+    path(
+        f"{CERTIFICATES}export.csv",
+        certificates.office_certificate_export,
+        {"kind": "csv"},
+        name="office_certificates_csv",
+    ),
+    path(
+        f"{CERTIFICATES}export.xlsx",
+        certificates.office_certificate_export,
+        {"kind": "xlsx"},
+        name="office_certificates_xlsx",
+    ),
     path(
         f"{CERTIFICATES}attention/",
         certificates.office_attention,

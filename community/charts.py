@@ -1,8 +1,10 @@
 """Bar and line charts as inline SVG, in plain Python: the same markup goes into the web
 page and the PDF (WeasyPrint draws SVG itself), with no JavaScript and nothing fetched.
 
-Every label is escaped; the chart carries a <title> and role="img" for screen readers, and
-the page shows the same numbers in a table next to it.
+Every label is escaped. Every chart carries its text alternative (PDF/UA, screen readers):
+role="img" with an aria-label, a <title> (its caption) and a <desc> that reads the numbers
+out ("Label: value; …"); the page and the PDF also show the same numbers in a table beside
+it, in one figure with its caption (templates/community/reports/_figure.html).
 """
 
 from collections.abc import Sequence
@@ -28,6 +30,20 @@ def _nice_max(value: float) -> int:
     return int(-(-value // magnitude) * magnitude)
 
 
+def describe(items: Sequence[tuple[str, float]]) -> str:
+    """The numbers of a chart as one sentence: its text alternative's long description."""
+    return "; ".join(f"{label}: {number(value)}" for label, value in items) + "."
+
+
+def _open(width: int, height: int, size: int, title: str, desc: str) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'aria-label="{_e(title)}" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" {FONT} font-size="{size}">'
+        f"<title>{_e(title)}</title><desc>{_e(desc)}</desc>"
+    )
+
+
 def _label_width(labels: Sequence[str]) -> int:
     """Room for the longest label (about 6.8 px a character at 12 px), within bounds."""
     longest = max((len(label) for label in labels), default=0)
@@ -38,6 +54,7 @@ def bar_chart(
     items: Sequence[tuple[str, float]],
     *,
     title: str,
+    desc: str = "",
     plot_width: int = 250,
     bar_height: int = 22,
 ) -> SafeString:
@@ -49,11 +66,7 @@ def bar_chart(
     height = top + len(items) * (bar_height + gap) + 4
     plot = plot_width
     top_value = _nice_max(max((v for _l, v in items), default=0))
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" {FONT} '
-        f'font-size="12"><title>{_e(title)}</title>'
-    ]
+    parts = [_open(width, height, 12, title, desc or describe(items))]
     for i, (label, value) in enumerate(items):
         y = top + i * (bar_height + gap)
         length = round(plot * value / top_value) if value else 0
@@ -75,6 +88,7 @@ def line_chart(
     points: Sequence[tuple[str, float]],
     *,
     title: str,
+    desc: str = "",
     width: int = 480,
     height: int = 200,
 ) -> SafeString:
@@ -91,9 +105,7 @@ def line_chart(
         return top + plot_h - plot_h * v / top_value
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" {FONT} '
-        f'font-size="11"><title>{_e(title)}</title>',
+        _open(width, height, 11, title, desc or describe(points)),
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
         f'stroke="#888"/>',
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#888"/>',

@@ -208,6 +208,43 @@ def _reports(ctx: Any, core_team_author: Any) -> None:
     # This year's draft shows its figures so far, as after the Core Team's "refresh figures".
     current = report_services.report_create(year=year, by=core_team_author)
     report_services.report_snapshot_take(report=current, by=core_team_author)
+    # The Core Team is writing it: a foreword with a picture, and the office's review note.
+    foreword = current.sections.order_by("position").first()
+    if foreword is not None:
+        foreword = report_services.report_section_save(
+            report=current,
+            section=foreword,
+            by=core_team_author,
+            title=foreword.title,
+            body=f"Draft foreword of the CPO report {year}: what the community achieved.",
+        )
+        report_services.report_image_add(
+            report=current,
+            by=core_team_author,
+            upload=_demo_picture(),
+            caption=f"The CPO Core Team {year}",
+            alt_text="A blue banner with the words CPO Core Team (a placeholder for the photo).",
+            section=foreword,
+        )
+        report_services.report_comment_add(
+            section=foreword,
+            by=ctx.office,
+            body="Could the foreword name the new catalogue version?",
+        )
+
+
+def _demo_picture() -> Any:
+    """A placeholder picture for the demo report (PNG, drawn here: nothing is fetched)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (600, 240), "#0a4f96")
+    ImageDraw.Draw(image).text((24, 100), "CPO Core Team", fill="#ffffff")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return SimpleUploadedFile("core-team.png", buffer.getvalue(), content_type="image/png")
 
 
 def seed(ctx: Any) -> None:

@@ -27,6 +27,8 @@ from .models import (
     ProposalComment,
     Registration,
     RegistrationStatus,
+    ReportComment,
+    ReportImage,
     ReportSection,
 )
 from .services.conference import registration_cancel
@@ -125,6 +127,23 @@ def export(user: User) -> dict[str, Any]:
                 for s in ReportSection.objects.filter(updated_by=user)
                 .select_related("report")
                 .order_by("report__year", "position")
+            ],
+            "report_review_comments": [
+                {
+                    "report": c.section.report.year,
+                    "section": c.section.title,
+                    "comment": c.body,
+                    "time": c.created_at,
+                }
+                for c in ReportComment.objects.filter(author=user)
+                .select_related("section__report")
+                .order_by("created_at", "pk")
+            ],
+            "report_images_uploaded": [
+                {"report": i.report.year, "caption": i.caption, "time": i.uploaded_at}
+                for i in ReportImage.objects.filter(uploaded_by=user)
+                .select_related("report")
+                .order_by("uploaded_at", "pk")
             ],
         }
 

@@ -3,7 +3,9 @@ presented (tables and SVG charts) from that snapshot alone.
 
 `take_snapshot` runs a fixed number of aggregate queries, whatever the number of signees,
 certificates or ballots. `present` reads nothing from the database: the same snapshot
-always gives the same figures, in the page and in the PDF.
+always gives the same figures, in the page and in the PDF. Every chart is a numbered figure
+("Figure N: caption") that keeps its chart, the table of its numbers and its caption
+together (templates/community/reports/_figure.html).
 
 Flows ("new in the year", "issued in the year") count what happened in the report's year;
 stocks (signees, community members, certificate statuses) are as on the snapshot's day.
@@ -219,7 +221,18 @@ def _group_rows(values: dict[str, int]) -> list[tuple[str, int]]:
     return [(str(SigneeGroup(g).label), int(values.get(g, 0))) for g in GROUPS]
 
 
-def _certificate_rows(certificates: dict[str, Any]) -> list[dict[str, Any]]:
+class _Numbering:
+    """Figures are numbered in the order the page and the PDF show them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def figure(self, caption: str, chart: Any) -> dict[str, Any]:
+        self.count += 1
+        return {"number": self.count, "caption": caption, "chart": chart}
+
+
+def _certificate_rows(certificates: dict[str, Any], numbering: _Numbering) -> list[dict[str, Any]]:
     labels = {
         "active": _("Valid"),
         "suspended": _("Suspended"),
@@ -231,15 +244,17 @@ def _certificate_rows(certificates: dict[str, Any]) -> list[dict[str, Any]]:
         figures = certificates.get("by_kind", {}).get(kind)
         if figures is None:
             continue
+        caption = _("%(kind)s certificates by status") % {"kind": SchemeKind(kind).label}
+        statuses = [(str(labels[s]), int(figures.get(s, 0))) for s in CERTIFICATE_STATUSES]
+        chart = bar_chart(statuses, title=caption)
         rows.append(
             {
                 "kind": kind,
                 "label": str(SchemeKind(kind).label),
                 **figures,
-                "chart": bar_chart(
-                    [(str(labels[s]), int(figures.get(s, 0))) for s in CERTIFICATE_STATUSES],
-                    title=_("%(kind)s certificates by status") % {"kind": SchemeKind(kind).label},
-                ),
+                "statuses": statuses,
+                "chart": chart,
+                "figure": numbering.figure(caption, chart),
             }
         )
     return rows
@@ -298,6 +313,18 @@ def present(snapshot: dict[str, Any]) -> dict[str, Any]:
             {"label": str(SigneeGroup(g).label), **election["groups"][g]} for g in GROUPS
         ]
     history = _history(signees)
+    numbering = _Numbering()
+    group_rows = _group_rows(signees["by_group"])
+    signees_chart = bar_chart(group_rows, title=_("Signees per group"))
+    signees_figure = numbering.figure(_("Signees per group"), signees_chart)
+    history_chart = line_chart(history, title=_("Signees over the years"))
+    history_figure = numbering.figure(_("Signees over the years"), history_chart)
+    certificate_rows = _certificate_rows(snapshot["certificates"], numbering)
+    community_rows = _group_rows(community["by_group"])
+    community_chart = bar_chart(community_rows, title=_("Community members per group"))
+    community_figure = numbering.figure(_("Community members per group"), community_chart)
+    proposals_chart = bar_chart(proposal_rows, title=_("Proposals by outcome"))
+    proposals_figure = numbering.figure(_("Proposals by outcome"), proposals_chart)
     return {
         "year": snapshot["year"],
         "as_of": date.fromisoformat(snapshot["as_of"]),
@@ -312,24 +339,25 @@ def present(snapshot: dict[str, Any]) -> dict[str, Any]:
             ],
             "total": signees["total"],
             "new_total": signees["new_total"],
-            "chart": bar_chart(_group_rows(signees["by_group"]), title=_("Signees per group")),
+            "chart": signees_chart,
+            "figure": signees_figure,
             "history": history,
-            "history_chart": line_chart(history, title=_("Signees over the years")),
+            "history_chart": history_chart,
+            "history_figure": history_figure,
         },
         "statements": snapshot["statements"],
         "certificates": {
             "available": snapshot["certificates"]["available"],
-            "rows": _certificate_rows(snapshot["certificates"]),
+            "rows": certificate_rows,
             # Complaints and appeals of the year (none in snapshots taken before they were).
             "complaints": snapshot["certificates"].get("complaints"),
             "appeals": snapshot["certificates"].get("appeals"),
         },
         "community": {
-            "rows": _group_rows(community["by_group"]),
+            "rows": community_rows,
             "total": community["total"],
-            "chart": bar_chart(
-                _group_rows(community["by_group"]), title=_("Community members per group")
-            ),
+            "chart": community_chart,
+            "figure": community_figure,
         },
         "conference": snapshot.get("conference"),
         "election": election,
@@ -337,6 +365,7 @@ def present(snapshot: dict[str, Any]) -> dict[str, Any]:
         "proposals": {
             "submitted_in_year": proposals["submitted_in_year"],
             "rows": proposal_rows,
-            "chart": bar_chart(proposal_rows, title=_("Proposals by outcome")),
+            "chart": proposals_chart,
+            "figure": proposals_figure,
         },
     }

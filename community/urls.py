@@ -19,6 +19,18 @@ urlpatterns = [
     path(f"{ORG}membership/", membership.org_membership, name="org_membership"),
     path(f"{OFFICE}memberships/", membership.office_queue, name="office_memberships"),
     path(f"{OFFICE}memberships/all/", membership.office_list, name="office_memberships_all"),
+    path(
+        f"{OFFICE}memberships.csv",
+        membership.office_export,
+        {"kind": "csv"},
+        name="office_memberships_csv",
+    ),
+    path(
+        f"{OFFICE}memberships.xlsx",
+        membership.office_export,
+        {"kind": "xlsx"},
+        name="office_memberships_xlsx",
+    ),
     path(f"{OFFICE}memberships/<int:pk>/", membership.office_detail, name="office_membership"),
     path(
         f"{OFFICE}memberships/<int:pk>/verify/",
@@ -29,6 +41,22 @@ urlpatterns = [
         f"{OFFICE}memberships/<int:pk>/reject/",
         membership.office_reject,
         name="office_membership_reject",
+    ),
+]
+# The prostep ivip member list: uploaded, its dry run checked, then applied.
+MEMBER_LIST = f"{OFFICE}memberships/import/"
+urlpatterns += [
+    path(MEMBER_LIST, membership.office_import, name="office_member_list_import"),
+    path(f"{MEMBER_LIST}<int:pk>/", membership.office_member_list, name="office_member_list"),
+    path(
+        f"{MEMBER_LIST}<int:pk>/apply/",
+        membership.office_member_list_apply,
+        name="office_member_list_apply",
+    ),
+    path(
+        f"{MEMBER_LIST}<int:pk>/rerun/",
+        membership.office_member_list_rerun,
+        name="office_member_list_rerun",
     ),
 ]
 
@@ -60,6 +88,12 @@ urlpatterns += [
         name="office_conference_csv",
     ),
     path(
+        f"{CONFERENCES}<int:pk>/attendees.xlsx",
+        conference.office_export,
+        {"kind": "xlsx"},
+        name="office_conference_xlsx",
+    ),
+    path(
         f"{CONFERENCES}<int:pk>/registrations/<int:registration_pk>/cancel/",
         conference.office_cancel,
         name="office_registration_cancel",
@@ -76,6 +110,18 @@ urlpatterns += [
     path(ELECTIONS, elections.office_list, name="office_elections"),
     path(f"{ELECTIONS}new/", elections.office_create, name="office_election_create"),
     path(f"{ELECTIONS}<int:pk>/", elections.office_detail, name="office_election"),
+    path(
+        f"{ELECTIONS}<int:pk>/participation.csv",
+        elections.office_participation_export,
+        {"kind": "csv"},
+        name="office_election_participation_csv",
+    ),
+    path(
+        f"{ELECTIONS}<int:pk>/participation.xlsx",
+        elections.office_participation_export,
+        {"kind": "xlsx"},
+        name="office_election_participation_xlsx",
+    ),
     path(f"{ELECTIONS}<int:pk>/tally/", elections.office_tally, name="office_election_tally"),
     path(
         f"{ELECTIONS}<int:pk>/ties/<slug:group>/", elections.office_tie, name="office_election_tie"
@@ -120,4 +166,14 @@ urlpatterns += [
     path(f"{DRAFT}status/", reports.pdf_status, name="report_status"),
     path(f"{DRAFT}pdf/", reports.editor_pdf, name="report_draft_pdf"),
     path(f"{DRAFT}publish/", reports.publish, name="report_publish"),
+    path(f"{DRAFT}ready/", reports.mark_ready, name="report_ready"),
+    path(f"{DRAFT}images/new/", reports.image_new, name="report_image_new"),
+    path(f"{DRAFT}images/<int:pk>/delete/", reports.image_delete, name="report_image_delete"),
+    path(f"{DRAFT}sections/<int:pk>/comments/", reports.comments, name="report_comments"),
+    path(
+        f"{DRAFT}comments/<int:pk>/resolve/", reports.comment_resolve, name="report_comment_resolve"
+    ),
+    path(f"{DRAFT}comments/<int:pk>/delete/", reports.comment_delete, name="report_comment_delete"),
+    # A picture of the report: public once published, the Core Team's and the office's before.
+    path(f"{REPORTS}<int:year>/images/<int:pk>/", reports.image_file, name="report_image"),
 ]

@@ -130,3 +130,16 @@ class VersionedForm(PortalForm):
         if choices is not None:
             return str(dict(choices).get(value, value or ""))
         return str(value or "")
+
+
+class ConfirmForm(PortalForm):
+    """The second step of an action that cannot be undone (casting a ballot, publishing,
+    cancelling): its confirmation page posts `confirm`; a request without it shows that page
+    instead of acting, so the step holds without JavaScript and for any stale form."""
+
+    confirm = forms.BooleanField(widget=forms.HiddenInput)
+
+    @classmethod
+    def confirmed(cls, data: Any) -> bool:
+        """Whether `data` (request.POST) carries the confirmation."""
+        return cls(data).is_valid()

@@ -43,6 +43,9 @@ class Audience(StrEnum):
     MEMBER = "member"  # members of the organization in view
     OFFICE = "office"  # the CPO office
     AUDITOR = "auditor"  # auditors
+    # The elected Core Team of the CPO Community: an app answers who belongs to it
+    # (register_audience_check), since the floor knows no elections.
+    CORE_TEAM = "core_team"
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,28 @@ def register_card(
     _cards[place, key] = Card(place, audience, order, key, title, text, tuple(links))
 
 
+# --- Audiences an app decides ------------------------------------------------------------------
+# The floor knows the visitor, the members of the organization in view, the office and the
+# auditors. Other audiences (the Core Team) are known only to a feature app, which registers a
+# predicate from its AppConfig.ready(); it is asked only when a page shows an entry of that
+# audience, at most once per request.
+
+AudienceCheck = Callable[[HttpRequest], bool]
+
+_audience_checks: dict[Audience, AudienceCheck] = {}
+
+
+def register_audience_check(audience: Audience, check: AudienceCheck) -> None:
+    """`check(request)` says whether the request's user belongs to `audience`."""
+    _audience_checks[audience] = check
+
+
+def audience_holds(request: HttpRequest, audience: Audience) -> bool:
+    """Whether the request's user belongs to an audience an app decides (False if none does)."""
+    check = _audience_checks.get(audience)
+    return bool(check is not None and check(request))
+
+
 class _Audiences:
     """`navigation.<place>.<audience>`: the place's links for one audience, or none when
     the user is not of that audience."""
@@ -147,6 +172,18 @@ class Navigation:
         self._request = request
         self._audiences = audiences
         self._organization_slug = organization_slug
+        # Audiences an app decides, asked once per request and only when a page needs them.
+        self._checked: dict[Audience, bool] = {}
+
+    def has(self, audience: Audience) -> bool:
+        """Whether the user belongs to `audience`."""
+        if audience in self._audiences:
+            return True
+        if audience not in _audience_checks:
+            return False
+        if audience not in self._checked:
+            self._checked[audience] = audience_holds(self._request, audience)
+        return self._checked[audience]
 
     def __getitem__(self, place: str) -> "_Audiences | _Cards | _Todo":
         if place == "cards":
@@ -165,23 +202,37 @@ class Navigation:
         return reverse(url_name)
 
     def links(self, place: Place, audience: Audience) -> list[Link]:
-        if audience not in self._audiences:
-            return []
         entries = sorted(
             (e for e in _entries.values() if e.place == place and e.audience == audience),
             key=lambda e: e.order,
         )
+        if not entries or not self.has(audience):
+            return []
         path = self._request.path
-        links = []
-        for entry in entries:
-            url = self._reverse(audience, entry.url_name)
-            current = path.startswith(url) if entry.section else path == url
-            links.append(Link(str(entry.label), url, current, str(entry.hint)))
-        return links
+        urls = [self._reverse(audience, entry.url_name) for entry in entries]
+        # Of sections nested in each other (/o/x/certification/ and its appeals below), only
+        # the innermost one the page lies in is the current page.
+        innermost = max(
+            (
+                len(url)
+                for entry, url in zip(entries, urls, strict=True)
+                if (path.startswith(url) if entry.section else path == url)
+            ),
+            default=None,
+        )
+        return [
+            Link(
+                str(entry.label),
+                url,
+                len(url) == innermost and (path.startswith(url) if entry.section else path == url),
+                str(entry.hint),
+            )
+            for entry, url in zip(entries, urls, strict=True)
+        ]
 
     def cards(self, place: Place) -> list[ShownCard]:
         cards = sorted(
-            (c for c in _cards.values() if c.place == place and c.audience in self._audiences),
+            (c for c in _cards.values() if c.place == place and self.has(c.audience)),
             key=lambda c: c.order,
         )
         return [
@@ -277,7 +328,7 @@ class _Todo:
 
     def __getitem__(self, audience: str) -> list[TodoItem]:
         wanted = Audience(audience)
-        if wanted not in self._navigation._audiences:
+        if not self._navigation.has(wanted):
             return []
         if wanted not in self._cache:
             organization = getattr(self._navigation._request, "organization", None)

@@ -14,6 +14,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from cpo_portal.notifications.schedules import LocalCrontab
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -270,6 +272,16 @@ CELERY_BEAT_SCHEDULE = {
     "community-lapse-memberships": {
         "task": "community.tasks.lapse_memberships",
         "schedule": crontab(hour=0, minute=15),
+    },
+    # The weekly digest: Monday 07:00 where the people are (Europe/Berlin, not UTC).
+    "notifications-weekly-digest": {
+        "task": "cpo_portal.notifications.tasks.send_digests",
+        "schedule": LocalCrontab(hour=7, minute=0, day_of_week=1),
+    },
+    # Hourly, at a quarter past: the community's notices whose time has come (each once).
+    "community-notices": {
+        "task": "community.tasks.send_community_notices",
+        "schedule": crontab(minute=15),
     },
 }
 

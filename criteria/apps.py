@@ -30,6 +30,10 @@ class CriteriaConfig(AppConfig):
         )
         # The app's entries in the floor's navigation (cpo_portal/navigation.py).
         _register_navigation()
+        # The printable edition of each catalogue version (a PDF per language).
+        from . import documents
+
+        documents.register_kinds()
 
 
 def _register_navigation() -> None:

@@ -36,6 +36,8 @@ urlpatterns = [
     path("criteria/diff/", catalogue.diff, name="diff"),
     path(_public, catalogue.catalogue, name="catalogue"),
     path(f"{_public}schemes/<str:kind>/", schemes.scheme, name="scheme"),
+    # The printable edition (PDF), per language: /criteria/2.0/pdf/de/
+    path(f"{_public}pdf/<str:language>/", catalogue.catalogue_pdf, name="catalogue_pdf"),
     path(f"{_public}<str:code>/", catalogue.criterion, name="criterion"),
     # The CPO office
     path("office/criteria/", catalogue.office_version_list, name="office_versions"),

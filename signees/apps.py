@@ -24,9 +24,12 @@ class SigneesConfig(AppConfig):
     verbose_name = _("Signees")
 
     def ready(self) -> None:
+        # The kinds of notice of signing and the statement, first: every service may send them.
+        _register_notice_kinds()
         # Imported once the app registry is ready: these modules import models.
         from cpo_portal.accounts.roles import register_office_permissions
         from cpo_portal.tenancy.signals import organization_updated
+        from criteria.extensions import register_published_listener
 
         # Imported once the app registry is ready: these modules import models.
         from . import (
@@ -38,6 +41,8 @@ class SigneesConfig(AppConfig):
         personal_data.register()
 
         organization_updated.connect(_organization_updated, dispatch_uid="signees-org-updated")
+        # A new catalogue version: notices to signees, invitations to update statements.
+        register_published_listener("signees.catalogue_published", _catalogue_published)
         register_office_permissions(
             "signees.view_signee",
             "signees.view_signature",
@@ -49,6 +54,31 @@ class SigneesConfig(AppConfig):
         # The signees' lines of the office's and the companies' to-do lists.
         register_todo(audience=Audience.OFFICE, key="signees", provider=_office_todo, order=10)
         register_todo(audience=Audience.MEMBER, key="signees", provider=_member_todo, order=10)
+
+
+def _register_notice_kinds() -> None:
+    """The notices of signing and the CPO Statement, under one heading of the settings page
+    (cpo_portal/notifications/kinds.py)."""
+    from cpo_portal.notifications.kinds import register_kind
+
+    register_kind(
+        key="signees.catalogue_published",
+        group=_("Signing and CPO Statement"),
+        order=100,
+        label=_("New catalogue version"),
+        description=_(
+            "When the CPO office publishes a new version of the CPO catalogue; IT vendors "
+            "whose CPO Statement answers an older version are invited to update it."
+        ),
+    )
+
+
+def _catalogue_published(version: Any) -> None:
+    # Queued after the publishing transaction commits (TransactionAwareTask): the notices
+    # take a while with many signees and must not hold the office's request.
+    from .tasks import notify_catalogue_published
+
+    notify_catalogue_published.delay(version.pk)
 
 
 def _organization_updated(

@@ -8,6 +8,7 @@ A seal is anything with a `__str__` (what the visitor reads) and a `.url` (where
 """
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from cpo_portal.tenancy.models import Organization
@@ -80,3 +81,46 @@ def case_figures(*, year: int) -> dict[str, dict[str, int]] | None:
     """Complaints and appeals of `year`; None: none registered."""
     provider = _figures_registry.get("case_figures")
     return dict(provider(year=year)) if provider else None
+
+
+# --- Seals on the public signee list ---------------------------------------------------------
+# The list, its exports and the API show each signee's seals and filter by "holds a valid
+# seal" without a query per row: the app that issues certificates registers expressions the
+# signee query carries (correlated to the signee's organization) and a reader of their value.
+
+
+@dataclass(frozen=True)
+class ListedSeal:
+    """A seal as a cell of the signee list: organizational or product, valid or suspended."""
+
+    number: str
+    kind: str  # "organizational" or "product" (criteria.SchemeKind)
+    kind_label: str
+    valid: bool  # False: suspended (expired, withdrawn and superseded seals are not listed)
+    status_label: str
+    url: str  # the verification page
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.status_label})"
+
+
+@dataclass(frozen=True)
+class ListedSealProvider:
+    # An expression on Signee rows: the organization's current seals, in the form `read` takes.
+    annotation: Callable[[], Any]
+    # A boolean expression on Signee rows: holds a valid seal of `kind` ("" for any kind).
+    holds_valid: Callable[[str], Any]
+    read: Callable[[Any], list[ListedSeal]]
+
+
+_listed_seals: dict[str, ListedSealProvider] = {}
+
+
+def register_listed_seals(provider: ListedSealProvider) -> None:
+    """Called once by the app that issues certificates (a second call replaces the first)."""
+    _listed_seals["provider"] = provider
+
+
+def listed_seal_provider() -> ListedSealProvider | None:
+    """The registered provider; None while no app issues certificates."""
+    return _listed_seals.get("provider")

@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("signees/", signing.signee_list, name="list"),
     path("signees.csv", signing.export_csv, name="export_csv"),
     path("signees.json", signing.export_json, name="export_json"),
+    path("signees.xlsx", signing.export_xlsx, name="export_xlsx"),
     path("signees/<slug:slug>/", signing.signee_detail, name="detail"),
     # Signing the CPO and the organization's own view of its signature.
     path("sign/", signing.sign_start, name="sign_start"),
@@ -88,6 +89,18 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     # The CPO office's review of signees.
     path("office/signees/", signing.office_signee_list, name="office_list"),
+    path(
+        "office/signees.csv",
+        signing.office_signee_export,
+        {"kind": "csv"},
+        name="office_export_csv",
+    ),
+    path(
+        "office/signees.xlsx",
+        signing.office_signee_export,
+        {"kind": "xlsx"},
+        name="office_export_xlsx",
+    ),
     path("office/signees/<int:pk>/", signing.office_signee_detail, name="office_detail"),
     path(
         "office/signees/<int:pk>/<slug:action>/",

@@ -173,8 +173,95 @@ def catalogue(db):
     once per test process (criteria.demo caches it); each test pays only the import.
     A test that needs a particular payload builds it under a name saying what it is
     (`catalogue_v1` in tests/criteria, `mini_catalogue` in tests/signees)."""
+    from criteria.models import CatalogueVersion
+
+    global _catalogue_rows
+    if _catalogue_rows is None:
+        before, version = _import_demo_catalogue()
+        _catalogue_rows = _catalogue_rows_of(before)
+        return version
+    return CatalogueVersion.objects.get(pk=_copy_catalogue_rows(_catalogue_rows))
+
+
+# The rows the first import of the demo catalogue wrote in this test process, per model in
+# the order they are written. Later tests get a copy of them: a few bulk inserts instead of
+# the ~100 queries of the import (most tests need a catalogue, few are about importing one;
+# those go through the service, and tests/criteria proves the service writes these rows).
+_catalogue_rows: list[tuple[type, list[dict]]] | None = None
+
+
+def _catalogue_models() -> list[type]:
+    from cpo_portal.activity.models import ActivityEntry
+    from criteria.models import (
+        AssessmentCriterion,
+        AssessmentScheme,
+        CatalogueVersion,
+        Category,
+        Criterion,
+        SubjectArea,
+    )
+
+    return [
+        CatalogueVersion,
+        Category,
+        Criterion,
+        AssessmentScheme,
+        SubjectArea,
+        AssessmentCriterion,
+        AssessmentCriterion.verifies.through,
+        ActivityEntry,
+    ]
+
+
+def _import_demo_catalogue():
     from criteria.demo import demo_catalogue_data
     from criteria.services.catalogue import catalogue_import
 
+    before = {
+        model: set(model._base_manager.values_list("pk", flat=True))
+        for model in _catalogue_models()
+    }
     version, _ = catalogue_import(data=demo_catalogue_data(), by=None, publish=True)
-    return version
+    return before, version
+
+
+def _catalogue_rows_of(before) -> list[tuple[type, list[dict]]]:
+    return [
+        (model, list(model._base_manager.exclude(pk__in=before[model]).order_by("pk").values()))
+        for model in _catalogue_models()
+    ]
+
+
+def _copy_catalogue_rows(snapshot) -> int:
+    """Insert a copy of the snapshot with new primary keys; the new catalogue version's pk."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import DateTimeField
+    from django.utils import timezone
+
+    from cpo_portal.activity.models import ActivityEntry
+
+    now = timezone.now()
+    new_pks: dict[type, dict] = {}
+    types = {ContentType.objects.get_for_model(model).pk: model for model, _rows in snapshot}
+    for model, rows in snapshot:
+        fields = {f.attname: f for f in model._meta.concrete_fields}
+        objects = []
+        for row in rows:
+            values = dict(row)
+            old_pk = values.pop(model._meta.pk.attname)
+            for name, field in fields.items():
+                related = field.related_model if field.is_relation else None
+                if related in new_pks and values.get(name) is not None:
+                    values[name] = new_pks[related][values[name]]
+                elif isinstance(field, DateTimeField) and values.get(name) is not None:
+                    values[name] = now
+            if model is ActivityEntry and values.get("target_type_id") in types:
+                target = types[values["target_type_id"]]
+                values["target_id"] = str(new_pks[target][int(values["target_id"])])
+            obj = model(**values)
+            obj._old_pk = old_pk
+            objects.append(obj)
+        created = model._base_manager.bulk_create(objects)
+        new_pks[model] = {obj._old_pk: obj.pk for obj in created}
+    (version_model, (row, *_rest)), *_others = snapshot
+    return new_pks[version_model][row["id"]]

@@ -84,6 +84,7 @@ HELPERS = {
         "charts",  # the SVG charts of the annual report
         "ical",  # the conference's calendar file
         "markdown",  # the Core Team's report text
+        "member_list",  # the prostep ivip member list file (CSV) and its matching keys
         "report_figures",  # the figures of the annual report
     },
 }

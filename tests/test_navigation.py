@@ -87,6 +87,8 @@ OFFICE_CARDS = [
             ("/community/reports/drafts/", "Annual reports"),
         ],
     ),
+    # What was sent to whom (notifications).
+    ("notices", "Notices", [("/office/notifications/", "Notices sent")]),
     (
         "admin",
         "Administration",
@@ -167,6 +169,10 @@ def test_a_member_sees_the_signed_in_entries_and_the_organization_bar(alpha, bob
         (f"/o/{alpha.slug}/members/", "Members"),
         (f"/o/{alpha.slug}/signing/", "CPO signature"),
         (f"/o/{alpha.slug}/statement/", "CPO Statement"),
+        (f"/o/{alpha.slug}/certification/", "Certification"),
+        (f"/o/{alpha.slug}/certificates/", "Certificates"),
+        (f"/o/{alpha.slug}/certification/appeals/", "Appeals"),
+        (f"/o/{alpha.slug}/community/", "CPO Community"),
     ]
     assert f'<a href="/o/{alpha.slug}/signing/" aria-current="page">' in response.content.decode()
 
@@ -179,6 +185,10 @@ def test_an_admin_sees_the_whole_organization_bar_and_workspace(alpha, alice):
         (f"/o/{alpha.slug}/members/", "Members"),
         (f"/o/{alpha.slug}/signing/", "CPO signature"),
         (f"/o/{alpha.slug}/statement/", "CPO Statement"),
+        (f"/o/{alpha.slug}/certification/", "Certification"),
+        (f"/o/{alpha.slug}/certificates/", "Certificates"),
+        (f"/o/{alpha.slug}/certification/appeals/", "Appeals"),
+        (f"/o/{alpha.slug}/community/", "CPO Community"),
         (f"/o/{alpha.slug}/activity/", "Activity"),
         (f"/o/{alpha.slug}/documents/", "Documents"),
         (f"/o/{alpha.slug}/settings/", "Settings"),
@@ -282,3 +292,54 @@ def test_an_entry_registered_twice_is_listed_once(monkeypatch):
     )
     assert nav["header"]["visitor"] == [navigation.Link("Home", "/", current=True)]
     assert nav["header"]["office"] == []
+
+
+def _bar_current(response):
+    """The links of the organization bar marked as the current page."""
+    bar = _part(response.content.decode(), '<nav class="subnav"', "</nav>")
+    return re.findall(r'<a href="([^"]+)" aria-current="page"', bar)
+
+
+def test_the_organization_bar_marks_the_innermost_section_as_current(alpha, bob):
+    client = _client(bob)
+    base = f"/o/{alpha.slug}"
+    # Appeals lie below Certification: only the innermost section is the current page.
+    assert _bar_current(client.get(f"{base}/certification/appeals/")) == [
+        f"{base}/certification/appeals/"
+    ]
+    assert _bar_current(client.get(f"{base}/certification/")) == [f"{base}/certification/"]
+    # Every page of the community under /o/<slug>/community/ keeps its tab current.
+    assert _bar_current(client.get(f"{base}/community/elections/")) == [f"{base}/community/"]
+    assert _bar_current(client.get(f"{base}/community/proposals/")) == [f"{base}/community/"]
+
+
+def test_an_audience_an_app_decides_is_asked_only_where_a_page_shows_it(monkeypatch, rf):
+    asked = []
+    monkeypatch.setattr(navigation, "_cards", {})
+    monkeypatch.setattr(navigation, "_audience_checks", {})
+    navigation.register_card(
+        place=navigation.Place.DASHBOARD,
+        audience=navigation.Audience.CORE_TEAM,
+        order=1,
+        key="team",
+        title="Team",
+        text="",
+        links=[("Home", "home")],
+    )
+    navigation.register_audience_check(
+        navigation.Audience.CORE_TEAM, lambda request: asked.append(request) or True
+    )
+    nav = navigation.Navigation(
+        rf.get("/"), audiences=frozenset({navigation.Audience.VISITOR}), organization_slug=""
+    )
+    assert nav["cards"]["office"] == []
+    assert asked == []  # no card of the audience in that place: nobody asked
+    assert [card.key for card in nav["cards"]["dashboard"]] == ["team"]
+    assert [card.key for card in nav["cards"]["dashboard"]] == ["team"]
+    assert len(asked) == 1  # once per request
+    assert nav["header"]["core_team"] == []  # no entries, no question
+
+
+def test_without_a_check_nobody_belongs_to_an_app_audience(monkeypatch, rf):
+    monkeypatch.setattr(navigation, "_audience_checks", {})
+    assert navigation.audience_holds(rf.get("/"), navigation.Audience.CORE_TEAM) is False

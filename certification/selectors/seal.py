@@ -13,8 +13,10 @@ from datetime import date
 from typing import Any
 
 from django.db.models import (
+    Aggregate,
     Case,
     CharField,
+    Exists,
     F,
     OuterRef,
     Q,
@@ -24,7 +26,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +36,7 @@ from cpo_portal.documents.models import Document, DocumentStatus
 from cpo_portal.mail import StrOrPromise
 from cpo_portal.tenancy.models import Organization
 from criteria.models import SchemeKind
+from signees.extensions import ListedSeal, ListedSealProvider
 
 from ..models import LIVE, Certificate, CertificateEvent, CertificateStatus, OrganizationalGrant
 
@@ -484,6 +487,81 @@ def public_latest_seals(limit: int) -> list[PublicSeal]:
     """The most recently issued certificates."""
     certificates = _public().only(*SEAL_FIELDS).order_by("-issued_on", "-number")[:limit]
     return [_seal(c, with_holder=True) for c in certificates]
+
+
+# --- Seals on the public signee list (signees.extensions) ------------------------------------
+# A signee's current seals travel in the signee query itself as one text column, "kind|status|
+# number" joined by ";" (numbers never hold either character): a page of 50 or an export of
+# 10,000 signees costs no query more. Expired, withdrawn and superseded seals are not current.
+
+
+class _Joined(Aggregate):
+    """The values joined by ";": GROUP_CONCAT on SQLite, STRING_AGG on PostgreSQL."""
+
+    function = "GROUP_CONCAT"
+    output_field = CharField()
+
+    def __init__(self, expression: Any) -> None:
+        super().__init__(expression, Value(";"))
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, function="STRING_AGG", **extra)
+
+
+def _current_seals_of_signee_organization(on: date) -> QuerySet[Certificate]:
+    return _public().filter(
+        organization_id=OuterRef("organization_id"), status__in=LIVE, valid_until__gte=on
+    )
+
+
+def listed_seals_annotation() -> Subquery:
+    """The current seals of each signee's organization as one text value (see above)."""
+    joined = (
+        _current_seals_of_signee_organization(today())
+        .order_by()
+        .values("organization_id")
+        .annotate(
+            seals=_Joined(
+                Concat("kind", Value("|"), "status", Value("|"), "number", output_field=CharField())
+            )
+        )
+        .values("seals")[:1]
+    )
+    return Subquery(joined, output_field=CharField())
+
+
+def listed_holds_valid(kind: str = "") -> Exists:
+    """True for signees whose organization holds a valid seal (of `kind`, if given)."""
+    certificates = _current_seals_of_signee_organization(today()).filter(status=C.ACTIVE)
+    if kind:
+        certificates = certificates.filter(kind=kind)
+    return Exists(certificates)
+
+
+def listed_seals_read(value: Any) -> list[ListedSeal]:
+    """The seals of one signee row, organizational first, then by number."""
+    seals = []
+    for item in str(value or "").split(";"):
+        kind, _sep, rest = item.partition("|")
+        status, _sep, number = rest.partition("|")
+        if not number:
+            continue
+        seals.append(
+            ListedSeal(
+                number=number,
+                kind=kind,
+                kind_label=str(SchemeKind(kind).label) if kind in SchemeKind.values else kind,
+                valid=status == C.ACTIVE,
+                status_label=status_label(status),
+                url=reverse("certification:verify", args=[number]),
+            )
+        )
+    return sorted(seals, key=lambda s: (s.kind != SchemeKind.ORGANIZATIONAL, s.number))
+
+
+LISTED_SEALS = ListedSealProvider(
+    annotation=listed_seals_annotation, holds_valid=listed_holds_valid, read=listed_seals_read
+)
 
 
 # --- The holder's workspace ---------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -103,7 +104,10 @@ def appeal_new(request: OrganizationRequest, org_slug: str) -> HttpResponse:
                     "Your appeal %(reference)s is filed. A certifier who took no part in the "
                     "decision decides it by %(date)s."
                 )
-                % {"reference": appeal.reference, "date": appeal.due_on},
+                % {
+                    "reference": appeal.reference,
+                    "date": date_format(appeal.due_on, "DATE_FORMAT"),
+                },
             )
             return redirect(
                 "certification:appeal", org_slug=request.organization.slug, appeal_id=appeal.pk

@@ -15,18 +15,20 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_countries import countries
 from django_scopes import scopes_disabled
 
 from cpo_portal.accounts.decorators import office_required
 from cpo_portal.accounts.models import User
 from cpo_portal.errors import DomainError
+from cpo_portal.exports import Column, export_response
 from cpo_portal.forms import error_text
 from cpo_portal.http import AuthenticatedRequest, OrganizationRequest
 from cpo_portal.mail import StrOrPromise
@@ -34,7 +36,7 @@ from cpo_portal.pagination import paginate
 from cpo_portal.tenancy.decorators import org_admin_required
 from cpo_portal.tenancy.selectors import membership_for
 from criteria.models import SchemeKind
-from signees.models import SigneeStatus
+from signees.models import SigneeGroup, SigneeStatus
 from signees.selectors.signing import signee_of_organization
 
 from ..forms.applications import (
@@ -405,7 +407,82 @@ def office_application_list(request: AuthenticatedRequest) -> HttpResponse:
             "status_counts": _status_counts(counts),
             "current_status": form.chosen_status,
             "filtering": not form.is_default,
+            "export_query": _export_query(request),
         },
+    )
+
+
+# --- The office's export of the applications (exports) -----------------------------------------
+
+APPLICATION_COLUMNS = (
+    Column("organization", gettext_lazy("Organization"), 28),
+    Column("legal_name", gettext_lazy("Legal name"), 30),
+    Column("group", gettext_lazy("Group"), 22),
+    Column("group_code", gettext_lazy("Group code"), 14),
+    Column("country", gettext_lazy("Country"), 18),
+    Column("country_code", gettext_lazy("Country code"), 8),
+    Column("certificate", gettext_lazy("Certificate"), 16),
+    Column("audit_type", gettext_lazy("Audit"), 20),
+    Column("product_name", gettext_lazy("Product"), 24),
+    Column("product_version", gettext_lazy("Product version"), 12),
+    Column("status", gettext_lazy("Status"), 22),
+    Column("status_code", gettext_lazy("Status code"), 16),
+    Column("window_start", gettext_lazy("Audit window from"), 12),
+    Column("window_end", gettext_lazy("Audit window until"), 12),
+    Column("submitted_at", gettext_lazy("Submitted (UTC)"), 20),
+    Column("record_url", gettext_lazy("Record"), 40),
+)
+
+
+def _export_query(request: AuthenticatedRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else ""
+
+
+def _application_rows(request: AuthenticatedRequest, applications: Any) -> Any:
+    groups = dict(SigneeGroup.choices)
+    for application in applications:
+        organization = application.organization
+        signee = getattr(organization, "signee", None)
+        group = signee.group if signee else ""
+        country = str(organization.country or "")
+        yield [
+            organization.display_name,
+            organization.legal_name,
+            str(groups.get(group, group)),
+            group,
+            str(countries.name(country)) if country else "",
+            country,
+            application.get_kind_display(),
+            application.get_audit_type_display(),
+            application.product_name,
+            application.product_version,
+            application.get_status_display(),
+            application.status,
+            application.window_start,
+            application.window_end,
+            application.submitted_at,
+            request.build_absolute_uri(office_record_url(application)),
+        ]
+
+
+@office_required
+def office_application_export(request: AuthenticatedRequest, kind: str) -> HttpResponseBase:
+    """The applications with the filters of the queue, as CSV or .xlsx (fetched in chunks)."""
+    form = QueueFilterForm(request.GET)
+    queryset = selectors.applications_for_office(form.filters())
+    if form.chosen_status == TODO:
+        queryset = queryset.filter(status__in=TODO_STATES)
+    applications = queryset.select_related("organization__signee").iterator(chunk_size=2000)
+    return export_response(
+        kind,
+        "cpo-applications",
+        APPLICATION_COLUMNS,
+        _application_rows(request, applications),
+        labels=True,
+        title=_("Applications"),
     )
 
 

@@ -11,19 +11,22 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
+from django_countries import countries
 
 from cpo_portal.accounts.decorators import office_required
 from cpo_portal.errors import DomainError
+from cpo_portal.exports import Column, export_response
 from cpo_portal.http import AuthenticatedRequest, OrganizationRequest
 from cpo_portal.pagination import paginate
 from cpo_portal.tenancy.decorators import org_admin_required
+from signees.models import SigneeGroup
 
 from ..badge import LOOKS, UNKNOWN
 from ..forms.certificates import (
@@ -41,7 +44,7 @@ from ..selectors.certificates import (
     recertifications_of_organization,
     today,
 )
-from ..selectors.seal import certificate_of_organization, effective_status
+from ..selectors.seal import certificate_of_organization, effective_status, status_label
 from ..services import applications as application_services
 from ..services import certificates as services
 
@@ -181,7 +184,80 @@ def office_certificates(request: AuthenticatedRequest) -> HttpResponse:
             "page": page,
             "rows": [_row(c) for c in page.object_list],
             "filtering": filters.active,
+            "export_query": _export_query(request),
         },
+    )
+
+
+# --- The office's export of the certificates (exports) -----------------------------------------
+
+CERTIFICATE_COLUMNS = (
+    Column("number", gettext_lazy("Certificate number"), 18),
+    Column("certificate", gettext_lazy("Certificate"), 16),
+    Column("status", gettext_lazy("Status"), 14),
+    Column("status_code", gettext_lazy("Status code"), 12),
+    Column("holder", gettext_lazy("Holder"), 30),
+    Column("country", gettext_lazy("Country"), 18),
+    Column("country_code", gettext_lazy("Country code"), 8),
+    Column("group", gettext_lazy("Group"), 22),
+    Column("group_code", gettext_lazy("Group code"), 14),
+    Column("product_name", gettext_lazy("Product"), 24),
+    Column("product_version", gettext_lazy("Product version"), 12),
+    Column("issued_on", gettext_lazy("Issued"), 12),
+    Column("valid_until", gettext_lazy("Valid until"), 12),
+    Column("next_surveillance_due", gettext_lazy("Next surveillance due"), 12),
+    Column("status_changed_at", gettext_lazy("Status changed (UTC)"), 20),
+    Column("record_url", gettext_lazy("Record"), 40),
+)
+
+
+def _export_query(request: AuthenticatedRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else ""
+
+
+def _certificate_rows(request: AuthenticatedRequest, certificates: Any) -> Any:
+    groups = dict(SigneeGroup.choices)
+    for certificate in certificates:
+        status = effective_status(certificate.status, certificate.valid_until)
+        country = certificate.holder_country or ""
+        group = certificate.holder_group or ""
+        yield [
+            certificate.number,
+            certificate.get_kind_display(),
+            status_label(status),
+            status,
+            certificate.holder_name,
+            str(countries.name(country)) if country else "",
+            country,
+            str(groups.get(group, group)),
+            group,
+            certificate.product_name,
+            certificate.product_version,
+            certificate.issued_on,
+            certificate.valid_until,
+            certificate.next_surveillance_due,
+            certificate.status_changed_at,
+            request.build_absolute_uri(
+                reverse("certification:office_certificate", args=[certificate.pk])
+            ),
+        ]
+
+
+@office_required
+def office_certificate_export(request: AuthenticatedRequest, kind: str) -> HttpResponseBase:
+    """The certificates with the filters of the list, as CSV or .xlsx (fetched in chunks)."""
+    filters = CertificateFilterForm(request.GET or None).filters()
+    certificates = certificates_for_office(filters).iterator(chunk_size=2000)
+    return export_response(
+        kind,
+        "cpo-office-certificates",
+        CERTIFICATE_COLUMNS,
+        _certificate_rows(request, certificates),
+        labels=True,
+        title=_("Certificates"),
     )
 
 

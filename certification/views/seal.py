@@ -24,7 +24,6 @@ from django.http import (
     HttpResponse,
     HttpResponseBase,
     JsonResponse,
-    StreamingHttpResponse,
 )
 from django.shortcuts import render
 from django.urls import reverse
@@ -38,7 +37,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect  # signatures
 from django_countries import countries
 
-from cpo_portal.exports import csv_response
+from cpo_portal.exports import CSV, XLSX, Column, export_response
 from cpo_portal.http import OrganizationRequest, PortalRequest
 from cpo_portal.mail import StrOrPromise
 from cpo_portal.pagecache import public_page
@@ -62,25 +61,32 @@ C = CertificateStatus
 PAGE_SIZE = 50
 WORKSPACE_PAGE_SIZE = 25
 PUBLIC_MAX_AGE = 60
+# The registry's CSV and .xlsx: stable keys for scripts (the CSV header), labels for people
+# (the .xlsx header); group and country readable in the language of the request, with their
+# codes beside them; dates as dates, the time of the last status change in UTC.
 EXPORT_COLUMNS = (
-    "number",
-    "type",
-    "status",
-    "holder",
-    "country",
-    "group",
-    "product_name",
-    "product_version",
-    "scheme",
-    "catalogue_version",
-    "issued_on",
-    "valid_until",
-    "status_changed_at",
-    "verify_url",
+    Column("number", gettext_lazy("Certificate number"), 18),
+    Column("type", gettext_lazy("Certificate"), 14),
+    Column("status", gettext_lazy("Status code"), 12),
+    Column("status_label", gettext_lazy("Status"), 14),
+    Column("holder", gettext_lazy("Holder"), 30),
+    Column("country", gettext_lazy("Country"), 18),
+    Column("country_code", gettext_lazy("Country code"), 8),
+    Column("group", gettext_lazy("Group"), 22),
+    Column("group_code", gettext_lazy("Group code"), 14),
+    Column("product_name", gettext_lazy("Product"), 24),
+    Column("product_version", gettext_lazy("Product version"), 12),
+    Column("scheme", gettext_lazy("Assessment scheme"), 30),
+    Column("catalogue_version", gettext_lazy("Catalogue version"), 16),
+    Column("issued_on", gettext_lazy("Issued"), 12),
+    Column("valid_until", gettext_lazy("Valid until"), 12),
+    Column("status_changed_at", gettext_lazy("Status changed (UTC)"), 20),
+    Column("verify_url", gettext_lazy("Verification page"), 44),
     # A product certificate's organizational basis at issue: the organizational certificate's
     # number, or the reference of the organizational certification the office recorded.
-    "organizational_basis",
+    Column("organizational_basis", gettext_lazy("Organizational basis"), 18),
 )
+EXPORT_STEM = "cpo-certificates"
 
 VERDICT: dict[str, StrOrPromise] = {
     C.ACTIVE: gettext_lazy("Valid"),
@@ -526,6 +532,7 @@ def registry(request: PortalRequest) -> HttpResponseBase:
             "page": page,
             "rows": rows,
             "csv_url": reverse("certification:seal_csv") + _query(request),
+            "xlsx_url": reverse("certification:seal_xlsx") + _query(request),
             "feed_url": reverse("certification:seal_feed"),
         },
     )
@@ -533,41 +540,56 @@ def registry(request: PortalRequest) -> HttpResponseBase:
     return response
 
 
-def _export_records(rows: Iterable[dict[str, Any]]) -> Iterator[list[str]]:
+def _export_records(rows: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
     verify_base = _absolute(reverse("certification:verify", args=["NUMBER"]))
     for row in rows:
         version = row["catalogue_version__code"]
         if row["catalogue_version__is_demo"]:
             version = f"{version} (illustrative demo)"
+        country = row["holder_country"] or ""
         yield [
             row["number"],
             row["kind"],
             row["effective_status"],
+            selectors.status_label(row["effective_status"]),
             row["holder_name"],
-            row["holder_country"],
+            str(countries.name(country)) if country else "",
+            country,
+            _group_label(row["holder_group"]),
             row["holder_group"],
             row["product_name"],
             row["product_version"],
             row["scheme__title_en"],
             version,
-            row["issued_on"].isoformat(),
-            row["valid_until"].isoformat(),
-            row["status_changed_at"].isoformat(),
+            row["issued_on"],
+            row["valid_until"],
+            row["status_changed_at"],
             verify_base.replace("NUMBER", row["number"]),
             row["organizational_certificate__number"] or row["organizational_grant"] or "",
         ]
 
 
-def registry_csv(request: PortalRequest) -> StreamingHttpResponse:
-    """The filtered registry as CSV, streamed: rows are fetched in chunks as they go out."""
+def _registry_export(request: PortalRequest, kind: str) -> HttpResponseBase:
+    """The filtered registry as CSV (streamed: rows are fetched in chunks as they go out)
+    or .xlsx (written row by row)."""
     filters = _filter_form(request).filters()
-    response = csv_response(
-        "cpo-certificates.csv",
+    response = export_response(
+        kind,
+        EXPORT_STEM,
         EXPORT_COLUMNS,
         _export_records(selectors.public_certificate_rows(filters)),
+        title=_("Certificates"),
     )
     _public_headers(request, response, private_ok=False)
     return response
+
+
+def registry_csv(request: PortalRequest) -> HttpResponseBase:
+    return _registry_export(request, CSV)
+
+
+def registry_xlsx(request: PortalRequest) -> HttpResponseBase:
+    return _registry_export(request, XLSX)
 
 
 class RegistryFeed(Feed):

@@ -1,7 +1,7 @@
 """The annual CPO reports in the API (/api/v1/community/…).
 
 Public: published reports (the archive; one report with its sections as sanitized HTML,
-its frozen figures and the PDF link).
+its pictures with caption and text alternative, its frozen figures and the PDF link).
 """
 
 from typing import Any
@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from cpo_portal.documents.models import Document
 
 from ..markdown import render_markdown
-from ..models import AnnualReport, ReportSection
+from ..models import AnnualReport, ReportImage, ReportSection
 from ..report_figures import public_figures
 from ..selectors.reports import published_report, published_reports
 from ..services.reports import report_document
@@ -51,8 +51,24 @@ class SectionOutput(serializers.Serializer):
         return str(render_markdown(section.body))
 
 
+class ImageOutput(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    section = serializers.CharField(
+        source="section.title", allow_null=True, default=None, help_text="Shown after it."
+    )
+
+    class Meta:
+        model = ReportImage
+        fields = ["url", "caption", "alt_text", "content_type", "sha256", "section"]
+
+    @extend_schema_field(SITE_PATH)
+    def get_url(self, image: ReportImage) -> str:
+        return reverse("community:report_image", args=[image.report.year, image.pk])
+
+
 class ReportDetailOutput(ReportOutput):
     sections = serializers.SerializerMethodField()
+    images = serializers.SerializerMethodField()
     figures = serializers.SerializerMethodField(help_text="The frozen figures.")
     figures_taken_at = serializers.DateTimeField(source="snapshot_taken_at")
     pdf_url = serializers.SerializerMethodField()
@@ -62,6 +78,7 @@ class ReportDetailOutput(ReportOutput):
         fields = [
             *ReportOutput.Meta.fields,
             "sections",
+            "images",
             "figures",
             "figures_taken_at",
             "pdf_url",
@@ -76,6 +93,11 @@ class ReportDetailOutput(ReportOutput):
     def get_sections(self, report: AnnualReport) -> Any:
         sections = report.sections.exclude(body="").order_by("position", "pk")
         return SectionOutput(sections, many=True).data
+
+    @extend_schema_field(ImageOutput(many=True))
+    def get_images(self, report: AnnualReport) -> Any:
+        images = report.images.select_related("report", "section").order_by("pk")
+        return ImageOutput(images, many=True).data
 
     def _document(self, report: AnnualReport) -> Document | None:
         document = self.context.get("document")

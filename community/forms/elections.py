@@ -183,8 +183,35 @@ class BallotForm(PortalForm):
                 }
             )
 
+    def clean(self) -> dict[str, Any]:
+        # Checked here too, so that the summary before the cast never shows a ballot the
+        # service would refuse (services.elections._ballot_choices decides).
+        cleaned = super().clean() or {}
+        for group in GROUPS:
+            if len(set(cleaned.get(group) or [])) > self.election.seats(group):
+                # Form-wide: the ballot's template lists the groups, not fields.
+                self.add_error(
+                    None,
+                    _("At most %(seats)d votes for %(group)s.")
+                    % {"seats": self.election.seats(group), "group": SigneeGroup(group).label},
+                )
+        return cleaned
+
     def choices(self) -> dict[str, list[int]]:
         return {group: list(self.cleaned_data.get(group) or []) for group in GROUPS}
+
+    def summary(self) -> list[dict[str, Any]]:
+        """The ballot as it will be cast, for the page that asks to confirm it: per group,
+        the approved candidates and how many of the seats' votes are left unused."""
+        chosen = self.choices()
+        return [
+            {
+                **g,
+                "approved": [c for c in g["candidates"] if c.pk in chosen[g["group"]]],
+                "ids": chosen[g["group"]],
+            }
+            for g in self.groups
+        ]
 
 
 class TieForm(PortalForm):

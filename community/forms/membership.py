@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cpo_portal.forms import PortalForm
 
+from ..member_list import MAX_BYTES
 from ..models import MembershipStatus
 
 
@@ -86,3 +87,36 @@ class MembershipFilterForm(PortalForm):
         if not self.is_valid():
             return {"status": "", "q": ""}
         return {"status": self.cleaned_data["status"], "q": self.cleaned_data["q"].strip()}
+
+
+class MemberListForm(PortalForm):
+    file = forms.FileField(
+        label=_("Member list"),
+        help_text=_(
+            "The prostep ivip member list as CSV (UTF-8, separated by “;” or “,”), at most "
+            "2 MB, with a header row: member number, company name, member since, valid until."
+        ),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 2 MB."))
+        return upload
+
+
+MEMBER_LIST_OUTCOMES = [
+    ("", _("Every row")),
+    ("match", _("Matches")),
+    ("changes", _("Changes only")),
+    ("no_match", _("No match")),
+    ("ambiguous", _("Ambiguous")),
+    ("error", _("Errors")),
+]
+
+
+class MemberListFilterForm(PortalForm):
+    outcome = forms.ChoiceField(label=_("Show"), required=False, choices=MEMBER_LIST_OUTCOMES)
+
+    def outcome_value(self) -> str:
+        return self.cleaned_data["outcome"] if self.is_valid() else ""

@@ -7,6 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cpo_portal.forms import PortalForm, VersionedForm
+from cpo_portal.uploads import IMAGE_ACCEPT_ATTRIBUTE, MAX_IMAGE_BYTES, MAX_IMAGE_SIDE
+
+from ..models import AnnualReport, ReportSection
 
 
 class ReportForm(PortalForm):
@@ -37,4 +40,55 @@ class SectionForm(VersionedForm):
             "Markdown: headings (#), lists, links, tables, emphasis. HTML is cleaned: scripts, "
             "styles, images and event handlers are removed."
         ),
+    )
+
+
+class SectionChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.title)
+
+
+class ImageForm(PortalForm):
+    """A picture for the report; the service checks the file by its content."""
+
+    file = forms.FileField(
+        label=_("Image"),
+        widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT_ATTRIBUTE}),
+        help_text=_("PNG or JPEG, at most %(mb)d MB and %(px)d pixels on each side.")
+        % {"mb": MAX_IMAGE_BYTES // (1024 * 1024), "px": MAX_IMAGE_SIDE},
+    )
+    caption = forms.CharField(
+        label=_("Caption"),
+        max_length=300,
+        help_text=_("Printed under the image, e.g. “The CPO Core Team at the conference”."),
+    )
+    alt_text = forms.CharField(
+        label=_("Text alternative"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "What the image shows, for people who cannot see it (screen readers, the "
+            "accessible PDF). Describe it; do not repeat the caption."
+        ),
+    )
+    section = SectionChoice(
+        label=_("After the section"),
+        required=False,
+        queryset=ReportSection.objects.none(),
+        empty_label=_("— after the last section —"),
+    )
+
+    def __init__(self, *args: Any, report: AnnualReport, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["section"]
+        assert isinstance(field, SectionChoice)
+        field.queryset = report.sections.order_by("position", "pk")
+
+
+class CommentForm(PortalForm):
+    body = forms.CharField(
+        label=_("Review comment"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Seen by the Core Team and the CPO office only; never printed."),
     )

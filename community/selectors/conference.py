@@ -2,12 +2,15 @@
 names who it serves, and each bounds its queries."""
 
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from cpo_portal.accounts.models import User
 from cpo_portal.tenancy.models import Organization
 
 from ..models import Conference, Registration, RegistrationStatus
@@ -43,6 +46,45 @@ def conference_seats(conference: Conference) -> dict[str, int]:
         )
     counts["free"] = max(conference.capacity - counts["confirmed"], 0)
     return counts
+
+
+def conferences_open_for_registration(*, at: datetime) -> list[Conference]:
+    """The published conferences whose registration window holds `at` (a handful)."""
+    return list(
+        Conference.objects.filter(
+            is_published=True, registration_opens__lte=at, registration_closes__gt=at
+        ).order_by("starts_on", "pk")[:10]
+    )
+
+
+def conferences_starting_within(*, days: int, today: date) -> list[Conference]:
+    """The published conferences that begin from `today` to `days` days ahead (a handful)."""
+    return list(
+        Conference.objects.filter(
+            is_published=True, starts_on__gte=today, starts_on__lte=today + timedelta(days=days)
+        ).order_by("starts_on", "pk")[:10]
+    )
+
+
+def confirmed_attendees(conference: Conference) -> list[tuple[Registration, User | None]]:
+    """The confirmed registrations of a conference, each with the attendee's active portal
+    account (found by address) or None: an attendee need not have one (two queries)."""
+    with scopes_disabled():
+        registrations = list(
+            Registration.objects.filter(conference=conference, status=RegistrationStatus.CONFIRMED)
+            .select_related("registered_by", "organization")
+            .order_by("confirmed_at", "pk")
+        )
+    addresses = {r.attendee_email.lower() for r in registrations}
+    accounts: dict[str, User] = {}
+    if addresses:
+        for user in (
+            User.objects.annotate(address=Lower("email"))
+            .filter(address__in=addresses, is_active=True)
+            .order_by("pk")
+        ):
+            accounts.setdefault(user.email.lower(), user)
+    return [(r, accounts.get(r.attendee_email.lower())) for r in registrations]
 
 
 def conference_for_office(pk: int) -> Conference | None:

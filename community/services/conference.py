@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,12 +22,18 @@ from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError, StaleVersion
 from cpo_portal.guards import require_office
 from cpo_portal.mail import StrOrPromise, lazy_format, mail_on_commit
+from cpo_portal.notifications.services import notify
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import membership_for
 
 from ..ical import conference_ics
 from ..models import Conference, Registration, RegistrationStatus
-from ..selectors.membership import is_community_member
+from ..selectors.conference import (
+    conferences_open_for_registration,
+    conferences_starting_within,
+    confirmed_attendees,
+)
+from ..selectors.membership import community_people, is_community_member
 
 R = RegistrationStatus
 CONFERENCE_FIELDS = (
@@ -148,6 +155,8 @@ def conference_publish(
         verb="conference.published" if published else "conference.unpublished",
         target=conference,
     )
+    if published and conference.window_state() == "open":
+        _conference_open_notify(conference)  # later windows: conferences_notify_due
     return conference
 
 
@@ -304,3 +313,78 @@ def registration_cancel(*, registration: Registration, by: User | None) -> Regis
     )
     _promote(conference)
     return registration
+
+
+# --- Notices (cpo_portal/notifications): who hears what of the conference -----------------
+
+# The reminder goes this many days before the first day, to the confirmed attendees.
+CONFERENCE_REMINDER_DAYS = 7
+
+
+def _conference_url(conference: Conference) -> str:
+    return reverse("community:conference_year", kwargs={"year": conference.year})
+
+
+def _conference_open_notify(conference: Conference) -> int:
+    """Every person of a community member organization hears that registration is open
+    (each once per conference, however often it is published)."""
+    return notify(
+        kind="community.conference_open",
+        users=community_people(),
+        subject=lazy_format(
+            gettext_lazy("Registration is open: %(conference)s"), conference=conference.title
+        ),
+        template="community/conference/mail/conference_open.txt",
+        context={"conference": conference},
+        url=_conference_url(conference),
+        key=f"conference:{conference.pk}:open",
+    )
+
+
+def _conference_reminder_notify(conference: Conference) -> int:
+    """Each confirmed attendee hears a week ahead; an attendee without a portal account is
+    reminded through the person who registered them. The waitlist hears nothing here: a
+    seat that becomes free comes with its own mail (_promote)."""
+    count = 0
+    for registration, account in confirmed_attendees(conference):
+        recipient = account or registration.registered_by
+        if recipient is None:
+            continue
+        count += notify(
+            kind="community.conference_reminder",
+            users=[recipient],
+            subject=lazy_format(
+                gettext_lazy("Reminder: %(conference)s begins on %(day)s"),
+                conference=conference.title,
+                day=conference.starts_on,
+            ),
+            template="community/conference/mail/conference_reminder.txt",
+            context={
+                "conference": conference,
+                "registration": registration,
+                "for_colleague": account is None,
+            },
+            url=_conference_url(conference),
+            key=f"conference:{conference.pk}:reminder:{registration.pk}",
+        )
+    return count
+
+
+@transaction.atomic
+def conferences_notify_due(*, at: datetime | None = None) -> dict[str, int]:
+    """Hourly (community/tasks.py): the notices whose time has come, each person told once
+    (keyed by the conference and the registration, so runs may overlap or repeat).
+
+    - registration open: while a published conference's registration window is open (also
+      told at once when it is published during its window: conference_publish);
+    - reminder: from CONFERENCE_REMINDER_DAYS before the first day until it begins.
+    """
+    now = at or timezone.now()
+    told = {"conference_open": 0, "conference_reminder": 0}
+    for conference in conferences_open_for_registration(at=now):
+        told["conference_open"] += _conference_open_notify(conference)
+    for conference in conferences_starting_within(
+        days=CONFERENCE_REMINDER_DAYS, today=timezone.localdate(now)
+    ):
+        told["conference_reminder"] += _conference_reminder_notify(conference)
+    return told

@@ -12,11 +12,12 @@ import hashlib
 import re
 import secrets
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +27,7 @@ from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError
 from cpo_portal.guards import require_office, require_org_admin
 from cpo_portal.mail import lazy_format, mail_on_commit, office_emails
+from cpo_portal.notifications.services import notify
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import membership_for
 from criteria.groups import SigneeGroup
@@ -40,7 +42,13 @@ from ..models import (
     ElectionResult,
     TieResolution,
 )
-from ..selectors.membership import community_group_of, community_member_organizations
+from ..selectors.elections import elected_of_election, elections_in_window, voted_organization_ids
+from ..selectors.membership import (
+    community_group_of,
+    community_member_organizations,
+    community_people,
+    community_people_per_organization,
+)
 
 GROUPS = [group.value for group in SigneeGroup]
 
@@ -502,4 +510,138 @@ def results_publish(*, election: Election, by: User | None) -> Election:
     activity_record(
         actor=by, verb="election.published", target=election, data={"year": election.year}
     )
+    _results_notify(election)
     return election
+
+
+# --- Notices (cpo_portal/notifications): who hears what of the election -------------------
+
+# The reminder to vote goes this long before voting closes, and never in the first day of
+# voting (a short window gets no reminder on top of the notice that voting is open).
+VOTING_REMINDER_BEFORE = timedelta(days=3)
+VOTING_REMINDER_NOT_BEFORE = timedelta(days=1)
+
+
+def _election_url(election: Election) -> str:
+    return reverse("community:election", kwargs={"year": election.year})
+
+
+def _results_notify(election: Election) -> int:
+    """The elected hear it personally; every other person of a community member
+    organization hears that the results are out (each once: keyed by the election)."""
+    elected = elected_of_election(election)
+    count = 0
+    for result in elected:
+        count += notify(
+            kind="community.results",
+            users=[result.candidate.user],
+            subject=lazy_format(
+                gettext_lazy("You were elected to the CPO Core Team: %(election)s"),
+                election=election.title,
+            ),
+            template="community/elections/mail/elected.txt",
+            context={
+                "election": election,
+                "organization": result.candidate.organization,
+                "group": SigneeGroup(result.group).label,
+            },
+            url=_election_url(election),
+            key=f"election:{election.pk}:elected",
+        )
+    elected_ids = {result.candidate.user_id for result in elected}
+    count += notify(
+        kind="community.results",
+        users=[person for person in community_people() if person.pk not in elected_ids],
+        subject=lazy_format(gettext_lazy("Results of the %(election)s"), election=election.title),
+        template="community/elections/mail/results.txt",
+        context={"election": election},
+        url=_election_url(election),
+        key=f"election:{election.pk}:results",
+    )
+    return count
+
+
+def _nominations_open_notify(election: Election) -> int:
+    """Each person of a community member organization hears of the nominations of their
+    organization's group: its seats, until when, where to nominate."""
+    count = 0
+    for group in GROUPS:
+        for organization, people in community_people_per_organization(group=group):
+            count += notify(
+                kind="community.nominations_open",
+                users=people,
+                subject=lazy_format(
+                    gettext_lazy("Nominations are open: %(election)s"), election=election.title
+                ),
+                template="community/elections/mail/nominations_open.txt",
+                context={
+                    "election": election,
+                    "organization": organization,
+                    "group": SigneeGroup(group).label,
+                    "seats": election.seats(group),
+                },
+                url=reverse(
+                    "community:org_nominate",
+                    kwargs={"org_slug": organization.slug, "year": election.year},
+                ),
+                key=f"election:{election.pk}:nominations-open:{organization.pk}",
+            )
+    return count
+
+
+def _voting_notify(election: Election, *, reminder: bool) -> int:
+    """The owners and admins of each community member organization, who cast its ballot,
+    hear that voting is open, and later the reminder; an organization that has voted hears
+    neither (and no notice says anything of anyone's vote)."""
+    voted = voted_organization_ids(election)
+    what = "voting-reminder" if reminder else "voting-open"
+    subject = (
+        gettext_lazy("Reminder: your organization has not voted yet in the %(election)s")
+        if reminder
+        else gettext_lazy("Voting is open: %(election)s")
+    )
+    count = 0
+    for organization, people in community_people_per_organization(admins_only=True):
+        if organization.pk in voted:
+            continue
+        count += notify(
+            kind="community.voting_reminder" if reminder else "community.voting_open",
+            users=people,
+            subject=lazy_format(subject, election=election.title),
+            template=f"community/elections/mail/{what.replace('-', '_')}.txt",
+            context={"election": election, "organization": organization},
+            url=reverse(
+                "community:org_ballot",
+                kwargs={"org_slug": organization.slug, "year": election.year},
+            ),
+            key=f"election:{election.pk}:{what}:{organization.pk}",
+        )
+    return count
+
+
+@transaction.atomic
+def elections_notify_due(*, at: datetime | None = None) -> dict[str, int]:
+    """Hourly (community/tasks.py): the notices whose time has come, each person told once
+    (the keys hold across runs, overlapping ones too). An organization that becomes a
+    community member while a window is open hears of it at the next run.
+
+    - nominations open: while the nomination window is open;
+    - voting open: while the voting window is open;
+    - reminder to vote: from VOTING_REMINDER_BEFORE the close of voting (not in the first
+      VOTING_REMINDER_NOT_BEFORE of voting), to organizations that have not voted.
+    """
+    now = at or timezone.now()
+    told = {"nominations_open": 0, "voting_open": 0, "voting_reminder": 0}
+    for election in elections_in_window(
+        opens="nomination_opens", closes="nomination_closes", at=now
+    ):
+        told["nominations_open"] += _nominations_open_notify(election)
+    for election in elections_in_window(opens="voting_opens", closes="voting_closes", at=now):
+        told["voting_open"] += _voting_notify(election, reminder=False)
+        due = max(
+            election.voting_closes - VOTING_REMINDER_BEFORE,
+            election.voting_opens + VOTING_REMINDER_NOT_BEFORE,
+        )
+        if now >= due:
+            told["voting_reminder"] += _voting_notify(election, reminder=True)
+    return told

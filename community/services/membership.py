@@ -1,7 +1,10 @@
 """prostep ivip association membership: declared by the company, verified by the office,
 lapsing by itself when its validity ends (daily task, with a warning 30 days ahead)."""
 
+import hashlib
 from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,7 +27,9 @@ from cpo_portal.tenancy.models import Organization
 from signees.models import SigneeStatus
 from signees.selectors.signing import signee_of_organization
 
-from ..models import LAPSE_WARNING_DAYS, AssociationMembership, MembershipStatus
+from .. import member_list
+from ..models import LAPSE_WARNING_DAYS, AssociationMembership, MembershipImport, MembershipStatus
+from ..selectors import membership as selectors
 
 M = MembershipStatus
 
@@ -104,6 +109,17 @@ def membership_verify(
         raise DomainError(_("The validity has already ended."), code="valid_until")
     if valid_until < membership.member_since:
         raise DomainError(_("The validity ends before the membership began."), code="valid_until")
+    return _verified(membership, valid_until=valid_until, by=by)
+
+
+def _verified(
+    membership: AssociationMembership,
+    *,
+    valid_until: date,
+    by: User | None,
+    data: dict[str, Any] | None = None,
+) -> AssociationMembership:
+    """Record a verification (by hand or from the member list), log it, tell the company."""
     before = membership.status
     membership.status = M.VERIFIED
     membership.valid_until = valid_until
@@ -117,14 +133,9 @@ def membership_verify(
         organization=membership.organization,
         verb="membership.verified",
         target=membership,
-        data={"before": before, "valid_until": str(valid_until)},
+        data={"before": before, "valid_until": str(valid_until), **(data or {})},
     )
-    _tell(
-        membership,
-        gettext_lazy(
-            "Your prostep ivip membership has been verified: you are a CPO Community member."
-        ),
-    )
+    _tell_verified(membership)
     return membership
 
 
@@ -154,6 +165,15 @@ def membership_reject(
     )
     _tell(membership, gettext_lazy("Your prostep ivip membership could not be confirmed."))
     return membership
+
+
+def _tell_verified(membership: AssociationMembership) -> None:
+    _tell(
+        membership,
+        gettext_lazy(
+            "Your prostep ivip membership has been verified: you are a CPO Community member."
+        ),
+    )
 
 
 def _tell(membership: AssociationMembership, message: StrOrPromise) -> None:
@@ -233,3 +253,163 @@ def memberships_lapse_due(*, today: date | None = None) -> dict[str, int]:
                 )
                 warned += 1
     return {"lapsed": lapsed, "warned": warned}
+
+
+# --- The prostep ivip member list: dry run, then apply ----------------------------------
+
+
+def _require_office_or_system(by: User | None) -> None:
+    # None is the system: `manage.py import_members` run by the operator.
+    if by is not None:
+        require_office(by)
+
+
+def _stale() -> DomainError:
+    return DomainError(
+        _(
+            "The memberships changed since this dry run (e.g. one was verified by hand): "
+            "nothing was applied. Run the dry run again and check it."
+        ),
+        code="stale",
+    )
+
+
+@transaction.atomic
+def membership_import_create(
+    *, file_name: str, content: bytes, by: User | None
+) -> MembershipImport:
+    """Read the member list and record its dry run; nothing else is written until applied."""
+    _require_office_or_system(by)
+    parsed = member_list.parse(content)
+    return _import_record(
+        file_name=file_name,
+        sha256=hashlib.sha256(content).hexdigest(),
+        rows=parsed.rows,
+        columns=parsed.columns,
+        by=by,
+    )
+
+
+def _import_record(
+    *,
+    file_name: str,
+    sha256: str,
+    rows: list[dict[str, Any]],
+    columns: dict[str, str],
+    by: User | None,
+) -> MembershipImport:
+    report = selectors.member_list_dry_run(rows=rows)
+    report["columns"] = columns
+    membership_import = MembershipImport(
+        file_name=(Path(file_name).name or "members.csv")[:200],
+        sha256=sha256,
+        rows=rows,
+        report=report,
+        created_by=by,
+    )
+    membership_import.full_clean(exclude=["created_by", "applied_by"])
+    membership_import.save()
+    activity_record(
+        actor=by,
+        verb="membership_import.created",
+        target=membership_import,
+        data={"file": membership_import.file_name, "counts": report["counts"]},
+    )
+    return membership_import
+
+
+@transaction.atomic
+def membership_import_rerun(
+    *, membership_import: MembershipImport, by: User | None
+) -> MembershipImport:
+    """A fresh dry run of the same file against the memberships as they are now."""
+    _require_office_or_system(by)
+    return _import_record(
+        file_name=membership_import.file_name,
+        sha256=membership_import.sha256,
+        rows=membership_import.rows,
+        columns=membership_import.report.get("columns", {}),
+        by=by,
+    )
+
+
+@transaction.atomic
+def membership_import_apply(
+    *, membership_import: MembershipImport, by: User | None
+) -> MembershipImport:
+    """Apply exactly the dry run the office saw: refused as a whole if the memberships
+    changed since; an import applied before changes nothing."""
+    _require_office_or_system(by)
+    membership_import = MembershipImport.objects.select_for_update().get(pk=membership_import.pk)
+    if membership_import.applied_at is not None:
+        return membership_import
+    seen = membership_import.report
+    # A dry run of another day may differ (expired rows, the default validity): run it again.
+    now = selectors.member_list_dry_run(rows=membership_import.rows)
+    if now["today"] != seen.get("today") or now["rows"] != seen.get("rows"):
+        raise _stale()
+    data = {"import": membership_import.pk, "import_file": membership_import.file_name}
+    changed = 0
+    for row in seen["rows"]:
+        if row.get("action") in selectors.CHANGES:
+            _import_row(row, by=by, data=data)
+            changed += 1
+    membership_import.applied_by, membership_import.applied_at = by, timezone.now()
+    membership_import.save(update_fields=["applied_by", "applied_at"])
+    activity_record(
+        actor=by,
+        verb="membership_import.applied",
+        target=membership_import,
+        data={"file": membership_import.file_name, "changes": changed},
+    )
+    return membership_import
+
+
+def _import_row(row: dict[str, Any], *, by: User | None, data: dict[str, Any]) -> None:
+    valid_until = date.fromisoformat(row["valid_until"])
+    organization_id = row["organization"]["id"]
+    if row["action"] == "create":
+        _import_create(row, organization_id=organization_id, by=by, data=data)
+        return
+    with scopes_disabled():
+        membership = (
+            AssociationMembership.objects.select_for_update(of=("self",))
+            .select_related("organization")
+            .filter(pk=row["membership"]["id"], organization_id=organization_id)
+            .first()
+        )
+    # The dry run was checked a moment ago; a change since (a concurrent hand) refuses all.
+    if membership is None or selectors.membership_snapshot(membership) != row["membership"]:
+        raise _stale()
+    _verified(membership, valid_until=valid_until, by=by, data=data)
+
+
+def _import_create(
+    row: dict[str, Any], *, organization_id: int, by: User | None, data: dict[str, Any]
+) -> None:
+    organization = Organization.objects.select_for_update().get(pk=organization_id)
+    with scope(organization=organization):
+        if AssociationMembership.objects.filter(organization=organization).exists():
+            raise _stale()
+        now = timezone.now()
+        membership = AssociationMembership(
+            organization=organization,
+            number=row["number"],
+            member_since=date.fromisoformat(row["member_since"]),
+            status=M.VERIFIED,
+            valid_until=date.fromisoformat(row["valid_until"]),
+            declared_by=None,
+            declared_at=now,
+            verified_by=by,
+            verified_at=now,
+        )
+        membership.full_clean(exclude=["organization", "declared_by", "verified_by"])
+        membership.save()
+    activity_record(
+        actor=by,
+        organization=organization,
+        verb="membership.verified",
+        target=membership,
+        data={"before": None, "valid_until": row["valid_until"], **data},
+    )
+    _tell_verified(membership)

@@ -9,12 +9,16 @@ rejecting and deferring need a rationale: it is what the proposer and the public
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cpo_portal.accounts.models import User
 from cpo_portal.activity.services import activity_record
 from cpo_portal.errors import DomainError
+from cpo_portal.mail import lazy_format
+from cpo_portal.notifications.services import notify
 from cpo_portal.states import check_transition
 from cpo_portal.tenancy.models import Organization
 from cpo_portal.tenancy.selectors import membership_for
@@ -30,7 +34,7 @@ from ..models import (
     ProposalKind,
     ProposalStatus,
 )
-from ..selectors.elections import is_core_team_member
+from ..selectors.elections import is_core_team_member, published_core_team
 from ..selectors.membership import is_community_member
 
 S = ProposalStatus
@@ -99,7 +103,31 @@ def proposal_submit(
         target=proposal,
         data={"kind": kind, "criteria": [c.code for c in linked]},
     )
+    _core_team, elected = published_core_team()
+    notify(
+        kind="community.proposal_new",
+        users=[r.candidate.user for r in elected if r.candidate.user_id != getattr(by, "pk", None)],
+        subject=lazy_format(
+            gettext_lazy("New proposal for the CPO: %(title)s"), title=proposal.title
+        ),
+        template="community/proposals/mail/proposal_new.txt",
+        context={"proposal": proposal, "kind": ProposalKind(kind).label},
+        url=_proposal_url(proposal),
+        key=f"proposal:{proposal.pk}:new",
+    )
     return proposal
+
+
+def _proposal_url(proposal: Proposal) -> str:
+    return reverse("community:proposal", kwargs={"pk": proposal.pk})
+
+
+def _proposer(proposal: Proposal, by: User | None) -> list[User]:
+    """Who hears of activity on a proposal: its proposer, unless they did it themselves."""
+    proposer = proposal.submitted_by
+    if proposer is None or proposer.pk == getattr(by, "pk", None):
+        return []
+    return [proposer]
 
 
 @transaction.atomic
@@ -122,6 +150,17 @@ def proposal_comment(
         verb="proposal.commented",
         target=proposal,
         data={"comment": comment.pk},
+    )
+    notify(
+        kind="community.proposal_activity",
+        users=_proposer(proposal, by),
+        subject=lazy_format(
+            gettext_lazy("New comment on your proposal: %(title)s"), title=proposal.title
+        ),
+        template="community/proposals/mail/proposal_commented.txt",
+        context={"proposal": proposal, "comment": comment, "author": comment.author},
+        url=_proposal_url(proposal),
+        key=f"proposal-comment:{comment.pk}",
     )
     return comment
 
@@ -159,5 +198,21 @@ def proposal_transition(
         verb="proposal.moved",
         target=proposal,
         data={"before": before, "after": to, "rationale": rationale[:500]},
+    )
+    notify(
+        kind="community.proposal_activity",
+        users=_proposer(proposal, by),
+        subject=lazy_format(
+            gettext_lazy("Your proposal “%(title)s”: %(status)s"),
+            title=proposal.title,
+            status=S(to).label,
+        ),
+        template="community/proposals/mail/proposal_moved.txt",
+        context={
+            "proposal": proposal,
+            "status": S(to).label,
+            "rationale": rationale if to in PROPOSAL_NEEDS_RATIONALE else "",
+        },
+        url=_proposal_url(proposal),
     )
     return proposal

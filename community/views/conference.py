@@ -12,15 +12,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_countries import countries
 
 from cpo_portal.accounts.decorators import office_required
-from cpo_portal.exports import csv_response
-from cpo_portal.forms import Conflict, error_text
+from cpo_portal.exports import CSV, Column, export_response
+from cpo_portal.forms import ConfirmForm, Conflict, error_text
 from cpo_portal.http import AuthenticatedRequest, OrganizationRequest, PortalRequest
 from cpo_portal.pagination import paginate
 from cpo_portal.tenancy.models import Organization
@@ -28,7 +30,7 @@ from cpo_portal.tenancy.models import Organization
 from ..forms.conference import ConferenceForm, RegistrationForm
 from ..ical import conference_ics
 from ..markdown import render_markdown
-from ..models import Conference, RegistrationStatus
+from ..models import Conference, Registration, RegistrationStatus
 from ..selectors import conference as selectors
 from ..selectors.membership import is_community_member
 from ..services import conference as services
@@ -94,12 +96,37 @@ def org_register(request: OrganizationRequest, org_slug: str, year: int) -> Http
     return render(request, "community/conference/org_register.html", context)
 
 
+def _cancel_confirmation(
+    request: PortalRequest, registration: Registration, *, action: str, back: str
+) -> HttpResponse:
+    """The page that asks before a registration is cancelled (it cannot be undone: a freed
+    seat goes to the next on the waitlist at once)."""
+    context = {
+        "registration": registration,
+        "conference": registration.conference,
+        "action": action,
+        "back": back,
+        "frees_a_seat": registration.status == RegistrationStatus.CONFIRMED,
+    }
+    return render(request, "community/conference/cancel_confirm.html", context)
+
+
 @require_POST
 def org_cancel(request: OrganizationRequest, org_slug: str, pk: int) -> HttpResponse:
+    """Without the confirmation: the page that asks for it."""
     organization = request.organization
     registration = selectors.registration_of_organization(organization, pk)
     if registration is None:
         raise Http404
+    if registration.status != RegistrationStatus.CANCELLED and not ConfirmForm.confirmed(
+        request.POST
+    ):
+        return _cancel_confirmation(
+            request,
+            registration,
+            action=reverse("community:org_registration_cancel", args=[organization.slug, pk]),
+            back=reverse("community:org_community", args=[organization.slug]),
+        )
     try:
         services.registration_cancel(registration=registration, by=request.user)
     except ValidationError as exc:
@@ -242,6 +269,17 @@ def office_cancel(request: AuthenticatedRequest, pk: int, registration_pk: int) 
     registration = selectors.registration_for_office(conference, registration_pk)
     if registration is None:
         raise Http404
+    if registration.status != RegistrationStatus.CANCELLED and not ConfirmForm.confirmed(
+        request.POST
+    ):
+        return _cancel_confirmation(
+            request,
+            registration,
+            action=reverse(
+                "community:office_registration_cancel", args=[conference.pk, registration.pk]
+            ),
+            back=reverse("community:office_conference", args=[conference.pk]),
+        )
     try:
         services.registration_cancel(registration=registration, by=request.user)
     except ValidationError as exc:
@@ -254,15 +292,31 @@ def office_cancel(request: AuthenticatedRequest, pk: int, registration_pk: int) 
     return redirect("community:office_conference", pk=conference.pk)
 
 
-def _attendee_rows(conference: Conference) -> Iterator[list[str]]:
+# The attendee list as the office downloads it: CSV (UTF-8 with BOM) or .xlsx.
+ATTENDEE_COLUMNS = (
+    Column("attendee", gettext_lazy("Attendee"), 26),
+    Column("email", gettext_lazy("E-mail"), 30),
+    Column("organization", gettext_lazy("Organization"), 28),
+    Column("group", gettext_lazy("Group"), 22),
+    Column("status", gettext_lazy("Status"), 16),
+    Column("waitlist_position", gettext_lazy("Waitlist position"), 10),
+    Column("registered_at", gettext_lazy("Registered (UTC)"), 20),
+    Column("country", gettext_lazy("Country"), 18),
+    Column("country_code", gettext_lazy("Country code"), 8),
+    Column("group_code", gettext_lazy("Group code"), 14),
+)
+
+
+def _attendee_rows(conference: Conference) -> Iterator[list[Any]]:
     """One row per registration: confirmed, the waitlist in its order, cancelled."""
     place = 0
     for row in selectors.attendee_rows_for_export(conference):
-        position = ""
+        position = None
         if row.status == RegistrationStatus.WAITLISTED:
             place += 1
-            position = str(place)
+            position = place
         signee = getattr(row.organization, "signee", None)
+        country = str(row.organization.country or "")
         yield [
             row.attendee_name,
             row.attendee_email,
@@ -270,24 +324,25 @@ def _attendee_rows(conference: Conference) -> Iterator[list[str]]:
             signee.get_group_display() if signee else "",
             row.get_status_display(),
             position,
-            timezone.localtime(row.registered_at).strftime("%Y-%m-%d %H:%M"),
+            row.registered_at,
+            str(countries.name(country)) if country else "",
+            country,
+            signee.group if signee else "",
         ]
 
 
 @office_required
-def office_export(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:
+def office_export(
+    request: AuthenticatedRequest, pk: int, kind: str = CSV
+) -> StreamingHttpResponse | FileResponse:
     conference = _conference_or_404(pk)
-    header = [
-        _("Attendee"),
-        _("E-mail"),
-        _("Organization"),
-        _("Group"),
-        _("Status"),
-        _("Waitlist position"),
-        _("Registered"),
-    ]
-    return csv_response(
-        f"cpo-conference-{conference.year}-attendees.csv", header, _attendee_rows(conference)
+    return export_response(
+        kind,
+        f"cpo-conference-{conference.year}-attendees",
+        ATTENDEE_COLUMNS,
+        _attendee_rows(conference),
+        labels=True,
+        title=_("Attendees"),
     )
 
 

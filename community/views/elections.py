@@ -4,6 +4,10 @@ and vote, nominees answer, and the public sees candidates, results and the Core 
 Every write goes through community.services; a refusal becomes a form error or a message,
 never an error page. The ballot page renders the receipt code in the response to the cast
 and nowhere else (not in the session, not in a redirect): it is shown once.
+
+What cannot be undone asks first, without JavaScript (cpo_portal.forms.ConfirmForm): a
+ballot shows its summary before it is cast, publishing the results shows who will form the
+Core Team. Every election page says what its year and its term mean (`_term`).
 """
 
 from collections.abc import Callable
@@ -13,14 +17,20 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_countries import countries
 
 from cpo_portal.accounts.decorators import office_required
-from cpo_portal.forms import error_text
+from cpo_portal.exports import Column, export_response
+from cpo_portal.forms import ConfirmForm, error_text
 from cpo_portal.http import AuthenticatedRequest, OrganizationRequest, PortalRequest
+from cpo_portal.navigation import TodoItem
 from cpo_portal.pagecache import public_page
 from cpo_portal.pagination import paginate
 from cpo_portal.ratelimit import rate_limited
@@ -74,6 +84,49 @@ def _percent(ballots: int, eligible: int) -> int | None:
     return round(100 * ballots / eligible) if eligible else None
 
 
+def _term(election: Election) -> dict[str, Any]:
+    """What the election's year and term mean, for templates/community/elections/_term.html:
+    the term runs from the publication of its results until the results of the next election
+    are published (selectors.elections.term_of)."""
+    starts, ends = selectors.term_of(election)
+    return {"term_known": True, "term_starts": starts, "term_ends": ends}
+
+
+def _short_groups(election: Election) -> list[dict[str, Any]]:
+    """The groups with fewer accepted candidates than seats, labelled for the page."""
+    return [
+        {"group": group, "label": SigneeGroup(group).label, "seats": seats, "accepted": accepted}
+        for group, seats, accepted in selectors.groups_short_of_candidates(election)
+    ]
+
+
+def office_election_todo(request: HttpRequest, organization: Any = None) -> list[TodoItem]:
+    """The office's to-do line from the close of nominations until voting opens (by itself):
+    a group has fewer accepted candidates than seats. A query per election waiting for its
+    vote (there is one a year)."""
+    items = []
+    for election in selectors.elections_awaiting_vote(timezone.now())[:3]:
+        short = _short_groups(election)
+        if not short:
+            continue
+        items.append(
+            TodoItem(
+                key=f"election-{election.year}",
+                label=_("%(election)s: fewer candidates than seats") % {"election": election.title},
+                url=reverse("community:office_election", args=[election.pk]),
+                count=len(short),
+                due_on=timezone.localdate(election.voting_opens),
+                note=", ".join(
+                    _("%(group)s: %(accepted)d of %(seats)d")
+                    % {"group": g["label"], "accepted": g["accepted"], "seats": g["seats"]}
+                    for g in short
+                ),
+                order=election.year,
+            )
+        )
+    return items
+
+
 # --- The CPO office ---------------------------------------------------------------------
 
 
@@ -120,6 +173,9 @@ def _office_detail_context(election: Election, tie_forms: dict[str, Any] | None 
         "eligible": eligible,
         "percent": _percent(ballots, eligible),
         "may_tally": phase == "closed",
+        # Warned before voting opens (by itself, at voting_opens); afterwards a plain note.
+        "short_groups": _short_groups(election) if phase != "published" else [],
+        **_term(election),
     }
     if election.tallied_at is not None:
         tally = selectors.results_of_election(election)
@@ -216,7 +272,14 @@ def office_tie(request: AuthenticatedRequest, pk: int, group: str) -> HttpRespon
 @office_required
 @require_POST
 def office_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Without the confirmation: the page that shows who will form the Core Team."""
     election = _election_or_404(pk=pk)
+    pending = election.tallied_at is not None and not election.results_published_at
+    if pending and not ConfirmForm.confirmed(request.POST):
+        context = _office_detail_context(election)
+        # An unresolved tie is refused below (services.elections.results_publish), unasked.
+        if not context["unresolved"]:
+            return render(request, "community/elections/office_publish_confirm.html", context)
     try:
         services.results_publish(election=election, by=request.user)
     except ValidationError as exc:
@@ -244,6 +307,7 @@ def _org_context(request: OrganizationRequest, election: Election | None) -> dic
             phase=services.phase(election),
             cast=selectors.ballot_cast_of(election, organization),
             nominations=selectors.nominations_of_organization(election, organization),
+            **_term(election),
         )
     return context
 
@@ -295,7 +359,12 @@ def org_ballot(request: OrganizationRequest, org_slug: str, year: int) -> HttpRe
     if context["group"] is not None and context["phase"] == "voting" and not context["cast"]:
         candidates = list(selectors.accepted_candidates(election))
         form = BallotForm(_data(request), election=election, candidates=candidates)
-        if request.method == "POST" and form.is_valid():
+        # Three steps, each a POST of the same choices: the ballot, its summary ("change"
+        # goes back to the ticked ballot), the cast once confirmed on the summary.
+        if request.method == "POST" and "change" not in request.POST and form.is_valid():
+            if not ConfirmForm.confirmed(request.POST):
+                context["summary"] = form.summary()
+                return render(request, "community/elections/org_ballot_confirm.html", context)
             try:
                 code = services.ballot_cast(
                     election=election,
@@ -352,7 +421,13 @@ def nomination(request: AuthenticatedRequest, year: int, pk: int) -> HttpRespons
                 else:
                     messages.success(request, _("You have declined the nomination."))
                 return redirect("community:nomination", year=year, pk=pk)
-    context = {"candidate": candidate, "election": election, "phase": phase, "form": form}
+    context = {
+        "candidate": candidate,
+        "election": election,
+        "phase": phase,
+        "form": form,
+        **_term(election),
+    }
     status = 400 if form.errors else 200
     return render(request, "community/elections/nomination.html", context, status=status)
 
@@ -368,6 +443,7 @@ def public_election(request: PortalRequest, year: int) -> HttpResponse:
         "phase": phase,
         "groups": _groups_of(list(selectors.accepted_candidates(election)), election),
         "my_candidacies": selectors.open_candidacies_of_user(request.user, election),
+        **_term(election),
     }
     if phase == "published":
         tally = selectors.results_of_election(election)
@@ -393,9 +469,8 @@ def public_election(request: PortalRequest, year: int) -> HttpResponse:
 def core_team(request: PortalRequest) -> HttpResponse:
     election, results = selectors.published_core_team()
     groups = _groups_of(results, election, key=lambda r: r.group) if election else []
-    return render(
-        request, "community/elections/core_team.html", {"election": election, "groups": groups}
-    )
+    context = {"election": election, "groups": groups, **(_term(election) if election else {})}
+    return render(request, "community/elections/core_team.html", context)
 
 
 def receipt_rate_limited(request: PortalRequest) -> int | None:
@@ -408,6 +483,7 @@ def receipt(request: PortalRequest, year: int) -> HttpResponse:
     election = _election_or_404(year=year)
     form = ReceiptForm(_data(request))
     context: dict[str, Any] = {"election": election, "form": form, "checked": False}
+    context.update(_term(election))
     if request.method == "POST":
         retry_after = receipt_rate_limited(request)
         if retry_after is not None:
@@ -429,3 +505,51 @@ def receipt(request: PortalRequest, year: int) -> HttpResponse:
     response = render(request, "community/elections/receipt.html", context)
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- The office's export of who voted (exports) -----------------------------------------------
+# That an organization voted, and when; never how (BallotCast only, see the selector).
+
+PARTICIPATION_COLUMNS = (
+    Column("organization", gettext_lazy("Organization"), 28),
+    Column("legal_name", gettext_lazy("Legal name"), 30),
+    Column("group", gettext_lazy("Group"), 22),
+    Column("group_code", gettext_lazy("Group code"), 14),
+    Column("country", gettext_lazy("Country"), 18),
+    Column("country_code", gettext_lazy("Country code"), 8),
+    Column("voted", gettext_lazy("Voted"), 8),
+    Column("voted_at", gettext_lazy("Voted at (UTC)"), 20),
+)
+
+
+def _participation_rows(rows: Any) -> Any:
+    groups = dict(SigneeGroup.choices)
+    for row in rows:
+        group = row["signee__group"] or ""
+        country = str(row["country"] or "")
+        yield [
+            row["display_name"],
+            row["legal_name"],
+            str(groups.get(group, group)),
+            group,
+            str(countries.name(country)) if country else "",
+            country,
+            row["voted_at"] is not None,
+            row["voted_at"],
+        ]
+
+
+@office_required
+def office_participation_export(
+    request: AuthenticatedRequest, pk: int, kind: str
+) -> HttpResponseBase:
+    """Which eligible organizations voted and when, as CSV or .xlsx; never how."""
+    election = _election_or_404(pk=pk)
+    return export_response(
+        kind,
+        f"cpo-election-{election.year}-participation",
+        PARTICIPATION_COLUMNS,
+        _participation_rows(selectors.participation_rows_for_office(election)),
+        labels=True,
+        title=_("Participation"),
+    )

@@ -1,31 +1,35 @@
 """Notifying people: each in their language, by their choice, every notice recorded."""
 
+import logging
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
 from cpo_portal.activity.services import activity_record
 from cpo_portal.mail import StrOrPromise, fallback_language, queue_mail
 
-from .kinds import DIGEST, all_kinds
+from .kinds import DIGEST
 from .kinds import kind as registered_kind
 from .models import Delivery, Notice, NotificationPreference
+from .selectors import digest_recipient_ids, notices_waiting_for_digest, preferences_for_user
+from .tokens import token_make
 
 User = get_user_model()
 
-_UNSUBSCRIBE_SALT = "cpo_portal.notifications.unsubscribe"
+logger = logging.getLogger(__name__)
 
 
 def unsubscribe_token(*, user: Any, kind: str) -> str:
     """The signed token of a one-click unsubscribe link (no expiry: old mails keep working)."""
-    return signing.dumps([user.pk, kind], salt=_UNSUBSCRIBE_SALT, compress=False)
+    return token_make(user_id=user.pk, kind=kind)
 
 
 def unsubscribe_url(*, user: Any, kind: str) -> str:
@@ -171,19 +175,74 @@ def notification_preferences_save(*, user: Any, choices: dict[str, Delivery], by
 
 @transaction.atomic
 def notification_unsubscribe(*, user: Any, kind: str) -> list[str]:
-    """Turn one kind off (the digest's: every kind received by digest); the kinds turned off."""
+    """Turn one kind off (the digest's: every kind received by digest); the kinds turned off.
+
+    Unsubscribing again changes nothing and records nothing.
+    """
+    current = preferences_for_user(user)
     if kind == DIGEST:
-        keys = [
-            k.key for k in all_kinds() if delivery_for(user=user, kind=k.key) == Delivery.DIGEST
-        ]
+        keys = [key for key, delivery in current.items() if delivery == Delivery.DIGEST]
     else:
         registered_kind(kind)
-        keys = [kind]
+        keys = [kind] if current.get(kind) != Delivery.OFF else []
     for key in keys:
         NotificationPreference.objects.update_or_create(
             user=user, kind=key, defaults={"delivery": Delivery.OFF}
         )
-    activity_record(
-        actor=None, verb="notifications.unsubscribed", target=user, data={"kinds": keys}
-    )
+    if keys:
+        activity_record(
+            actor=None,
+            verb="notifications.unsubscribed",
+            target=user,
+            data={"kinds": keys, "link": kind},
+        )
     return keys
+
+
+# --- The weekly digest -------------------------------------------------------------------------
+
+
+def notices_send_digest(*, now: datetime | None = None) -> int:
+    """Send each person with notices waiting for the digest one mail of them all; the number of
+    mails sent. Idempotent: a notice is marked sent in the same transaction that queues its
+    mail, so a second run finds nothing. One person's failure is logged and does not stop the
+    others (their notices wait for the next run)."""
+    now = now or timezone.now()
+    sent = 0
+    for user_id in digest_recipient_ids():
+        try:
+            if _digest_send_one(user_id=user_id, now=now):
+                sent += 1
+        except Exception:
+            logger.exception("The weekly digest for user %s could not be sent", user_id)
+    return sent
+
+
+@transaction.atomic
+def _digest_send_one(*, user_id: int, now: datetime) -> bool:
+    # Locked, so that two overlapping runs cannot both send the same notices.
+    user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email:
+        return False
+    notices = list(notices_waiting_for_digest(user_id))
+    if not notices:
+        return False  # sent meanwhile by an overlapping run
+    language = _language(user)
+    with translation.override(language):
+        subject = ngettext(
+            "Your weekly digest: %(count)d notice",
+            "Your weekly digest: %(count)d notices",
+            len(notices),
+        ) % {"count": len(notices)}
+        body = render_to_string(
+            "notifications/mail/digest.txt",
+            {"user": user, "notices": notices, "site_url": settings.SITE_URL},
+        )
+    Notice.objects.filter(pk__in=[n.pk for n in notices], sent_at__isnull=True).update(sent_at=now)
+    queue_mail(
+        subject=subject,
+        body=body + _footer(user=user, kind=DIGEST, language=language),
+        to=[user.email],
+        headers=unsubscribe_headers(user=user, kind=DIGEST),
+    )
+    return True

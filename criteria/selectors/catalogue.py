@@ -6,9 +6,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django_scopes import scopes_disabled
 
+from cpo_portal.documents.models import Document
+
+from ..documents import CATALOGUE_DOCUMENT_KIND
 from ..interchange import FORMAT
 from ..models import (
     CONTENT_LANGUAGES,
@@ -346,3 +351,18 @@ def catalogue_as_canonical(version: CatalogueVersion) -> dict[str, Any]:
             }
         )
     return out
+
+
+def catalogue_pdf_document(version: CatalogueVersion, language: str) -> Document | None:
+    """The printable edition of `version` in `language`, if it was requested (one query)."""
+    with scopes_disabled():  # a portal-wide document: no organization
+        return (
+            Document.objects.filter(
+                kind=CATALOGUE_DOCUMENT_KIND,
+                owner_type=ContentType.objects.get_for_model(CatalogueVersion),
+                owner_id=str(version.pk),
+                language=language,
+            )
+            .order_by("-created_at", "-pk")
+            .first()
+        )

@@ -4,17 +4,23 @@ A published or retired version is immutable: every service that changes content 
 `ensure_draft` first, so the office UI, the admin and the API all get the same refusal.
 """
 
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cpo_portal.accounts.models import User
 from cpo_portal.activity.services import activity_record
+from cpo_portal.documents.models import Document, DocumentStatus
+from cpo_portal.documents.services import document_request, document_rerender
 from cpo_portal.errors import DomainError
 from cpo_portal.states import check_transition
 
+from ..documents import CATALOGUE_DOCUMENT_KIND, PDF_LANGUAGES
+from ..extensions import version_published
 from ..interchange import (
     RESERVED_VERSION_CODES,
     CatalogueInvalid,
@@ -24,6 +30,7 @@ from ..interchange import (
 )
 from ..models import (
     CONTENT_LANGUAGES,
+    PUBLIC_VERSION_STATUSES,
     VERSION_EDGES,
     AssessmentCriterion,
     AssessmentScheme,
@@ -34,7 +41,7 @@ from ..models import (
     VersionStatus,
     status_in_sentence,
 )
-from ..selectors.catalogue import catalogue_as_canonical
+from ..selectors.catalogue import catalogue_as_canonical, catalogue_pdf_document
 
 
 def ensure_draft(version: CatalogueVersion) -> None:
@@ -106,7 +113,10 @@ def catalogue_publish(*, version: CatalogueVersion, by: User | None) -> Catalogu
             _("Version %(version)s cannot be published: %(problems)s.")
             % {"version": version.code, "problems": "; ".join(problems)}
         )
-    return _transition(version, VersionStatus.PUBLISHED, by=by)
+    version = _transition(version, VersionStatus.PUBLISHED, by=by)
+    # The apps on top (signees: notices to signees, statement updates) queue their work.
+    version_published(version)
+    return version
 
 
 @transaction.atomic
@@ -372,3 +382,32 @@ def category_save(*, category: Category, by: User | None, **fields: Any) -> Cate
     mark_edited(category.version)
     activity_record(actor=by, verb="category.updated", target=category, data=fields)
     return category
+
+
+@transaction.atomic
+def catalogue_pdf_request(*, version: CatalogueVersion, language: str) -> Document:
+    """The printable edition of a published version in `language`: the existing document, or
+    one requested now (rendered after commit). One per version and language, also when two
+    visitors ask at once (the version row is locked); a failed rendering is tried again once
+    it has rested as long as the sweeper lets a stuck one."""
+    if language not in PDF_LANGUAGES:
+        raise DomainError(_("The catalogue is printed in English and German only."))
+    version = CatalogueVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status not in PUBLIC_VERSION_STATUSES:
+        raise DomainError(_("Only a published catalogue version is printed."))
+    document = catalogue_pdf_document(version, language)
+    if document is None:
+        with translation.override(language):
+            title = _("CPO catalogue, version %(version)s") % {"version": version.code}
+        return document_request(
+            kind=CATALOGUE_DOCUMENT_KIND,
+            owner=version,
+            organization=None,
+            title=title,
+            language=language,
+            by=None,
+        )
+    rested = timezone.now() - timedelta(seconds=settings.DOCUMENT_STUCK_AFTER_SECONDS)
+    if document.status == DocumentStatus.FAILED and document.status_changed_at < rested:
+        return document_rerender(document=document, by=None)
+    return document

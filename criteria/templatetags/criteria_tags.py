@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from criteria.diff import WordDiff
 from criteria.models import CatalogueVersion, Obligation
+from criteria.selectors.catalogue import current_published_version
 
 register = template.Library()
 
@@ -139,3 +140,10 @@ def flag_change(change: Any, flag: str) -> SafeString:
         _("yes") if before else _("no"),
         _("yes") if after else _("no"),
     )
+
+
+@register.simple_tag
+def catalogue_in_force() -> CatalogueVersion | None:
+    """`{% catalogue_in_force as in_force %}`: the version in force (one query), for pages
+    of other apps that say whether what they show answers it."""
+    return current_published_version()

@@ -13,23 +13,32 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.forms import Form
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 
 from cpo_portal.accounts.decorators import office_required
+from cpo_portal.documents.models import DocumentStatus
 from cpo_portal.exports import csv_response
 from cpo_portal.http import AuthenticatedRequest, PortalRequest
 from cpo_portal.pagecache import public_page
 from cpo_portal.pagination import paginate
 
 from ..diff import CriterionChange, WordDiff, catalogue_diff
+from ..documents import PDF_LANGUAGES, catalogue_pdf_filename
 from ..forms.catalogue import (
     CatalogueFilterForm,
     CategoryForm,
@@ -58,6 +67,7 @@ from ..selectors.schemes import schemes_of_version
 from ..services.catalogue import (
     catalogue_create_draft,
     catalogue_import,
+    catalogue_pdf_request,
     catalogue_publish,
     catalogue_retire,
     category_save,
@@ -161,6 +171,45 @@ def versions(request: PortalRequest) -> HttpResponse:
             "diff_form": VersionPairForm(versions=choices, initial=_default_pair(choices)),
         },
     )
+
+
+# --- The printable edition ------------------------------------------------------------------
+
+
+def catalogue_pdf(request: PortalRequest, version: str, language: str) -> HttpResponseBase:
+    """The PDF of a published version in English or German, rendered on first request.
+
+    Not a cached public page: until the file is ready it answers "being prepared" (202 with
+    Retry-After), which no cache may keep. Without a broker the first request renders it.
+    """
+    found = public_version_or_404(version)
+    if language not in PDF_LANGUAGES:
+        raise Http404(_("The catalogue is printed in English and German only."))
+    document = selectors.catalogue_pdf_document(found, language)
+    if document is None or not document.is_ready:
+        catalogue_pdf_request(version=found, language=language)
+        # Read again: without a broker the rendering ran when the request committed.
+        document = selectors.catalogue_pdf_document(found, language)
+    if document is not None and document.is_ready:
+        response = FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=catalogue_pdf_filename(found, language),
+            content_type="application/pdf",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = f"public, max-age={settings.PUBLIC_MAX_AGE}"
+        return response
+    failed = document is not None and document.status == DocumentStatus.FAILED
+    waiting = render(
+        request,
+        "criteria/catalogue/pdf_pending.html",
+        {**version_context(found), "language": language, "failed": failed},
+        status=202,
+    )
+    waiting["Retry-After"] = "30"
+    waiting["Cache-Control"] = "no-store"
+    return waiting
 
 
 # --- One criterion ------------------------------------------------------------------------

@@ -58,6 +58,12 @@ class SigneeFilterInput(serializers.Serializer):
         max_length=2,
         help_text="ISO 3166-1 alpha-2 country code, e.g. DE.",
     )
+    seal = serializers.ChoiceField(
+        choices=list(selectors.SEAL_FILTERS),
+        required=False,
+        allow_blank=True,
+        help_text="valid: holds a valid seal of any kind; organizational or product: of that kind.",
+    )
     ordering = serializers.ChoiceField(
         choices=list(selectors.SORTS),
         required=False,
@@ -78,10 +84,28 @@ class SigneeFilterInput(serializers.Serializer):
             group=data.get("group", ""),
             country=data.get("country", ""),
             sort=data.get("ordering") or selectors.DEFAULT_SORT,
+            seal=data.get("seal", ""),
         )
 
 
 # --- Output -----------------------------------------------------------------------------
+
+
+class SealOutput(serializers.Serializer):
+    number = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["organizational", "product"])
+    kind_label = serializers.CharField()
+    status = serializers.SerializerMethodField()
+    status_label = serializers.CharField()
+    verify_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ChoiceField(choices=["valid", "suspended"]))
+    def get_status(self, seal: Any) -> str:
+        return "valid" if seal.valid else "suspended"
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_verify_url(self, seal: Any) -> str:
+        return _absolute(self, seal.url)
 
 
 class SigneeOutput(serializers.Serializer):
@@ -97,6 +121,17 @@ class SigneeOutput(serializers.Serializer):
     statement_url = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
     html_url = serializers.SerializerMethodField()
+    seals = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        SealOutput(
+            many=True,
+            help_text="The current seals (valid or suspended certificates) of the signee.",
+        )
+    )
+    def get_seals(self, signee: Signee) -> list[dict[str, Any]]:
+        seals = selectors.listed_seals(getattr(signee, "seals", None))
+        return list(SealOutput(seals, many=True, context=self.context).data)
 
     def get_name(self, signee: Signee) -> str:
         return signee.listed_name or signee.organization.display_name

@@ -40,6 +40,16 @@ class SigneeFilterForm(PortalForm):
     )
     country = forms.ChoiceField(label=_("Country"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
+    seal = forms.ChoiceField(
+        label=_("Seal"),
+        required=False,
+        choices=[
+            ("", _("With or without a seal")),
+            ("valid", _("Holds a valid seal")),
+            ("organizational", _("Holds a valid organizational seal")),
+            ("product", _("Holds a valid product seal")),
+        ],
+    )
 
     def __init__(self, *args: Any, countries: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -59,6 +69,7 @@ class SigneeFilterForm(PortalForm):
             group=data.get("group", ""),
             country=data.get("country", ""),
             sort=data.get("sort") or DEFAULT_SORT,
+            seal=data.get("seal", ""),
         )
 
 

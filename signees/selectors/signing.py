@@ -26,6 +26,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     BooleanField,
     Case,
+    CharField,
     Count,
     Exists,
     F,
@@ -45,6 +46,7 @@ from django_scopes import scope, scopes_disabled
 from cpo_portal.documents.models import Document
 from cpo_portal.tenancy.models import Membership, Organization
 
+from .. import extensions
 from ..models import (
     PUBLIC_STATEMENT_STATUSES,
     SIGNED_STATUSES,
@@ -81,7 +83,14 @@ EXPORT_FIELDS = (
     "approved_at",
     "statement_kind",
     "statement_link",
+    "seals",
 )
+# ?seal=… on the list: the kind of valid seal a signee must hold ("" for any kind).
+SEAL_FILTERS: dict[str, str] = {
+    "valid": "",
+    "organizational": "organizational",
+    "product": "product",
+}
 
 
 @dataclass(frozen=True)
@@ -90,10 +99,11 @@ class SigneeFilter:
     group: str = ""
     country: str = ""
     sort: str = DEFAULT_SORT
+    seal: str = ""  # a key of SEAL_FILTERS
 
     @property
     def active(self) -> bool:
-        return bool(self.q or self.group or self.country)
+        return bool(self.q or self.group or self.country or self.seal)
 
 
 def published_signees() -> QuerySet[Signee]:
@@ -119,6 +129,33 @@ def with_current_statement(signees: QuerySet[Signee]) -> QuerySet[Signee]:
     )
 
 
+def with_seals(signees: QuerySet[Signee]) -> QuerySet[Signee]:
+    """Annotate `seals`: the organization's current seals, read with `listed_seals()`.
+
+    One correlated subquery, registered by the app that issues certificates; without it
+    nobody holds a seal.
+    """
+    provider = extensions.listed_seal_provider()
+    if provider is None:
+        return signees.annotate(seals=Value(None, output_field=CharField()))
+    return signees.annotate(seals=provider.annotation())
+
+
+def listed_seals(value: Any) -> list[extensions.ListedSeal]:
+    """The seals of one row annotated by `with_seals()`."""
+    provider = extensions.listed_seal_provider()
+    return provider.read(value) if provider is not None and value else []
+
+
+def _holding_seal(signees: QuerySet[Signee], seal: str) -> QuerySet[Signee]:
+    if seal not in SEAL_FILTERS:
+        return signees
+    provider = extensions.listed_seal_provider()
+    if provider is None:
+        return signees.none()
+    return signees.filter(provider.holds_valid(SEAL_FILTERS[seal]))
+
+
 def _search(signees: QuerySet[Signee], q: str) -> QuerySet[Signee]:
     for word in q.split()[:MAX_SEARCH_WORDS]:
         signees = signees.filter(
@@ -139,14 +176,17 @@ def _filtered(
         signees = signees.filter(organization__country=filters.country)
     if by_group and filters.group:
         signees = signees.filter(group=filters.group)
+    if filters.seal:
+        signees = _holding_seal(signees, filters.seal)
     return signees
 
 
 def published_signee_list(filters: SigneeFilter) -> QuerySet[Signee]:
-    """The public list, filtered and sorted, with the current CPO Statement annotated."""
+    """The public list, filtered and sorted, with the current CPO Statement and the seals
+    annotated."""
     signees = _filtered(published_signees(), filters)
     sort = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
-    return with_current_statement(signees).order_by(*sort)
+    return with_seals(with_current_statement(signees)).order_by(*sort)
 
 
 def published_group_counts(filters: SigneeFilter | None = None) -> dict[str, int]:
@@ -171,9 +211,10 @@ def published_countries() -> list[tuple[str, str]]:
 
 
 def published_signee(slug: str) -> Signee | None:
-    """One published signee by its organization's slug; None for everything else."""
+    """One published signee by its organization's slug, its seals annotated; None for
+    everything else."""
     return (
-        published_signees()
+        with_seals(published_signees())
         .select_related("catalogue_version")
         .filter(organization__slug=slug)
         .first()

@@ -13,17 +13,23 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from cpo_portal.accounts.models import User
 from cpo_portal.documents.models import Document
-from criteria.models import Category, Criterion
+from cpo_portal.tenancy.models import Membership, Role
+from criteria.diff import CatalogueDiff, CriterionChange, catalogue_diff
+from criteria.models import CatalogueVersion, Category, Criterion, VersionStatus
+from criteria.selectors.catalogue import current_published_version
 
 from ..models import (
     PUBLIC_STATEMENT_STATUSES,
     SIGNED_STATUSES,
+    Fulfilment,
     Signee,
     SigneeGroup,
     SigneeStatus,
     Statement,
     StatementAnswer,
+    StatementKind,
     StatementStatus,
 )
 
@@ -236,3 +242,214 @@ def published_versions_for_public(signee: Signee) -> list[Statement]:
     for statement in statements:
         statement.signee = signee
     return statements
+
+
+# --- Following the catalogue ----------------------------------------------------------------
+# A statement answers one catalogue version. When the office publishes a newer one, the vendor
+# starts the next version of its statement from the old one: an answer is carried over where
+# the criterion kept its code and its meaning, and left open where it is new or changed.
+
+
+def meaning_changed(change: CriterionChange) -> bool:
+    """Whether a criterion asks something else now: its wording (title or text, in any
+    language) or its obligation changed. A move to another category, other groups or other
+    assessment flags leave the question, and so the answer to it, as it was."""
+    return change.reworded or change.obligation_changed
+
+
+def answer_carries_over(fulfilment: str, new: Criterion, change: CriterionChange | None) -> bool:
+    """Whether an answer is copied to the same code in the next version: not where the
+    meaning changed, nor a "not applicable" the criterion no longer allows."""
+    if change is not None and meaning_changed(change):
+        return False
+    return fulfilment != Fulfilment.NOT_APPLICABLE or new.na_allowed
+
+
+def statement_version_in_force() -> CatalogueVersion | None:
+    """The catalogue version a statement should answer: the one in force."""
+    return current_published_version()
+
+
+def answers_older_version(statement: Statement, in_force: CatalogueVersion | None) -> bool:
+    """Whether `statement` answers another catalogue version than the one in force."""
+    return in_force is not None and statement.catalogue_version_id != in_force.pk
+
+
+@dataclass
+class ChangedRow:
+    """A criterion of the signee's group whose meaning (or only its place) changed."""
+
+    change: CriterionChange
+    old_answer: StatementAnswer | None
+    carried: bool  # the old answer was copied into the draft
+
+
+@dataclass
+class RemovedRow:
+    criterion: Criterion
+    old_answer: StatementAnswer | None
+
+
+@dataclass
+class StatementChanges:
+    """What changed between the catalogue version of the statement a draft was started from
+    and the version the draft answers, seen from the signee's group."""
+
+    based_on: Statement
+    old: CatalogueVersion
+    new: CatalogueVersion
+    added: list[Criterion]
+    changed: list[ChangedRow]
+    removed: list[RemovedRow]
+    unchanged: int
+
+    @property
+    def dropped(self) -> list[StatementAnswer]:
+        """Old answers not carried into the draft (their criterion changed or went)."""
+        return [r.old_answer for r in self.changed if r.old_answer and not r.carried] + [
+            r.old_answer for r in self.removed if r.old_answer
+        ]
+
+    @property
+    def to_answer(self) -> int:
+        return len(self.added) + sum(1 for r in self.changed if not r.carried)
+
+
+def _applies(criterion: Criterion, group: str) -> bool:
+    return group in criterion.applies_to
+
+
+def statement_changes(statement: Statement) -> StatementChanges | None:
+    """The differences a draft shows against the statement it was started from; None when it
+    was not started from one answering another catalogue version. A fixed number of queries."""
+    if statement.based_on_id is None:
+        return None
+    with scopes_disabled():
+        based_on = (
+            Statement.objects.select_related("catalogue_version")
+            .filter(pk=statement.based_on_id, signee_id=statement.signee_id)
+            .first()
+        )
+    if based_on is None or based_on.catalogue_version_id == statement.catalogue_version_id:
+        return None
+    based_on.signee = statement.signee
+    diff = catalogue_diff(based_on.catalogue_version, statement.catalogue_version)
+    return _changes_for_group(statement, based_on, diff)
+
+
+def _changes_for_group(
+    statement: Statement, based_on: Statement, diff: CatalogueDiff
+) -> StatementChanges:
+    group = statement.signee.group
+    old_answers = _answers(based_on)
+    changed: list[ChangedRow] = []
+    for change in diff.changed:
+        if not (_applies(change.new, group) or _applies(change.old, group)):
+            continue
+        old_answer = old_answers.get(change.old.pk)
+        carried = (
+            old_answer is not None
+            and _applies(change.new, group)
+            and answer_carries_over(old_answer.fulfilment, change.new, change)
+        )
+        changed.append(ChangedRow(change=change, old_answer=old_answer, carried=carried))
+    return StatementChanges(
+        based_on=based_on,
+        old=diff.old,
+        new=diff.new,
+        added=[c for c in diff.added if _applies(c, group)],
+        changed=changed,
+        removed=[
+            RemovedRow(criterion=c, old_answer=old_answers.get(c.pk))
+            for c in diff.removed
+            if _applies(c, group)
+        ],
+        unchanged=diff.unchanged,
+    )
+
+
+def previous_public_version(version: CatalogueVersion) -> CatalogueVersion | None:
+    """The version published before `version` (the other side of its differences)."""
+    if version.published_at is None:
+        return None
+    return (
+        CatalogueVersion.objects.filter(
+            status__in=[VersionStatus.PUBLISHED, VersionStatus.RETIRED],
+            published_at__lt=version.published_at,
+        )
+        .exclude(pk=version.pk)
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+
+
+@dataclass
+class OutdatedStatement:
+    """A vendor's published statement answering an older version, and who is told."""
+
+    statement: Statement
+    people: list[User]
+
+
+@dataclass
+class CataloguePublishedAudience:
+    """Who hears of a newly published catalogue version: the vendors whose statement answers
+    an older version (their own text), and the owners and admins of every approved signee."""
+
+    outdated: list[OutdatedStatement]
+    everyone: list[User]
+
+
+def catalogue_published_audience(version: CatalogueVersion) -> CataloguePublishedAudience:
+    """Two queries, whatever the number of signees."""
+    with scopes_disabled():
+        memberships = list(
+            Membership.objects.filter(
+                organization__signee__status=SigneeStatus.APPROVED,
+                role__in=[Role.OWNER, Role.ADMIN],
+                user__is_active=True,
+            )
+            .select_related("user")
+            .order_by("organization_id", "user_id")
+        )
+        statements = list(
+            Statement.objects.filter(
+                status=StatementStatus.PUBLISHED,
+                signee__status=SigneeStatus.APPROVED,
+                signee__group=SigneeGroup.IT_VENDOR,
+            )
+            .exclude(catalogue_version=version)
+            .select_related("signee__organization", "catalogue_version")
+            .order_by("signee_id")
+        )
+    people: dict[int, list[User]] = {}
+    for membership in memberships:
+        people.setdefault(membership.organization_id, []).append(membership.user)
+    outdated = [
+        OutdatedStatement(statement=s, people=people.get(s.signee.organization_id, []))
+        for s in statements
+    ]
+    everyone = {m.user_id: m.user for m in memberships}
+    return CataloguePublishedAudience(outdated=outdated, everyone=list(everyone.values()))
+
+
+def outdated_statement_documents(version: CatalogueVersion) -> list[Document]:
+    """The rendered PDFs of current online statements answering another version than
+    `version`: rendered again, they say so (one query)."""
+    owner_type = ContentType.objects.get_for_model(Statement)
+    with scopes_disabled():
+        ids = [
+            str(pk)
+            for pk in Statement.objects.filter(
+                status=StatementStatus.PUBLISHED,
+                kind=StatementKind.ONLINE,
+                signee__status=SigneeStatus.APPROVED,
+            )
+            .exclude(catalogue_version=version)
+            .values_list("pk", flat=True)
+        ]
+        return list(
+            Document.objects.filter(
+                kind=STATEMENT_DOCUMENT_KIND, owner_type=owner_type, owner_id__in=ids
+            ).order_by("pk")
+        )

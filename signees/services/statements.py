@@ -11,6 +11,7 @@ import logging
 import uuid
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -19,6 +20,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,12 +28,14 @@ from django_scopes import scope, scopes_disabled
 
 from cpo_portal.accounts.models import User
 from cpo_portal.activity.services import activity_record
-from cpo_portal.documents.services import document_request
+from cpo_portal.documents.services import document_request, document_rerender
 from cpo_portal.errors import DomainError, StaleVersion
 from cpo_portal.guards import require_org_admin
 from cpo_portal.mail import StrOrPromise, lazy_format, mail_on_commit
+from cpo_portal.notifications.services import notify
 from cpo_portal.tenancy.models import Membership, Organization, Role
-from criteria.models import Criterion
+from criteria.diff import CriterionChange, catalogue_diff
+from criteria.models import CatalogueVersion, Criterion, VersionStatus
 
 from ..models import (
     PUBLIC_STATEMENT_STATUSES,
@@ -48,9 +52,14 @@ from ..models import (
 )
 from ..selectors.statements import (
     STATEMENT_DOCUMENT_KIND,
+    answer_carries_over,
     applicable_criteria,
+    catalogue_published_audience,
     has_public_statement,
+    outdated_statement_documents,
+    previous_public_version,
     statement_progress,
+    statement_version_in_force,
 )
 
 log = logging.getLogger(__name__)
@@ -111,7 +120,13 @@ def _log(
 
 @transaction.atomic
 def statement_start_draft(*, signee: Signee, by: User | None) -> Statement:
-    """Start the next version against the signed catalogue, prefilled from the last one."""
+    """Start the next version against the catalogue version in force, prefilled from the last.
+
+    The draft answers the version in force (the signed one while no version is in force);
+    it is `based_on` the newest version filled in online (else the newest published one).
+    Its answers are carried over where the criterion kept its code and its meaning
+    (criteria/diff.py); they are left open where it is new or changed.
+    """
     require_org_admin(signee.organization, by)
     with scopes_disabled():
         # The signee row serialises drafting and publishing of one company.
@@ -122,21 +137,23 @@ def statement_start_draft(*, signee: Signee, by: User | None) -> Statement:
         )
     if signee.status not in SIGNED_STATUSES or signee.catalogue_version is None:
         raise DomainError(_("A CPO Statement can be written once the company has signed the CPO."))
+    version = statement_version_in_force() or signee.catalogue_version
     with scope(organization=signee.organization):
         statements = Statement.objects.filter(signee=signee)
         if statements.filter(status=StatementStatus.DRAFT).exists():
             raise DomainError(_("A draft of the CPO Statement exists already."))
         last = statements.aggregate(n=Max("number"))["n"] or 0
-        # The newest version filled in online, even if a linked or uploaded one followed it.
-        previous = (
-            statements.filter(status__in=PUBLIC_STATEMENT_STATUSES, kind=StatementKind.ONLINE)
-            .order_by("-number")
-            .first()
+        public = statements.filter(status__in=PUBLIC_STATEMENT_STATUSES).select_related(
+            "catalogue_version"
         )
+        # The newest version filled in online, even if a linked or uploaded one followed it.
+        previous = public.filter(kind=StatementKind.ONLINE).order_by("-number").first()
+        based_on = previous or public.order_by("-number").first()
         statement = Statement(
             signee=signee,
             number=last + 1,
-            catalogue_version=signee.catalogue_version,
+            catalogue_version=version,
+            based_on=based_on,
             kind=StatementKind.ONLINE,
             status=StatementStatus.DRAFT,
             summary=previous.summary if previous else "",
@@ -148,14 +165,27 @@ def statement_start_draft(*, signee: Signee, by: User | None) -> Statement:
             raise DomainError(_("A draft of the CPO Statement exists already.")) from None
         copied = _copy_answers(previous, statement) if previous else 0
     _log(
-        statement, by, "draft_started", {"version": signee.catalogue_version.code, "copied": copied}
+        statement,
+        by,
+        "draft_started",
+        {
+            "version": version.code,
+            "copied": copied,
+            "based_on": based_on.number if based_on else None,
+            "based_on_version": based_on.catalogue_version.code if based_on else None,
+        },
     )
     return statement
 
 
 def _copy_answers(source: Statement, target: Statement) -> int:
-    """Carry answers over by criterion code: a new catalogue version has new criterion rows."""
+    """Carry answers over by criterion code (a new catalogue version has new criterion rows),
+    where the criterion's meaning did not change between the two versions."""
     wanted = {c.code: c for c in applicable_criteria(target)}
+    changes: dict[str, CriterionChange] = {}
+    if source.catalogue_version_id != target.catalogue_version_id:
+        diff = catalogue_diff(source.catalogue_version, target.catalogue_version)
+        changes = {change.code: change for change in diff.changed}
     answers = StatementAnswer.objects.filter(statement=source).select_related("criterion")
     copies = [
         StatementAnswer(
@@ -167,7 +197,9 @@ def _copy_answers(source: Statement, target: Statement) -> int:
         )
         for a in answers
         if a.criterion.code in wanted
-        and (a.fulfilment != Fulfilment.NOT_APPLICABLE or wanted[a.criterion.code].na_allowed)
+        and answer_carries_over(
+            a.fulfilment, wanted[a.criterion.code], changes.get(a.criterion.code)
+        )
     ]
     StatementAnswer.objects.bulk_create(copies)
     return len(copies)
@@ -436,11 +468,17 @@ def statement_publish(*, statement: Statement, by: User | None) -> Statement:
     statement.signee = signee
     if signee.status not in SIGNED_STATUSES:
         raise DomainError(_("A CPO Statement can be published only while the signature stands."))
-    if statement.catalogue_version_id != signee.catalogue_version_id:
+    in_force = statement_version_in_force()
+    # A statement answers the version the company signed or the one in force now.
+    if statement.catalogue_version_id not in (
+        signee.catalogue_version_id,
+        in_force.pk if in_force else None,
+    ):
         raise DomainError(
             _(
-                "The company has signed another catalogue version since this draft was started. "
-                "Discard the draft and start a new one."
+                "The catalogue version this draft answers is neither the one your company "
+                "signed nor the one in force. Discard the draft and start a new one: your "
+                "answers are carried over where the criteria did not change."
             )
         )
     _check_complete(statement)
@@ -610,3 +648,100 @@ def statement_reminders_send(*, today: date | None = None) -> int:
     if sent:
         log.info("sent %s CPO Statement reminder(s)", sent)
     return sent
+
+
+# --- a new catalogue version ----------------------------------------------------------------
+
+CATALOGUE_PUBLISHED_KIND = "signees.catalogue_published"
+
+
+def _diff_url(previous: CatalogueVersion | None, version: CatalogueVersion) -> str:
+    if previous is None:
+        return ""
+    query = urlencode({"from": previous.code, "to": version.code})
+    return f"{reverse('criteria:diff')}?{query}"
+
+
+@transaction.atomic
+def catalogue_published_notify(*, version: CatalogueVersion) -> int:
+    """Tell the owners and admins of every approved signee that `version` is published, and
+    invite IT vendors whose published statement answers an older version to update it.
+
+    Each person is told once (key "catalogue:<code>"): a vendor's owner gets the vendor's
+    text, everyone else the announcement. The current PDFs of statements answering an older
+    version are rendered again, so that they say so. Returns the number of people told.
+    """
+    version = CatalogueVersion.objects.get(pk=version.pk)
+    if version.status != VersionStatus.PUBLISHED:
+        return 0  # retired (or never published) meanwhile: nothing to announce
+    previous = previous_public_version(version)
+    catalogue_url = reverse("criteria:catalogue", args=[version.code])
+    context: dict[str, Any] = {
+        "version": version,
+        "previous": previous,
+        "catalogue_url": catalogue_url,
+        "diff_url": _diff_url(previous, version),
+    }
+    key = f"catalogue:{version.code}"
+    audience = catalogue_published_audience(version)
+    told = 0
+    # The vendors first: the announcement below skips whoever was told already (same key).
+    for item in audience.outdated:
+        if not item.people:
+            continue
+        organization = item.statement.signee.organization
+        statement_url = reverse("signees:statement", args=[organization.slug])
+        told += notify(
+            kind=CATALOGUE_PUBLISHED_KIND,
+            users=item.people,
+            subject=lazy_format(
+                gettext_lazy(
+                    "Catalogue version %(version)s is published: update your CPO Statement"
+                ),
+                version=version.code,
+            ),
+            template="signees/statements/mail/catalogue_published_vendor.txt",
+            context={
+                **context,
+                "organization": organization,
+                "statement": item.statement,
+                "answered": item.statement.catalogue_version,
+                "statement_url": statement_url,
+                # The differences that matter to the vendor: from the version it answers.
+                "previous": item.statement.catalogue_version,
+                "diff_url": _diff_url(item.statement.catalogue_version, version),
+            },
+            url=statement_url,
+            key=key,
+        )
+    told += notify(
+        kind=CATALOGUE_PUBLISHED_KIND,
+        users=audience.everyone,
+        subject=lazy_format(
+            gettext_lazy("Version %(version)s of the CPO catalogue is published"),
+            version=version.code,
+        ),
+        template="signees/statements/mail/catalogue_published.txt",
+        context=context,
+        url=catalogue_url,
+        key=key,
+    )
+    rerendered = 0
+    for document in outdated_statement_documents(version):
+        try:
+            document_rerender(document=document, by=None)
+        except DomainError:
+            continue  # being rendered right now: that rendering reads the new state
+        rerendered += 1
+    activity_record(
+        actor=None,
+        verb="statement.catalogue_published_notified",
+        target=version,
+        data={
+            "version": version.code,
+            "told": told,
+            "outdated": len(audience.outdated),
+            "rerendered": rerendered,
+        },
+    )
+    return told

@@ -41,6 +41,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_countries import countries
 
 from cpo_portal.accounts.decorators import office_required
 from cpo_portal.activity.selectors import activity_for_office
@@ -48,7 +49,7 @@ from cpo_portal.clients import client_ip
 from cpo_portal.documents.models import Document
 from cpo_portal.documents.selectors import documents_of_organization
 from cpo_portal.errors import DomainError
-from cpo_portal.exports import csv_response, in_pieces
+from cpo_portal.exports import Column, export_response, in_pieces
 from cpo_portal.http import AuthenticatedRequest, OrganizationRequest, PortalRequest
 from cpo_portal.pagecache import public_page
 from cpo_portal.pagination import paginate
@@ -90,16 +91,26 @@ from ..services.signing import (
 S = SigneeStatus
 PAGE_SIZE = 50
 LATEST_ON_HOME = 5
+# The columns of the CSV, JSON and .xlsx exports alike; group, country and seal statuses
+# in the language of the request, with the codes beside them for scripts.
 EXPORT_COLUMNS = (
-    "name",
-    "legal_name",
-    "group",
-    "country",
-    "website",
-    "signee_since",
-    "profile_url",
-    "statement_url",
+    Column("name", gettext_lazy("Company"), 30),
+    Column("legal_name", gettext_lazy("Legal name"), 30),
+    Column("group", gettext_lazy("Group"), 22),
+    Column("group_code", gettext_lazy("Group code"), 14),
+    Column("country", gettext_lazy("Country"), 18),
+    Column("country_code", gettext_lazy("Country code"), 8),
+    Column("website", gettext_lazy("Website"), 30),
+    Column("signee_since", gettext_lazy("Signee since"), 12),
+    Column("profile_url", gettext_lazy("Signee page"), 40),
+    Column("statement_url", gettext_lazy("CPO Statement"), 40),
+    Column("valid_seal", gettext_lazy("Holds a valid seal"), 10),
+    Column("organizational_seals", gettext_lazy("Organizational seals"), 30),
+    Column("product_seals", gettext_lazy("Product seals"), 40),
 )
+EXPORT_STEM = "cpo-signees"
+EXPORT_FORMATS = ("csv", "json", "xlsx")
+FILTER_KEYS = ("q", "group", "country", "sort", "seal")
 
 # The groups as the public signee page explains them.
 PUBLIC_GROUP_DEFINITIONS: dict[str, Any] = {
@@ -141,7 +152,7 @@ def home(request: PortalRequest) -> HttpResponse:
 
 
 def _filter_form(request: PortalRequest, *, countries: list[tuple[str, str]]) -> SigneeFilterForm:
-    data = request.GET if any(k in request.GET for k in ("q", "group", "country", "sort")) else None
+    data = request.GET if any(k in request.GET for k in FILTER_KEYS) else None
     return SigneeFilterForm(data, countries=countries)
 
 
@@ -197,7 +208,7 @@ def _page(request: PortalRequest, filters: selectors.SigneeFilter, counts: dict[
 @public_page
 def signee_list(request: PortalRequest) -> HttpResponseBase:
     export = request.GET.get("format", "")
-    if export in ("csv", "json"):
+    if export in EXPORT_FORMATS:
         return _export(request, export)
     form = _filter_form(request, countries=selectors.published_countries())
     filters = form.filters()
@@ -211,6 +222,7 @@ def signee_list(request: PortalRequest) -> HttpResponseBase:
                 getattr(signee, "statement_kind", None),
                 getattr(signee, "statement_link", None),
             ),
+            "seals": selectors.listed_seals(getattr(signee, "seals", None)),
         }
         for signee in page.object_list
     ]
@@ -227,6 +239,7 @@ def signee_list(request: PortalRequest) -> HttpResponseBase:
             "total": sum(counts.values()),
             "csv_url": reverse("signees:export_csv") + export_query,
             "json_url": reverse("signees:export_json") + export_query,
+            "xlsx_url": reverse("signees:export_xlsx") + export_query,
         },
     )
 
@@ -234,44 +247,57 @@ def signee_list(request: PortalRequest) -> HttpResponseBase:
 # --- Exports ---------------------------------------------------------------------------
 
 
-def _records(request: PortalRequest, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, str]]:
+def _seal_cell(seals: list[Any], kind: str) -> str:
+    return "; ".join(str(seal) for seal in seals if seal.kind == kind)
+
+
+def _records(request: PortalRequest, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     base = request.build_absolute_uri(reverse("signees:list"))
+    groups = dict(SigneeGroup.choices)
     for row in rows:
         slug = row["organization__slug"]
         statement = selectors.statement_path(slug, row["statement_kind"], row["statement_link"])
+        country = str(row["organization__country"] or "")
+        seals = selectors.listed_seals(row["seals"])
         yield {
             "name": row["listed_name"] or row["organization__display_name"],
             "legal_name": row["organization__legal_name"],
-            "group": row["group"],
-            "country": row["organization__country"],
+            "group": str(groups.get(row["group"], row["group"])),
+            "group_code": row["group"],
+            "country": str(countries.name(country)) if country else "",
+            "country_code": country,
             "website": row["organization__website"],
             "signee_since": (
-                timezone.localdate(row["approved_at"]).isoformat() if row["approved_at"] else ""
+                timezone.localdate(row["approved_at"]) if row["approved_at"] else None
             ),
             "profile_url": f"{base}{slug}/",
             "statement_url": request.build_absolute_uri(statement) if statement else "",
+            "valid_seal": any(seal.valid for seal in seals),
+            "organizational_seals": _seal_cell(seals, "organizational"),
+            "product_seals": _seal_cell(seals, "product"),
         }
 
 
-def _json_lines(records: Iterable[dict[str, str]]) -> Iterator[str]:
+def _json_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
     """A JSON array, one object per line, written as the rows arrive."""
     separator = "[\n"
     for record in records:
-        yield separator + json.dumps(record, ensure_ascii=False)
+        yield separator + json.dumps(record, ensure_ascii=False, default=str)
         separator = ",\n"
     yield "[]\n" if separator == "[\n" else "\n]\n"
 
 
-def _export(request: PortalRequest, kind: str) -> StreamingHttpResponse:
-    """The filtered list as CSV or JSON, streamed: the rows are never all in memory."""
+def _export(request: PortalRequest, kind: str) -> HttpResponseBase:
+    """The filtered list as CSV, JSON or .xlsx; CSV and JSON are streamed, the .xlsx is
+    written row by row: the rows are never all in memory."""
     form = _filter_form(request, countries=selectors.published_countries())
     records = _records(request, selectors.published_signee_rows(form.filters()))
-    if kind == "csv":
-        rows = ([record[column] for column in EXPORT_COLUMNS] for record in records)
-        return csv_response("cpo-signees.csv", EXPORT_COLUMNS, rows)
-    return StreamingHttpResponse(
-        in_pieces(_json_lines(records)), content_type="application/json; charset=utf-8"
-    )
+    if kind == "json":
+        return StreamingHttpResponse(
+            in_pieces(_json_lines(records)), content_type="application/json; charset=utf-8"
+        )
+    rows = ([record[column.key] for column in EXPORT_COLUMNS] for record in records)
+    return export_response(kind, EXPORT_STEM, EXPORT_COLUMNS, rows, title=_("Signees"))
 
 
 @public_page
@@ -282,6 +308,11 @@ def export_csv(request: PortalRequest) -> HttpResponseBase:
 @public_page
 def export_json(request: PortalRequest) -> HttpResponseBase:
     return _export(request, "json")
+
+
+@public_page
+def export_xlsx(request: PortalRequest) -> HttpResponseBase:
+    return _export(request, "xlsx")
 
 
 # --- One signee ------------------------------------------------------------------------
@@ -852,7 +883,65 @@ def office_signee_list(request: AuthenticatedRequest) -> HttpResponse:
             "page": page,
             "rows": [(s, warnings[s.pk]) for s in signees],
             "filtering": not form.is_default,
+            "export_query": _query(request),
         },
+    )
+
+
+# The office's export of its review list: the filters of the page, every row.
+OFFICE_EXPORT_COLUMNS = (
+    Column("name", gettext_lazy("Company"), 30),
+    Column("legal_name", gettext_lazy("Legal name"), 30),
+    Column("group", gettext_lazy("Group"), 22),
+    Column("group_code", gettext_lazy("Group code"), 14),
+    Column("country", gettext_lazy("Country"), 18),
+    Column("country_code", gettext_lazy("Country code"), 8),
+    Column("website", gettext_lazy("Website"), 30),
+    Column("status", gettext_lazy("Status"), 16),
+    Column("signed_at", gettext_lazy("Signed (UTC)"), 20),
+    Column("approved_at", gettext_lazy("Signee since (UTC)"), 20),
+    Column("statement_due", gettext_lazy("CPO Statement due"), 12),
+    Column("statement_published", gettext_lazy("CPO Statement published"), 10),
+    Column("statement_overdue", gettext_lazy("CPO Statement overdue"), 10),
+    Column("record_url", gettext_lazy("Record"), 40),
+)
+
+
+def _office_export_rows(request: AuthenticatedRequest, signees: Any) -> Iterator[list[Any]]:
+    groups = dict(SigneeGroup.choices)
+    for signee in signees:
+        organization = signee.organization
+        country = str(organization.country or "")
+        yield [
+            signee.listed_name or organization.display_name,
+            organization.legal_name,
+            str(groups.get(signee.group, signee.group)),
+            signee.group,
+            str(countries.name(country)) if country else "",
+            country,
+            organization.website,
+            _status_label(signee.status),
+            signee.signed_at,
+            signee.approved_at,
+            signee.statement_due,
+            signee.has_published_statement,
+            signee.statement_overdue,
+            request.build_absolute_uri(_office_record_url(signee)),
+        ]
+
+
+@office_required
+def office_signee_export(request: AuthenticatedRequest, kind: str) -> HttpResponseBase:
+    """The review list as CSV or .xlsx, with the filters of the page; fetched in chunks."""
+    form = QueueFilterForm(request.GET, country_codes=selectors.signee_countries_for_office())
+    signees = selectors.signees_for_office(form.filters()).iterator(chunk_size=2000)
+    return export_response(
+        kind,
+        "cpo-signings",
+        OFFICE_EXPORT_COLUMNS,
+        _office_export_rows(request, signees),
+        labels=True,
+        title=_("Signings"),
     )
 
 

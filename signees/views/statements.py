@@ -43,14 +43,17 @@ from ..models import (
 from ..selectors.signing import signee_of_organization
 from ..selectors.statements import (
     Row,
+    answers_older_version,
     draft_of_signee,
     published_statement_for_public,
     published_versions_for_public,
+    statement_changes,
     statement_document,
     statement_documents,
     statement_of_signee,
     statement_progress,
     statement_row,
+    statement_version_in_force,
     statement_view,
     statements_of_signee,
 )
@@ -117,7 +120,7 @@ def statement_overview(request: OrganizationRequest, org_slug: str) -> HttpRespo
     due = signee.statement_due if signee else None
     is_vendor = bool(signee and signee.group == SigneeGroup.IT_VENDOR)
     signed = bool(signee and signee.status in SIGNED_STATUSES)
-    context = {
+    context: dict[str, object] = {
         "organization": request.organization,
         "signee": signee,
         "signed": signed,
@@ -131,6 +134,10 @@ def statement_overview(request: OrganizationRequest, org_slug: str) -> HttpRespo
         "overdue": bool(is_vendor and signed and due and due < today and not published),
         "can_edit": _is_admin(request) and signed,
     }
+    in_force = statement_version_in_force()
+    # The published statement answers an older catalogue version: invite the update.
+    update_due = bool(current and signed and not draft and answers_older_version(current, in_force))
+    context |= {"in_force": in_force, "update_due": update_due}
     return render(request, "signees/statements/overview.html", context)
 
 
@@ -191,6 +198,8 @@ def _editor(
         "link_form": LinkForm(initial={"external_url": draft.external_url}),
         "upload_form": UploadForm(),
         "discard_form": DiscardForm(),
+        # Started from a statement answering another catalogue version: what changed.
+        "changes": statement_changes(draft),
         **(forms or {}),
     }
     # A refused stale save answers 409 (the page shows both values), like the scoring page.
@@ -504,6 +513,11 @@ def _statement_page(
         else (document.sha256 if document else ""),
         "versions": versions or [],
     }
+    in_force = statement_version_in_force()
+    context["in_force"] = in_force
+    context["answers_older"] = statement.status != StatementStatus.DRAFT and (
+        answers_older_version(statement, in_force)
+    )
     return render(request, template, context)
 
 

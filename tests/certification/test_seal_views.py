@@ -52,6 +52,11 @@ def scheme_of(catalogue, kind=SchemeKind.ORGANIZATIONAL):
     return AssessmentScheme.objects.get(version=catalogue, kind=kind)
 
 
+def _text(response):
+    """A CSV export as text, without its byte-order mark (UTF-8 with BOM, for Excel)."""
+    return b"".join(response.streaming_content).decode("utf-8-sig")
+
+
 def verify_url(number):
     return reverse("certification:verify", args=[number])
 
@@ -131,7 +136,7 @@ def test_csv_export_has_effective_status_and_no_formulas(client, catalogue, alph
     make_certificates(alpha, catalogue, 1, start=2, valid_until=TODAY - timedelta(days=3))
     response = client.get(reverse("certification:seal_csv"))
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.DictReader(io.StringIO(_text(response))))
     by_number = {row["number"]: row for row in rows}
     assert by_number["CPO-O-2025-0001"]["holder"] == "'=HYPERLINK(evil)"
     assert by_number["CPO-O-2025-0002"]["status"] == "expired"
@@ -618,7 +623,7 @@ def test_the_holder_sees_its_product_certificate_is_not_backed(
 
 def test_csv_export_names_the_organizational_basis(client, certificate, product):
     response = client.get(reverse("certification:seal_csv"))
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.DictReader(io.StringIO(_text(response))))
     by_number = {row["number"]: row for row in rows}
     assert by_number[product.number]["organizational_basis"] == certificate.number
     assert by_number[certificate.number]["organizational_basis"] == ""
@@ -631,5 +636,5 @@ def test_csv_export_names_a_recorded_grant_as_the_basis(client, certificate, pro
         issuer={**product.issuer, "organizational_grant": {"id": 1, "reference": "OLD-17"}},
     )
     response = client.get(reverse("certification:seal_csv"))
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.DictReader(io.StringIO(_text(response))))
     assert {row["number"]: row for row in rows}[product.number]["organizational_basis"] == "OLD-17"

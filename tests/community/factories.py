@@ -386,3 +386,71 @@ class ProposalFactory(factory.django.DjangoModelFactory):
     def criteria(proposal: Proposal, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create and extracted:
             proposal.criteria.set(extracted)
+
+
+# --- The annual report -------------------------------------------------------------------
+
+
+def picture(kind: str = "PNG", size: tuple[int, int] = (40, 30), mode: str = "RGB") -> bytes:
+    """A real, small picture (Pillow): what a camera or a logo export would give."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new(mode, size, "#1f5f8b" if mode == "RGB" else 80).save(buffer, format=kind)
+    return buffer.getvalue()
+
+
+class AnnualReportFactory(factory.django.DjangoModelFactory):
+    """A draft report as report_create leaves it, without its default sections (add them
+    with ReportSectionFactory). Traits: ready (marked ready for review by `ready_by`),
+    published (by `published_by`, now)."""
+
+    class Meta:
+        model = "community.AnnualReport"
+
+    class Params:
+        ready = factory.Trait(ready_at=factory.LazyFunction(timezone.now))
+        published = factory.Trait(published_at=factory.LazyFunction(timezone.now))
+
+    year = factory.LazyFunction(lambda: timezone.localdate().year)
+    title = factory.LazyAttribute(lambda o: f"CPO annual report {o.year}")
+
+
+class ReportSectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "community.ReportSection"
+
+    report = factory.SubFactory(AnnualReportFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Section {n + 1}")
+    body = "Some text."
+
+
+class ReportImageFactory(factory.django.DjangoModelFactory):
+    """A picture as report_image_add leaves it (a real PNG under a random name)."""
+
+    class Meta:
+        model = "community.ReportImage"
+
+    report = factory.SubFactory(AnnualReportFactory)
+    section = None
+    file = factory.django.FileField(data=picture(), filename="picture.png")
+    content_type = "image/png"
+    sha256 = hashlib.sha256(picture()).hexdigest()
+    caption = "The Core Team"
+    alt_text = "Five people in front of a whiteboard."
+
+
+class ReportCommentFactory(factory.django.DjangoModelFactory):
+    """A review comment; trait resolved (by `resolved_by`, now)."""
+
+    class Meta:
+        model = "community.ReportComment"
+
+    class Params:
+        resolved = factory.Trait(resolved_at=factory.LazyFunction(timezone.now))
+
+    section = factory.SubFactory(ReportSectionFactory)
+    body = "Shorter, please."

@@ -61,6 +61,7 @@ def test_outsiders_get_404_on_every_workspace_action(
         == 404
     )
     assert client.post(cancel_url).status_code == 404
+    assert client.post(cancel_url, {"confirm": "yes"}).status_code == 404
     assert [r.status for r in registrations(conference)] == [R.CONFIRMED]
 
 
@@ -69,7 +70,9 @@ def test_another_tenants_registration_is_404(
 ):
     theirs = register(conference, beta, charlie, "Carl")
     client.force_login(alice)
-    assert client.post(org_url("org_registration_cancel", alpha, pk=theirs.pk)).status_code == 404
+    cancel_url = org_url("org_registration_cancel", alpha, pk=theirs.pk)
+    assert client.post(cancel_url).status_code == 404
+    assert client.post(cancel_url, {"confirm": "yes"}).status_code == 404
     theirs.refresh_from_db()
     assert theirs.status == R.CONFIRMED
 
@@ -92,8 +95,20 @@ def test_member_registers_joins_the_waitlist_and_cancels(
     assert (ann.status, bea.status) == (R.CONFIRMED, R.WAITLISTED)
     page = text(client.get(org_url("org_community", alpha)))
     assert "Waitlist only" in page and "place 1" in page and "Join the waitlist" in page
+    # Cancelling asks first (it cannot be undone: the seat goes to the waitlist at once).
+    cancel_url = org_url("org_registration_cancel", alpha, pk=ann.pk)
+    assert f'action="{cancel_url}"' in page
+    confirm = text(client.post(cancel_url))
+    assert (
+        "Cancel the registration of Ann?" in confirm
+        and "A cancellation cannot be undone." in confirm
+    )
+    assert "The seat goes at once to the next on the waitlist" in confirm
+    assert 'name="confirm" value="yes"' in confirm and f'action="{cancel_url}"' in confirm
+    ann.refresh_from_db()
+    assert ann.status == R.CONFIRMED
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(org_url("org_registration_cancel", alpha, pk=ann.pk))
+        response = client.post(cancel_url, {"confirm": "yes"})
     assert response.status_code == 302
     bea.refresh_from_db()
     assert bea.status == R.CONFIRMED
@@ -235,7 +250,11 @@ def test_office_attendee_list_with_waitlist_order_and_cancel(
         client.get(office("office_conference", conference.pk), {"status": "waitlisted"})
     )
     assert "Ann" not in waitlist and "Carl" in waitlist
-    client.post(office("office_registration_cancel", conference.pk, seat.pk))
+    cancel_url = office("office_registration_cancel", conference.pk, seat.pk)
+    confirm = text(client.post(cancel_url))
+    assert "Cancel the registration of Ann?" in confirm and "Alpha" in confirm
+    assert registrations(conference)[0].status == R.CONFIRMED  # asked, not yet cancelled
+    client.post(cancel_url, {"confirm": "yes"})
     statuses = {r.attendee_name: r.status for r in registrations(conference)}
     assert statuses == {"Ann": R.CANCELLED, "Carl": R.CONFIRMED, "Bea": R.WAITLISTED}
     other = ConferenceFactory(open=True, year=conference.year + 1)
@@ -253,8 +272,12 @@ def test_csv_export_is_streamed_and_formula_safe(
     response = client.get(office("office_conference_csv", conference.pk))
     assert response.status_code == 200 and response.streaming
     assert response["Content-Type"].startswith("text/csv")
-    assert f"cpo-conference-{conference.year}-attendees.csv" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    today = timezone.localdate().isoformat()
+    name = f"cpo-conference-{conference.year}-attendees-{today}.csv"
+    assert name in response["Content-Disposition"]
+    body = b"".join(response.streaming_content).decode()
+    assert body.startswith("\ufeff")  # UTF-8 with a byte-order mark, for Excel
+    rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
     assert rows[0][:5] == ["Attendee", "E-mail", "Organization", "Group", "Status"]
     assert rows[1][:6] == [
         '\'=HYPERLINK("http://x")',
@@ -454,3 +477,20 @@ def test_script_in_the_agenda_is_neutralised(client, conference_with_agenda):
     assert "<script" not in agenda and "alert" not in agenda
     assert "javascript:" not in agenda and "onclick" not in agenda
     assert "Workshops" in agenda
+
+
+def test_a_waitlisted_registration_asks_too_and_a_cancelled_one_is_not_asked_again(
+    client, alpha_member, alpha, alice, conference
+):
+    register(conference, alpha, alice, "Ann")
+    waiting = register(conference, alpha, alice, "Bea", email="bea@example.org")
+    client.force_login(alice)
+    url = org_url("org_registration_cancel", alpha, pk=waiting.pk)
+    confirm = text(client.post(url))
+    assert "The attendee leaves the waitlist" in confirm
+    assert client.post(url, {"confirm": "yes"}).status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.status == R.CANCELLED
+    # Cancelled already: the refusal, not a second confirmation.
+    response = client.post(url, follow=True)
+    assert "already cancelled" in text(response)

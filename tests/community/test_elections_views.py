@@ -197,7 +197,17 @@ def test_the_office_counts_resolves_a_tie_and_publishes(
         tie, {"it_vendor-elected": [voting["charlie"].pk], "it_vendor-note": "Drawn by lot"}
     )
     assert response.status_code == 302
-    response = client.post(office_url("office_election_publish", election), follow=True)
+    # Publishing asks first, showing who forms the Core Team; only the confirmation acts.
+    response = client.post(office_url("office_election_publish", election))
+    assert response.status_code == 200
+    body = text(response)
+    assert "Publishing cannot be undone." in body and 'name="confirm" value="yes"' in body
+    assert "Charlie Outsider" in body.split('data-testid="elected-it_vendor"')[1].split("</ul>")[0]
+    election.refresh_from_db()
+    assert election.results_published_at is None
+    response = client.post(
+        office_url("office_election_publish", election), {"confirm": "yes"}, follow=True
+    )
     assert "The results are published" in text(response)
     election.refresh_from_db()
     assert election.results_published_at is not None
@@ -388,7 +398,8 @@ def test_the_ballot_page(client, voting, election, gamma, dora):
 def test_casting_shows_the_receipt_once(client, voting, election, gamma, dora):
     client.force_login(dora)
     response = client.post(
-        org_url("org_ballot", gamma, election), {"it_vendor": [voting["alice"].pk]}
+        org_url("org_ballot", gamma, election),
+        {"it_vendor": [voting["alice"].pk], "confirm": "yes"},
     )
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
@@ -405,7 +416,8 @@ def test_casting_shows_the_receipt_once(client, voting, election, gamma, dora):
     assert "Your organization voted on" in text(client.get(org_url("org_elections", gamma)))
     # A second cast from a stale page is refused.
     response = client.post(
-        org_url("org_ballot", gamma, election), {"it_vendor": [voting["alice"].pk]}
+        org_url("org_ballot", gamma, election),
+        {"it_vendor": [voting["alice"].pk], "confirm": "yes"},
     )
     assert BallotCast.objects.count() == Ballot.objects.count() == 1
     assert code not in text(response)
@@ -448,7 +460,7 @@ def test_an_admin_votes_too(client, voting, election, gamma):
     admin = UserFactory()
     MembershipFactory(organization=gamma, user=admin, role="admin")
     client.force_login(admin)
-    response = client.post(org_url("org_ballot", gamma, election), {"it_vendor": []})
+    response = client.post(org_url("org_ballot", gamma, election), {"confirm": "yes"})
     assert response.status_code == 200
     assert BallotCast.objects.filter(organization=gamma, cast_by=admin).exists()
 
@@ -576,3 +588,190 @@ def test_member_helper_is_used(catalogue, office_user):
     from community.selectors.elections import turnout_of
 
     assert turnout_of(election) == (0, 1)
+
+
+# --- Confirmations, election sanity, year and term (issue 17, navigation) -------------------
+
+
+def test_the_ballot_shows_a_summary_before_it_is_cast(client, voting, election, gamma, dora):
+    client.force_login(dora)
+    url = org_url("org_ballot", gamma, election)
+    response = client.post(url, {"it_vendor": [voting["alice"].pk]})
+    assert response.status_code == 200
+    body = text(response)
+    summary = body.split('data-testid="ballot-summary"')[1].split("</dl>")[0]
+    assert "Alice Owner" in summary and "Charlie Outsider" not in summary
+    assert summary.count("No candidate approved in this group.") == 2
+    assert "1 of at most 5 votes used." in summary
+    assert f'<input type="hidden" name="it_vendor" value="{voting["alice"].pk}">' in body
+    assert 'name="confirm" value="yes"' in body and "Your ballot is not cast yet." in body
+    assert not BallotCast.objects.exists() and not Ballot.objects.exists()
+    # Back to the ballot with the same boxes ticked; still nothing cast.
+    response = client.post(url, {"it_vendor": [voting["alice"].pk], "change": "yes"})
+    body = text(response)
+    assert response.status_code == 200 and "Review the ballot" in body
+    assert f'value="{voting["alice"].pk}" id="c-{voting["alice"].pk}" checked' in body
+    assert not BallotCast.objects.exists()
+    # The confirmation casts exactly the summarized choices.
+    response = client.post(url, {"it_vendor": [voting["alice"].pk], "confirm": "yes"})
+    assert "Your ballot has been cast" in text(response)
+    (ballot,) = Ballot.objects.all()
+    assert [v.candidate_id for v in ballot.votes.all()] == [voting["alice"].pk]
+
+
+def test_the_summary_of_an_outsider_is_404(client, voting, election, gamma, charlie):
+    client.force_login(charlie)
+    url = org_url("org_ballot", gamma, election)
+    assert client.post(url, {"it_vendor": [voting["alice"].pk]}).status_code == 404
+    assert client.post(url, {"confirm": "yes"}).status_code == 404
+    assert not BallotCast.objects.exists()
+
+
+def test_publishing_the_results_of_an_outsider_is_404(client, election, alice, bob):
+    for user in (alice, bob):
+        client.force_login(user)
+        url = office_url("office_election_publish", election)
+        assert client.post(url, {"confirm": "yes"}).status_code == 404
+
+
+def _between(election):
+    """Nominations closed, voting not yet open (it opens by itself at voting_opens)."""
+    now = timezone.now()
+    election.nomination_opens = now - timedelta(days=2)
+    election.nomination_closes = now - timedelta(hours=1)
+    election.voting_opens = now + timedelta(days=1)
+    election.voting_closes = now + timedelta(days=2)
+    election.save()
+    return election
+
+
+def test_the_office_is_warned_of_groups_short_of_candidates(
+    client, election, alpha_member, beta_member, alpha, beta, alice, charlie, bob, office_user
+):
+    Election.objects.filter(pk=election.pk).update(seats_it_vendor=2)
+    election.refresh_from_db()
+    for user, org in ((alice, alpha), (charlie, beta)):
+        CandidateFactory(election=election, user=user, nominated_by_organization=org, accepted=True)
+    CandidateFactory(election=election, user=bob, nominated_by_organization=alpha)  # no answer
+    client.force_login(office_user)
+    # While nominations are open: "so far".
+    body = text(client.get(office_url("office_election", election)))
+    warning = body.split('data-testid="short-groups"')[1].split("</div>")[0]
+    assert "So far fewer candidates have accepted than there are seats." in warning
+    assert "IT customer: 0 accepted candidates for 4 seats" in warning
+    assert "IT service provider: 0 accepted candidates for 3 seats" in warning
+    assert "IT vendor" not in warning  # 2 accepted for 2 seats
+    # Once nominations have closed: prominent, with the time voting opens by itself, and on
+    # the office's to-do list.
+    _between(election)
+    body = text(client.get(office_url("office_election", election)))
+    warning = body.split('data-testid="short-groups"')[1].split("</div>")[0]
+    assert 'role="alert"' in body.split('data-testid="short-groups"')[0][-200:]
+    assert "Nominations have closed with fewer accepted candidates than seats." in warning
+    home = text(client.get(reverse("office_home")))
+    todo = home.split(f'id="todo-election-{election.year}"')[1].split("</tr>")[0]
+    assert f"/office/community/elections/{election.pk}/" in todo
+    assert "fewer candidates than seats" in todo
+    assert "IT customer: 0 of 4" in todo
+
+
+def test_no_warning_when_every_group_has_enough_candidates(
+    client, election, alpha_member, gamma_member, alpha, gamma, alice, dora, office_user
+):
+    Election.objects.filter(pk=election.pk).update(
+        seats_it_vendor=1, seats_it_customer=1, seats_it_service_provider=1
+    )
+    election.refresh_from_db()
+    CandidateFactory(election=election, user=alice, nominated_by_organization=alpha, accepted=True)
+    CandidateFactory(election=election, user=dora, nominated_by_organization=gamma, accepted=True)
+    provider = UserFactory()
+    Candidate.objects.create(
+        election=election,
+        group="it_service_provider",
+        user=provider,
+        organization=alpha,
+        nominated_by_organization=alpha,
+        status=CandidateStatus.ACCEPTED,
+    )
+    _between(election)
+    client.force_login(office_user)
+    assert 'data-testid="short-groups"' not in text(
+        client.get(office_url("office_election", election))
+    )
+    assert f'id="todo-election-{election.year}"' not in text(client.get(reverse("office_home")))
+
+
+def test_the_office_todo_waits_for_the_close_of_nominations(client, election, office_user):
+    client.force_login(office_user)  # nominations open: the page warns, the list does not
+    assert f'id="todo-election-{election.year}"' not in text(client.get(reverse("office_home")))
+    at_phase(election, "voting")  # voting has opened: too late for the list
+    assert f'id="todo-election-{election.year}"' not in text(client.get(reverse("office_home")))
+
+
+TERM = (
+    "elects the CPO Core Team for the term from the publication of its results until the "
+    "results of the next election are published."
+)
+
+
+def test_every_election_page_says_what_year_and_term_mean(
+    client, voting, election, gamma, dora, office_user
+):
+    pages = [
+        reverse("community:election", kwargs={"year": election.year}),
+        reverse("community:election_receipt", kwargs={"year": election.year}),
+        org_url("org_elections", gamma),
+        org_url("org_ballot", gamma, election),
+    ]
+    client.force_login(dora)
+    for url in pages:
+        body = " ".join(text(client.get(url)).split())
+        assert f"Election {election.year}</strong> — {TERM}" in body, url
+        assert "The term begins when the results are published" in body, url
+    client.force_login(office_user)
+    body = " ".join(text(client.get(office_url("office_election", election))).split())
+    assert f"Election {election.year}</strong> — {TERM}" in body
+    listing = " ".join(text(client.get(office_url("office_elections"))).split())
+    assert "An election is named by its year" in listing
+
+
+def test_the_term_of_a_published_election_runs_until_the_next_results(
+    client, core_team, office_user
+):
+    core_team.results_published_at = timezone.now() - timedelta(days=400)
+    core_team.save()
+    body = " ".join(text(client.get(reverse("community:core_team"))).split())
+    assert "This Core Team has served since" in body
+    assert "until the results of the next election are published" in body
+    later = ElectionFactory(
+        at=timezone.now() + timedelta(days=366), published=True, created_by=office_user
+    )
+    Election.objects.filter(pk=later.pk).update(results_published_at=timezone.now())
+    url = reverse("community:election", kwargs={"year": core_team.year})
+    body = " ".join(text(client.get(url)).split())
+    assert "This Core Team served from" in body
+
+
+def test_the_term_reads_in_german(client, election, alice):
+    alice.language = "de"
+    alice.save(update_fields=["language"])
+    client.force_login(alice)
+    body = " ".join(
+        text(client.get(reverse("community:election", kwargs={"year": election.year}))).split()
+    )
+    assert f"Wahl {election.year}</strong> — wählt das CPO Core Team" in body
+    assert "Die Amtszeit beginnt mit der Veröffentlichung der Ergebnisse" in body
+
+
+def test_the_office_todo_line_keeps_its_queries_bounded(
+    rf, office_user, django_assert_max_num_queries
+):
+    from community.views.elections import office_election_todo
+
+    for offset in range(5):
+        _between(ElectionFactory(at=timezone.now() + timedelta(days=366 * offset)))
+    request = rf.get("/office/")
+    request.user = office_user
+    with django_assert_max_num_queries(4):  # the waiting elections, then one per shown election
+        items = office_election_todo(request)
+    assert len(items) == 3 and all(item.count == 3 for item in items)

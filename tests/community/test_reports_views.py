@@ -159,12 +159,21 @@ def test_the_core_team_drafts_through_the_pages(
     assert b"every 2s" not in ready.content and b"up to date" in ready.content
     assert client.get(reverse("community:report_draft_pdf", args=[YEAR])).status_code == 200
 
-    # The Core Team cannot publish; the office can.
-    client.post(reverse("community:report_publish", args=[YEAR]))
+    # The Core Team cannot publish; the office can, once it has confirmed (publishing
+    # cannot be undone).
+    publish_url = reverse("community:report_publish", args=[YEAR])
+    client.post(publish_url, {"confirm": "yes"})
     report.refresh_from_db()
     assert report.published_at is None
     client.force_login(office_user)
-    response = client.post(reverse("community:report_publish", args=[YEAR]))
+    confirm = client.post(publish_url)
+    assert confirm.status_code == 200
+    assert b"Publishing cannot be undone." in confirm.content
+    assert b'name="confirm" value="yes"' in confirm.content
+    assert b"The PDF is ready and up to date." in confirm.content
+    report.refresh_from_db()
+    assert report.published_at is None
+    response = client.post(publish_url, {"confirm": "yes"})
     assert response.status_code == 302 and response.url == f"/community/reports/{YEAR}/"
     report.refresh_from_db()
     assert report.published_at is not None

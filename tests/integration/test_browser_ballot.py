@@ -74,6 +74,15 @@ def test_cast_a_ballot_and_check_the_receipt(live_server, page, candidates, elec
     page.get_by_label(re.compile("alice", re.I)).check()
     page.get_by_label(re.compile("charlie", re.I)).check()
     page.screenshot(path=SHOTS.format("ballot"), full_page=True)
+    page.get_by_role("button", name="Review the ballot").click()
+
+    # The summary before the cast: nothing is cast until it is confirmed.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your ballot")
+    summary = page.get_by_test_id("ballot-summary")
+    expect(summary).to_contain_text(re.compile("alice", re.I))
+    expect(summary).to_contain_text(re.compile("charlie", re.I))
+    assert not BallotCast.objects.exists()
+    page.screenshot(path=SHOTS.format("summary"), full_page=True)
     page.get_by_role("button", name="Cast the ballot").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Your ballot has been cast")

@@ -56,6 +56,7 @@ def test_list_item_fields(api, three, mini_catalogue):
         "statement_url": f"http://testserver/signees/{slug}/statement/",
         "url": f"http://testserver/api/v1/signees/{slug}/",
         "html_url": f"http://testserver/signees/{slug}/",
+        "seals": [],  # no certificate (seals: tests/certification/test_seal_exports.py)
     }
 
 

@@ -28,11 +28,16 @@ CSV_HEADER = [
     "name",
     "legal_name",
     "group",
+    "group_code",
     "country",
+    "country_code",
     "website",
     "signee_since",
     "profile_url",
     "statement_url",
+    "valid_seal",
+    "organizational_seals",
+    "product_seals",
 ]
 
 
@@ -46,7 +51,9 @@ def consume(response):
 
 
 def csv_rows(response):
-    return list(csv.reader(io.StringIO(consume(response))))
+    body = consume(response)
+    assert body.startswith("\ufeff")  # UTF-8 with a byte-order mark, for Excel
+    return list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
 
 
 @pytest.fixture
@@ -244,7 +251,8 @@ def test_csv_export_headers_and_rows(client, three, mini_catalogue):
     response = client.get("/signees/", {"format": "csv", "group": "it_vendor"})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"] == 'attachment; filename="cpo-signees.csv"'
+    today = timezone.localdate().isoformat()
+    assert response["Content-Disposition"] == f'attachment; filename="cpo-signees-{today}.csv"'
     rows = csv_rows(response)
     slug = acme.organization.slug
     assert rows == [
@@ -252,12 +260,17 @@ def test_csv_export_headers_and_rows(client, three, mini_catalogue):
         [
             "Acme",
             acme.organization.legal_name,
+            "IT vendor",
             "it_vendor",
+            "Germany",
             "DE",
             acme.organization.website,
             (timezone.localdate() - timedelta(days=30)).isoformat(),
             f"http://testserver/signees/{slug}/",
             f"http://testserver/signees/{slug}/statement/",
+            "no",
+            "",
+            "",
         ],
     ]
 
@@ -282,8 +295,11 @@ def test_json_export_is_an_array_of_objects(client, three, mini_catalogue):
     (record,) = json.loads(consume(response))
     assert list(record) == CSV_HEADER
     assert record["name"] == "Bolt"
-    assert record["group"] == "it_customer"
-    assert record["country"] == "FR"
+    assert record["group"] == "IT customer"
+    assert record["group_code"] == "it_customer"
+    assert record["country"] == "France"
+    assert record["country_code"] == "FR"
+    assert record["valid_seal"] is False
     assert record["statement_url"] == "https://b.example/"
     assert record["profile_url"] == f"http://testserver/signees/{three[1].organization.slug}/"
 

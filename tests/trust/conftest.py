@@ -16,6 +16,7 @@ the PDFs are written directly.
 """
 
 import hashlib
+import io
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -280,10 +281,20 @@ def _certification(world: World) -> None:
     )
 
 
+def _png() -> bytes:
+    """A real, small PNG (a report picture)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 3), "#1f5f8b").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def _community(world: World) -> None:
     from community.models import ProposalKind
     from community.services import conference as community_conference
     from community.services import elections as community_elections
+    from community.services import membership as community_membership
     from community.services import proposals as community_proposals
     from community.services import reports as community_reports
     from tests.community.helpers import at_phase
@@ -329,6 +340,17 @@ def _community(world: World) -> None:
     )
     o["report"] = community_reports.report_create(year=now.year, by=u["dora"])
     o["report_section"] = o["report"].sections.order_by("position").first()
+    o["report_comment"] = community_reports.report_comment_add(
+        section=o["report_section"], by=u["dora"], body="Shorter, please."
+    )
+    o["report_image"] = community_reports.report_image_add(
+        report=o["report"],
+        by=u["dora"],
+        upload=SimpleUploadedFile("team.png", _png(), content_type="image/png"),
+        caption="The Core Team",
+        alt_text="Five people in front of a whiteboard.",
+        section=o["report_section"],
+    )
     conference = community_conference.conference_save(
         by=u["office"],
         year=now.year,
@@ -347,6 +369,9 @@ def _community(world: World) -> None:
         attendee_name="Alice Owner",
         attendee_email="alice@example.org",
         by=u["alice"],
+    )
+    o["membership_import"] = community_membership.membership_import_create(
+        file_name="members.csv", content=b"Member number;Company name\nPI-1;Alpha\n", by=u["office"]
     )
 
 

@@ -119,6 +119,8 @@ def _overrides(w: Any) -> dict[str, dict[str, Any]]:
         "accounts:office_staff_member": {"pk": w.users["lead"].pk},
         "accounts:office_staff_invitation_": {"pk": w.staff_invitation.pk},
         "accounts:staff_invitation_accept": {"token": w.staff_invitation_token},
+        # Notifications: alice's one-click unsubscribe link of her weekly digest.
+        "notifications:unsubscribe": {"token": _unsubscribe_token(w)},
         "tenancy:member_": {"pk": w.bob_membership.pk},
         "tenancy:ownership_transfer": {"pk": w.bob_membership.pk},
         "tenancy:invitation_revoke": {"pk": w.invitation.pk},
@@ -138,6 +140,7 @@ def _overrides(w: Any) -> dict[str, dict[str, Any]]:
         # Complaints (complaints): the visitor's complaint, its note form.
         "certification:office_complaint": {"pk": w.complaint.pk, "action": "note"},
         "community:office_membership": {"pk": w.alpha_membership.pk},
+        "community:office_member_list": {"pk": w.membership_import.pk},
         "community:office_conference": {"pk": w.conference.pk},
         "community:office_registration_cancel": {"pk": w.conference.pk},
         "community:org_registration_cancel": {"pk": w.registration.pk},
@@ -145,12 +148,16 @@ def _overrides(w: Any) -> dict[str, dict[str, Any]]:
         "community:nomination": {"pk": w.candidate.pk},
         "community:proposal": {"pk": w.proposal.pk},
         "community:report_section": {"pk": w.report_section.pk},
+        # The annual report's review: the section's comments, Dora's comment, a draft picture.
+        "community:report_comments": {"pk": w.report_section.pk},
+        "community:report_comment_": {"pk": w.report_comment.pk},
+        "community:report_image": {"pk": w.report_image.pk},
         "signees:office_": {"pk": w.alpha_signee.pk, "action": "approve"},
         "signees:statement_answer": {"criterion_id": statement_criterion.pk},
         "signees:statement_version": {"number": w.statement.number},
         "signees:statement_file": {"number": w.statement.number},
         "signees:public_statement_": {"number": w.statement.number},
-        "criteria:": {"kind": "organizational"},
+        "criteria:": {"kind": "organizational", "language": "en"},
         "criteria:office_": {
             "code": draft.code,
             "kind": "organizational",
@@ -171,6 +178,13 @@ def _overrides(w: Any) -> dict[str, dict[str, Any]]:
         "api:office-certificate-": {"number": w.certificate.number},
         "api:certificate": {"number": w.certificate.number},
     }
+
+
+def _unsubscribe_token(w: Any) -> str:
+    from cpo_portal.notifications.kinds import DIGEST
+    from cpo_portal.notifications.services import unsubscribe_token
+
+    return unsubscribe_token(user=w.users["alice"], kind=DIGEST)
 
 
 def _draft_assessment_criterion(draft: Any) -> Any:
@@ -219,6 +233,7 @@ def _variants(w: Any) -> dict[str, dict[str, dict[str, Any]]]:
         "signees:public_statement_version": {"draft": statement_draft},
         "signees:public_statement_pdf": {"draft": statement_draft},
         "criteria:catalogue": {"draft": draft_version},
+        "criteria:catalogue_pdf": {"draft": draft_version},
         "criteria:scheme": {"draft": draft_version},
         "criteria:criterion": {"draft": {**draft_version, "code": draft_criterion.code}},
         "api:catalogue-version": {"draft": draft_version},
@@ -227,6 +242,8 @@ def _variants(w: Any) -> dict[str, dict[str, dict[str, Any]]]:
         "api:catalogue-schemes": {"draft": draft_version},
         "api:catalogue-criterion": {"draft": {**draft_version, "code": draft_criterion.code}},
         "community:election_receipt": {"code": {"?": f"code={w.receipt}"}},
+        # A forged unsubscribe token: nothing to see, nothing changed.
+        "notifications:unsubscribe": {"forged": {"token": "forged.token"}},
         "api:community-receipt": {"code": {"?": f"code={w.receipt}"}},
     }
 
@@ -376,6 +393,12 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "tenancy:invitation_accept": PUBLIC,
     "activity:organization": WORKSPACE_ADMIN,
     "activity:office": OFFICE,
+    # Notifications: one's own settings; the unsubscribe link's token is the secret (its GET
+    # only asks, whoever holds it; a forged token finds nothing); the office's record.
+    "notifications:settings": SIGNED_IN,
+    "notifications:unsubscribe": PUBLIC,
+    "notifications:unsubscribe[forged]": NOBODY,
+    "notifications:office": OFFICE,
     # Documents: the certificate PDF, the draft audit report, the statement PDF.
     "documents:list": WORKSPACE,
     "documents:detail": WORKSPACE,
@@ -400,6 +423,9 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "criteria:diff": PUBLIC,
     "criteria:catalogue": PUBLIC,
     "criteria:catalogue[draft]": NOBODY,
+    # The printable edition: public; the first request has it rendered (202 until ready).
+    "criteria:catalogue_pdf": (202, 202, 202, 202, 202, 202, 202, 202),
+    "criteria:catalogue_pdf[draft]": NOBODY,
     "criteria:scheme": PUBLIC,
     "criteria:scheme[draft]": NOBODY,
     "criteria:criterion": PUBLIC,
@@ -434,6 +460,9 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "signees:list": PUBLIC,
     "signees:export_csv": PUBLIC,
     "signees:export_json": PUBLIC,
+    "signees:export_xlsx": PUBLIC,  # exports
+    "signees:office_export_csv": OFFICE,  # exports: the review list
+    "signees:office_export_xlsx": OFFICE,
     "signees:detail": PUBLIC,
     "signees:sign_start": PUBLIC,
     # Alpha has signed: its owner is sent to the status page.
@@ -617,6 +646,11 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "certification:seal": PUBLIC,
     "certification:seal_feed": PUBLIC,
     "certification:seal_csv": PUBLIC,
+    "certification:seal_xlsx": PUBLIC,  # exports
+    "certification:office_applications_csv": OFFICE,  # exports
+    "certification:office_applications_xlsx": OFFICE,
+    "certification:office_certificates_csv": OFFICE,
+    "certification:office_certificates_xlsx": OFFICE,
     "certification:seal_badge": PUBLIC,
     "certification:verify_json": PUBLIC,
     "certification:verify": PUBLIC,
@@ -698,6 +732,11 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "community:office_membership": OFFICE,
     "community:office_membership_verify": OFFICE_POST,
     "community:office_membership_reject": OFFICE_POST,
+    # The prostep ivip member list (membership): the office uploads, checks the dry run, applies.
+    "community:office_member_list_import": OFFICE,
+    "community:office_member_list": OFFICE,
+    "community:office_member_list_apply": OFFICE_POST,
+    "community:office_member_list_rerun": OFFICE_POST,
     "community:conference": PUBLIC,
     "community:conference_year": PUBLIC,
     "community:conference_ics": PUBLIC,
@@ -709,6 +748,11 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "community:office_conference_edit": OFFICE,
     "community:office_conference_publish": OFFICE_POST,
     "community:office_conference_csv": OFFICE,
+    "community:office_conference_xlsx": OFFICE,  # exports
+    "community:office_memberships_csv": OFFICE,  # exports
+    "community:office_memberships_xlsx": OFFICE,
+    "community:office_election_participation_csv": OFFICE,  # exports: who voted, never how
+    "community:office_election_participation_xlsx": OFFICE,
     "community:office_registration_cancel": OFFICE_POST,
     # Elections: Alpha's ballot is cast; the ballot page is its admins'.
     "community:office_elections": OFFICE,
@@ -745,6 +789,14 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "community:report_status": (LOGIN, 404, 404, 404, 404, 404, REDIRECT, REDIRECT),
     "community:report_draft_pdf": (LOGIN, 404, 404, 404, 404, 404, 404, 404),  # not rendered
     "community:report_publish": POST_ONLY,
+    "community:report_ready": POST_ONLY,  # the Core Team's "ready for review"
+    "community:report_image_new": REPORT_EDITORS,
+    "community:report_image_delete": REPORT_EDITORS,  # asks first, deletes on POST
+    "community:report_image": (404, 404, 404, 404, 404, 404, 200, 200),  # a draft's picture
+    "community:report_comments": REPORT_EDITORS,
+    "community:report_comment_resolve": POST_ONLY,
+    # Only its author (Dora, of the Core Team) may delete a comment: the office gets 404.
+    "community:report_comment_delete": (LOGIN, 404, 404, 404, 404, 404, 404, 200),
     "api:community-conference": PUBLIC,
     "api:community-conference-year": PUBLIC,
     "api:community-membership": API_WORKSPACE,
@@ -958,6 +1010,7 @@ def _row_counts() -> dict[str, Any]:
         "certification.CertificateEvent",
         "documents.Document",
         "community.AssociationMembership",
+        "community.MembershipImport",
         "community.Conference",
         "community.Registration",
         "community.Election",
