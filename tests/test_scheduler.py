@@ -79,6 +79,7 @@ def test_the_schedule_holds_every_periodic_job(settings):
         "certification.tasks.deadlines_remind",
         "community.tasks.lapse_memberships",
         "cpo_portal.notifications.tasks.send_digests",
+        "community.tasks.send_community_notices",
     }
 
 
@@ -96,6 +97,7 @@ def test_the_first_start_catches_up_then_the_clock_decides(make_scheduler, clock
             "deadlines_remind",
             "lapse_memberships",
             "send_digests",
+            "send_community_notices",
         ]
     )
     ran.clear()
@@ -115,11 +117,17 @@ def test_the_first_start_catches_up_then_the_clock_decides(make_scheduler, clock
         "deadlines_backfill",
         "deadlines_remind",
         "send_digests",  # Monday 07:00 in Berlin
+        "send_community_notices",  # hourly, at a quarter past
     ]
     ran.clear()
     clock.travel(hours=18)  # 00:35 the next day: expiry and lapsed memberships
     scheduler.run_due()
-    assert ran == ["sweep_stuck_documents", "expire_certificates", "lapse_memberships"]
+    assert ran == [
+        "sweep_stuck_documents",
+        "expire_certificates",
+        "lapse_memberships",
+        "send_community_notices",
+    ]
     # The scheduler naps until the next job, at most a minute.
     assert 1.0 <= scheduler.seconds_until_next() <= 60.0
 

@@ -16,9 +16,11 @@ from .languages import language_signed_in, set_language_cookie
 from .roles import has_mfa, requires_mfa
 
 # Paths a user without MFA may still reach: setting MFA up, re-authenticating for it,
-# confirming their e-mail, signing out, static files, language switch, health.
+# confirming their e-mail, signing out, static files, language switch, health, and the
+# one-click unsubscribe link of a notice (it acts on its signed token, not on the session).
 _ALLOWED_PREFIXES = (
     "/accounts/2fa/",
+    "/notifications/unsubscribe/",
     "/accounts/reauthenticate/",
     "/accounts/logout/",
     "/accounts/confirm-email/",
@@ -84,6 +86,7 @@ class UserLanguageMiddleware:
 # files, the language switch, health.
 _NAMELESS_ALLOWED_PREFIXES = (
     "/accounts/",
+    "/notifications/unsubscribe/",
     "/api/",
     "/static/",
     "/i18n/",

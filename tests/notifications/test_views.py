@@ -227,3 +227,15 @@ def test_the_office_filters_by_kind_delivery_and_person(client, news_kind, offic
 def test_no_mail_goes_out_from_the_pages(client, news_kind, alice):
     client.post(_path(alice))
     assert mail.outbox == []
+
+
+def test_a_signed_in_office_member_without_mfa_can_still_unsubscribe(
+    client, news_kind, office_user_without_mfa
+):
+    """The link acts on its token: the MFA and name requirements of a session do not stand
+    in the way of someone leaving a mailing."""
+    client.force_login(office_user_without_mfa)
+    assert client.get(_path(office_user_without_mfa)).status_code == 200
+    response = client.post(_path(office_user_without_mfa), {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert _delivery(office_user_without_mfa) == Delivery.OFF
