@@ -167,7 +167,7 @@ def activate_totp():
 
 
 @pytest.fixture
-def catalogue(db):
+def catalogue(request, db):
     """The demo catalogue (fixtures/catalogue/demo.yaml), imported and published: the one
     catalogue a test needs when it is not about a particular catalogue. The YAML is parsed
     once per test process (criteria.demo caches it); each test pays only the import.
@@ -176,6 +176,9 @@ def catalogue(db):
     from criteria.models import CatalogueVersion
 
     global _catalogue_rows
+    if _transactional(request):
+        # A flushed database gets its content types anew: the copy's references would dangle.
+        return _import_demo_catalogue()[1]
     if _catalogue_rows is None:
         before, version = _import_demo_catalogue()
         _catalogue_rows = _catalogue_rows_of(before)
@@ -188,6 +191,13 @@ def catalogue(db):
 # the ~100 queries of the import (most tests need a catalogue, few are about importing one;
 # those go through the service, and tests/criteria proves the service writes these rows).
 _catalogue_rows: list[tuple[type, list[dict]]] | None = None
+
+
+def _transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return "transactional_db" in request.fixturenames or bool(
+        marker and marker.kwargs.get("transaction")
+    )
 
 
 def _catalogue_models() -> list[type]:

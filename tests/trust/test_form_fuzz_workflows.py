@@ -370,7 +370,10 @@ def test_ballot_with_hostile_duplicated_and_foreign_candidates(
     ids = [str(c.pk) for c in (vendor, customer, pending)]
     pick = st.one_of(st.sampled_from(ids), HOSTILE)
     votes = st.one_of(st.none(), pick, st.lists(pick, min_size=2, max_size=4))
-    form = data_of(it_customer=votes, it_vendor=votes, it_service_provider=votes)
+    # Posted as from the confirmation page: the step that casts.
+    form = data_of(
+        it_customer=votes, it_vendor=votes, it_service_provider=votes, confirm=st.just("yes")
+    )
     client.force_login(alice)
     url = reverse("community:org_ballot", args=[alpha.slug, election.year])
 
@@ -389,7 +392,7 @@ def test_ballot_with_hostile_duplicated_and_foreign_candidates(
         form.map(plain(url)),
         lambda: counts(Ballot, BallotCast, BallotVote),
         took,
-        valid=plain(url)({"it_vendor": [str(vendor.pk), str(vendor.pk)]}),
+        valid=plain(url)({"it_vendor": [str(vendor.pk), str(vendor.pk)], "confirm": "yes"}),
     )
 
 
