@@ -37,6 +37,10 @@ class CommunityConfig(AppConfig):
         _register_navigation()
 
 
+# Notices only the CPO office receives: not offered to anyone else on the settings page.
+OFFICE_KINDS = {"community.report_ready"}
+
+
 def _register_notice_kinds() -> None:
     """Every notice of the CPO Community, listed under one heading of the settings page
     (cpo_portal/notifications/kinds.py). The services and community/tasks.py send them."""
@@ -105,7 +109,14 @@ def _register_notice_kinds() -> None:
             _("A week before the CPO conference, if you have a seat."),
         ),
     ):
-        register_kind(key=key, group=group, order=order, label=label, description=description)
+        register_kind(
+            key=key,
+            group=group,
+            order=order,
+            label=label,
+            description=description,
+            office_only=key in OFFICE_KINDS,
+        )
 
 
 def _register_navigation() -> None:

@@ -6,11 +6,15 @@ check of a picture (the annual report's images): not empty, not too large, PNG o
 content with a matching name, decodable, and of sane dimensions, read from the header
 without decoding the pixels (a decompression bomb is refused before it is inflated). SVG is
 refused: it is a document that can carry scripts and external references, not a picture.
+`image_without_metadata` re-encodes a checked picture so that what a camera or an editor
+wrote beside the pixels (EXIF with GPS position, camera serial, XMP, comments, text chunks)
+is not stored: the visible image stays, turned upright by its EXIF orientation.
 
 certification/uploads.py builds its evidence check (PDF, PNG, JPEG and office files) on the
 same types and sniffer.
 """
 
+import io
 import warnings
 from dataclasses import dataclass
 from typing import IO
@@ -126,3 +130,46 @@ def check_image(
     if width * height > MAX_IMAGE_PIXELS:
         raise DomainError(_("The image has too many pixels."), code="dimensions")
     return found
+
+
+def image_without_metadata(stream: IO[bytes], found: FileType) -> bytes:
+    """The picture re-encoded in its own type without its metadata (EXIF, GPS, XMP,
+    comments, PNG text chunks), the EXIF orientation applied to the pixels. Kept: the
+    colour profile and a PNG's transparency, which are part of what is seen. Call it after
+    `check_image` (the dimensions are checked before anything is decoded here)."""
+    from PIL import ExifTags, Image, ImageOps, JpegImagePlugin
+
+    stream.seek(0)
+    try:
+        with Image.open(stream, formats=[found.label]) as source:
+            source.load()
+            icc_profile = source.info.get("icc_profile")
+            transparency = source.info.get("transparency")
+            turned = source.getexif().get(ExifTags.Base.Orientation, 1) not in (1, None)
+            upright = ImageOps.exif_transpose(source)  # a copy, turned upright if need be
+            options: dict[str, object] = {}
+            if icc_profile:
+                options["icc_profile"] = icc_profile
+            if found is JPEG:
+                # The original's quantization tables keep its quality (no second loss of
+                # detail, no growth); its chroma sampling too unless the picture was turned.
+                quantization = getattr(source, "quantization", None)
+                if quantization:
+                    options["qtables"] = quantization
+                else:
+                    options["quality"] = 95
+                sampling = JpegImagePlugin.get_sampling(source)
+                if not turned and sampling != -1:
+                    options["subsampling"] = sampling
+            else:
+                options["optimize"] = True
+                if transparency is not None and upright.mode in ("P", "L", "RGB"):
+                    options["transparency"] = transparency
+            upright.info = {}  # nothing of the original's info is written implicitly
+            output = io.BytesIO()
+            upright.save(output, format=found.label, **options)
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise DomainError(_("The image cannot be read."), code="file_type") from exc
+    finally:
+        stream.seek(0)
+    return output.getvalue()

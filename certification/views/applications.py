@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 from django_countries import countries
 from django_scopes import scopes_disabled
@@ -430,7 +430,7 @@ APPLICATION_COLUMNS = (
     Column("window_start", gettext_lazy("Audit window from"), 12),
     Column("window_end", gettext_lazy("Audit window until"), 12),
     Column("submitted_at", gettext_lazy("Submitted (UTC)"), 20),
-    Column("record_url", gettext_lazy("Record"), 40),
+    Column("record_url", pgettext_lazy("export column", "Record"), 40),
 )
 
 

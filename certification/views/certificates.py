@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_countries import countries
 
@@ -207,7 +207,7 @@ CERTIFICATE_COLUMNS = (
     Column("valid_until", gettext_lazy("Valid until"), 12),
     Column("next_surveillance_due", gettext_lazy("Next surveillance due"), 12),
     Column("status_changed_at", gettext_lazy("Status changed (UTC)"), 20),
-    Column("record_url", gettext_lazy("Record"), 40),
+    Column("record_url", pgettext_lazy("export column", "Record"), 40),
 )
 
 

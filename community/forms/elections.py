@@ -80,11 +80,16 @@ class ElectionForm(PortalForm):
 
 
 def _default_windows() -> dict[str, Any]:
-    """Two weeks of nomination from tomorrow, a week's pause, two weeks of voting."""
+    """Two weeks of nomination from tomorrow, a week's pause, two weeks of voting; the
+    year: this one, or the first after it that has no election yet (the year is unique)."""
     start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
     start += timedelta(days=1)
+    year = start.year
+    taken = set(Election.objects.filter(year__gte=year).values_list("year", flat=True))
+    while year in taken:
+        year += 1
     return {
-        "year": start.year,
+        "year": year,
         "nomination_opens": start,
         "nomination_closes": start + timedelta(days=14),
         "voting_opens": start + timedelta(days=21),

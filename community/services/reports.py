@@ -18,6 +18,7 @@ import uuid
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
@@ -34,7 +35,7 @@ from cpo_portal.documents.services import document_request, document_rerender
 from cpo_portal.errors import DomainError, StaleVersion
 from cpo_portal.mail import lazy_format
 from cpo_portal.notifications.services import notify
-from cpo_portal.uploads import check_image
+from cpo_portal.uploads import check_image, image_without_metadata
 
 from ..models import AnnualReport, ReportComment, ReportImage, ReportSection
 from ..report_figures import take_snapshot
@@ -379,8 +380,9 @@ def report_image_add(
 ) -> ReportImage:
     """Add a picture after a section's text (without one: after the last section).
 
-    The file is checked by its content (PNG or JPEG, size and dimensions) and stored under
-    a random name of its true type; a refusal stores nothing.
+    The file is checked by its content (PNG or JPEG, size and dimensions), re-encoded
+    without its metadata (EXIF with GPS, XMP, comments; turned upright by its orientation)
+    and stored under a random name of its true type; a refusal stores nothing.
     """
     _require_editor(by)
     report = _locked(report)
@@ -394,13 +396,11 @@ def report_image_add(
     )
     image.full_clean(exclude=["file", "content_type", "sha256"])
     found = check_image(upload, name=upload.name or "", size=upload.size)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
+    # Stored without what the camera wrote beside the pixels (GPS position, serial, XMP).
+    content = image_without_metadata(upload, found)
     image.content_type = found.content_type
-    image.sha256 = digest.hexdigest()
-    image.file.save(f"{uuid.uuid4().hex}.{found.extensions[0]}", upload, save=False)
+    image.sha256 = hashlib.sha256(content).hexdigest()
+    image.file.save(f"{uuid.uuid4().hex}.{found.extensions[0]}", ContentFile(content), save=False)
     stored = image.file.name or ""
     storage = image.file.storage
     try:

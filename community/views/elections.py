@@ -364,7 +364,11 @@ def org_ballot(request: OrganizationRequest, org_slug: str, year: int) -> HttpRe
         if request.method == "POST" and "change" not in request.POST and form.is_valid():
             if not ConfirmForm.confirmed(request.POST):
                 context["summary"] = form.summary()
-                return render(request, "community/elections/org_ballot_confirm.html", context)
+                response = render(request, "community/elections/org_ballot_confirm.html", context)
+                # The choices are secret, and after the cast "not cast yet" would be stale:
+                # the back button must not show this page from the browser's cache.
+                response["Cache-Control"] = "no-store"
+                return response
             try:
                 code = services.ballot_cast(
                     election=election,
@@ -382,6 +386,11 @@ def org_ballot(request: OrganizationRequest, org_slug: str, year: int) -> HttpRe
                 )
                 response["Cache-Control"] = "no-store"
                 return response
+    elif request.method == "POST" and context["cast"]:
+        # A second tab, or the back button after casting: said plainly, not as a fault.
+        messages.info(
+            request, _("Your organization has already voted: a cast ballot cannot be changed.")
+        )
     elif request.method == "POST":
         messages.error(request, _("Your organization cannot vote now."))
     context["form"] = form

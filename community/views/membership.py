@@ -379,6 +379,11 @@ def office_member_list(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     columns = report.get("columns", {})
     page = paginate(request, rows, per_page=100)
     page.object_list = [_row_shown(row, columns) for row in page.object_list]
+    missing = Paginator(report.get("missing", []), 100).get_page(request.GET.get("missing"))
+    missing.object_list = [
+        {**item, "valid_until_date": _on_date(item["membership"].get("valid_until"))}
+        for item in missing.object_list
+    ]
     return render(
         request,
         "community/membership/office_member_list.html",
@@ -389,9 +394,7 @@ def office_member_list(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "form": form,
             "page": page,
             "changes": selectors.CHANGES,
-            "missing": Paginator(report.get("missing", []), 100).get_page(
-                request.GET.get("missing")
-            ),
+            "missing": missing,
             "stale": stale,
             "earlier": selectors.member_list_imports_of_file(
                 membership_import.sha256, exclude=membership_import.pk
@@ -407,11 +410,19 @@ def office_member_list_apply(request: AuthenticatedRequest, pk: int) -> HttpResp
     if membership_import.applied_at is not None:
         messages.info(request, _("This import was applied before: nothing changed."))
         return redirect("community:office_member_list", pk=pk)
+    started = timezone.now()
     try:
-        services.membership_import_apply(membership_import=membership_import, by=request.user)
+        applied = services.membership_import_apply(
+            membership_import=membership_import, by=request.user
+        )
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     else:
+        # A second tab or a double click applied it a moment before, while this request
+        # waited for the lock: the service changed nothing, and the page says so.
+        if applied.applied_at is not None and applied.applied_at < started:
+            messages.info(request, _("This import was applied before: nothing changed."))
+            return redirect("community:office_member_list", pk=pk)
         changes = membership_import.report.get("counts", {}).get("changes", 0)
         messages.success(
             request,

@@ -16,9 +16,11 @@ from .selectors import DIGEST_SENT, DIGEST_WAITING, NOT_SENT, SENT_NOW, kinds_by
 class NotificationPreferencesForm(PortalForm):
     """One choice (radio buttons) per registered kind, under the kinds' group headings."""
 
-    def __init__(self, *args: Any, current: dict[str, Delivery], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, current: dict[str, Delivery], office: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self._groups = kinds_by_group()
+        self._groups = kinds_by_group(office=office)
         for _group, kinds in self._groups:
             for kind in kinds:
                 self.fields[kind.key] = forms.ChoiceField(

@@ -34,6 +34,8 @@ class Kind:
     label: StrOrPromise
     description: StrOrPromise
     default: Delivery = Delivery.NOW
+    # Sent to the CPO office only: not offered on the settings page of anyone else.
+    office_only: bool = False
 
 
 _kinds: dict[str, Kind] = {}
@@ -47,11 +49,12 @@ def register_kind(
     label: StrOrPromise,
     description: StrOrPromise,
     default: Delivery = Delivery.NOW,
+    office_only: bool = False,
 ) -> None:
     """Called from an app's AppConfig.ready(); registering a key again replaces it."""
     if key == DIGEST:
         raise ValueError(f"{DIGEST!r} is the digest's own kind")
-    _kinds[key] = Kind(key, group, order, label, description, default)
+    _kinds[key] = Kind(key, group, order, label, description, default, office_only)
 
 
 def kind(key: str) -> Kind:

@@ -19,10 +19,13 @@ def preferences_for_user(user: Any) -> dict[str, Delivery]:
     return {k.key: Delivery(chosen.get(k.key, k.default)) for k in all_kinds()}
 
 
-def kinds_by_group() -> list[tuple[str, list[Kind]]]:
-    """The registered kinds under their group headings, in the settings page's order."""
+def kinds_by_group(*, office: bool = True) -> list[tuple[str, list[Kind]]]:
+    """The registered kinds under their group headings, in the settings page's order;
+    without `office`, the kinds only the CPO office receives are left out."""
     groups: dict[str, list[Kind]] = {}
     for k in all_kinds():
+        if k.office_only and not office:
+            continue
         groups.setdefault(str(k.group), []).append(k)
     return list(groups.items())
 
@@ -111,3 +114,11 @@ def notices_waiting_for_digest(user_id: int) -> QuerySet[Notice]:
     return Notice.objects.filter(
         user_id=user_id, delivery=Delivery.DIGEST, sent_at__isnull=True
     ).order_by("created_at", "id")
+
+
+def unsubscribe_pending(*, user: Any, kind: str) -> bool:
+    """Whether a one-click unsubscribe of `kind` would still switch something off."""
+    current = preferences_for_user(user)
+    if kind == DIGEST:
+        return any(current.get(k.key, k.default) == Delivery.DIGEST for k in all_kinds())
+    return current.get(kind, registered_kind(kind).default) != Delivery.OFF

@@ -13,20 +13,29 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from cpo_portal.accounts.decorators import office_required
+from cpo_portal.accounts.roles import is_office
 from cpo_portal.http import AuthenticatedRequest
 from cpo_portal.mail import fallback_language
 from cpo_portal.pagination import paginate
 
 from .forms import NoticeFilterForm, NotificationPreferencesForm
 from .kinds import DIGEST
-from .selectors import kind_label, notices_for_office, preferences_for_user, unsubscribe_subject
+from .selectors import (
+    kind_label,
+    notices_for_office,
+    preferences_for_user,
+    unsubscribe_pending,
+    unsubscribe_subject,
+)
 from .services import notification_preferences_save, notification_unsubscribe
 
 
 @login_required
 def settings_page(request: AuthenticatedRequest) -> HttpResponse:
     current = preferences_for_user(request.user)
-    form = NotificationPreferencesForm(request.POST or None, current=current)
+    form = NotificationPreferencesForm(
+        request.POST or None, current=current, office=is_office(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         notification_preferences_save(user=request.user, choices=form.choices(), by=request.user)
         messages.success(request, _("Your notification settings have been saved."))
@@ -53,6 +62,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             response = _unsubscribe_page(
                 request, "notifications/unsubscribed.html", kind, turned_off
             )
+        elif not unsubscribe_pending(user=user, kind=kind):
+            # Already off (a second visit, or after the one-click POST): say so, ask nothing.
+            response = _unsubscribe_page(request, "notifications/unsubscribed.html", kind, [])
         else:
             response = _unsubscribe_page(request, "notifications/unsubscribe.html", kind, [])
     response.headers["Content-Language"] = language

@@ -39,7 +39,7 @@ from django.utils.functional import Promise
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 from django_countries import countries
 
@@ -903,7 +903,7 @@ OFFICE_EXPORT_COLUMNS = (
     Column("statement_due", gettext_lazy("CPO Statement due"), 12),
     Column("statement_published", gettext_lazy("CPO Statement published"), 10),
     Column("statement_overdue", gettext_lazy("CPO Statement overdue"), 10),
-    Column("record_url", gettext_lazy("Record"), 40),
+    Column("record_url", pgettext_lazy("export column", "Record"), 40),
 )
 
 

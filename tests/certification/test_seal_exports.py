@@ -192,3 +192,21 @@ def test_registry_page_offers_both_downloads(client, catalogue, alpha):
     text = client.get(reverse("certification:seal")).content.decode()
     assert reverse("certification:seal_csv") in text
     assert reverse("certification:seal_xlsx") in text
+
+
+def german_header(client, url):
+    raw = body(client.get(url, HTTP_ACCEPT_LANGUAGE="de"))
+    return [cell.value for cell in openpyxl.load_workbook(io.BytesIO(raw)).active[1]]
+
+
+def test_the_german_exports_read_as_german(client, sealed):
+    """Every column of the German .xlsx has a label of its own (two columns called "Land" or
+    "Status" cannot be told apart), and the seal filter says what it filters."""
+    signees = german_header(client, reverse("signees:export_xlsx"))
+    registry = german_header(client, reverse("certification:seal_xlsx"))
+    for header in (signees, registry):
+        assert len(set(header)) == len(header), header
+        assert "Ländercode" in header
+    assert {"Hat ein gültiges Siegel", "Organisationssiegel", "Produktsiegel"} <= set(signees)
+    page = client.get(reverse("signees:list"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Mit oder ohne Siegel" in page and "Einspruch" not in page

@@ -93,6 +93,19 @@ def test_the_office_opens_an_election(client, office_user):
     assert (election.seats_it_vendor, election.title) == (6, "Core Team election 2030")
 
 
+def test_the_new_election_form_offers_a_year_without_an_election(client, office_user):
+    this_year = (timezone.localtime() + timedelta(days=1)).year
+    client.force_login(office_user)
+    assert f'name="year" value="{this_year}"' in text(
+        client.get(office_url("office_election_create"))
+    )
+    for year in (this_year, this_year + 1):
+        ElectionFactory(year=year)
+    assert f'name="year" value="{this_year + 2}"' in text(
+        client.get(office_url("office_election_create"))
+    )
+
+
 @pytest.mark.parametrize(
     "change",
     [
@@ -397,6 +410,12 @@ def test_the_ballot_page(client, voting, election, gamma, dora):
 
 def test_casting_shows_the_receipt_once(client, voting, election, gamma, dora):
     client.force_login(dora)
+    # The summary holds the secret choices: not kept in the browser's history either.
+    summary = client.post(
+        org_url("org_ballot", gamma, election), {"it_vendor": [voting["alice"].pk]}
+    )
+    assert "Confirm your ballot" in text(summary)
+    assert summary["Cache-Control"] == "no-store"
     response = client.post(
         org_url("org_ballot", gamma, election),
         {"it_vendor": [voting["alice"].pk], "confirm": "yes"},
@@ -421,6 +440,7 @@ def test_casting_shows_the_receipt_once(client, voting, election, gamma, dora):
     )
     assert BallotCast.objects.count() == Ballot.objects.count() == 1
     assert code not in text(response)
+    assert "Your organization has already voted" in text(response)
 
 
 def test_too_many_on_the_ballot_is_a_form_error(client, voting, election, gamma, dora):

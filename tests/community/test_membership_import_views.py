@@ -178,3 +178,37 @@ def test_visitors_are_sent_to_sign_in(client, dry_run):
 def test_an_unknown_import_is_404(client, office_user):
     client.force_login(office_user)
     assert client.get(reverse("community:office_member_list", args=[999])).status_code == 404
+
+
+def test_a_second_tab_applying_the_same_dry_run_is_told_it_was_applied_before(
+    client, dry_run, declared, office_user, monkeypatch
+):
+    """Two tabs (or a double click): the second request read the import before the first
+    applied it and waited for the lock; it changes nothing and says so."""
+    from community.views import membership as views
+
+    seen_before = MembershipImport.objects.get(pk=dry_run.pk)
+    services.membership_import_apply(membership_import=dry_run, by=office_user)
+    monkeypatch.setattr(views, "_import_or_404", lambda pk: seen_before)
+    client.force_login(office_user)
+    response = client.post(page_url(dry_run, "office_member_list_apply"), follow=True)
+    assert "applied before: nothing changed" in text(response)
+    assert "The member list is applied" not in text(response)
+    with scopes_disabled():
+        assert AssociationMembership.objects.count() == 2
+
+
+def test_the_dry_run_page_reads_as_a_page_of_the_office(client, dry_run, office_user):
+    """The row filter is a filter, not a form field "(optional)"; the memberships missing
+    from the list show their validity as a date of the page's language."""
+    other = OrganizationFactory(legal_name="Gamma AG")
+    SigneeFactory(approved=True, organization=other, signed_by=None)
+    AssociationMembershipFactory(
+        organization=other, number="PI-9", verified=True, valid_until=NEXT_YEAR
+    )
+    fresh = services.membership_import_rerun(membership_import=dry_run, by=office_user)
+    client.force_login(office_user)
+    page = text(client.get(page_url(fresh)))
+    assert "(optional)" not in page
+    assert f"verified until {NEXT_YEAR:%b}. 31, {NEXT_YEAR.year}" in page
+    assert NEXT_YEAR.isoformat() not in page

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_scopes import scopes_disabled
+from PIL import ExifTags, Image
 
 from community.models import ReportImage
 from community.services import reports as services
@@ -77,15 +78,92 @@ def test_png_and_jpeg_are_accepted_and_stored_under_a_random_name(
     image = add(report, alice, name, content, section=section)
 
     assert image.content_type == content_type
-    assert image.sha256 == hashlib.sha256(content).hexdigest()
     assert image.section == section and image.uploaded_by == alice
     assert image.file.name.startswith("reports/images/")
     assert image.file.name.endswith(f".{extension}") and name not in image.file.name
     with image.file.open("rb") as handle:
-        assert handle.read() == content
+        stored = handle.read()
+    # Stored re-encoded (without metadata), hashed as stored, still the same picture.
+    assert image.sha256 == hashlib.sha256(stored).hexdigest()
+    assert Image.open(io.BytesIO(stored)).size == Image.open(io.BytesIO(content)).size
     with scopes_disabled():
         entry = ActivityEntry.objects.get(verb="report.image_added")
     assert entry.data["caption"] == "The Core Team"
+
+
+def camera_photo(orientation: int = 1) -> bytes:
+    """A JPEG as a phone writes it: GPS position, camera make and serial, an XMP packet and
+    a comment beside the pixels; the red corner marks the picture's top left."""
+    photo = Image.new("RGB", (40, 20), "#1f5f8b")
+    photo.paste((255, 0, 0), (0, 0, 10, 10))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = orientation
+    exif[ExifTags.Base.Make] = "PhoneMaker"
+    exif[ExifTags.Base.BodySerialNumber] = "SERIAL-4711"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (48.0, 46.0, 37.0)
+    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
+    gps[ExifTags.GPS.GPSLongitude] = (9.0, 10.0, 58.0)
+    buffer = io.BytesIO()
+    photo.save(
+        buffer,
+        format="JPEG",
+        exif=exif,
+        comment=b"Home of the photographer",
+        xmp=b"<x:xmpmeta><rdf:RDF>Home of the photographer</rdf:RDF></x:xmpmeta>",
+        quality=90,
+    )
+    return buffer.getvalue()
+
+
+def test_a_photo_is_stored_without_its_gps_position_and_other_metadata(report, alice):
+    content = camera_photo()
+    assert b"PhoneMaker" in content and b"Home of the photographer" in content
+
+    image = add(report, alice, "team.jpg", content)
+
+    with image.file.open("rb") as handle:
+        stored = handle.read()
+    for secret in (b"Exif", b"PhoneMaker", b"SERIAL-4711", b"Home of the photographer"):
+        assert secret not in stored
+    with Image.open(io.BytesIO(stored)) as picture_stored:
+        assert picture_stored.format == "JPEG" and picture_stored.size == (40, 20)
+        exif = picture_stored.getexif()
+        assert not exif and not exif.get_ifd(ExifTags.IFD.GPSInfo)
+        assert "comment" not in picture_stored.info and "xmp" not in picture_stored.info
+    assert image.sha256 == hashlib.sha256(stored).hexdigest()
+
+
+def test_a_photo_taken_sideways_is_stored_upright(report, alice):
+    # Orientation 6: the camera was turned; viewers rotate the picture 90° clockwise.
+    image = add(report, alice, "team.jpg", camera_photo(orientation=6))
+
+    with image.file.open("rb") as handle, Image.open(handle) as stored:
+        assert stored.size == (20, 40) and not stored.getexif()
+        red, green, blue = stored.convert("RGB").getpixel((17, 2))  # now the top right
+        assert red > 200 and green < 60 and blue < 60
+
+
+def test_a_png_loses_its_text_chunks_but_keeps_its_transparency(report, alice):
+    from PIL import PngImagePlugin
+
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Author", "Jane Doe, Home Street 1")
+    logo = Image.new("RGBA", (30, 10), (0, 0, 0, 0))
+    logo.paste((31, 95, 139, 255), (0, 0, 15, 10))
+    buffer = io.BytesIO()
+    logo.save(buffer, format="PNG", pnginfo=text)
+
+    image = add(report, alice, "logo.png", buffer.getvalue())
+
+    with image.file.open("rb") as handle:
+        stored = handle.read()
+    assert b"Jane Doe" not in stored
+    with Image.open(io.BytesIO(stored)) as picture_stored:
+        assert picture_stored.mode == "RGBA"
+        assert picture_stored.getpixel((20, 5))[3] == 0
+        assert picture_stored.getpixel((2, 5)) == (31, 95, 139, 255)
 
 
 REFUSED = [

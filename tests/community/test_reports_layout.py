@@ -54,7 +54,7 @@ def render(report, by):
     return document
 
 
-@pytest.mark.parametrize("paragraphs", [4, 11])
+@pytest.mark.parametrize("paragraphs", [4, 6, 11])
 def test_each_chart_shares_its_page_with_its_table_and_caption(
     core_team, gamma_member, alice, pdftotext_path, paragraphs
 ):
@@ -87,6 +87,11 @@ def test_each_chart_shares_its_page_with_its_table_and_caption(
         assert caption == table, (figure["number"], caption, table)
         used.add(caption)
     assert len(pages) > 2 and len(used) >= 2  # the figures do run over several pages
+    # The heading of the figures and its note go with the first figure, never alone at
+    # the foot of a page.
+    first = page_with(pages, f"Figure 1: {numbered[0]['caption']}")
+    assert page_with(pages, f"The CPO in {YEAR}: figures") == first
+    assert page_with(pages, "when the figures were taken") == first
 
 
 def test_the_charts_carry_text_alternatives_and_pictures_print_with_theirs(

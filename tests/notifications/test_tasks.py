@@ -52,6 +52,10 @@ def test_the_digest_collects_each_persons_notices_in_one_mail(
     assert f"/notifications/unsubscribe/{token}/" in body
     assert f"/notifications/unsubscribe/{token}/>" in message.extra_headers["List-Unsubscribe"]
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # One signature delimiter, before the footer: mail programs fold away what follows the
+    # first "-- " line, and the unsubscribe link must not hide behind a second one.
+    assert body.count("\n-- \n") == 1
+    assert body.index("\n-- \n") > body.index("The second text.")
     assert not Notice.objects.filter(delivery=Delivery.DIGEST, sent_at__isnull=True).exists()
 
 

@@ -239,3 +239,17 @@ def test_a_signed_in_office_member_without_mfa_can_still_unsubscribe(
     response = client.post(_path(office_user_without_mfa), {"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200
     assert _delivery(office_user_without_mfa) == Delivery.OFF
+
+
+def test_a_second_visit_of_the_link_says_it_is_off_and_asks_nothing(client, news_kind, alice):
+    client.post(_path(alice), {"List-Unsubscribe": "One-Click"})
+    page = client.get(_path(alice)).content.decode()
+    assert "Unsubscribed" in page
+    assert "Unsubscribe from" not in page
+
+
+def test_office_only_kinds_are_offered_to_the_office_alone(client, alice, office_user):
+    client.force_login(alice)
+    assert "Annual report ready for review" not in client.get(SETTINGS).content.decode()
+    client.force_login(office_user)
+    assert "Annual report ready for review" in client.get(SETTINGS).content.decode()
