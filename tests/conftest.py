@@ -169,8 +169,9 @@ def activate_totp():
 @pytest.fixture
 def catalogue(request, db):
     """The demo catalogue (fixtures/catalogue/demo.yaml), imported and published: the one
-    catalogue a test needs when it is not about a particular catalogue. The YAML is parsed
-    once per test process (criteria.demo caches it); each test pays only the import.
+    catalogue a test needs when it is not about a particular catalogue. The first test of a
+    process imports it through the service; later tests get a copy of the rows that import
+    wrote (see _catalogue_rows).
     A test that needs a particular payload builds it under a name saying what it is
     (`catalogue_v1` in tests/criteria, `mini_catalogue` in tests/signees)."""
     from criteria.models import CatalogueVersion
