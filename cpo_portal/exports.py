@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.functional import Promise
+from django_countries import countries
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
@@ -96,6 +97,19 @@ class Column:
     key: str
     label: str | Promise
     width: int = 18
+
+
+def filter_query(request: HttpRequest) -> str:
+    """The list page's filters for its download links: "?…" without the page, or ""."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else ""
+
+
+def country_name(code: str | None) -> str:
+    """A country's name in the active language, for a readable column beside its code."""
+    return str(countries.name(code)) if code else ""
 
 
 def dated_filename(stem: str, extension: str, *, on: date | None = None) -> str:

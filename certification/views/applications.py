@@ -22,21 +22,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
-from django_countries import countries
 from django_scopes import scopes_disabled
 
 from cpo_portal.accounts.decorators import office_required
 from cpo_portal.accounts.models import User
 from cpo_portal.errors import DomainError
-from cpo_portal.exports import Column, export_response
+from cpo_portal.exports import Column, country_name, export_response, filter_query
 from cpo_portal.forms import error_text
 from cpo_portal.http import AuthenticatedRequest, OrganizationRequest
 from cpo_portal.mail import StrOrPromise
 from cpo_portal.pagination import paginate
 from cpo_portal.tenancy.decorators import org_admin_required
 from cpo_portal.tenancy.selectors import membership_for
+from criteria.groups import group_label
 from criteria.models import SchemeKind
-from signees.models import SigneeGroup, SigneeStatus
+from signees.models import SigneeStatus
 from signees.selectors.signing import signee_of_organization
 
 from ..forms.applications import (
@@ -407,7 +407,7 @@ def office_application_list(request: AuthenticatedRequest) -> HttpResponse:
             "status_counts": _status_counts(counts),
             "current_status": form.chosen_status,
             "filtering": not form.is_default,
-            "export_query": _export_query(request),
+            "export_query": filter_query(request),
         },
     )
 
@@ -434,15 +434,7 @@ APPLICATION_COLUMNS = (
 )
 
 
-def _export_query(request: AuthenticatedRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    encoded = params.urlencode()
-    return f"?{encoded}" if encoded else ""
-
-
 def _application_rows(request: AuthenticatedRequest, applications: Any) -> Any:
-    groups = dict(SigneeGroup.choices)
     for application in applications:
         organization = application.organization
         signee = getattr(organization, "signee", None)
@@ -451,9 +443,9 @@ def _application_rows(request: AuthenticatedRequest, applications: Any) -> Any:
         yield [
             organization.display_name,
             organization.legal_name,
-            str(groups.get(group, group)),
+            group_label(group),
             group,
-            str(countries.name(country)) if country else "",
+            country_name(country),
             country,
             application.get_kind_display(),
             application.get_audit_type_display(),

@@ -18,15 +18,14 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
-from django_countries import countries
 
 from cpo_portal.accounts.decorators import office_required
 from cpo_portal.errors import DomainError
-from cpo_portal.exports import Column, export_response
+from cpo_portal.exports import Column, country_name, export_response, filter_query
 from cpo_portal.http import AuthenticatedRequest, OrganizationRequest
 from cpo_portal.pagination import paginate
 from cpo_portal.tenancy.decorators import org_admin_required
-from signees.models import SigneeGroup
+from criteria.groups import group_label
 
 from ..badge import LOOKS, UNKNOWN
 from ..forms.certificates import (
@@ -184,7 +183,7 @@ def office_certificates(request: AuthenticatedRequest) -> HttpResponse:
             "page": page,
             "rows": [_row(c) for c in page.object_list],
             "filtering": filters.active,
-            "export_query": _export_query(request),
+            "export_query": filter_query(request),
         },
     )
 
@@ -211,15 +210,7 @@ CERTIFICATE_COLUMNS = (
 )
 
 
-def _export_query(request: AuthenticatedRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    encoded = params.urlencode()
-    return f"?{encoded}" if encoded else ""
-
-
 def _certificate_rows(request: AuthenticatedRequest, certificates: Any) -> Any:
-    groups = dict(SigneeGroup.choices)
     for certificate in certificates:
         status = effective_status(certificate.status, certificate.valid_until)
         country = certificate.holder_country or ""
@@ -230,9 +221,9 @@ def _certificate_rows(request: AuthenticatedRequest, certificates: Any) -> Any:
             status_label(status),
             status,
             certificate.holder_name,
-            str(countries.name(country)) if country else "",
+            country_name(country),
             country,
-            str(groups.get(group, group)),
+            group_label(group),
             group,
             certificate.product_name,
             certificate.product_version,

@@ -37,12 +37,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect  # signatures
 from django_countries import countries
 
-from cpo_portal.exports import CSV, XLSX, Column, export_response
+from cpo_portal.exports import CSV, XLSX, Column, country_name, export_response, filter_query
 from cpo_portal.http import OrganizationRequest, PortalRequest
 from cpo_portal.mail import StrOrPromise
 from cpo_portal.pagecache import public_page
 from cpo_portal.ratelimit import rate_limited
-from signees.models import SigneeGroup
+from criteria.groups import group_label
 
 from ..badge import LOOKS, UNKNOWN, badge_svg
 from ..forms.seal import (  # signatures
@@ -324,7 +324,7 @@ def _verify_page(request: PortalRequest, number: str) -> HttpResponseBase:
             "catalogue_version": version,
             "country_name": countries.name(certificate.holder_country)
             or certificate.holder_country,
-            "group_label": _group_label(certificate.holder_group),
+            "group_label": group_label(certificate.holder_group),
             "events": [
                 {
                     "event": event,
@@ -351,10 +351,6 @@ def _verify_page(request: PortalRequest, number: str) -> HttpResponseBase:
     _stamp(response, etag, modified)
     _public_headers(request, response, private_ok=True)
     return response
-
-
-def _group_label(value: str) -> str:
-    return str(SigneeGroup(value).label) if value in SigneeGroup.values else value
 
 
 def certificate_json(
@@ -494,13 +490,6 @@ def _filter_form(request: PortalRequest) -> SealFilterForm:
     return SealFilterForm(data, country_codes=selectors.public_countries())
 
 
-def _query(request: PortalRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    encoded = params.urlencode()
-    return f"?{encoded}" if encoded else ""
-
-
 @public_page
 def registry(request: PortalRequest) -> HttpResponseBase:
     form = _filter_form(request)
@@ -518,7 +507,7 @@ def registry(request: PortalRequest) -> HttpResponseBase:
             "kind_label": selectors.KIND_LABELS.get(certificate.kind, certificate.kind),
             "country_name": countries.name(certificate.holder_country)
             or certificate.holder_country,
-            "group_label": _group_label(certificate.holder_group),
+            "group_label": group_label(certificate.holder_group),
             "backing": backings.get(certificate.pk),
         }
         for certificate in page.object_list
@@ -531,8 +520,8 @@ def registry(request: PortalRequest) -> HttpResponseBase:
             "filters": filters,
             "page": page,
             "rows": rows,
-            "csv_url": reverse("certification:seal_csv") + _query(request),
-            "xlsx_url": reverse("certification:seal_xlsx") + _query(request),
+            "csv_url": reverse("certification:seal_csv") + filter_query(request),
+            "xlsx_url": reverse("certification:seal_xlsx") + filter_query(request),
             "feed_url": reverse("certification:seal_feed"),
         },
     )
@@ -553,9 +542,9 @@ def _export_records(rows: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
             row["effective_status"],
             selectors.status_label(row["effective_status"]),
             row["holder_name"],
-            str(countries.name(country)) if country else "",
+            country_name(country),
             country,
-            _group_label(row["holder_group"]),
+            group_label(row["holder_group"]),
             row["holder_group"],
             row["product_name"],
             row["product_version"],

@@ -18,10 +18,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from django_countries import countries
 
 from cpo_portal.accounts.decorators import office_required
-from cpo_portal.exports import CSV, Column, export_response
+from cpo_portal.exports import CSV, Column, country_name, export_response
 from cpo_portal.forms import ConfirmForm, Conflict, error_text
 from cpo_portal.http import AuthenticatedRequest, OrganizationRequest, PortalRequest
 from cpo_portal.pagination import paginate
@@ -325,7 +324,7 @@ def _attendee_rows(conference: Conference) -> Iterator[list[Any]]:
             row.get_status_display(),
             position,
             row.registered_at,
-            str(countries.name(country)) if country else "",
+            country_name(country),
             country,
             signee.group if signee else "",
         ]

@@ -24,10 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from django_countries import countries
 
 from cpo_portal.accounts.decorators import office_required
-from cpo_portal.exports import Column, export_response
+from cpo_portal.exports import Column, country_name, export_response
 from cpo_portal.forms import ConfirmForm, error_text
 from cpo_portal.http import AuthenticatedRequest, OrganizationRequest, PortalRequest
 from cpo_portal.navigation import TodoItem
@@ -35,7 +34,7 @@ from cpo_portal.pagecache import public_page
 from cpo_portal.pagination import paginate
 from cpo_portal.ratelimit import rate_limited
 from cpo_portal.tenancy.decorators import org_admin_required
-from criteria.groups import SigneeGroup
+from criteria.groups import SigneeGroup, group_label
 
 from ..forms.elections import (
     AnswerForm,
@@ -532,16 +531,15 @@ PARTICIPATION_COLUMNS = (
 
 
 def _participation_rows(rows: Any) -> Any:
-    groups = dict(SigneeGroup.choices)
     for row in rows:
         group = row["signee__group"] or ""
         country = str(row["country"] or "")
         yield [
             row["display_name"],
             row["legal_name"],
-            str(groups.get(group, group)),
+            group_label(group),
             group,
-            str(countries.name(country)) if country else "",
+            country_name(country),
             country,
             row["voted_at"] is not None,
             row["voted_at"],

@@ -21,16 +21,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
-from django_countries import countries
 
 from cpo_portal.accounts.decorators import office_required
-from cpo_portal.exports import Column, export_response
+from cpo_portal.exports import Column, country_name, export_response, filter_query
 from cpo_portal.forms import error_text
 from cpo_portal.http import AuthenticatedRequest, OrganizationRequest, PortalRequest
 from cpo_portal.pagination import paginate
 from cpo_portal.tenancy.decorators import org_admin_required
 from cpo_portal.tenancy.models import Organization
-from criteria.groups import SigneeGroup
+from criteria.groups import SigneeGroup, group_label
 from signees.models import Signee, SigneeStatus
 from signees.selectors.signing import signee_of_organization
 
@@ -150,7 +149,7 @@ def office_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "community/membership/office_list.html",
-        {"page": page, "form": form, "export_query": _export_query(request)},
+        {"page": page, "form": form, "export_query": filter_query(request)},
     )
 
 
@@ -172,15 +171,7 @@ MEMBERSHIP_COLUMNS = (
 )
 
 
-def _export_query(request: AuthenticatedRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    encoded = params.urlencode()
-    return f"?{encoded}" if encoded else ""
-
-
 def _membership_rows(memberships: Any) -> Any:
-    groups = dict(SigneeGroup.choices)
     for membership in memberships:
         organization = membership.organization
         signee = getattr(organization, "signee", None)
@@ -189,9 +180,9 @@ def _membership_rows(memberships: Any) -> Any:
         yield [
             organization.display_name,
             organization.legal_name,
-            str(groups.get(group, group)),
+            group_label(group),
             group,
-            str(countries.name(country)) if country else "",
+            country_name(country),
             country,
             membership.number,
             membership.member_since,

@@ -49,16 +49,6 @@ def unsubscribe_headers(*, user: Any, kind: str) -> dict[str, str]:
     }
 
 
-def delivery_for(*, user: Any, kind: str) -> Delivery:
-    """How `user` receives `kind`: their choice, else the kind's default."""
-    chosen = (
-        NotificationPreference.objects.filter(user=user, kind=kind)
-        .values_list("delivery", flat=True)
-        .first()
-    )
-    return Delivery(chosen) if chosen else registered_kind(kind).default
-
-
 def _language(user: Any) -> str:
     return fallback_language(getattr(user, "language", None) or settings.LANGUAGE_CODE)
 

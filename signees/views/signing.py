@@ -41,7 +41,6 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
-from django_countries import countries
 
 from cpo_portal.accounts.decorators import office_required
 from cpo_portal.activity.selectors import activity_for_office
@@ -49,7 +48,7 @@ from cpo_portal.clients import client_ip
 from cpo_portal.documents.models import Document
 from cpo_portal.documents.selectors import documents_of_organization
 from cpo_portal.errors import DomainError
-from cpo_portal.exports import Column, export_response, in_pieces
+from cpo_portal.exports import Column, country_name, export_response, in_pieces
 from cpo_portal.http import AuthenticatedRequest, OrganizationRequest, PortalRequest
 from cpo_portal.pagecache import public_page
 from cpo_portal.pagination import paginate
@@ -57,6 +56,7 @@ from cpo_portal.tenancy.decorators import org_admin_required
 from cpo_portal.tenancy.forms import OrganizationForm
 from cpo_portal.tenancy.models import Organization, Role
 from cpo_portal.tenancy.services import organization_create
+from criteria.groups import group_label
 from criteria.models import CatalogueVersion
 from criteria.selectors.catalogue import current_published_version
 
@@ -253,7 +253,6 @@ def _seal_cell(seals: list[Any], kind: str) -> str:
 
 def _records(request: PortalRequest, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     base = request.build_absolute_uri(reverse("signees:list"))
-    groups = dict(SigneeGroup.choices)
     for row in rows:
         slug = row["organization__slug"]
         statement = selectors.statement_path(slug, row["statement_kind"], row["statement_link"])
@@ -262,9 +261,9 @@ def _records(request: PortalRequest, rows: Iterable[dict[str, Any]]) -> Iterator
         yield {
             "name": row["listed_name"] or row["organization__display_name"],
             "legal_name": row["organization__legal_name"],
-            "group": str(groups.get(row["group"], row["group"])),
+            "group": group_label(row["group"]),
             "group_code": row["group"],
-            "country": str(countries.name(country)) if country else "",
+            "country": country_name(country),
             "country_code": country,
             "website": row["organization__website"],
             "signee_since": (
@@ -908,16 +907,15 @@ OFFICE_EXPORT_COLUMNS = (
 
 
 def _office_export_rows(request: AuthenticatedRequest, signees: Any) -> Iterator[list[Any]]:
-    groups = dict(SigneeGroup.choices)
     for signee in signees:
         organization = signee.organization
         country = str(organization.country or "")
         yield [
             signee.listed_name or organization.display_name,
             organization.legal_name,
-            str(groups.get(signee.group, signee.group)),
+            group_label(signee.group),
             signee.group,
-            str(countries.name(country)) if country else "",
+            country_name(country),
             country,
             organization.website,
             _status_label(signee.status),
